@@ -1,0 +1,1 @@
+"""Process agreements, their versions and sign-off (see the agreements issue)."""

@@ -1,0 +1,51 @@
+"""Who may do what in a panel: the one place every view asks.
+
+Outsiders (not an active member of the panel) get 404, so nothing leaks about
+what exists; members without the right get 403.
+"""
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from panels.models import Membership, Panel
+
+
+class Perm(StrEnum):
+    VIEW_PANEL = "view_panel"
+    MANAGE_MEMBERS = "manage_members"
+
+
+RULES: dict[Perm, Callable[[Membership], bool]] = {
+    Perm.VIEW_PANEL: lambda m: m.is_active,
+    Perm.MANAGE_MEMBERS: lambda m: m.can_moderate,
+}
+
+
+def has_perm(membership: Membership | None, perm: Perm) -> bool:
+    return membership is not None and RULES[perm](membership)
+
+
+def get_membership(user, panel_id: int) -> Membership:
+    """The user's active membership of the panel, or 404."""
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    membership = (
+        Membership.objects.active()
+        .select_related("panel", "panel__corporation", "panel__tenant_organisation", "user")
+        .filter(panel_id=panel_id, user=user)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def panel_for(user, panel_id: int, perm: Perm = Perm.VIEW_PANEL) -> tuple[Panel, Membership]:
+    """The panel and the user's membership, if the user may do `perm` there; else 404/403."""
+    membership = get_membership(user, panel_id)
+    if not has_perm(membership, perm):
+        raise PermissionDenied
+    return membership.panel, membership

@@ -1,0 +1,88 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from panels.models import Role, normalise_email
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Email address"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def clean_username(self) -> str:
+        return normalise_email(self.cleaned_data["username"])
+
+
+class VotingRights(forms.TypedChoiceField):
+    """Voting rights as 'as the role says' / yes / no, so the default follows the role."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            label=_("Voting rights"),
+            choices=[("", _("As usual for the role")), ("yes", _("Yes")), ("no", _("No"))],
+            coerce=lambda value: {"yes": True, "no": False}.get(value),
+            empty_value=None,
+            required=False,
+            **kwargs,
+        )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+    has_voting_rights = VotingRights()
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    has_voting_rights = forms.BooleanField(label=_("Voting rights"), required=False)
+
+
+class NewAccountForm(forms.Form):
+    """The account created when someone without one accepts an invitation."""
+
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        help_text=_("As the other panel members will see it."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Fill in your name."))
+        return name
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords are not the same."))
+        elif password1:
+            from panels.models import User
+
+            probe = User(email=self.email, name=cleaned.get("name", ""))
+            try:
+                password_validation.validate_password(password1, probe)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

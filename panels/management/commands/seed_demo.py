@@ -1,0 +1,93 @@
+"""Demo data for a laptop: one panel with every role, fixed passwords.
+
+Idempotent: running it again changes nothing and prints the same logins.
+"""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from panels.models import Membership, Organisation, Panel, Role, User
+
+DEMO_PASSWORD = "knoppen-demo"
+DEMO_DOMAIN = "demo.knoppen.nl"
+
+MEMBER_NAMES = [
+    "Annelies de Vries",
+    "Mohamed El Amrani",
+    "Joke Bakker",
+    "Kees Jansen",
+    "Fatma Yilmaz",
+    "Henk Visser",
+    "Sanne Mulder",
+    "Ricardo Martina",
+    "Wilma de Boer",
+    "Piotr Kowalski",
+    "Truus van Dijk",
+    "Dewi Soekarno",
+]
+
+# (local part of the email, name, role, voting rights)
+PEOPLE = [
+    ("gespreksleider", "Marieke Smit", Role.MODERATOR, True),
+    ("corporatie", "Erik Hoekstra", Role.CORPORATION_REP, False),
+    ("huurdersorganisatie", "Ingrid Verbeek", Role.TENANT_ORG_REP, True),
+    *[(f"lid{i:02d}", name, Role.MEMBER, True) for i, name in enumerate(MEMBER_NAMES, start=1)],
+    ("waarnemer", "Bram de Wit", Role.OBSERVER, False),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo organisations, a panel and people with fixed passwords (idempotent)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="Seed even though DEBUG is off (never on a real site: the passwords are public).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, **options) -> None:
+        if not settings.DEBUG and not options["allow_without_debug"]:
+            raise CommandError(
+                "Demo data has public passwords; it is only seeded with DEBUG on "
+                "(or --allow-without-debug)."
+            )
+        corporation, _ = Organisation.objects.get_or_create(
+            name="Woonstichting De Linde", kind=Organisation.Kind.CORPORATION
+        )
+        tenant_org, _ = Organisation.objects.get_or_create(
+            name="Huurdersvereniging De Linde", kind=Organisation.Kind.TENANT_ORGANISATION
+        )
+        panel, _ = Panel.objects.get_or_create(
+            name="Huurderspanel De Linde",
+            defaults={
+                "corporation": corporation,
+                "tenant_organisation": tenant_org,
+                "constituency_size": 4200,
+                "description": (
+                    "Het digitale huurderspanel van Woonstichting De Linde en "
+                    "Huurdersvereniging De Linde. We praten mee over onderhoud, "
+                    "duurzaamheid, leefbaarheid en het huurbeleid."
+                ),
+            },
+        )
+        rows = []
+        for local, name, role, votes in PEOPLE:
+            email = f"{local}@{DEMO_DOMAIN}"
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name)
+            Membership.objects.get_or_create(
+                panel=panel,
+                user=user,
+                defaults={"role": role, "has_voting_rights": votes},
+            )
+            rows.append((email, name, Role(role).label))
+
+        self.stdout.write(self.style.SUCCESS(f"Demo panel: {panel.name}"))
+        self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
+        width = max(len(email) for email, _, _ in rows)
+        for email, name, role in rows:
+            self.stdout.write(f"  {email.ljust(width)}  {name} ({role})")

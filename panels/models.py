@@ -1,0 +1,299 @@
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+def normalise_email(email: str) -> str:
+    """Email addresses are compared case-insensitively everywhere."""
+    return email.strip().lower()
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=normalise_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. People log in with their email address and are shown by name."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    name = models.CharField(_("name"), max_length=150)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("Whether this person can use the admin site."),
+    )
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = normalise_email(self.email)
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        CORPORATION = "corporation", _("Housing corporation")
+        TENANT_ORGANISATION = "tenant_organisation", _("Tenant organisation")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "kind"], name="organisation_name_kind_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Panel(models.Model):
+    """A tenant panel: one housing corporation and one tenant organisation."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    corporation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="corporation_panels",
+        limit_choices_to={"kind": Organisation.Kind.CORPORATION},
+        verbose_name=_("housing corporation"),
+    )
+    tenant_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="tenant_organisation_panels",
+        limit_choices_to={"kind": Organisation.Kind.TENANT_ORGANISATION},
+        verbose_name=_("tenant organisation"),
+    )
+    constituency_size = models.PositiveIntegerField(
+        _("constituency size"),
+        default=0,
+        help_text=_("Number of tenant households the panel speaks for."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tenant panel")
+        verbose_name_plural = _("tenant panels")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("panels:detail", args=[self.pk])
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", _("Panel member")
+    MODERATOR = "moderator", _("Moderator")
+    CORPORATION_REP = "corporation_rep", _("Housing corporation representative")
+    TENANT_ORG_REP = "tenant_org_rep", _("Tenant organisation representative")
+    OBSERVER = "observer", _("Observer")
+
+
+# Roles whose holders get voting rights unless a moderator says otherwise.
+ROLES_VOTING_BY_DEFAULT = frozenset({Role.MEMBER, Role.MODERATOR, Role.TENANT_ORG_REP})
+
+
+# The order in which people are listed: who leads first, who reads along last.
+ROLE_DISPLAY_ORDER = [
+    Role.MODERATOR,
+    Role.CORPORATION_REP,
+    Role.TENANT_ORG_REP,
+    Role.MEMBER,
+    Role.OBSERVER,
+]
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active(self) -> "MembershipQuerySet":
+        return self.filter(is_active=True, user__is_active=True)
+
+    def in_display_order(self) -> "MembershipQuerySet":
+        rank = models.Case(
+            *[models.When(role=role, then=index) for index, role in enumerate(ROLE_DISPLAY_ORDER)],
+            default=len(ROLE_DISPLAY_ORDER),
+        )
+        return self.order_by(rank, "user__name")
+
+
+class Membership(models.Model):
+    """A person's place in a panel. One per person per panel; never deleted, deactivated."""
+
+    panel = models.ForeignKey(
+        Panel, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("panel")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("person"),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.MEMBER)
+    has_voting_rights = models.BooleanField(_("voting rights"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    history = HistoricalRecords()
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["panel", "user"], name="membership_one_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.panel} ({self.get_role_display()})"
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.is_active and self.role == Role.MODERATOR
+
+    @property
+    def can_vote(self) -> bool:
+        return self.is_active and self.has_voting_rights and self.role != Role.OBSERVER
+
+    @property
+    def can_take_part(self) -> bool:
+        """Raise a hand, post, submit proposals: everyone but observers."""
+        return self.is_active and self.role != Role.OBSERVER
+
+    @property
+    def signs_for(self) -> str | None:
+        """Which party this person may sign process agreements for, if any."""
+        if not self.is_active:
+            return None
+        return {
+            Role.CORPORATION_REP: Organisation.Kind.CORPORATION,
+            Role.TENANT_ORG_REP: Organisation.Kind.TENANT_ORGANISATION,
+        }.get(Role(self.role))
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> "InvitationQuerySet":
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+    def get_by_token(self, token: str) -> "Invitation":
+        return self.get(token_hash=_hash_token(token))
+
+
+class Invitation(models.Model):
+    """An emailed link that lets one person join a panel with a role, once.
+
+    Only a hash of the token is stored, so a database leak does not leak links.
+    """
+
+    panel = models.ForeignKey(
+        Panel, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("panel")
+    )
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, default=Role.MEMBER)
+    has_voting_rights = models.BooleanField(_("voting rights"), default=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["token_hash"])
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.panel}"
+
+    @staticmethod
+    def new_token() -> tuple[str, str]:
+        """A fresh (token, hash) pair; the token goes into the link, the hash into the row."""
+        token = secrets.token_urlsafe(32)
+        return token, _hash_token(token)
+
+    @staticmethod
+    def default_expiry() -> "timezone.datetime":
+        return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired

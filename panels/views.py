@@ -1,0 +1,190 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from panels import services
+from panels.access import Perm, panel_for
+from panels.forms import InviteForm, MembershipForm, NewAccountForm
+from panels.models import Invitation, Membership, User
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.active()
+        .filter(user=request.user)
+        .select_related("panel", "panel__corporation", "panel__tenant_organisation")
+        .order_by("panel__name")
+    )
+    return render(request, "panels/home.html", {"memberships": memberships})
+
+
+@require_GET
+@login_required
+def panel_detail(request: HttpRequest, panel_id: int) -> HttpResponse:
+    panel, membership = panel_for(request.user, panel_id)
+    members = panel.memberships.active().select_related("user").in_display_order()
+    return render(
+        request,
+        "panels/panel_detail.html",
+        {"panel": panel, "membership": membership, "members": members},
+    )
+
+
+def _members_page(request: HttpRequest, panel, membership, invite_form: InviteForm) -> HttpResponse:
+    members = panel.memberships.select_related("user").in_display_order()
+    invitations = panel.invitations.pending().select_related("invited_by")
+    return render(
+        request,
+        "panels/members.html",
+        {
+            "panel": panel,
+            "membership": membership,
+            "rows": [
+                (
+                    m,
+                    MembershipForm(
+                        initial={"role": m.role, "has_voting_rights": m.has_voting_rights},
+                        prefix=f"m{m.pk}",
+                    ),
+                )
+                for m in members
+            ],
+            "invitations": invitations,
+            "invite_form": invite_form,
+            "valid_days": settings.INVITATION_VALID_DAYS,
+        },
+        status=400 if invite_form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def members(request: HttpRequest, panel_id: int) -> HttpResponse:
+    panel, membership = panel_for(request.user, panel_id, Perm.MANAGE_MEMBERS)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invite(membership, **form.cleaned_data)
+        except services.PanelError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("panels:members", panel.pk)
+    return _members_page(request, panel, membership, form)
+
+
+@require_POST
+@login_required
+def member_update(request: HttpRequest, panel_id: int, membership_id: int) -> HttpResponse:
+    panel, actor = panel_for(request.user, panel_id, Perm.MANAGE_MEMBERS)
+    target = get_object_or_404(Membership, pk=membership_id, panel=panel)
+    form = MembershipForm(request.POST, prefix=f"m{target.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid role."))
+    else:
+        try:
+            services.change_role(actor, target, **form.cleaned_data)
+        except services.PanelError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Saved the role of %(name)s.") % {"name": target.user})
+    return redirect("panels:members", panel.pk)
+
+
+@require_POST
+@login_required
+def member_set_active(request: HttpRequest, panel_id: int, membership_id: int) -> HttpResponse:
+    panel, actor = panel_for(request.user, panel_id, Perm.MANAGE_MEMBERS)
+    target = get_object_or_404(Membership, pk=membership_id, panel=panel)
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_active(actor, target, active)
+    except services.PanelError as error:
+        messages.error(request, str(error))
+    else:
+        if active:
+            messages.success(request, _("%(name)s is active again.") % {"name": target.user})
+        else:
+            messages.success(request, _("%(name)s was deactivated.") % {"name": target.user})
+    return redirect("panels:members", panel.pk)
+
+
+@require_POST
+@login_required
+def invitation_revoke(request: HttpRequest, panel_id: int, invitation_id: int) -> HttpResponse:
+    panel, actor = panel_for(request.user, panel_id, Perm.MANAGE_MEMBERS)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, panel=panel)
+    try:
+        services.revoke_invitation(actor, invitation)
+    except services.PanelError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("The invitation for %(email)s was withdrawn.") % {"email": invitation.email}
+        )
+    return redirect("panels:members", panel.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept an invitation: attach the logged-in person, or create their account."""
+    try:
+        invitation = services.check_invitation(token)
+    except services.InvitationInvalid as error:
+        return render(
+            request,
+            "panels/invitation_invalid.html",
+            {"reason": error.reason, "message": str(error)},
+            status=410 if error.reason != "unknown" else 404,
+        )
+    context = {"invitation": invitation, "token": token}
+    user = request.user
+    if user.is_authenticated:
+        if request.method == "POST":
+            try:
+                membership = services.accept_invitation(token, user)
+            except services.PanelError as error:
+                messages.error(request, str(error))
+                return redirect("panels:home")
+            messages.success(request, _("Welcome to %(panel)s.") % {"panel": membership.panel})
+            return redirect(membership.panel)
+        return render(request, "panels/invitation_accept.html", context)
+
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        context["login_url"] = f"{reverse('login')}?next={request.path}"
+        return render(request, "panels/invitation_login.html", context)
+
+    form = NewAccountForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, membership = services.accept_invitation_with_new_account(
+                token, form.cleaned_data["name"], form.cleaned_data["password1"]
+            )
+        except services.PanelError as error:
+            messages.error(request, str(error))
+            return redirect("panels:invitation", token)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome to %(panel)s.") % {"panel": membership.panel})
+        return redirect(membership.panel)
+    context["form"] = form
+    return render(
+        request, "panels/invitation_signup.html", context, status=400 if form.errors else 200
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)

@@ -1,0 +1,111 @@
+"""Named people in one demo-like panel, plus an outsider and another panel's moderator.
+
+Tests read like a spec: "alice the moderator invites", "bob the member cannot".
+"""
+
+import pytest
+
+from panels.models import Membership, Organisation, Panel, Role, User
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(email: str, name: str) -> User:
+    return User.objects.create_user(email=email, password=PASSWORD, name=name)
+
+
+@pytest.fixture
+def corporation() -> Organisation:
+    return Organisation.objects.create(
+        name="Woonstichting Test", kind=Organisation.Kind.CORPORATION
+    )
+
+
+@pytest.fixture
+def tenant_organisation() -> Organisation:
+    return Organisation.objects.create(
+        name="Huurdersvereniging Test", kind=Organisation.Kind.TENANT_ORGANISATION
+    )
+
+
+@pytest.fixture
+def panel(corporation, tenant_organisation) -> Panel:
+    return Panel.objects.create(
+        name="Huurderspanel Test",
+        corporation=corporation,
+        tenant_organisation=tenant_organisation,
+        constituency_size=1000,
+    )
+
+
+@pytest.fixture
+def other_panel(corporation, tenant_organisation) -> Panel:
+    return Panel.objects.create(
+        name="Ander panel", corporation=corporation, tenant_organisation=tenant_organisation
+    )
+
+
+def _member(panel: Panel, email: str, name: str, role: Role, votes: bool = True) -> Membership:
+    return Membership.objects.create(
+        panel=panel, user=make_user(email, name), role=role, has_voting_rights=votes
+    )
+
+
+@pytest.fixture
+def alice(panel) -> Membership:
+    """The moderator."""
+    return _member(panel, "alice@example.org", "Alice Moderator", Role.MODERATOR)
+
+
+@pytest.fixture
+def bob(panel) -> Membership:
+    """A panel member with voting rights."""
+    return _member(panel, "bob@example.org", "Bob Member", Role.MEMBER)
+
+
+@pytest.fixture
+def nora(panel) -> Membership:
+    """A panel member without voting rights."""
+    return _member(panel, "nora@example.org", "Nora NoVote", Role.MEMBER, votes=False)
+
+
+@pytest.fixture
+def olga(panel) -> Membership:
+    """An observer: reads along, never votes."""
+    return _member(panel, "olga@example.org", "Olga Observer", Role.OBSERVER, votes=False)
+
+
+@pytest.fixture
+def carl(panel) -> Membership:
+    """The housing corporation's representative."""
+    return _member(panel, "carl@example.org", "Carl Corporation", Role.CORPORATION_REP, False)
+
+
+@pytest.fixture
+def tina(panel) -> Membership:
+    """The tenant organisation's representative."""
+    return _member(panel, "tina@example.org", "Tina Tenantorg", Role.TENANT_ORG_REP)
+
+
+@pytest.fixture
+def mallory() -> User:
+    """Logged in, but a member of no panel."""
+    return make_user("mallory@example.org", "Mallory Outsider")
+
+
+@pytest.fixture
+def oscar(other_panel) -> Membership:
+    """The moderator of another panel."""
+    return _member(other_panel, "oscar@example.org", "Oscar Elsewhere", Role.MODERATOR)
+
+
+@pytest.fixture
+def client_for(client):
+    """Log the test client in as a membership's person (or a user)."""
+
+    def login(who) -> object:
+        user = who.user if isinstance(who, Membership) else who
+        client.force_login(user)
+        return client
+
+    return login

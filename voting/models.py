@@ -1,0 +1,1 @@
+"""Proposals, amendments and votes (see the voting issue)."""
