@@ -10,17 +10,21 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from panels.models import Membership, Panel
+from panels.models import Meeting, Membership, Panel
 
 
 class Perm(StrEnum):
     VIEW_PANEL = "view_panel"
     MANAGE_MEMBERS = "manage_members"
+    MODERATE = "moderate"  # plan and steer meetings, hide messages
+    TAKE_PART = "take_part"  # raise a hand, post in the discussion
 
 
 RULES: dict[Perm, Callable[[Membership], bool]] = {
     Perm.VIEW_PANEL: lambda m: m.is_active,
     Perm.MANAGE_MEMBERS: lambda m: m.can_moderate,
+    Perm.MODERATE: lambda m: m.can_moderate,
+    Perm.TAKE_PART: lambda m: m.can_take_part,
 }
 
 
@@ -49,3 +53,15 @@ def panel_for(user, panel_id: int, perm: Perm = Perm.VIEW_PANEL) -> tuple[Panel,
     if not has_perm(membership, perm):
         raise PermissionDenied
     return membership.panel, membership
+
+
+def meeting_for(
+    user, panel_id: int, meeting_id: int, perm: Perm = Perm.VIEW_PANEL
+) -> tuple[Meeting, Membership]:
+    """A meeting of a panel the user belongs to, and their membership; else 404/403."""
+    panel, membership = panel_for(user, panel_id, perm)
+    meeting = Meeting.objects.filter(panel=panel, pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
+    meeting.panel = panel
+    return meeting, membership

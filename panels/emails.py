@@ -17,3 +17,32 @@ def send_invitation(invitation: Invitation, token: str) -> None:
     subject = render_to_string("panels/email/invitation_subject.txt", context).strip()
     body = render_to_string("panels/email/invitation.txt", context)
     send_mail(subject, body, None, [invitation.email])
+
+
+def send_meeting_invitations(meeting_id: int) -> int:
+    """Email every active member the meeting with an .ics attachment. Returns how many."""
+    from urllib.parse import urlsplit
+
+    from django.core.mail import EmailMessage, get_connection
+    from django.utils import translation
+
+    from panels.ics import meeting_calendar
+    from panels.models import Meeting
+
+    meeting = Meeting.objects.select_related("panel").get(pk=meeting_id)
+    url = settings.SITE_URL + meeting.get_absolute_url()
+    calendar = meeting_calendar(meeting, url, urlsplit(settings.SITE_URL).hostname or "knoppen")
+    recipients = list(
+        meeting.panel.memberships.active().values_list("user__email", flat=True).order_by("pk")
+    )
+    context = {"meeting": meeting, "url": url}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("panels/email/meeting_subject.txt", context).strip()
+        body = render_to_string("panels/email/meeting.txt", context)
+    messages = []
+    for address in recipients:
+        message = EmailMessage(subject, body, None, [address])
+        message.attach("bijeenkomst.ics", calendar, "text/calendar; charset=utf-8; method=PUBLISH")
+        messages.append(message)
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0

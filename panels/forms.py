@@ -86,3 +86,49 @@ class NewAccountForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration in minutes"), min_value=15, max_value=8 * 60, initial=90
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the meeting is about, for the invitation."),
+    )
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Title of the agenda item"), max_length=200)
+    description = forms.CharField(
+        label=_("Explanation"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your message"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        help_text=_("At most 1000 characters."),
+    )
+
+
+class HideMessageForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you hiding this message?"),
+        max_length=300,
+        help_text=_("The reason is kept in the history. Members see that a message was hidden."),
+    )

@@ -1,1 +1,8 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from panels import consumers
+
+websocket_urlpatterns = [
+    path("ws/meetings/<int:meeting_id>/", consumers.MeetingConsumer.as_asgi()),
+    path("ws/meetings/<int:meeting_id>/screen/", consumers.ScreenConsumer.as_asgi()),
+]

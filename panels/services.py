@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from panels import emails
+from panels import emails, events
 from panels.access import Perm, has_perm
 from panels.models import (
     ROLES_VOTING_BY_DEFAULT,
     Invitation,
     Membership,
+    Panel,
     Role,
     normalise_email,
 )
@@ -50,6 +51,19 @@ def save_with_history(obj: Model, actor, reason: str, **save_kwargs) -> None:
     obj.save(**save_kwargs)
 
 
+def _lock_panel(actor: Membership, perm: Perm) -> Membership:
+    """Serialise changes to a panel's people, and check the actor again under the lock.
+
+    The last-moderator and one-pending-invitation rules read other rows, so two
+    concurrent changes must not both pass the check; and the actor may have lost
+    the right while waiting for the lock.
+    """
+    Panel.objects.select_for_update().filter(pk=actor.panel_id).first()
+    fresh = Membership.objects.select_related("panel", "user").get(pk=actor.pk)
+    _require(fresh, perm)
+    return fresh
+
+
 def _require(actor: Membership, perm: Perm) -> None:
     if not has_perm(actor, perm):
         raise PanelError(_("You are not allowed to do this."))
@@ -66,6 +80,7 @@ def invite(
         has_voting_rights = role in ROLES_VOTING_BY_DEFAULT
     panel = actor.panel
     with transaction.atomic():
+        actor = _lock_panel(actor, Perm.MANAGE_MEMBERS)
         if Membership.objects.active().filter(panel=panel, user__email__iexact=email).exists():
             raise PanelError(_("%(email)s is already a member of this panel.") % {"email": email})
         now = timezone.now()
@@ -172,6 +187,7 @@ def change_role(
     _require(actor, Perm.MANAGE_MEMBERS)
     role = Role(role)
     with transaction.atomic():
+        actor = _lock_panel(actor, Perm.MANAGE_MEMBERS)
         membership = Membership.objects.select_for_update().get(pk=membership.pk, panel=actor.panel)
         if role != Role.MODERATOR and _is_last_moderator(membership):
             raise PanelError(_("A panel needs at least one moderator. Appoint another first."))
@@ -182,6 +198,7 @@ def change_role(
         save_with_history(
             membership, actor.user, "role changed", update_fields=["role", "has_voting_rights"]
         )
+        events.notify_membership_changed(membership.user_id, membership.panel_id)
     return membership
 
 
@@ -189,6 +206,7 @@ def set_active(actor: Membership, membership: Membership, active: bool) -> Membe
     """Deactivate (or reactivate) a membership. People are never deleted from a panel."""
     _require(actor, Perm.MANAGE_MEMBERS)
     with transaction.atomic():
+        actor = _lock_panel(actor, Perm.MANAGE_MEMBERS)
         membership = Membership.objects.select_for_update().get(pk=membership.pk, panel=actor.panel)
         if not active and _is_last_moderator(membership):
             raise PanelError(_("A panel needs at least one moderator. Appoint another first."))
@@ -201,4 +219,5 @@ def set_active(actor: Membership, membership: Membership, active: bool) -> Membe
             "reactivated" if active else "deactivated",
             update_fields=["is_active"],
         )
+        events.notify_membership_changed(membership.user_id, membership.panel_id)
     return membership

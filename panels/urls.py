@@ -1,8 +1,11 @@
 from django.urls import path
 
+from panels import meeting_views as mv
 from panels import views
 
 app_name = "panels"
+
+meeting = "panels/<int:panel_id>/meetings/<int:meeting_id>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,4 +27,24 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    # Meetings
+    path("panels/<int:panel_id>/meetings/new/", mv.meeting_new, name="meeting_new"),
+    path(meeting, mv.meeting_live, name="meeting"),
+    path(meeting + "edit/", mv.meeting_edit, name="meeting_edit"),
+    path(meeting + "screen/", mv.meeting_screen, name="meeting_screen"),
+    path(meeting + "calendar.ics", mv.meeting_calendar, name="meeting_calendar"),
+    path(meeting + "state/", mv.meeting_state, name="meeting_state"),
+    path(meeting + "floor/", mv.meeting_floor, name="meeting_floor"),
+    path(meeting + "items/", mv.item_add, name="item_add"),
+    path(meeting + "items/finish/", mv.item_finish, name="item_finish"),
+    path(meeting + "items/<int:item_id>/edit/", mv.item_edit, name="item_edit"),
+    path(meeting + "items/<int:item_id>/move/", mv.item_move, name="item_move"),
+    path(meeting + "items/<int:item_id>/remove/", mv.item_remove, name="item_remove"),
+    path(meeting + "items/<int:item_id>/current/", mv.item_current, name="item_current"),
+    path(meeting + "speakers/next/", mv.speaker_next, name="speaker_next"),
+    path(meeting + "speakers/end/", mv.speaker_end, name="speaker_end"),
+    path(meeting + "speakers/<int:request_id>/remove/", mv.speaker_remove, name="speaker_remove"),
+    path(meeting + "hand/", mv.hand, name="hand"),
+    path(meeting + "messages/", mv.message_post, name="message_post"),
+    path(meeting + "messages/<int:message_id>/hide/", mv.message_hide, name="message_hide"),
 ]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from panels import services
 from panels.access import Perm, panel_for
 from panels.forms import InviteForm, MembershipForm, NewAccountForm
-from panels.models import Invitation, Membership, User
+from panels.models import Invitation, Meeting, Membership, User
 
 
 @require_GET
@@ -31,10 +31,17 @@ def home(request: HttpRequest) -> HttpResponse:
 def panel_detail(request: HttpRequest, panel_id: int) -> HttpResponse:
     panel, membership = panel_for(request.user, panel_id)
     members = panel.memberships.active().select_related("user").in_display_order()
+    meetings = panel.meetings.exclude(state=Meeting.State.CLOSED).order_by("starts_at")
+    past = panel.meetings.filter(state=Meeting.State.CLOSED).order_by("-starts_at")[:10]
     return render(
         request,
         "panels/panel_detail.html",
-        {"panel": panel, "membership": membership, "members": members},
+        {
+            "panel": panel,
+            "membership": membership,
+            "members": members,
+            "meetings": [*meetings, *past],
+        },
     )
 
 

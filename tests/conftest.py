@@ -5,7 +5,7 @@ Tests read like a spec: "alice the moderator invites", "bob the member cannot".
 
 import pytest
 
-from panels.models import Membership, Organisation, Panel, Role, User
+from panels.models import Invitation, Membership, Organisation, Panel, Role, User
 
 PASSWORD = "correct horse battery staple"
 
@@ -109,3 +109,40 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture
+def martin(panel) -> Membership:
+    """A second moderator, so that alice is not the last one."""
+    return _member(panel, "martin@example.org", "Martin Moderator", Role.MODERATOR)
+
+
+@pytest.fixture
+def make_invitation(panel, alice):
+    """Create an invitation directly (no email); returns (invitation, token).
+
+    Services only ever email the token; tests that need the link without
+    going through the mailbox use this.
+    """
+
+    def make(
+        email: str = "newcomer@example.org",
+        role: Role = Role.MEMBER,
+        has_voting_rights: bool = True,
+        for_panel: Panel | None = None,
+        **fields,
+    ) -> tuple[Invitation, str]:
+        token, token_hash = Invitation.new_token()
+        invitation = Invitation.objects.create(
+            panel=for_panel or panel,
+            email=email,
+            role=role,
+            has_voting_rights=has_voting_rights,
+            token_hash=token_hash,
+            invited_by=alice.user,
+            expires_at=fields.pop("expires_at", Invitation.default_expiry()),
+            **fields,
+        )
+        return invitation, token
+
+    return make

@@ -3,10 +3,14 @@
 Idempotent: running it again changes nothing and prints the same logins.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from panels import meetings
 from panels.models import Membership, Organisation, Panel, Role, User
 
 DEMO_PASSWORD = "knoppen-demo"
@@ -25,6 +29,16 @@ MEMBER_NAMES = [
     "Piotr Kowalski",
     "Truus van Dijk",
     "Dewi Soekarno",
+]
+
+AGENDA = [
+    ("Opening en mededelingen", ""),
+    (
+        "Onderhoudsplan 2027",
+        "De corporatie licht het plan toe. Welke klussen vinden huurders het belangrijkst?",
+    ),
+    ("Isolatie van de flats aan de Lindelaan", "Wat vinden huurders van de planning en overlast?"),
+    ("Rondvraag en sluiting", ""),
 ]
 
 # (local part of the email, name, role, voting rights)
@@ -86,8 +100,26 @@ class Command(BaseCommand):
             )
             rows.append((email, name, Role(role).label))
 
+        self._seed_meeting(panel)
+
         self.stdout.write(self.style.SUCCESS(f"Demo panel: {panel.name}"))
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
         width = max(len(email) for email, _, _ in rows)
         for email, name, role in rows:
             self.stdout.write(f"  {email.ljust(width)}  {name} ({role})")
+
+    def _seed_meeting(self, panel: Panel) -> None:
+        title = "Bijeenkomst onderhoud en duurzaamheid"
+        if panel.meetings.filter(title=title).exists():
+            return
+        moderator = panel.memberships.get(role=Role.MODERATOR)
+        meeting = meetings.create_meeting(
+            moderator,
+            title=title,
+            starts_at=timezone.now().replace(minute=0, second=0, microsecond=0)
+            + timedelta(hours=1),
+            description="We praten over het onderhoudsplan en de isolatie van de flats.",
+            notify=False,
+        )
+        for item_title, description in AGENDA:
+            meetings.add_item(moderator, meeting, title=item_title, description=description)

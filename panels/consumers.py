@@ -1,0 +1,176 @@
+"""The live meeting socket: small and suspicious.
+
+Browsers never write through the socket (writes are HTTP POSTs); it carries
+pushes from the server and tells us who is present. On every (re)connect it
+sends a full snapshot, so a browser that slept or changed worker converges.
+"""
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+from panels import events, presence
+from panels.models import Meeting, Membership
+from panels.relay import get_relay
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 512
+MAX_BAD_FRAMES = 10
+# Close codes: 1000 normal (meeting over), 1008 policy (no access), 1012 reconnect.
+CLOSE_RECONNECT = 1012
+CLOSE_NO_ACCESS = 4403
+
+
+def live_membership(user, meeting_id: int) -> tuple[Meeting, Membership] | None:
+    """The meeting and the user's active membership of its panel, or None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    meeting = Meeting.objects.filter(pk=meeting_id).first()
+    if meeting is None:
+        return None
+    membership = (
+        Membership.objects.active()
+        .select_related("user")
+        .filter(panel_id=meeting.panel_id, user=user)
+        .first()
+    )
+    return (meeting, membership) if membership else None
+
+
+def language_of(scope) -> str:
+    """The page language: the language cookie, else the browser's preference, else Dutch."""
+    supported = {code for code, _ in settings.LANGUAGES}
+    cookie = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    if cookie in supported:
+        return cookie
+    headers = dict(scope.get("headers", []))
+    accept = headers.get(b"accept-language", b"").decode("latin-1")[:200]
+    for code, _quality in parse_accept_lang_header(accept):
+        try:
+            variant = translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+        if variant in supported:
+            return variant
+    return settings.LANGUAGE_CODE
+
+
+class MeetingConsumer(AsyncWebsocketConsumer):
+    screen = False
+
+    async def connect(self) -> None:
+        self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
+        self.registered = False
+        self.bad_frames = 0
+        found = await database_sync_to_async(live_membership)(self.scope["user"], self.meeting_id)
+        if found is None:
+            await self.close()  # before accept: the handshake is refused with 403
+            return
+        meeting, self.membership = found
+        self.audience = events.audience_for(self.membership, screen=self.screen)
+        self.language = language_of(self.scope)
+        self.frame_key = events.frame_key(self.audience, self.language)
+        await self.accept()
+        self.relay = get_relay()
+        await self.channel_layer.group_add(
+            events.user_group(self.membership.user_id), self.channel_name
+        )
+        # Subscribe before the snapshot, so nothing falls between the two.
+        await self.relay.add(self)
+        self.registered = True
+        if not self.screen:
+            arrived = await database_sync_to_async(presence.join)(
+                self.meeting_id, self.membership.pk, self.relay.worker_id, self.channel_name
+            )
+            if arrived:
+                self.relay.schedule(self.meeting_id, "presence")
+        await self.send_snapshot()
+
+    async def disconnect(self, code: int) -> None:
+        if not getattr(self, "registered", False):
+            return
+        self.registered = False
+        await self.relay.remove(self)
+        await self.channel_layer.group_discard(
+            events.user_group(self.membership.user_id), self.channel_name
+        )
+        if not self.screen:
+            left = await database_sync_to_async(presence.leave)(self.channel_name)
+            if left:
+                self.relay.schedule(self.meeting_id, "presence")
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        """Only {"type": "resync"} is understood; anything else is counted and ignored."""
+        message = None
+        if text_data is not None and len(text_data.encode()) <= MAX_FRAME_BYTES:
+            try:
+                message = json.loads(text_data)
+            except ValueError:
+                message = None
+        if isinstance(message, dict) and message.get("type") == "resync":
+            await self.send_snapshot()
+            return
+        self.bad_frames += 1
+        if self.bad_frames > MAX_BAD_FRAMES:
+            log.info("closing a socket that sent %s bad frames", self.bad_frames)
+            await self.close(code=1008)
+
+    # --- what the relay and the services send ---------------------------------
+
+    async def send_frame(self, text: str) -> None:
+        try:
+            await self.send(text_data=text)
+        except Exception:  # noqa: BLE001 - the socket went away under us
+            log.debug("dropping a frame for a closed socket")
+
+    def _render_snapshot(self) -> str:
+        names = events.snapshot_names(self.audience)
+        _seq, frames = events.render_frames(
+            self.meeting_id, names, audiences=[self.audience], languages=[self.language]
+        )
+        text = "".join(frames.get(self.frame_key, {}).values())
+        if not self.screen:
+            with translation.override(self.language):
+                text += events.render_personal(self.meeting_id, self.membership)
+        return text
+
+    async def send_snapshot(self) -> None:
+        text = await database_sync_to_async(self._render_snapshot)()
+        await self.send_frame(text)
+
+    async def close_for_meeting_end(self) -> None:
+        await self.close(code=1000)
+
+    async def live_personal(self, event: dict) -> None:
+        if event.get("meeting") != self.meeting_id or self.screen:
+            return
+
+        def render() -> str:
+            with translation.override(self.language):
+                return events.render_personal(self.meeting_id, self.membership)
+
+        await self.send_frame(await database_sync_to_async(render)())
+
+    async def membership_changed(self, event: dict) -> None:
+        """Someone changed this person's role or access: re-check, and reconnect if needed."""
+        found = await database_sync_to_async(live_membership)(self.scope["user"], self.meeting_id)
+        if found is None:
+            await self.close(code=CLOSE_NO_ACCESS)
+            return
+        _meeting, membership = found
+        if events.audience_for(membership, screen=self.screen) != self.audience:
+            await self.close(code=CLOSE_RECONNECT)
+        else:
+            self.membership = membership
+
+
+class ScreenConsumer(MeetingConsumer):
+    """The big-screen view: display only, not counted as present."""
+
+    screen = True

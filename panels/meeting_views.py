@@ -1,0 +1,436 @@
+"""Meeting pages and the moderator's and members' actions.
+
+Every action is a plain POST that works without JavaScript (it redirects back
+to the live page). With htmx it answers with a fresh snapshot of the page's
+fragments for the actor (or a notice saying why not), swapped out-of-band, so
+the actor sees the result even if their socket is down. Everyone else gets the
+change through the socket.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from panels import events, meetings
+from panels.access import Perm, meeting_for, panel_for
+from panels.forms import AgendaItemForm, HideMessageForm, MeetingForm, MessageForm
+from panels.models import AgendaItem, Meeting, Membership, Message
+
+
+def _fragments_for(meeting: Meeting, membership: Membership) -> str:
+    audience = events.audience_for(membership)
+    language = get_language()
+    _seq, frames = events.render_frames(
+        meeting.pk, events.snapshot_names(audience), audiences=[audience], languages=[language]
+    )
+    text = "".join(frames.get(events.frame_key(audience, language), {}).values())
+    return text + events.render_personal(meeting.pk, membership)
+
+
+def _notice(text: str, level: str = "error") -> str:
+    return render_to_string(
+        "panels/meeting.html#notice", {"notice": text, "level": level, "oob": True}
+    )
+
+
+def _act(
+    request: HttpRequest,
+    panel_id: int,
+    meeting_id: int,
+    perm: Perm,
+    action: Callable[[Meeting, Membership], object],
+    success: str | None = None,
+) -> HttpResponse:
+    """Run one service call for a POST and answer for htmx or for a plain form."""
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id, perm)
+    try:
+        action(meeting, membership)
+    except meetings.MeetingError as error:
+        if request.htmx:
+            return HttpResponse(_notice(str(error)))
+        messages.error(request, str(error))
+    else:
+        if request.htmx:
+            notice = _notice(success, "success") if success else _notice("", "none")
+            return HttpResponse(_fragments_for(meeting, membership) + notice)
+        if success:
+            messages.success(request, success)
+    return redirect(meeting)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- pages ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def meeting_new(request: HttpRequest, panel_id: int) -> HttpResponse:
+    panel, membership = panel_for(request.user, panel_id, Perm.MODERATE)
+    form = MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        meeting = meetings.create_meeting(membership, **form.cleaned_data)
+        messages.success(
+            request, _("The meeting is planned and the members have been invited by email.")
+        )
+        return redirect(meeting)
+    return render(
+        request,
+        "panels/meeting_form.html",
+        {"panel": panel, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def meeting_edit(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id, Perm.MODERATE)
+    initial = {
+        "title": meeting.title,
+        "description": meeting.description,
+        "starts_at": meeting.starts_at,
+        "duration_minutes": meeting.duration_minutes,
+    }
+    form = MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meetings.update_meeting(membership, meeting, **form.cleaned_data)
+        except meetings.MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The meeting has been saved."))
+            return redirect(meeting)
+    return render(
+        request,
+        "panels/meeting_form.html",
+        {"panel": meeting.panel, "meeting": meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _live_page(
+    request: HttpRequest,
+    meeting: Meeting,
+    membership: Membership,
+    message_form: MessageForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    audience = events.audience_for(membership)
+    state = events.LiveState(meeting.pk)
+    context = (
+        state.context()
+        | events.personal_context(state, membership)
+        | {
+            "membership": membership,
+            "audience": audience,
+            "is_moderator": audience == events.Audience.MODERATOR,
+            "message_form": message_form or MessageForm(),
+            "item_form": AgendaItemForm(),
+            "oob": False,
+        }
+    )
+    return render(request, "panels/meeting.html", context, status=status)
+
+
+@require_GET
+@login_required
+def meeting_live(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id)
+    return _live_page(request, meeting, membership)
+
+
+@require_GET
+@login_required
+def meeting_screen(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    meeting, _membership = meeting_for(request.user, panel_id, meeting_id)
+    state = events.LiveState(meeting.pk)
+    return render(request, "panels/meeting_screen.html", state.context() | {"oob": False})
+
+
+@require_GET
+@login_required
+def meeting_calendar(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    from panels.ics import meeting_calendar as calendar_for
+
+    meeting, _membership = meeting_for(request.user, panel_id, meeting_id)
+    url = request.build_absolute_uri(meeting.get_absolute_url())
+    body = calendar_for(meeting, url, urlsplit(settings.SITE_URL).hostname or request.get_host())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="bijeenkomst-{meeting.pk}.ics"'
+    return response
+
+
+# --- moderator actions ------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def meeting_state(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    action = request.POST.get("action")
+    if action == "start":
+        return _act(request, panel_id, meeting_id, Perm.MODERATE, _start, _("The meeting is live."))
+    if action == "close":
+        return _act(
+            request, panel_id, meeting_id, Perm.MODERATE, _close, _("The meeting is closed.")
+        )
+    return _act(request, panel_id, meeting_id, Perm.MODERATE, _invalid)
+
+
+def _start(meeting, membership):
+    return meetings.start_meeting(membership, meeting)
+
+
+def _close(meeting, membership):
+    return meetings.close_meeting(membership, meeting)
+
+
+def _invalid(meeting, membership):
+    raise meetings.MeetingError(_("That is not something you can do here."))
+
+
+@require_POST
+@login_required
+def meeting_floor(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    open_ = request.POST.get("open") == "1"
+    return _act(
+        request,
+        panel_id,
+        meeting_id,
+        Perm.MODERATE,
+        lambda meeting, m: meetings.set_floor(m, meeting, open_),
+    )
+
+
+@require_POST
+@login_required
+def item_add(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id, Perm.MODERATE)
+    form = AgendaItemForm(request.POST)
+    if not form.is_valid():
+        if request.htmx:
+            return HttpResponse(_item_form(meeting, form))
+        return render(
+            request,
+            "panels/agenda_item_form.html",
+            {"meeting": meeting, "panel": meeting.panel, "form": form},
+            status=400,
+        )
+
+    def add(meeting, m):
+        return meetings.add_item(m, meeting, **form.cleaned_data)
+
+    response = _act(request, panel_id, meeting_id, Perm.MODERATE, add)
+    if request.htmx and response.status_code == 200 and b"live-agenda" in response.content:
+        response.content += _item_form(meeting, AgendaItemForm()).encode()
+    return response
+
+
+def _item_form(meeting: Meeting, form: AgendaItemForm) -> str:
+    return render_to_string(
+        "panels/meeting.html#item_form",
+        {"meeting": meeting, "panel": meeting.panel, "item_form": form, "oob": True},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def item_edit(request: HttpRequest, panel_id: int, meeting_id: int, item_id: int) -> HttpResponse:
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id, Perm.MODERATE)
+    item = get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
+    form = AgendaItemForm(
+        request.POST or None, initial={"title": item.title, "description": item.description}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meetings.update_item(membership, item, **form.cleaned_data)
+        except meetings.MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The agenda item has been saved."))
+            return redirect(meeting)
+    return render(
+        request,
+        "panels/agenda_item_form.html",
+        {"meeting": meeting, "panel": meeting.panel, "item": item, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _item_action(request, panel_id, meeting_id, item_id, fn) -> HttpResponse:
+    def action(meeting, membership):
+        item = AgendaItem.objects.filter(pk=item_id, meeting=meeting).first()
+        if item is None:
+            raise meetings.MeetingError(_("This agenda item no longer exists."))
+        return fn(membership, item)
+
+    return _act(request, panel_id, meeting_id, Perm.MODERATE, action)
+
+
+@require_POST
+@login_required
+def item_move(request, panel_id: int, meeting_id: int, item_id: int) -> HttpResponse:
+    direction = request.POST.get("direction", "")
+    return _item_action(
+        request,
+        panel_id,
+        meeting_id,
+        item_id,
+        lambda m, item: meetings.move_item(m, item, direction),
+    )
+
+
+@require_POST
+@login_required
+def item_remove(request, panel_id: int, meeting_id: int, item_id: int) -> HttpResponse:
+    return _item_action(request, panel_id, meeting_id, item_id, meetings.remove_item)
+
+
+@require_POST
+@login_required
+def item_current(request, panel_id: int, meeting_id: int, item_id: int) -> HttpResponse:
+    return _item_action(request, panel_id, meeting_id, item_id, meetings.set_current_item)
+
+
+@require_POST
+@login_required
+def item_finish(request, panel_id: int, meeting_id: int) -> HttpResponse:
+    return _act(
+        request,
+        panel_id,
+        meeting_id,
+        Perm.MODERATE,
+        lambda meeting, m: meetings.finish_current_item(m, meeting),
+    )
+
+
+@require_POST
+@login_required
+def speaker_next(request, panel_id: int, meeting_id: int) -> HttpResponse:
+    request_id = _int_or_none(request.POST.get("request"))
+    minutes = _int_or_none(request.POST.get("minutes"))
+    seconds = minutes * 60 if minutes is not None else None
+    if minutes == 0:
+        seconds = None
+
+    def give(meeting, m):
+        if minutes is not None and minutes < 0:
+            raise meetings.MeetingError(_("Speaking time must be between 1 second and 60 minutes."))
+        return meetings.give_floor(m, meeting, request_id=request_id, seconds=seconds)
+
+    return _act(request, panel_id, meeting_id, Perm.MODERATE, give)
+
+
+@require_POST
+@login_required
+def speaker_end(request, panel_id: int, meeting_id: int) -> HttpResponse:
+    return _act(
+        request,
+        panel_id,
+        meeting_id,
+        Perm.MODERATE,
+        lambda meeting, m: meetings.end_speaker(m, meeting),
+    )
+
+
+@require_POST
+@login_required
+def speaker_remove(request, panel_id: int, meeting_id: int, request_id: int) -> HttpResponse:
+    return _act(
+        request,
+        panel_id,
+        meeting_id,
+        Perm.MODERATE,
+        lambda meeting, m: meetings.remove_speaker(m, meeting, request_id),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def message_hide(request, panel_id: int, meeting_id: int, message_id: int) -> HttpResponse:
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id, Perm.MODERATE)
+    message = get_object_or_404(
+        Message.objects.select_related("author__user"), pk=message_id, item__meeting=meeting
+    )
+    form = HideMessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        meetings.hide_message(membership, message, form.cleaned_data["reason"])
+        messages.success(request, _("The message is hidden."))
+        return redirect(meeting)
+    return render(
+        request,
+        "panels/message_hide.html",
+        {"meeting": meeting, "panel": meeting.panel, "message": message, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- members' actions ---------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def hand(request, panel_id: int, meeting_id: int) -> HttpResponse:
+    if request.POST.get("raise") == "1":
+        return _act(
+            request,
+            panel_id,
+            meeting_id,
+            Perm.TAKE_PART,
+            lambda meeting, m: meetings.raise_hand(m, meeting),
+        )
+    return _act(
+        request,
+        panel_id,
+        meeting_id,
+        Perm.VIEW_PANEL,
+        lambda meeting, m: meetings.lower_hand(m, meeting),
+    )
+
+
+@require_POST
+@login_required
+def message_post(request, panel_id: int, meeting_id: int) -> HttpResponse:
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id, Perm.TAKE_PART)
+    form = MessageForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            meetings.post_message(membership, meeting, form.cleaned_data["text"])
+        except meetings.MeetingError as exc:
+            error = str(exc)
+            form.add_error("text", error)
+    else:
+        error = _("Check your message.")
+    if request.htmx:
+        # Keep what was typed when it could not be posted; clear the box when it was.
+        fresh = form if error else MessageForm()
+        html = render_to_string(
+            "panels/meeting.html#message_form",
+            {"meeting": meeting, "panel": meeting.panel, "message_form": fresh, "oob": True},
+            request=request,
+        )
+        if error:
+            return HttpResponse(html + _notice(error))
+        return HttpResponse(_fragments_for(meeting, membership) + html + _notice("", "none"))
+    if error:
+        # Without JavaScript: show the live page again with the text kept in the box.
+        messages.error(request, error)
+        return _live_page(request, meeting, membership, message_form=form, status=400)
+    return redirect(meeting)

@@ -1,0 +1,488 @@
+"""Rules for live meetings: planning, the agenda, the floor, speakers and discussion.
+
+Every function takes the acting membership, locks the meeting row (so rules
+are checked against the state that will be changed, one change at a time
+per meeting), changes data, and schedules the push with
+`events.meeting_changed` so that nobody sees state that could still roll back.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from panels import emails, events
+from panels.access import Perm, has_perm
+from panels.models import AgendaItem, Meeting, Membership, Message, SpeakerRequest
+from panels.services import PanelError, save_with_history
+
+State = Meeting.State
+ItemState = AgendaItem.State
+Speaker = SpeakerRequest.State
+
+MAX_SPEAKING_SECONDS = 60 * 60
+
+
+class MeetingError(PanelError):
+    """A meeting rule said no; the message is shown to the person."""
+
+
+def _require(actor: Membership, perm: Perm) -> None:
+    if not has_perm(actor, perm):
+        raise MeetingError(_("You are not allowed to do this."))
+
+
+def _lock(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update().select_related("panel").get(pk=meeting.pk)
+
+
+def _require_live(meeting: Meeting) -> None:
+    if meeting.state != State.LIVE:
+        raise MeetingError(_("This meeting is not live."))
+
+
+def _require_not_closed(meeting: Meeting) -> None:
+    if meeting.state == State.CLOSED:
+        raise MeetingError(_("This meeting has been closed."))
+
+
+def _current_item(meeting: Meeting) -> AgendaItem | None:
+    return meeting.items.filter(state=ItemState.CURRENT).first()
+
+
+# --- planning ------------------------------------------------------------------
+
+
+def create_meeting(
+    actor: Membership,
+    *,
+    title: str,
+    starts_at: datetime,
+    description: str = "",
+    duration_minutes: int = 90,
+    notify: bool = True,
+) -> Meeting:
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = Meeting(
+            panel=actor.panel,
+            title=title,
+            description=description,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            created_by=actor.user,
+        )
+        save_with_history(meeting, actor.user, "planned")
+        if notify:
+            meeting_id = meeting.pk
+            transaction.on_commit(lambda: emails.send_meeting_invitations(meeting_id))
+    return meeting
+
+
+def update_meeting(actor: Membership, meeting: Meeting, **fields) -> Meeting:
+    allowed = {"title", "description", "starts_at", "duration_minutes"}
+    if not set(fields) <= allowed:
+        raise ValueError(f"unknown fields: {set(fields) - allowed}")
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        _require_not_closed(meeting)
+        for name, value in fields.items():
+            setattr(meeting, name, value)
+        save_with_history(meeting, actor.user, "edited", update_fields=list(fields))
+        events.meeting_changed(meeting, "status", "screen-status")
+    return meeting
+
+
+def start_meeting(actor: Membership, meeting: Meeting) -> Meeting:
+    return _transition(actor, meeting, State.LIVE)
+
+
+def close_meeting(actor: Membership, meeting: Meeting) -> Meeting:
+    return _transition(actor, meeting, State.CLOSED)
+
+
+def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        if to not in Meeting.TRANSITIONS[State(meeting.state)]:
+            if meeting.state == to:
+                return meeting  # a double click: already done
+            raise MeetingError(
+                _("A meeting that is %(state)s cannot be %(action)s.")
+                % {
+                    "state": meeting.get_state_display().lower(),
+                    "action": _("started") if to == State.LIVE else _("closed"),
+                }
+            )
+        now = timezone.now()
+        meeting.state = to
+        fields = ["state"]
+        affected: list[int] = []
+        if to == State.LIVE:
+            meeting.started_at = now
+            fields.append("started_at")
+            first = meeting.items.filter(state=ItemState.PENDING).order_by("position", "pk")
+            if _current_item(meeting) is None and (item := first.first()) is not None:
+                item.state = ItemState.CURRENT
+                save_with_history(item, actor.user, "current", update_fields=["state"])
+        else:
+            meeting.closed_at = now
+            meeting.floor_open = False
+            fields += ["closed_at", "floor_open"]
+            if (item := _current_item(meeting)) is not None:
+                item.state = ItemState.DONE
+                save_with_history(item, actor.user, "done", update_fields=["state"])
+            affected = _end_open_requests(meeting, now)
+        save_with_history(
+            meeting, actor.user, "started" if to == State.LIVE else "closed", update_fields=fields
+        )
+        events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
+        if to == State.CLOSED:
+            meeting_id = meeting.pk
+            transaction.on_commit(lambda: events.meeting_closed(meeting_id))
+    return meeting
+
+
+def _end_open_requests(meeting: Meeting, now: datetime) -> list[int]:
+    """End the speaker list (new agenda item, meeting closed); returns the people affected."""
+    open_requests = list(
+        meeting.speaker_requests.filter(state__in=SpeakerRequest.OPEN_STATES).select_related(
+            "membership"
+        )
+    )
+    for request in open_requests:
+        request.state = Speaker.DONE
+        request.ended_at = now
+        request.save(update_fields=["state", "ended_at"])
+    return [r.membership.user_id for r in open_requests]
+
+
+# --- the agenda ----------------------------------------------------------------
+
+
+def add_item(actor: Membership, meeting: Meeting, *, title: str, description: str = ""):
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        _require_not_closed(meeting)
+        last = meeting.items.aggregate(m=Max("position"))["m"]
+        item = AgendaItem(
+            meeting=meeting,
+            title=title,
+            description=description,
+            position=0 if last is None else last + 1,
+        )
+        save_with_history(item, actor.user, "added")
+        events.meeting_changed(meeting, "agenda", "status", "screen-status")
+    return item
+
+
+def _lock_item(meeting: Meeting, item: AgendaItem) -> AgendaItem:
+    found = AgendaItem.objects.select_for_update().filter(pk=item.pk, meeting=meeting).first()
+    if found is None:
+        raise MeetingError(_("This agenda item no longer exists."))
+    return found
+
+
+def update_item(actor: Membership, item: AgendaItem, *, title: str, description: str = ""):
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = _lock(item.meeting)
+        item = _lock_item(meeting, item)
+        if item.state == ItemState.DONE:
+            raise MeetingError(_("This agenda item has been handled and cannot be changed."))
+        item.title, item.description = title, description
+        save_with_history(item, actor.user, "edited", update_fields=["title", "description"])
+        events.meeting_changed(meeting, "agenda", "status", "screen-status")
+    return item
+
+
+def move_item(actor: Membership, item: AgendaItem, direction: str) -> None:
+    """Swap a pending item with its pending neighbour above ('up') or below ('down')."""
+    _require(actor, Perm.MODERATE)
+    if direction not in ("up", "down"):
+        raise MeetingError(_("Choose up or down."))
+    with transaction.atomic():
+        meeting = _lock(item.meeting)
+        _require_not_closed(meeting)
+        item = _lock_item(meeting, item)
+        if item.state != ItemState.PENDING:
+            raise MeetingError(_("Only items that have not been handled can be moved."))
+        items = list(meeting.items.filter(state=ItemState.PENDING).order_by("position", "pk"))
+        index = items.index(item)
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(items):
+            return  # already first or last: nothing to do
+        # Renumber all pending items so equal positions can never tie.
+        items[index], items[other] = items[other], items[index]
+        base = min(i.position for i in items)
+        for offset, pending in enumerate(items):
+            if pending.position != base + offset:
+                pending.position = base + offset
+                save_with_history(pending, actor.user, "moved", update_fields=["position"])
+        events.meeting_changed(meeting, "agenda")
+
+
+def remove_item(actor: Membership, item: AgendaItem) -> None:
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = _lock(item.meeting)
+        _require_not_closed(meeting)
+        item = _lock_item(meeting, item)
+        if item.state != ItemState.PENDING or item.messages.exists():
+            raise MeetingError(_("Only items that have not been handled can be removed."))
+        item._history_user = actor.user
+        item._change_reason = "removed"
+        item.delete()
+        events.meeting_changed(meeting, "agenda")
+
+
+def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
+    """Make an item the one being discussed; the previous one is done, the speaker list ends."""
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = _lock(item.meeting)
+        _require_live(meeting)
+        item = _lock_item(meeting, item)
+        if item.state == ItemState.CURRENT:
+            return item
+        if item.state == ItemState.DONE:
+            raise MeetingError(_("This agenda item has already been handled."))
+        now = timezone.now()
+        previous = _current_item(meeting)
+        if previous is not None:
+            previous.state = ItemState.DONE
+            save_with_history(previous, actor.user, "done", update_fields=["state"])
+        item.state = ItemState.CURRENT
+        save_with_history(item, actor.user, "current", update_fields=["state"])
+        affected = _end_open_requests(meeting, now)
+        events.meeting_changed(
+            meeting,
+            "status",
+            "agenda",
+            "speakers",
+            "discussion",
+            "screen-status",
+            "screen-speakers",
+            personal_for=affected,
+        )
+    return item
+
+
+def finish_current_item(actor: Membership, meeting: Meeting) -> None:
+    """Mark the current item done without opening another."""
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        _require_live(meeting)
+        item = _current_item(meeting)
+        if item is None:
+            return
+        item.state = ItemState.DONE
+        save_with_history(item, actor.user, "done", update_fields=["state"])
+        affected = _end_open_requests(meeting, timezone.now())
+        events.meeting_changed(
+            meeting,
+            "status",
+            "agenda",
+            "speakers",
+            "discussion",
+            "screen-status",
+            "screen-speakers",
+            personal_for=affected,
+        )
+
+
+# --- the floor and the speaker list ------------------------------------------------
+
+
+def set_floor(actor: Membership, meeting: Meeting, open_: bool) -> Meeting:
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        _require_live(meeting)
+        if meeting.floor_open == open_:
+            return meeting
+        meeting.floor_open = open_
+        save_with_history(
+            meeting,
+            actor.user,
+            "floor opened" if open_ else "floor closed",
+            update_fields=["floor_open"],
+        )
+        events.meeting_changed(meeting, "status", "speakers", "discussion", "screen-status")
+    return meeting
+
+
+def _require_floor(meeting: Meeting) -> None:
+    _require_live(meeting)
+    if not meeting.floor_open:
+        raise MeetingError(_("The floor is closed. Wait until the moderator opens it."))
+
+
+def raise_hand(actor: Membership, meeting: Meeting) -> SpeakerRequest:
+    _require(actor, Perm.TAKE_PART)
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        _require_floor(meeting)
+        existing = meeting.speaker_requests.filter(
+            membership=actor, state__in=SpeakerRequest.OPEN_STATES
+        ).first()
+        if existing is not None:
+            return existing  # a double click or a second tab: the hand is already up
+        try:
+            with transaction.atomic():
+                request = SpeakerRequest.objects.create(meeting=meeting, membership=actor)
+        except IntegrityError:
+            return meeting.speaker_requests.get(
+                membership=actor, state__in=SpeakerRequest.OPEN_STATES
+            )
+        _notify_queue(meeting, [actor.user_id])
+    return request
+
+
+def lower_hand(actor: Membership, meeting: Meeting) -> None:
+    """Withdraw your raised hand, or end your own turn if you are speaking."""
+    _require(actor, Perm.VIEW_PANEL)
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        request = meeting.speaker_requests.filter(
+            membership=actor, state__in=SpeakerRequest.OPEN_STATES
+        ).first()
+        if request is None:
+            return
+        request.state = Speaker.WITHDRAWN if request.state == Speaker.WAITING else Speaker.DONE
+        request.ended_at = timezone.now()
+        request.save(update_fields=["state", "ended_at"])
+        _notify_queue(meeting, [actor.user_id])
+
+
+def _queue(meeting: Meeting) -> list[SpeakerRequest]:
+    return list(
+        meeting.speaker_requests.filter(state=Speaker.WAITING)
+        .select_related("membership")
+        .order_by("raised_at", "pk")
+    )
+
+
+def _notify_queue(meeting: Meeting, also: list[int]) -> None:
+    """The speaker list changed: everyone waiting may have a new place in the queue."""
+    waiting = [r.membership.user_id for r in _queue(meeting)]
+    events.meeting_changed(
+        meeting, "speakers", "screen-speakers", personal_for=sorted(set(waiting + also))
+    )
+
+
+def give_floor(
+    actor: Membership,
+    meeting: Meeting,
+    request_id: int | None = None,
+    seconds: int | None = None,
+) -> SpeakerRequest | None:
+    """Give the floor to the next in the queue (or a chosen person); the current speaker ends."""
+    _require(actor, Perm.MODERATE)
+    if seconds is not None and not 0 < seconds <= MAX_SPEAKING_SECONDS:
+        raise MeetingError(_("Speaking time must be between 1 second and 60 minutes."))
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        _require_live(meeting)
+        queue = _queue(meeting)
+        if request_id is not None:
+            chosen = next((r for r in queue if r.pk == request_id), None)
+            if chosen is None:
+                raise MeetingError(_("This person is no longer on the speaker list."))
+        elif queue:
+            chosen = queue[0]
+        else:
+            raise MeetingError(_("Nobody is on the speaker list."))
+        now = timezone.now()
+        affected = [chosen.membership.user_id]
+        speaking = meeting.speaker_requests.filter(state=Speaker.SPEAKING).first()
+        if speaking is not None:
+            speaking.state = Speaker.DONE
+            speaking.ended_at = now
+            speaking.save(update_fields=["state", "ended_at"])
+            affected.append(speaking.membership.user_id)
+        chosen.state = Speaker.SPEAKING
+        chosen.speaking_since = now
+        chosen.speaking_until = now + timedelta(seconds=seconds) if seconds else None
+        chosen.save(update_fields=["state", "speaking_since", "speaking_until"])
+        _notify_queue(meeting, affected)
+    return chosen
+
+
+def end_speaker(actor: Membership, meeting: Meeting) -> None:
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        speaking = meeting.speaker_requests.filter(state=Speaker.SPEAKING).first()
+        if speaking is None:
+            return
+        speaking.state = Speaker.DONE
+        speaking.ended_at = timezone.now()
+        speaking.save(update_fields=["state", "ended_at"])
+        _notify_queue(meeting, [speaking.membership.user_id])
+
+
+def remove_speaker(actor: Membership, meeting: Meeting, request_id: int) -> None:
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        request = meeting.speaker_requests.filter(pk=request_id, state=Speaker.WAITING).first()
+        if request is None:
+            raise MeetingError(_("This person is no longer on the speaker list."))
+        request.state = Speaker.REMOVED
+        request.ended_at = timezone.now()
+        request.save(update_fields=["state", "ended_at"])
+        _notify_queue(meeting, [request.membership.user_id])
+
+
+# --- the discussion ------------------------------------------------------------------
+
+
+def post_message(actor: Membership, meeting: Meeting, text: str) -> Message:
+    _require(actor, Perm.TAKE_PART)
+    text = text.strip()
+    if not text:
+        raise MeetingError(_("Write a message first."))
+    if len(text) > Message.MAX_LENGTH:
+        raise MeetingError(
+            _("A message can be at most %(max)s characters.") % {"max": Message.MAX_LENGTH}
+        )
+    with transaction.atomic():
+        meeting = _lock(meeting)
+        _require_floor(meeting)
+        item = _current_item(meeting)
+        if item is None:
+            raise MeetingError(_("There is no agenda item under discussion."))
+        message = Message(item=item, author=actor, text=text)
+        save_with_history(message, actor.user, "posted")
+        events.meeting_changed(meeting, "discussion")
+    return message
+
+
+def hide_message(actor: Membership, message: Message, reason: str) -> Message:
+    _require(actor, Perm.MODERATE)
+    reason = reason.strip()
+    if not reason:
+        raise MeetingError(_("Give a reason for hiding the message."))
+    with transaction.atomic():
+        meeting = _lock(message.item.meeting)
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.is_hidden:
+            return message
+        message.hidden_at = timezone.now()
+        message.hidden_by = actor.user
+        message.hidden_reason = reason[:300]
+        save_with_history(
+            message,
+            actor.user,
+            "hidden",
+            update_fields=["hidden_at", "hidden_by", "hidden_reason"],
+        )
+        events.meeting_changed(meeting, "discussion")
+    return message

@@ -1,0 +1,110 @@
+/* Knoppen live page helpers. No inline script, no eval: works under a strict CSP.
+ *
+ * - Pushed fragments carry data-seq; an older fragment never replaces a newer one.
+ * - Keyboard focus stays on the same control when its fragment is replaced.
+ * - Screen readers hear what changed (data-announce) through one polite live region.
+ * - The connection state is shown in words; on waking up the page asks for a snapshot.
+ * - Speaking-time countdowns tick in the browser.
+ */
+(function () {
+  "use strict";
+
+  var socket = null;
+  var focusedId = null;
+
+  function seqOf(el) {
+    var value = el && el.getAttribute && el.getAttribute("data-seq");
+    return value === null || value === undefined ? null : parseInt(value, 10);
+  }
+
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
+    var before = seqOf(target);
+    var after = seqOf(incoming);
+    if (before !== null && after !== null && after < before) {
+      event.detail.shouldSwap = false; // stale: we already show a newer state
+      return;
+    }
+    var active = document.activeElement;
+    focusedId = active && active.id && target.contains(active) ? active.id : null;
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var el = event.detail.target && event.detail.target.id
+      ? document.getElementById(event.detail.target.id)
+      : null;
+    if (focusedId) {
+      var again = document.getElementById(focusedId);
+      if (again) { again.focus(); }
+      focusedId = null;
+    }
+    if (el && el.hasAttribute("data-announce")) {
+      announce(el.getAttribute("data-announce"), el.id);
+    }
+    startCountdowns();
+  });
+
+  var lastAnnounced = {};
+  function announce(text, key) {
+    var region = document.getElementById("live-announcer");
+    if (!region || !text || lastAnnounced[key] === text) { return; }
+    lastAnnounced[key] = text;
+    region.textContent = text;
+  }
+
+  function setConnection(state) {
+    var el = document.getElementById("live-connection");
+    if (!el) { return; }
+    el.setAttribute("data-state", state);
+    el.textContent = el.getAttribute("data-" + state) || "";
+  }
+
+  document.addEventListener("htmx:wsConnecting", function () { setConnection("connecting"); });
+  document.addEventListener("htmx:wsOpen", function (event) {
+    socket = event.detail.socketWrapper;
+    setConnection("open");
+  });
+  document.addEventListener("htmx:wsClose", function (event) {
+    var code = event.detail.event && event.detail.event.code;
+    var retrying = [1006, 1011, 1012, 1013].indexOf(code) >= 0;
+    setConnection(retrying ? "closed" : "ended");
+  });
+
+  function resync() {
+    if (socket) {
+      try { socket.send(JSON.stringify({ type: "resync" })); } catch (e) { /* reconnect will resync */ }
+    }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { resync(); }
+  });
+  window.addEventListener("online", resync);
+
+  // Countdowns: "2:15" left, then "time is up".
+  var timer = null;
+  function tick() {
+    var els = document.querySelectorAll("[data-countdown-until]");
+    if (!els.length) { clearInterval(timer); timer = null; return; }
+    var now = Date.now();
+    els.forEach(function (el) {
+      var left = Math.round((Date.parse(el.getAttribute("data-countdown-until")) - now) / 1000);
+      if (left <= 0) {
+        el.textContent = document.documentElement.lang === "en" ? "time is up" : "tijd is om";
+        el.classList.add("countdown--over");
+      } else {
+        var minutes = Math.floor(left / 60);
+        var seconds = left % 60;
+        el.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+        el.classList.remove("countdown--over");
+      }
+    });
+  }
+  function startCountdowns() {
+    tick();
+    if (!timer && document.querySelector("[data-countdown-until]")) {
+      timer = setInterval(tick, 1000);
+    }
+  }
+  document.addEventListener("DOMContentLoaded", startCountdowns);
+})();

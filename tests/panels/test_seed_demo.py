@@ -1,0 +1,103 @@
+"""`manage.py seed_demo`: a demo panel with every role, only where public passwords are safe."""
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from panels.management.commands.seed_demo import DEMO_PASSWORD
+from panels.models import Membership, Organisation, Panel, Role, User
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count() for model in (Organisation, Panel, User, Membership)
+    }
+
+
+def test_it_refuses_without_debug(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        seed()
+
+    assert set(counts().values()) == {0}
+
+
+def test_it_seeds_with_debug_on(settings):
+    settings.DEBUG = True
+
+    seed()
+
+    assert Panel.objects.count() == 1
+
+
+def test_it_seeds_every_role_with_the_flag(settings):
+    settings.DEBUG = False
+
+    seed("--allow-without-debug")
+
+    panel = Panel.objects.get()
+    roles = Counter(panel.memberships.active().values_list("role", flat=True))
+    assert roles == {
+        Role.MODERATOR: 1,
+        Role.CORPORATION_REP: 1,
+        Role.TENANT_ORG_REP: 1,
+        Role.MEMBER: 12,
+        Role.OBSERVER: 1,
+    }
+    assert panel.corporation.kind == Organisation.Kind.CORPORATION
+    assert panel.tenant_organisation.kind == Organisation.Kind.TENANT_ORGANISATION
+
+
+def test_seeded_observer_cannot_vote_and_representatives_can_sign():
+    seed("--allow-without-debug")
+
+    by_role = {m.role: m for m in Membership.objects.all()}
+    assert not by_role[Role.OBSERVER].can_vote
+    assert by_role[Role.CORPORATION_REP].signs_for == Organisation.Kind.CORPORATION
+    assert by_role[Role.TENANT_ORG_REP].signs_for == Organisation.Kind.TENANT_ORGANISATION
+
+
+def test_running_it_twice_creates_nothing_new():
+    first_output = seed("--allow-without-debug")
+    after_first = counts()
+
+    second_output = seed("--allow-without-debug")
+
+    assert counts() == after_first
+    assert second_output == first_output
+
+
+def test_it_prints_the_password_and_every_login():
+    output = seed("--allow-without-debug")
+
+    assert DEMO_PASSWORD in output
+    emails = list(User.objects.values_list("email", flat=True))
+    assert len(emails) == 16
+    for email in emails:
+        assert email in output
+
+
+def test_demo_moderator_can_log_in(client):
+    seed("--allow-without-debug")
+    moderator = Membership.objects.get(role=Role.MODERATOR).user
+
+    response = client.post(
+        reverse("login"), {"username": moderator.email, "password": DEMO_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse("panels:home")
+    home = client.get(response.url)
+    assert [m.panel for m in home.context["memberships"]] == [Panel.objects.get()]
