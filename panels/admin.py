@@ -3,7 +3,19 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from panels.models import Invitation, Membership, Organisation, Panel, User
+from panels.models import (
+    AgendaItem,
+    Invitation,
+    LiveWorker,
+    Meeting,
+    Membership,
+    Message,
+    Organisation,
+    Panel,
+    Presence,
+    SpeakerRequest,
+    User,
+)
 
 
 @admin.register(User)
@@ -59,3 +71,50 @@ class InvitationAdmin(SimpleHistoryAdmin):
     list_filter = ["role", "panel"]
     search_fields = ["email"]
     readonly_fields = ["token_hash", "invited_by", "accepted_by", "accepted_at", "created_at"]
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 0
+    fields = ["position", "title", "state"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "panel", "starts_at", "state", "floor_open"]
+    list_filter = ["state", "panel"]
+    search_fields = ["title"]
+    readonly_fields = ["seq", "started_at", "closed_at", "created_by"]
+    inlines = [AgendaItemInline]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "meeting", "position", "state"]
+    list_filter = ["state"]
+    search_fields = ["title", "meeting__title"]
+
+
+@admin.register(Message)
+class MessageAdmin(SimpleHistoryAdmin):
+    list_display = ["item", "author", "created_at", "hidden_at"]
+    list_filter = [("hidden_at", admin.EmptyFieldListFilter)]
+    search_fields = ["text", "author__user__name"]
+    readonly_fields = ["item", "author", "created_at"]
+
+
+@admin.register(SpeakerRequest)
+class SpeakerRequestAdmin(admin.ModelAdmin):
+    list_display = ["membership", "meeting", "state", "raised_at", "speaking_since"]
+    list_filter = ["state"]
+
+
+@admin.register(Presence)
+class PresenceAdmin(admin.ModelAdmin):
+    list_display = ["membership", "meeting", "worker", "connected_at"]
+    readonly_fields = ["meeting", "membership", "worker", "connection", "connected_at"]
+
+
+@admin.register(LiveWorker)
+class LiveWorkerAdmin(admin.ModelAdmin):
+    list_display = ["id", "started_at", "seen_at"]

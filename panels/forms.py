@@ -118,6 +118,8 @@ class AgendaItemForm(forms.Form):
 
 
 class MessageForm(forms.Form):
+    # The agenda item the writer was looking at, so a message never lands under another one.
+    item = forms.IntegerField(required=False, widget=forms.HiddenInput)
     text = forms.CharField(
         label=_("Your message"),
         max_length=1000,

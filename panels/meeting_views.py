@@ -126,10 +126,14 @@ def _live_page(
     meeting: Meeting,
     membership: Membership,
     message_form: MessageForm | None = None,
+    message_error: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
     audience = events.audience_for(membership)
     state = events.LiveState(meeting.pk)
+    if message_form is None:
+        current = state.current_item
+        message_form = MessageForm(initial={"item": current.pk if current else None})
     context = (
         state.context()
         | events.personal_context(state, membership)
@@ -137,7 +141,8 @@ def _live_page(
             "membership": membership,
             "audience": audience,
             "is_moderator": audience == events.Audience.MODERATOR,
-            "message_form": message_form or MessageForm(),
+            "message_form": message_form,
+            "message_error": message_error,
             "item_form": AgendaItemForm(),
             "oob": False,
         }
@@ -412,18 +417,31 @@ def message_post(request, panel_id: int, meeting_id: int) -> HttpResponse:
     error = None
     if form.is_valid():
         try:
-            meetings.post_message(membership, meeting, form.cleaned_data["text"])
+            meetings.post_message(
+                membership, meeting, form.cleaned_data["text"], form.cleaned_data["item"]
+            )
         except meetings.MeetingError as exc:
             error = str(exc)
             form.add_error("text", error)
     else:
         error = _("Check your message.")
+    # A refused message is shown again with its text, now aimed at the current item;
+    # a posted one leaves an empty box.
+    current = meeting.items.filter(state=AgendaItem.State.CURRENT).first()
+    item_id = current.pk if current else None
+    shown = MessageForm(
+        initial={"item": item_id, "text": form.data.get("text", "") if error else ""}
+    )
     if request.htmx:
-        # Keep what was typed when it could not be posted; clear the box when it was.
-        fresh = form if error else MessageForm()
         html = render_to_string(
             "panels/meeting.html#message_form",
-            {"meeting": meeting, "panel": meeting.panel, "message_form": fresh, "oob": True},
+            {
+                "meeting": meeting,
+                "panel": meeting.panel,
+                "message_form": shown,
+                "message_error": error,
+                "oob": True,
+            },
             request=request,
         )
         if error:
@@ -432,5 +450,7 @@ def message_post(request, panel_id: int, meeting_id: int) -> HttpResponse:
     if error:
         # Without JavaScript: show the live page again with the text kept in the box.
         messages.error(request, error)
-        return _live_page(request, meeting, membership, message_form=form, status=400)
+        return _live_page(
+            request, meeting, membership, message_form=shown, message_error=error, status=400
+        )
     return redirect(meeting)

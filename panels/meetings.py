@@ -111,13 +111,9 @@ def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
         if to not in Meeting.TRANSITIONS[State(meeting.state)]:
             if meeting.state == to:
                 return meeting  # a double click: already done
-            raise MeetingError(
-                _("A meeting that is %(state)s cannot be %(action)s.")
-                % {
-                    "state": meeting.get_state_display().lower(),
-                    "action": _("started") if to == State.LIVE else _("closed"),
-                }
-            )
+            if to == State.LIVE:
+                raise MeetingError(_("Only a planned meeting can be started."))
+            raise MeetingError(_("Only a live meeting can be closed."))
         now = timezone.now()
         meeting.state = to
         fields = ["state"]
@@ -444,7 +440,15 @@ def remove_speaker(actor: Membership, meeting: Meeting, request_id: int) -> None
 # --- the discussion ------------------------------------------------------------------
 
 
-def post_message(actor: Membership, meeting: Meeting, text: str) -> Message:
+def post_message(
+    actor: Membership, meeting: Meeting, text: str, expected_item_id: int | None = None
+) -> Message:
+    """Post to the discussion of the current item.
+
+    With `expected_item_id` (the item the form was shown for), a message
+    written while the moderator moved on is refused rather than filed under
+    the wrong item; the view keeps the text so nothing is lost.
+    """
     _require(actor, Perm.TAKE_PART)
     text = text.strip()
     if not text:
@@ -459,6 +463,14 @@ def post_message(actor: Membership, meeting: Meeting, text: str) -> Message:
         item = _current_item(meeting)
         if item is None:
             raise MeetingError(_("There is no agenda item under discussion."))
+        if expected_item_id is not None and expected_item_id != item.pk:
+            raise MeetingError(
+                _(
+                    "The meeting has moved on to “%(title)s”. Your message was not posted; "
+                    "it is still in the box. Post it again if it still fits."
+                )
+                % {"title": item.title}
+            )
         message = Message(item=item, author=actor, text=text)
         save_with_history(message, actor.user, "posted")
         events.meeting_changed(meeting, "discussion")
