@@ -2,10 +2,10 @@
 
 The textbook Channels fan-out puts every socket in the group, so each push is
 copied into every consumer's queue and dispatched once per socket. Measured
-here, that was 11-24x slower than a bare WebSocket broadcast (docs/DESIGN).
+here, that was 11-24x slower than a bare WebSocket broadcast at 1,000 clients.
 Instead each process subscribes once per meeting that has local sockets and
 writes the finished frame (rendered once per audience and language) straight
-to those sockets.
+to those sockets (docs/decisions/0002-live-fan-out.md).
 
 The relay survives channel-layer errors: it resubscribes with a backoff and
 sends every local socket a fresh snapshot, since pushes may have been missed.
