@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("panels.urls")),
+    path("", include("voting.urls")),
 ]
 
 handler403 = "panels.views.permission_denied"

@@ -13,7 +13,7 @@ their AppConfig.ready(), so `panels` never imports them.
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
@@ -65,23 +65,44 @@ def user_group(user_id: int) -> str:
 
 @dataclass(frozen=True)
 class LiveFragment:
-    """A part of the live page with a stable element id, swapped whole when pushed."""
+    """A part of the live page with a stable element id, swapped whole when pushed.
+
+    `slot` places a fragment that another app registered ("main" or "aside"
+    column); the core fragments sit in the page template itself.
+    """
 
     name: str
     template: str
     audiences: frozenset[Audience] = PAGE_AUDIENCES
     context: Callable[["LiveState"], dict] | None = None
+    slot: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonalFragment:
+    """A part of the live page about the viewer alone, rendered for them and pushed to them."""
+
+    name: str
+    template: str
+    context: Callable[["LiveState", Membership], dict] | None = None
+    slot: str | None = None
 
 
 FRAGMENTS: dict[str, LiveFragment] = {}
+PERSONAL_FRAGMENTS: dict[str, PersonalFragment] = {}
 
 
 def register_fragment(fragment: LiveFragment) -> None:
     FRAGMENTS[fragment.name] = fragment
 
 
+def register_personal_fragment(fragment: PersonalFragment) -> None:
+    PERSONAL_FRAGMENTS[fragment.name] = fragment
+
+
 for _name in ("status", "agenda", "speakers", "presence", "discussion"):
     register_fragment(LiveFragment(_name, f"{LIVE_TEMPLATE}#{_name}"))
+register_personal_fragment(PersonalFragment("my_hand", f"{LIVE_TEMPLATE}#my_hand"))
 for _name in ("status", "speakers"):
     register_fragment(
         LiveFragment(
@@ -97,6 +118,9 @@ class LiveState:
     """What the live fragments show, loaded lazily and at most once per render."""
 
     meeting_id: int
+    # Other apps' fragment contexts keep what they computed here, so a render for
+    # several audiences and languages computes it once.
+    cache: dict = field(default_factory=dict)
 
     @cached_property
     def meeting(self) -> Meeting:
@@ -165,7 +189,7 @@ def present_memberships(meeting_id: int) -> list[Membership]:
 
 
 def render_fragment(
-    state: LiveState, name: str, audience: Audience, membership: Membership | None = None
+    state: LiveState, name: str, audience: Audience, oob: bool = True, request=None
 ) -> str:
     fragment = FRAGMENTS[name]
     context = state.context()
@@ -175,10 +199,9 @@ def render_fragment(
         "audience": audience,
         "is_moderator": audience == Audience.MODERATOR,
         "can_take_part": audience in (Audience.MODERATOR, Audience.PARTICIPANT),
-        "oob": True,
-        "viewer": membership,
+        "oob": oob,
     }
-    return render_to_string(fragment.template, context)
+    return render_to_string(fragment.template, context, request=request)
 
 
 def frame_key(audience: Audience, language: str) -> str:
@@ -233,11 +256,39 @@ def personal_context(state: LiveState, membership: Membership) -> dict:
     }
 
 
+def _render_personal_fragment(
+    fragment: PersonalFragment, state: LiveState, membership: Membership, oob: bool, request=None
+) -> str:
+    context = state.context() | personal_context(state, membership) | {"oob": oob}
+    if fragment.context is not None:
+        context |= fragment.context(state, membership)
+    return render_to_string(fragment.template, context, request=request)
+
+
 def render_personal(meeting_id: int, membership: Membership) -> str:
     """The bits of the live page that are about this person only."""
     state = LiveState(meeting_id)
-    context = state.context() | personal_context(state, membership) | {"oob": True}
-    return render_to_string(f"{LIVE_TEMPLATE}#my_hand", context)
+    return "".join(
+        _render_personal_fragment(fragment, state, membership, oob=True)
+        for fragment in PERSONAL_FRAGMENTS.values()
+    )
+
+
+def render_slots(
+    state: LiveState, audience: Audience, membership: Membership, request=None
+) -> dict[str, list[str]]:
+    """Fragments other apps registered, rendered in place for the first page load."""
+    slots: dict[str, list[str]] = {"main": [], "aside": []}
+    for fragment in FRAGMENTS.values():
+        if fragment.slot and audience in fragment.audiences:
+            html = render_fragment(state, fragment.name, audience, oob=False, request=request)
+            slots[fragment.slot].append(html)
+    for fragment in PERSONAL_FRAGMENTS.values():
+        if fragment.slot:
+            slots[fragment.slot].append(
+                _render_personal_fragment(fragment, state, membership, oob=False, request=request)
+            )
+    return slots
 
 
 # --- sending ---------------------------------------------------------------

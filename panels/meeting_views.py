@@ -144,6 +144,7 @@ def _live_page(
             "message_form": message_form,
             "message_error": message_error,
             "item_form": AgendaItemForm(),
+            "slots": events.render_slots(state, audience, membership, request=request),
             "oob": False,
         }
     )

@@ -380,6 +380,14 @@ class AgendaItem(models.Model):
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.PENDING
     )
+    # Whether members may bring in proposals to this item (the voting app uses it).
+    submissions_open = models.BooleanField(_("open for proposals"), default=True)
+    submissions_close_at = models.DateTimeField(
+        _("proposals close at"),
+        null=True,
+        blank=True,
+        help_text=_("After this moment no new proposals are accepted."),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -394,6 +402,13 @@ class AgendaItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def accepts_submissions(self) -> bool:
+        if self.state == self.State.DONE or not self.submissions_open:
+            return False
+        if self.meeting.state == Meeting.State.CLOSED:
+            return False
+        return self.submissions_close_at is None or timezone.now() < self.submissions_close_at
 
 
 class SpeakerRequest(models.Model):

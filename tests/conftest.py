@@ -3,9 +3,13 @@
 Tests read like a spec: "alice the moderator invites", "bob the member cannot".
 """
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
-from panels.models import Invitation, Membership, Organisation, Panel, Role, User
+from panels import meetings
+from panels.models import Invitation, Meeting, Membership, Organisation, Panel, Role, User
 
 PASSWORD = "correct horse battery staple"
 
@@ -146,3 +150,33 @@ def make_invitation(panel, alice):
         return invitation, token
 
     return make
+
+
+# --- meetings -------------------------------------------------------------------
+
+# 19:30 in Amsterdam in summer time, 17:30 UTC.
+MEETING_STARTS_AT = datetime(2030, 5, 1, 19, 30, tzinfo=ZoneInfo("Europe/Amsterdam"))
+AGENDA = ("Opening en mededelingen", "Onderhoud en reparaties", "Rondvraag")
+
+
+@pytest.fixture
+def meeting(alice) -> Meeting:
+    """A meeting alice has planned, with an empty agenda; nobody was emailed."""
+    return meetings.create_meeting(
+        alice,
+        title="Bewonersavond",
+        description="Over onderhoud en de huurverhoging.",
+        starts_at=MEETING_STARTS_AT,
+        notify=False,
+    )
+
+
+@pytest.fixture
+def live_meeting(meeting, alice) -> Meeting:
+    """The meeting, live: three agenda items, the first under discussion, the floor open."""
+    for title in AGENDA:
+        meetings.add_item(alice, meeting, title=title)
+    meetings.start_meeting(alice, meeting)
+    meetings.set_floor(alice, meeting, True)
+    meeting.refresh_from_db()
+    return meeting

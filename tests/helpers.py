@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.urls import resolve
 
+from panels.models import AgendaItem, Meeting, Message, SpeakerRequest
+
 
 def invitation_token_in(body: str) -> str:
     """The token of the single invitation link in an email body, found via the URLconf."""
@@ -13,3 +15,36 @@ def invitation_token_in(body: str) -> str:
     match = resolve(urlsplit(links[0]).path)
     assert match.view_name == "panels:invitation"
     return match.kwargs["token"]
+
+
+def agenda(meeting: Meeting) -> list[AgendaItem]:
+    """A meeting's agenda items in agenda order, fresh from the database."""
+    return list(AgendaItem.objects.filter(meeting=meeting).order_by("position", "pk"))
+
+
+def meetings_snapshot(panel, seq: bool = False) -> tuple:
+    """Everything about a panel's meetings that an action could change.
+
+    With seq=True the meetings' event sequence numbers are included too, to
+    prove that a refused action did not count (or push) a change.
+    """
+    meeting_fields = ["pk", "state", "floor_open", "title", "description", "starts_at"]
+    meeting_fields += ["duration_minutes", "started_at", "closed_at"] + (["seq"] if seq else [])
+    return (
+        sorted(Meeting.objects.filter(panel=panel).values_list(*meeting_fields)),
+        sorted(
+            AgendaItem.objects.filter(meeting__panel=panel).values_list(
+                "pk", "state", "position", "title", "description"
+            )
+        ),
+        sorted(
+            SpeakerRequest.objects.filter(meeting__panel=panel).values_list(
+                "pk", "state", "speaking_until"
+            )
+        ),
+        sorted(
+            Message.objects.filter(item__meeting__panel=panel).values_list(
+                "pk", "text", "hidden_at", "hidden_reason"
+            )
+        ),
+    )

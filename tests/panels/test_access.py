@@ -7,11 +7,15 @@ without one fails here, so nobody adds a page without deciding who may use it.
 import re
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import get_resolver, reverse
 from pytest_django.asserts import assertTemplateUsed
 
+from panels import meetings
 from panels.access import Perm
 from panels.models import Invitation, Membership, Role
+from tests.conftest import MEETING_STARTS_AT, make_user
+from tests.helpers import agenda, meetings_snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +29,28 @@ MATRIX = {
     "member_update": (Perm.MANAGE_MEMBERS, {"POST"}),
     "member_set_active": (Perm.MANAGE_MEMBERS, {"POST"}),
     "invitation_revoke": (Perm.MANAGE_MEMBERS, {"POST"}),
+    # Meetings: everyone in the panel reads along ...
+    "meeting": (Perm.VIEW_PANEL, {"GET"}),
+    "meeting_screen": (Perm.VIEW_PANEL, {"GET"}),
+    "meeting_calendar": (Perm.VIEW_PANEL, {"GET"}),
+    # ... moderators plan and steer ...
+    "meeting_new": (Perm.MODERATE, {"GET", "POST"}),
+    "meeting_edit": (Perm.MODERATE, {"GET", "POST"}),
+    "meeting_state": (Perm.MODERATE, {"POST"}),
+    "meeting_floor": (Perm.MODERATE, {"POST"}),
+    "item_add": (Perm.MODERATE, {"POST"}),
+    "item_finish": (Perm.MODERATE, {"POST"}),
+    "item_edit": (Perm.MODERATE, {"GET", "POST"}),
+    "item_move": (Perm.MODERATE, {"POST"}),
+    "item_remove": (Perm.MODERATE, {"POST"}),
+    "item_current": (Perm.MODERATE, {"POST"}),
+    "speaker_next": (Perm.MODERATE, {"POST"}),
+    "speaker_end": (Perm.MODERATE, {"POST"}),
+    "speaker_remove": (Perm.MODERATE, {"POST"}),
+    "message_hide": (Perm.MODERATE, {"GET", "POST"}),
+    # ... and everyone but observers takes part.
+    "hand": (Perm.TAKE_PART, {"POST"}),
+    "message_post": (Perm.TAKE_PART, {"POST"}),
 }
 # Token links work for anyone; tested below and in test_invitation_views.py.
 PUBLIC = {"invitation"}
@@ -35,11 +61,12 @@ ROLES = {
     "mallory": set(),  # outsider
     "oscar": set(),  # moderator of another panel
     "olga": {Perm.VIEW_PANEL},  # observer
-    "bob": {Perm.VIEW_PANEL},  # member
-    "nora": {Perm.VIEW_PANEL},  # member without voting rights
-    "carl": {Perm.VIEW_PANEL},  # corporation representative
-    "tina": {Perm.VIEW_PANEL},  # tenant organisation representative
-    "alice": {Perm.VIEW_PANEL, Perm.MANAGE_MEMBERS},  # moderator
+    "bob": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # member
+    "nora": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # member without voting rights
+    "carl": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # corporation representative
+    "tina": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # tenant organisation representative
+    # moderator
+    "alice": {Perm.VIEW_PANEL, Perm.MANAGE_MEMBERS, Perm.MODERATE, Perm.TAKE_PART},
 }
 
 LOGIN_REDIRECT = "redirect to login"
@@ -76,7 +103,57 @@ def snapshot(panel) -> tuple:
             )
         ),
         sorted(Invitation.objects.filter(panel=panel).values_list("pk", "email", "revoked_at")),
+        meetings_snapshot(panel),
     )
+
+
+def live_meeting_ids(panel, alice, meeting) -> dict:
+    """Ids in a live meeting of `panel` on which every allowed POST really changes something.
+
+    Sam has the floor and wrote a message, Wendy waits for her turn, and the
+    last agenda item is pending with a pending item above it: it can be moved
+    up, removed, edited and made current. The personas of the matrix have no
+    hand raised, so raising one always counts.
+    """
+    sam, wendy = (
+        Membership.objects.create(panel=panel, user=make_user(f"{name}@example.org", title))
+        for name, title in [("sam", "Sam Speaker"), ("wendy", "Wendy Waiting")]
+    )
+    meetings.raise_hand(sam, meeting)
+    meetings.give_floor(alice, meeting)
+    waiting = meetings.raise_hand(wendy, meeting)
+    message = meetings.post_message(sam, meeting, "Wanneer wordt de lift gerepareerd?")
+    first, second, last = agenda(meeting)
+    assert (first.state, second.state, last.state) == ("current", "pending", "pending")
+    return {
+        "meeting_id": meeting.pk,
+        "item_id": last.pk,
+        "request_id": waiting.pk,
+        "message_id": message.pk,
+    }
+
+
+# Form data for an allowed POST that changes something (an empty form is refused).
+POST_DATA = {
+    "meeting_new": {
+        "title": "Extra bewonersavond",
+        "starts_at": "2030-06-01T19:30",
+        "duration_minutes": "90",
+    },
+    "meeting_edit": {
+        "title": "Bewonersavond (verplaatst)",
+        "starts_at": "2030-05-08T19:30",
+        "duration_minutes": "120",
+    },
+    "meeting_state": {"action": "close"},
+    "meeting_floor": {"open": "0"},
+    "item_add": {"title": "Groenonderhoud"},
+    "item_edit": {"title": "Rondvraag en sluiting"},
+    "item_move": {"direction": "up"},
+    "hand": {"raise": "1"},
+    "message_post": {"text": "Ik wil graag iets zeggen over de tuin."},
+    "message_hide": {"reason": "Persoonlijke aanval"},
+}
 
 
 def matrix_cases() -> list:
@@ -110,7 +187,9 @@ def test_every_persona_is_in_the_matrix(request):
 
 
 @pytest.mark.parametrize(("name", "method", "role"), matrix_cases())
-def test_permission_matrix(request, client, panel, make_invitation, name, method, role):
+def test_permission_matrix(
+    request, client, panel, make_invitation, live_meeting, name, method, role
+):
     if name not in MATRIX:
         pytest.fail(f"every panel URL must be in the matrix: add a row for {name!r} to MATRIX")
     people = {
@@ -119,6 +198,7 @@ def test_permission_matrix(request, client, panel, make_invitation, name, method
     bob = people["bob"]
     invitation, _ = make_invitation(email="pending@example.org")
     values = {"panel_id": panel.pk, "membership_id": bob.pk, "invitation_id": invitation.pk}
+    values |= live_meeting_ids(panel, people["alice"], live_meeting)
     pattern = panel_url_patterns()[name]
     unknown = set(pattern.pattern.converters) - set(values)
     assert not unknown, f"the matrix cannot fill in {unknown} for {name!r}"
@@ -127,6 +207,7 @@ def test_permission_matrix(request, client, panel, make_invitation, name, method
         "members": {"email": "newcomer@example.org", "role": Role.MEMBER},
         "member_update": {f"m{bob.pk}-role": Role.OBSERVER},
         "member_set_active": {"active": "0"},
+        **POST_DATA,
     }.get(name, {})
     if role != "anonymous":
         person = people[role]
@@ -230,6 +311,119 @@ def test_deactivated_moderator_cannot_manage(client_for, alice, martin):
     alice.save()
 
     response = client_for(alice).get(reverse("panels:members", args=[alice.panel.pk]))
+
+    assert response.status_code == 404
+
+
+# --- meetings of another panel, and objects of another meeting ----------------------
+
+MEETING_URLS = sorted(
+    name
+    for name, pattern in panel_url_patterns().items()
+    if "meeting_id" in pattern.pattern.converters
+)
+# URLs that name an agenda item, a speaker request or a message besides the meeting.
+OBJECT_URLS = sorted(
+    name
+    for name, pattern in panel_url_patterns().items()
+    if {"item_id", "request_id", "message_id"} & set(pattern.pattern.converters)
+)
+
+
+def url_for(name: str, values: dict) -> str:
+    converters = panel_url_patterns()[name].pattern.converters
+    return reverse(f"panels:{name}", kwargs={k: values[k] for k in converters})
+
+
+def is_refused(response) -> bool:
+    """Not found, or sent back to the live page with an error saying why."""
+    if response.status_code == 404:
+        return True
+    levels = [m.level_tag for m in get_messages(response.wsgi_request)]
+    return response.status_code in (302, 400) and "error" in levels
+
+
+def test_meeting_urls_are_all_covered_here():
+    assert len(MEETING_URLS) == 18
+    assert set(OBJECT_URLS) == {
+        "item_edit",
+        "item_move",
+        "item_remove",
+        "item_current",
+        "speaker_remove",
+        "message_hide",
+    }
+
+
+@pytest.mark.parametrize("name", MEETING_URLS)
+@pytest.mark.parametrize("via", ["this panel", "own panel"])
+def test_moderator_of_another_panel_cannot_reach_a_meeting_here(
+    client_for, panel, alice, oscar, other_panel, live_meeting, name, via
+):
+    values = live_meeting_ids(panel, alice, live_meeting)
+    values["panel_id"] = panel.pk if via == "this panel" else other_panel.pk
+    client = client_for(oscar)
+    before = snapshot(panel)
+
+    for method in sorted(MATRIX[name][1]):
+        url = url_for(name, values)
+        response = client.get(url) if method == "GET" else client.post(url, POST_DATA.get(name))
+
+        assert response.status_code == 404, (method, url)
+    assert snapshot(panel) == before
+
+
+@pytest.mark.parametrize("name", OBJECT_URLS)
+def test_ids_from_another_panel_are_refused_under_an_own_meeting(
+    client_for, panel, alice, oscar, other_panel, live_meeting, name
+):
+    values = live_meeting_ids(panel, alice, live_meeting)
+    own = meetings.create_meeting(
+        oscar, title="Elders", starts_at=MEETING_STARTS_AT, notify=False
+    )
+    meetings.add_item(oscar, own, title="Elders punt")
+    meetings.start_meeting(oscar, own)
+    meetings.set_floor(oscar, own, True)
+    values |= {"panel_id": other_panel.pk, "meeting_id": own.pk}
+    client = client_for(oscar)
+    before, before_elsewhere = snapshot(panel), snapshot(other_panel)
+
+    for method in sorted(MATRIX[name][1]):
+        url = url_for(name, values)
+        response = client.get(url) if method == "GET" else client.post(url, POST_DATA.get(name))
+
+        assert is_refused(response), (method, url, response.status_code)
+    assert snapshot(panel) == before
+    assert snapshot(other_panel) == before_elsewhere
+
+
+@pytest.mark.parametrize("name", OBJECT_URLS)
+def test_ids_of_another_meeting_of_the_same_panel_are_refused(
+    client_for, panel, alice, live_meeting, name
+):
+    values = live_meeting_ids(panel, alice, live_meeting)
+    other = meetings.create_meeting(
+        alice, title="Tweede avond", starts_at=MEETING_STARTS_AT, notify=False
+    )
+    meetings.add_item(alice, other, title="Punt van de tweede avond")
+    meetings.start_meeting(alice, other)
+    meetings.set_floor(alice, other, True)
+    values["meeting_id"] = other.pk
+    client = client_for(alice)
+    before = snapshot(panel)
+
+    for method in sorted(MATRIX[name][1]):
+        url = url_for(name, values)
+        response = client.get(url) if method == "GET" else client.post(url, POST_DATA.get(name))
+
+        assert is_refused(response), (method, url, response.status_code)
+    assert snapshot(panel) == before
+
+
+def test_meeting_that_does_not_exist_is_not_found(client_for, alice, meeting):
+    response = client_for(alice).get(
+        reverse("panels:meeting", args=[meeting.panel_id, meeting.pk + 1000])
+    )
 
     assert response.status_code == 404
 

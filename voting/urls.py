@@ -1,0 +1,40 @@
+from django.urls import path
+
+from voting import views
+
+app_name = "voting"
+
+proposal = "panels/<int:panel_id>/proposals/<int:proposal_id>/"
+amendment = "panels/<int:panel_id>/amendments/<int:amendment_id>/"
+item = "panels/<int:panel_id>/items/<int:item_id>/"
+
+urlpatterns = [
+    path(item + "proposals/new/", views.proposal_new, name="proposal_new"),
+    path(item + "proposals/window/", views.item_window, name="item_window"),
+    path(proposal, views.proposal_detail, name="proposal"),
+    path(proposal + "edit/", views.proposal_edit, name="proposal_edit"),
+    path(proposal + "history/", views.proposal_history, name="proposal_history"),
+    path(proposal + "hide/", views.proposal_hide, name="proposal_hide"),
+    path(proposal + "amendments/window/", views.proposal_window, name="proposal_window"),
+    path(proposal + "amend/", views.amendment_new, name="amendment_new"),
+    *[
+        path(
+            proposal + f"{action}/",
+            views.proposal_action,
+            {"action": action},
+            name=f"proposal_{action}",
+        )
+        for action in ("submit", "withdraw", "admit", "support", "unsupport")
+    ],
+    path(amendment + "edit/", views.amendment_edit, name="amendment_edit"),
+    path(amendment + "hide/", views.amendment_hide, name="amendment_hide"),
+    *[
+        path(
+            amendment + f"{action}/",
+            views.amendment_action,
+            {"action": action},
+            name=f"amendment_{action.replace('-', '_')}",
+        )
+        for action in ("accept", "withdraw", "to-vote", "rebase")
+    ],
+]
