@@ -42,7 +42,7 @@ def send_meeting_invitations(meeting_id: int) -> int:
     messages = []
     for address in recipients:
         message = EmailMessage(subject, body, None, [address])
-        message.attach("bijeenkomst.ics", calendar, "text/calendar; charset=utf-8; method=PUBLISH")
+        message.attach("bijeenkomst.ics", calendar, "text/calendar; method=PUBLISH")
         messages.append(message)
     with get_connection() as connection:
         return connection.send_messages(messages) or 0

@@ -329,15 +329,15 @@ def item_finish(request, panel_id: int, meeting_id: int) -> HttpResponse:
 @require_POST
 @login_required
 def speaker_next(request, panel_id: int, meeting_id: int) -> HttpResponse:
-    request_id = _int_or_none(request.POST.get("request"))
-    minutes = _int_or_none(request.POST.get("minutes"))
-    seconds = minutes * 60 if minutes is not None else None
-    if minutes == 0:
-        seconds = None
+    raw_request, raw_minutes = request.POST.get("request", ""), request.POST.get("minutes", "")
+    request_id, minutes = _int_or_none(raw_request), _int_or_none(raw_minutes)
 
     def give(meeting, m):
-        if minutes is not None and minutes < 0:
+        if raw_request and request_id is None:
+            raise meetings.MeetingError(_("This person is no longer on the speaker list."))
+        if raw_minutes and (minutes is None or minutes < 0):
             raise meetings.MeetingError(_("Speaking time must be between 1 second and 60 minutes."))
+        seconds = minutes * 60 if minutes else None
         return meetings.give_floor(m, meeting, request_id=request_id, seconds=seconds)
 
     return _act(request, panel_id, meeting_id, Perm.MODERATE, give)

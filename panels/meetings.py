@@ -34,8 +34,12 @@ def _require(actor: Membership, perm: Perm) -> None:
         raise MeetingError(_("You are not allowed to do this."))
 
 
-def _lock(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("panel").get(pk=meeting.pk)
+def _lock(meeting: Meeting, actor: Membership) -> Meeting:
+    """Lock the meeting row, and refuse a meeting of another panel than the actor's."""
+    locked = Meeting.objects.select_for_update().select_related("panel").get(pk=meeting.pk)
+    if locked.panel_id != actor.panel_id:
+        raise MeetingError(_("You are not allowed to do this."))
+    return locked
 
 
 def _require_live(meeting: Meeting) -> None:
@@ -87,7 +91,7 @@ def update_meeting(actor: Membership, meeting: Meeting, **fields) -> Meeting:
         raise ValueError(f"unknown fields: {set(fields) - allowed}")
     _require(actor, Perm.MODERATE)
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         _require_not_closed(meeting)
         for name, value in fields.items():
             setattr(meeting, name, value)
@@ -107,7 +111,7 @@ def close_meeting(actor: Membership, meeting: Meeting) -> Meeting:
 def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
     _require(actor, Perm.MODERATE)
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         if to not in Meeting.TRANSITIONS[State(meeting.state)]:
             if meeting.state == to:
                 return meeting  # a double click: already done
@@ -163,7 +167,7 @@ def _end_open_requests(meeting: Meeting, now: datetime) -> list[int]:
 def add_item(actor: Membership, meeting: Meeting, *, title: str, description: str = ""):
     _require(actor, Perm.MODERATE)
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         _require_not_closed(meeting)
         last = meeting.items.aggregate(m=Max("position"))["m"]
         item = AgendaItem(
@@ -187,13 +191,17 @@ def _lock_item(meeting: Meeting, item: AgendaItem) -> AgendaItem:
 def update_item(actor: Membership, item: AgendaItem, *, title: str, description: str = ""):
     _require(actor, Perm.MODERATE)
     with transaction.atomic():
-        meeting = _lock(item.meeting)
+        meeting = _lock(item.meeting, actor)
         item = _lock_item(meeting, item)
         if item.state == ItemState.DONE:
             raise MeetingError(_("This agenda item has been handled and cannot be changed."))
         item.title, item.description = title, description
         save_with_history(item, actor.user, "edited", update_fields=["title", "description"])
-        events.meeting_changed(meeting, "agenda", "status", "screen-status")
+        # The current item's title appears all over the page; another item's only in the agenda.
+        if item.state == ItemState.CURRENT:
+            events.meeting_changed(meeting, *events.FRAGMENTS)
+        else:
+            events.meeting_changed(meeting, "agenda")
     return item
 
 
@@ -203,30 +211,33 @@ def move_item(actor: Membership, item: AgendaItem, direction: str) -> None:
     if direction not in ("up", "down"):
         raise MeetingError(_("Choose up or down."))
     with transaction.atomic():
-        meeting = _lock(item.meeting)
+        meeting = _lock(item.meeting, actor)
         _require_not_closed(meeting)
         item = _lock_item(meeting, item)
         if item.state != ItemState.PENDING:
             raise MeetingError(_("Only items that have not been handled can be moved."))
-        items = list(meeting.items.filter(state=ItemState.PENDING).order_by("position", "pk"))
+        # Swap with the nearest pending neighbour, then number every item 0..n-1 so that
+        # positions stay unique around items already handled or under discussion.
+        items = list(meeting.items.order_by("position", "pk"))
         index = items.index(item)
-        other = index - 1 if direction == "up" else index + 1
+        step = -1 if direction == "up" else 1
+        other = index + step
+        while 0 <= other < len(items) and items[other].state != ItemState.PENDING:
+            other += step
         if not 0 <= other < len(items):
-            return  # already first or last: nothing to do
-        # Renumber all pending items so equal positions can never tie.
+            return  # already the first or last pending item: nothing to do
         items[index], items[other] = items[other], items[index]
-        base = min(i.position for i in items)
-        for offset, pending in enumerate(items):
-            if pending.position != base + offset:
-                pending.position = base + offset
-                save_with_history(pending, actor.user, "moved", update_fields=["position"])
+        for position, each in enumerate(items):
+            if each.position != position:
+                each.position = position
+                save_with_history(each, actor.user, "moved", update_fields=["position"])
         events.meeting_changed(meeting, "agenda")
 
 
 def remove_item(actor: Membership, item: AgendaItem) -> None:
     _require(actor, Perm.MODERATE)
     with transaction.atomic():
-        meeting = _lock(item.meeting)
+        meeting = _lock(item.meeting, actor)
         _require_not_closed(meeting)
         item = _lock_item(meeting, item)
         if item.state != ItemState.PENDING or item.messages.exists():
@@ -241,7 +252,7 @@ def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
     """Make an item the one being discussed; the previous one is done, the speaker list ends."""
     _require(actor, Perm.MODERATE)
     with transaction.atomic():
-        meeting = _lock(item.meeting)
+        meeting = _lock(item.meeting, actor)
         _require_live(meeting)
         item = _lock_item(meeting, item)
         if item.state == ItemState.CURRENT:
@@ -256,16 +267,8 @@ def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
         item.state = ItemState.CURRENT
         save_with_history(item, actor.user, "current", update_fields=["state"])
         affected = _end_open_requests(meeting, now)
-        events.meeting_changed(
-            meeting,
-            "status",
-            "agenda",
-            "speakers",
-            "discussion",
-            "screen-status",
-            "screen-speakers",
-            personal_for=affected,
-        )
+        # Everything on the page may follow the current item (other apps' fragments too).
+        events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
     return item
 
 
@@ -273,7 +276,7 @@ def finish_current_item(actor: Membership, meeting: Meeting) -> None:
     """Mark the current item done without opening another."""
     _require(actor, Perm.MODERATE)
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         _require_live(meeting)
         item = _current_item(meeting)
         if item is None:
@@ -281,16 +284,7 @@ def finish_current_item(actor: Membership, meeting: Meeting) -> None:
         item.state = ItemState.DONE
         save_with_history(item, actor.user, "done", update_fields=["state"])
         affected = _end_open_requests(meeting, timezone.now())
-        events.meeting_changed(
-            meeting,
-            "status",
-            "agenda",
-            "speakers",
-            "discussion",
-            "screen-status",
-            "screen-speakers",
-            personal_for=affected,
-        )
+        events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
 
 
 # --- the floor and the speaker list ------------------------------------------------
@@ -299,7 +293,7 @@ def finish_current_item(actor: Membership, meeting: Meeting) -> None:
 def set_floor(actor: Membership, meeting: Meeting, open_: bool) -> Meeting:
     _require(actor, Perm.MODERATE)
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         _require_live(meeting)
         if meeting.floor_open == open_:
             return meeting
@@ -323,7 +317,7 @@ def _require_floor(meeting: Meeting) -> None:
 def raise_hand(actor: Membership, meeting: Meeting) -> SpeakerRequest:
     _require(actor, Perm.TAKE_PART)
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         _require_floor(meeting)
         existing = meeting.speaker_requests.filter(
             membership=actor, state__in=SpeakerRequest.OPEN_STATES
@@ -345,7 +339,7 @@ def lower_hand(actor: Membership, meeting: Meeting) -> None:
     """Withdraw your raised hand, or end your own turn if you are speaking."""
     _require(actor, Perm.VIEW_PANEL)
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         request = meeting.speaker_requests.filter(
             membership=actor, state__in=SpeakerRequest.OPEN_STATES
         ).first()
@@ -384,7 +378,7 @@ def give_floor(
     if seconds is not None and not 0 < seconds <= MAX_SPEAKING_SECONDS:
         raise MeetingError(_("Speaking time must be between 1 second and 60 minutes."))
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         _require_live(meeting)
         queue = _queue(meeting)
         if request_id is not None:
@@ -414,7 +408,7 @@ def give_floor(
 def end_speaker(actor: Membership, meeting: Meeting) -> None:
     _require(actor, Perm.MODERATE)
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         speaking = meeting.speaker_requests.filter(state=Speaker.SPEAKING).first()
         if speaking is None:
             return
@@ -427,7 +421,7 @@ def end_speaker(actor: Membership, meeting: Meeting) -> None:
 def remove_speaker(actor: Membership, meeting: Meeting, request_id: int) -> None:
     _require(actor, Perm.MODERATE)
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         request = meeting.speaker_requests.filter(pk=request_id, state=Speaker.WAITING).first()
         if request is None:
             raise MeetingError(_("This person is no longer on the speaker list."))
@@ -458,7 +452,7 @@ def post_message(
             _("A message can be at most %(max)s characters.") % {"max": Message.MAX_LENGTH}
         )
     with transaction.atomic():
-        meeting = _lock(meeting)
+        meeting = _lock(meeting, actor)
         _require_floor(meeting)
         item = _current_item(meeting)
         if item is None:
@@ -483,7 +477,7 @@ def hide_message(actor: Membership, message: Message, reason: str) -> Message:
     if not reason:
         raise MeetingError(_("Give a reason for hiding the message."))
     with transaction.atomic():
-        meeting = _lock(message.item.meeting)
+        meeting = _lock(message.item.meeting, actor)
         message = Message.objects.select_for_update().get(pk=message.pk)
         if message.is_hidden:
             return message

@@ -64,6 +64,13 @@ def fragment_ids(text: str) -> set[str]:
     return set(_ID.findall(text))
 
 
+def section(text: str, fragment_id: str) -> str:
+    """One pushed fragment (a <section> with this id) out of a frame."""
+    match = re.search(rf'<section id="{fragment_id}".*?</section>', text, re.S)
+    assert match, f"no {fragment_id} in the frame"
+    return match.group(0)
+
+
 def seq_of(text: str, fragment_id: str) -> int:
     return int(dict(_SEQ.findall(text))[fragment_id])
 
@@ -131,6 +138,10 @@ class LiveClient:
         """The first frame that matches; frames before it are dropped."""
         frames = await self.gather(lambda fs: bool(fs) and predicate(fs[-1]), timeout, what)
         return frames[-1]
+
+    async def snapshot(self, ids: set[str] = PAGE_IDS, timeout: float = 3) -> str:
+        """The next full snapshot (pushes may come before it: the socket listens first)."""
+        return await self.until(lambda t: ids <= fragment_ids(t), timeout, f"a snapshot of {ids}")
 
     async def frames(self, seconds: float = 0.5) -> list[str]:
         """Everything that arrives within `seconds` (frames only; a close fails the test)."""

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from panels import events
@@ -77,7 +78,10 @@ def _clean_text(text: str, what: str = "proposal") -> str:
     if len(text) > TEXT_MAX:
         raise VotingError(
             _("A text can be at most %(max)s characters; this one has %(count)s.")
-            % {"max": f"{TEXT_MAX:,}".replace(",", "."), "count": len(text)}
+            % {
+                "max": number_format(TEXT_MAX, force_grouping=True),
+                "count": number_format(len(text), force_grouping=True),
+            }
         )
     return text
 
@@ -145,6 +149,8 @@ def edit_proposal(
         proposal = _lock(proposal)
         if proposal.submitter_id != actor.pk or not actor.is_active:
             raise VotingError(_("Only the submitter can change a proposal."))
+        if proposal.is_hidden:
+            raise VotingError(_("A hidden proposal cannot be changed."))
         if proposal.state not in (PState.DRAFT, PState.SUBMITTED):
             raise VotingError(
                 _("Once a proposal is on the floor, it changes only through amendments.")
@@ -266,8 +272,12 @@ def support_proposal(actor: Membership, proposal: Proposal, support: bool) -> Pr
         _same_panel(actor, proposal.item.meeting)
         if proposal.submitter_id == actor.pk:
             raise VotingError(_("You are the submitter of this proposal."))
-        if support and not proposal.is_open:
+        if support and (
+            not proposal.is_open or proposal.state == PState.DRAFT or proposal.is_hidden
+        ):
             raise VotingError(_("This proposal can no longer be supported."))
+        if proposal.supporters.filter(pk=actor.pk).exists() == support:
+            return proposal  # nothing changes: a double click
         if support:
             proposal.supporters.add(actor)
         else:
@@ -315,6 +325,7 @@ def _build(
         )
     if len(new_text) > TEXT_MAX:
         raise VotingError(_("A text can be at most %(max)s characters.") % {"max": TEXT_MAX})
+    new_text = texts.normalise(new_text)
     try:
         result = texts.join(texts.apply_change(proposal.paragraphs, kind, paragraph, new_text))
     except texts.ChangeError as error:
@@ -340,7 +351,11 @@ def propose_amendment(
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
-        if proposal.is_hidden or not proposal.amendments_accepted_now():
+        if (
+            proposal.is_hidden
+            or proposal.state == PState.DRAFT
+            or not proposal.amendments_accepted_now()
+        ):
             raise VotingError(_("This proposal does not accept amendments (any more)."))
         if proposal.version != base_version:
             raise StaleVersion(proposal, _text_of_version(proposal, base_version))
@@ -410,10 +425,7 @@ def rebase_amendment(actor: Membership, amendment: Amendment) -> Amendment:
             raise VotingError(_("This amendment can no longer be changed."))
         if amendment.base_version == proposal.version:
             return amendment
-        index = _rebased_index(proposal, amendment)
-        result = texts.join(
-            texts.apply_change(proposal.paragraphs, amendment.kind, index, amendment.new_text)
-        )
+        index, result = _on_current_text(proposal, amendment)
         amendment.paragraph = index if amendment.kind != Amendment.Kind.REPLACE_ALL else None
         amendment.base_version = proposal.version
         amendment.base_text = proposal.text
@@ -423,37 +435,46 @@ def rebase_amendment(actor: Membership, amendment: Amendment) -> Amendment:
     return amendment
 
 
-def _rebased_index(proposal: Proposal, amendment: Amendment) -> int | None:
-    index = texts.rebase_index(
-        texts.paragraphs(amendment.base_text),
-        proposal.paragraphs,
-        amendment.kind,
-        amendment.paragraph,
-    )
-    if index is None:
-        raise VotingError(
-            _(
-                "The part of the proposal this amendment changes has itself changed. "
-                "Its author must rework it first."
-            )
-        )
-    return index
+def _on_current_text(proposal: Proposal, amendment: Amendment) -> tuple[int | None, str]:
+    """Where the amendment applies in the proposal's current text, and the text it gives.
 
-
-def can_apply(amendment: Amendment) -> bool:
-    """Whether the amendment applies to the proposal's current text without rework."""
-    proposal = amendment.proposal
-    if amendment.base_version == proposal.version:
-        return True
-    return (
-        texts.rebase_index(
+    Raises VotingError when it no longer applies: what it changes has changed, or the
+    result would be invalid (no paragraph left, too long)."""
+    index = amendment.paragraph
+    if amendment.base_version != proposal.version:
+        index = texts.rebase_index(
             texts.paragraphs(amendment.base_text),
             proposal.paragraphs,
             amendment.kind,
             amendment.paragraph,
         )
-        is not None
-    )
+        if index is None:
+            raise VotingError(
+                _(
+                    "The part of the proposal this amendment changes has itself changed. "
+                    "Its author must rework it first."
+                )
+            )
+    try:
+        result = texts.join(
+            texts.apply_change(proposal.paragraphs, amendment.kind, index, amendment.new_text)
+        )
+    except texts.ChangeError as error:
+        raise VotingError(str(error)) from None
+    if result == texts.normalise(proposal.text):
+        raise VotingError(_("This amendment would not change the text."))
+    if len(result) > TEXT_MAX:
+        raise VotingError(_("With this change the text would be longer than allowed."))
+    return index, result
+
+
+def can_apply(amendment: Amendment) -> bool:
+    """Whether the amendment applies to the proposal's current text without rework."""
+    try:
+        _on_current_text(amendment.proposal, amendment)
+    except VotingError:
+        return False
+    return True
 
 
 def withdraw_amendment(actor: Membership, amendment: Amendment) -> Amendment:
@@ -534,12 +555,7 @@ def apply_amendment(proposal: Proposal, amendment: Amendment, outcome: str, user
 
     Used for a friendly acceptance here and for an adopted vote in the voting flow.
     """
-    index = amendment.paragraph
-    if amendment.base_version != proposal.version:
-        index = _rebased_index(proposal, amendment)
-    result = texts.join(
-        texts.apply_change(proposal.paragraphs, amendment.kind, index, amendment.new_text)
-    )
+    _index, result = _on_current_text(proposal, amendment)
     now = timezone.now()
     amendment.state = outcome
     amendment.decided_at = now

@@ -128,27 +128,46 @@ def apply_change(base: list[str], kind: str, index: int | None, new_text: str) -
     raise ChangeError(_("Choose what the amendment changes."))
 
 
-def _find(paragraph: str, current: list[str], near: int) -> int | None:
-    matches = [j for j, p in enumerate(current) if p == paragraph]
-    if not matches:
-        return None
-    return min(matches, key=lambda j: abs(j - near))
+def _mapping(base: list[str], current: list[str]) -> dict[int, int]:
+    """Which paragraph of `current` each unchanged paragraph of `base` became."""
+    matcher = difflib.SequenceMatcher(None, base, current, autojunk=False)
+    mapping: dict[int, int] = {}
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            mapping[block.a + offset] = block.b + offset
+    # A paragraph that moved past others is not in the alignment; find it again when
+    # its text occurs exactly once among the paragraphs not yet accounted for.
+    taken = set(mapping.values())
+    for i, paragraph in enumerate(base):
+        if i in mapping:
+            continue
+        candidates = [j for j, p in enumerate(current) if p == paragraph and j not in taken]
+        if len(candidates) == 1:
+            mapping[i] = candidates[0]
+            taken.add(candidates[0])
+    return mapping
 
 
 def rebase_index(base: list[str], current: list[str], kind: str, index: int | None) -> int | None:
     """Where an amendment made on `base` applies in `current`, or None if what it
-    touches has changed since (then its author must rework it)."""
+    touches has changed since (then its author must rework it).
+
+    Paragraphs are followed through the change by aligning the two versions, so a
+    paragraph that moved is found again, even among identical ones."""
     if kind == REPLACE_ALL:
         return 0 if base == current else None
     if index is None:
         return None
+    mapping = _mapping(base, current)
     if kind in (REPLACE, DELETE):
         if not 0 <= index < len(base):
             return None
-        return _find(base[index], current, index)
+        return mapping.get(index)
     if kind == INSERT:
+        if not 0 <= index <= len(base):
+            return None
         if index == 0:
             return 0
-        anchor = _find(base[index - 1], current, index - 1)
+        anchor = mapping.get(index - 1)
         return None if anchor is None else anchor + 1
     return None

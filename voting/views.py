@@ -110,6 +110,8 @@ def proposal_detail(request: HttpRequest, panel_id: int, proposal_id: int) -> Ht
 @login_required
 def proposal_edit(request: HttpRequest, panel_id: int, proposal_id: int) -> HttpResponse:
     proposal, membership = proposal_for(request.user, panel_id, proposal_id, Perm.TAKE_PART)
+    if proposal.submitter_id != membership.pk:
+        raise PermissionDenied
     initial = {"title": proposal.title, "text": proposal.text, "base_version": proposal.version}
     form = ProposalForm(request.POST or None, initial=initial)
     changed = None
@@ -154,7 +156,10 @@ def proposal_edit(request: HttpRequest, panel_id: int, proposal_id: int) -> Http
 @login_required
 def proposal_action(request: HttpRequest, panel_id: int, proposal_id: int, action: str):
     """submit / withdraw / admit / support / unsupport."""
-    proposal, membership = proposal_for(request.user, panel_id, proposal_id)
+    needs = {"admit": Perm.MODERATE, "support": Perm.TAKE_PART, "unsupport": Perm.TAKE_PART}
+    proposal, membership = proposal_for(
+        request.user, panel_id, proposal_id, needs.get(action, Perm.VIEW_PANEL)
+    )
     actions = {
         "submit": (services.submit_proposal, _("Your proposal has been submitted.")),
         "withdraw": (services.withdraw_proposal, _("The proposal has been withdrawn.")),
@@ -370,7 +375,10 @@ def amendment_edit(request: HttpRequest, panel_id: int, amendment_id: int) -> Ht
 @login_required
 def amendment_action(request: HttpRequest, panel_id: int, amendment_id: int, action: str):
     """accept / withdraw / to-vote / rebase."""
-    amendment, membership = amendment_for(request.user, panel_id, amendment_id)
+    needs = {"to-vote": Perm.MODERATE}
+    amendment, membership = amendment_for(
+        request.user, panel_id, amendment_id, needs.get(action, Perm.VIEW_PANEL)
+    )
     actions = {
         "accept": (services.accept_amendment, _("The amendment is accepted: a new version.")),
         "withdraw": (services.withdraw_amendment, _("The amendment has been withdrawn.")),

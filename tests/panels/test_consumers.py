@@ -52,14 +52,49 @@ def items(meeting) -> list[AgendaItem]:
     return list(meeting.items.order_by("position"))
 
 
+REDIS_URL = os.environ.get("REDIS_URL", "")
+needs_redis = pytest.mark.skipif(
+    not REDIS_URL, reason="needs a real Redis server: set REDIS_URL=redis://127.0.0.1:6379/0"
+)
+
+
+class SharedInbox:
+    """WORKAROUND for the relay BUG below: its channel shares the process's Redis inbox."""
+
+    def __init__(self, layer) -> None:
+        self.wrapped = layer
+
+    def __getattr__(self, name: str):
+        return getattr(self.wrapped, name)
+
+    async def new_channel(self, prefix: str = "specific") -> str:
+        return await self.wrapped.new_channel()
+
+
+def redis_layers(settings_layers: dict, *, workaround: bool) -> dict:
+    """The Redis layer with a prefix of its own per test (no test sees another's groups)."""
+    layers = deepcopy(settings_layers)
+    config = layers["default"]["CONFIG"]
+    config["prefix"] = f"knoppen-test-{uuid4().hex[:12]}"
+    if workaround:
+        # WORKAROUND for the settings BUG below (redis-py 8 read timeout); remove with the fix.
+        config["hosts"] = [{"address": REDIS_URL, "socket_timeout": None}]
+    return layers
+
+
 @pytest_asyncio.fixture
-async def live(settings):
-    """Open sockets as someone; every socket is disconnected at the end, pass or fail."""
-    if os.environ.get("REDIS_URL"):
-        # A prefix of its own per test, so no test (or other process) sees another's groups.
-        layers = deepcopy(settings.CHANNEL_LAYERS)
-        layers["default"]["CONFIG"]["prefix"] = f"knoppen-test-{uuid4().hex[:12]}"
-        settings.CHANNEL_LAYERS = layers
+async def live(settings, request):
+    """Open sockets as someone; every socket is disconnected at the end, pass or fail.
+
+    On Redis the two bugs exposed at the end of this file are worked around here, so
+    that everything else can be checked on the real layer; the tests that expose
+    them switch the workarounds off.
+    """
+    real_settings = "real_redis_settings" in request.fixturenames
+    if REDIS_URL:
+        settings.CHANNEL_LAYERS = redis_layers(settings.CHANNEL_LAYERS, workaround=not real_settings)
+        if "real_relay" not in request.fixturenames:
+            get_relay().layer = SharedInbox(get_relay().layer)
     opened: list[LiveClient] = []
 
     async def open_socket(
@@ -118,6 +153,11 @@ async def settle(clients: list[LiveClient], present: int) -> None:
     """Wait until everyone has seen `present` people, then let coalesced pushes pass."""
     for client in clients:
         await client.until(lambda t: present_count(t) == present, what=f"{present} present")
+    await drain(clients)
+
+
+async def drain(clients: list[LiveClient]) -> None:
+    """Skip what arrives until things are quiet (presence pushes are coalesced, ~0.25 s)."""
     await asyncio.gather(*(client.frames(0.6) for client in clients))
 
 
@@ -191,9 +231,11 @@ async def test_only_the_moderator_snapshot_has_moderator_controls(live, meeting,
     snapshots = {}
     for person in (alice, bob, olga):
         socket = await live(person, meeting, language="en")
-        snapshots[person.role] = await socket.text()
+        snapshots[person.role] = await socket.snapshot()
 
-    moderator, member, observer = (snapshots[r] for r in (Role.MODERATOR, Role.MEMBER, Role.OBSERVER))
+    moderator, member, observer = (
+        snapshots[r] for r in (Role.MODERATOR, Role.MEMBER, Role.OBSERVER)
+    )
     for control in ('id="btn-floor"', 'id="btn-close"', 'id="btn-finish"', 'id="btn-current-'):
         assert control in moderator
         assert control not in member
@@ -227,7 +269,7 @@ async def test_a_raised_hand_reaches_every_role_and_only_the_raiser_gets_their_p
 
     mine = await sockets[Role.MEMBER].until(has("live-my-hand"), what="live-my-hand")
     assert "Your hand is raised. You are number 1 in the queue." in mine
-    assert fragment_ids(mine) == {"live-my-hand"}
+    assert all(name.startswith("live-my-") for name in fragment_ids(mine))  # personal bits only
     for role in (Role.MODERATOR, Role.OBSERVER):
         later = await sockets[role].frames(0.5)
         assert not any("live-my-hand" in fragment_ids(t) for t in later), role
@@ -271,8 +313,8 @@ async def test_each_browser_gets_its_own_language(live, meeting, alice, bob, olg
     english_cookie = await live(alice, meeting, language="nl", cookie_language="en")
     no_preference = await live(alice, meeting, name="alice, no language")
 
-    english = [await english_header.text(), await english_cookie.text()]
-    dutch_snapshots = [await dutch_header.text(), await no_preference.text()]
+    english = [await english_header.snapshot(), await english_cookie.snapshot()]
+    dutch_snapshots = [await dutch_header.snapshot(), await no_preference.snapshot()]
 
     for snapshot in english:
         assert "Speaker list" in snapshot
@@ -305,25 +347,24 @@ async def test_pushed_frames_are_in_each_sockets_language(live, meeting, alice, 
 
 async def test_presence_counts_people_not_tabs(live, meeting, alice, bob, olga):
     alice_socket = await live(alice, meeting, language="en")
-    assert present_count(await alice_socket.text()) == 1
+    assert present_count(await alice_socket.snapshot()) == 1
 
     bob_tab_1 = await live(bob, meeting, language="en", name="bob tab 1")
-    assert present_count(await bob_tab_1.text()) == 2
+    assert present_count(await bob_tab_1.snapshot()) == 2
     arrived = await alice_socket.until(has("live-presence"), what="bob arriving")
     assert present_count(arrived) == 2 and "Bob Member" in arrived
-    await settle([alice_socket, bob_tab_1], 2)
+    await drain([alice_socket, bob_tab_1])
 
     bob_tab_2 = await live(bob, meeting, language="en", name="bob tab 2")
-    assert present_count(await bob_tab_2.text()) == 2
+    assert present_count(await bob_tab_2.snapshot()) == 2
     await alice_socket.nothing(0.6)  # the same person again: no push
 
     olga_socket = await live(olga, meeting, language="en")
-    assert present_count(await olga_socket.text()) == 3
+    assert present_count(await olga_socket.snapshot()) == 3
     for socket in (alice_socket, bob_tab_1, bob_tab_2):
         frame = await socket.until(has("live-presence"), what="olga arriving")
         assert present_count(frame) == 3 and "Olga Observer" in frame
-    await settle([alice_socket, bob_tab_2, olga_socket], 3)
-    await bob_tab_1.frames(0.1)
+    await drain([alice_socket, bob_tab_1, bob_tab_2, olga_socket])
 
     await bob_tab_1.disconnect()
     await alice_socket.nothing(0.6)  # Bob still has a tab open
@@ -357,7 +398,7 @@ async def test_a_role_change_makes_the_browser_reconnect_with_the_new_role(
     live, meeting, alice, bob
 ):
     bob_socket = await live(bob, meeting, language="en")
-    assert 'id="btn-floor"' not in await bob_socket.text()
+    assert 'id="btn-floor"' not in await bob_socket.snapshot()
 
     await db(services.change_role)(alice, bob, Role.MODERATOR, True)
 
@@ -365,7 +406,7 @@ async def test_a_role_change_makes_the_browser_reconnect_with_the_new_role(
     await bob_socket.disconnect()
     again = await live(bob, meeting, language="en", name="bob, moderator now")
     assert again.connected
-    assert 'id="btn-floor"' in await again.text()
+    assert 'id="btn-floor"' in await again.snapshot()
 
 
 async def test_a_change_that_keeps_the_audience_keeps_the_socket(live, meeting, alice, bob):
@@ -415,7 +456,7 @@ GARBAGE = [
     {"text": "[]"},
     {"text": "null"},
     {"text": json.dumps({"type": "RESYNC"})},
-    {"text": ""},
+    {"text": json.dumps({"type": ["resync"]})},
     {"text": json.dumps({"kind": "resync"})},
 ]
 
@@ -431,7 +472,7 @@ async def test_garbage_gets_no_answer_until_too_much_of_it_closes_the_socket(liv
 
     # Still open and still answering a real request...
     await socket.send(json.dumps({"type": "resync"}))
-    assert PAGE_IDS <= fragment_ids(await socket.text())
+    assert PAGE_IDS <= fragment_ids(await socket.snapshot())
     # ...until one bad frame more than allowed.
     await socket.send("{still not json")
     assert await socket.closed() == 1008
@@ -447,7 +488,7 @@ async def test_resync_sends_a_fresh_snapshot(live, meeting, items, bob):
 
     await socket.send(json.dumps({"type": "resync"}))
 
-    snapshot = await socket.text()
+    snapshot = await socket.snapshot()
     assert PAGE_IDS <= fragment_ids(snapshot)
     assert "Opening, herzien" in snapshot
 
@@ -463,7 +504,7 @@ async def test_the_big_screen_gets_screen_fragments_only_and_is_not_present(
 
     screen = await live(bob, meeting, screen=True, language="en", name="screen")
     assert screen.connected
-    assert fragment_ids(await screen.text()) == SCREEN_IDS
+    assert fragment_ids(await screen.snapshot(SCREEN_IDS)) == SCREEN_IDS
     await page.nothing(0.6)  # the screen is nobody: no presence push
     assert await db(Presence.objects.filter(meeting=meeting).count)() == 1
 
@@ -543,10 +584,83 @@ async def test_the_relay_drops_a_frame_older_than_one_it_already_sent(live, meet
 
     def frame(at: int, word: str) -> dict:
         html = f'<section id="live-status" data-seq="{at}" hx-swap-oob="true">{word}</section>'
-        return {"type": "live.frames", "meeting": meeting.pk, "seq": at, "frames": {key: {"status": html}}}
+        return {
+            "type": "live.frames",
+            "meeting": meeting.pk,
+            "seq": at,
+            "frames": {key: {"status": html}},
+        }
 
     await relay.deliver(meeting.pk, frame(seq - 1, "STALE"))
     await socket.nothing(0.3)
 
     await relay.deliver(meeting.pk, frame(seq + 1, "FRESH"))
     assert "FRESH" in await socket.text()
+
+
+# --- bugs on the Redis layer (production and CI) --------------------------------------------------
+
+
+@pytest.fixture
+def real_redis_settings():
+    """Marks a test that runs on the Redis settings as they are (no read-timeout workaround)."""
+
+
+@pytest.fixture
+def real_relay():
+    """Marks a test that runs the relay as it is (no shared-inbox workaround)."""
+
+
+@pytest.mark.redis
+@needs_redis
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG config/settings.py CHANNEL_LAYERS: redis-py 8 gives every read a 5 s socket "
+    "timeout by default, so channels_redis' blocking receive (BZPOPMIN, 5 s) raises "
+    "redis.exceptions.TimeoutError when nothing arrives for 5 s: idle consumers crash and the "
+    "relay resubscribes and resends snapshots every 5 s. Fix: hosts=[{'address': REDIS_URL, "
+    "'socket_timeout': None}] (channels_redis#422).",
+)
+async def test_an_idle_channel_layer_receive_keeps_waiting(settings):
+    from channels_redis.core import RedisChannelLayer
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    config = redis_layers(settings.CHANNEL_LAYERS, workaround=False)["default"]["CONFIG"]
+    layer = RedisChannelLayer(**config)
+    try:
+        channel = await layer.new_channel()
+        waiting = asyncio.ensure_future(layer.receive(channel))
+        done, _pending = await asyncio.wait({waiting}, timeout=layer.brpop_timeout + 1.5)
+        if not done:
+            waiting.cancel()
+            await asyncio.gather(waiting, return_exceptions=True)
+        error = None if not done else waiting.exception()
+        assert not isinstance(error, RedisTimeout), f"an idle receive failed: {error!r}"
+        assert not done, f"an idle receive returned: {waiting.result()!r}"
+    finally:
+        await layer.flush()
+        await layer.close_pools()
+
+
+@pytest.mark.redis
+@needs_redis
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="BUG panels/relay.py Relay._listen: new_channel(prefix='relay') gives the relay a "
+    "Redis inbox of its own ('relay.<client>!'), but channels_redis lets one coroutine per "
+    "process read at a time (receive_lock) and that reader polls only its own inbox until a "
+    "message arrives there. A consumer's receive holds the lock, so the relay never reads and "
+    "no push reaches the sockets. Fix: self.layer.new_channel() (the shared 'specific.' inbox).",
+)
+async def test_a_push_reaches_a_socket_through_the_redis_layer_as_configured(
+    live, real_relay, meeting, alice, bob
+):
+    socket = await live(bob, meeting, language="en")
+    await socket.snapshot()
+    await socket.frames(0.5)
+
+    await db(meetings.set_floor)(alice, meeting, False)
+
+    assert "The floor is closed" in await socket.until(has("live-status"), timeout=3)
