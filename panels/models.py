@@ -119,6 +119,14 @@ class Panel(models.Model):
         default=0,
         help_text=_("Number of tenant households the panel speaks for."),
     )
+    corporation_reps_vote = models.BooleanField(
+        _("corporation representatives vote"),
+        default=False,
+        help_text=_("Whether representatives of the housing corporation may vote."),
+    )
+    max_proxies_per_holder = models.PositiveSmallIntegerField(
+        _("proxies one member may hold"), default=1
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -204,7 +212,11 @@ class Membership(models.Model):
 
     @property
     def can_vote(self) -> bool:
-        return self.is_active and self.has_voting_rights and self.role != Role.OBSERVER
+        if not (self.is_active and self.has_voting_rights) or self.role == Role.OBSERVER:
+            return False
+        if self.role == Role.CORPORATION_REP:
+            return self.panel.corporation_reps_vote
+        return True
 
     @property
     def can_take_part(self) -> bool:

@@ -30,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def panel_detail(request: HttpRequest, panel_id: int) -> HttpResponse:
     panel, membership = panel_for(request.user, panel_id)
-    members = panel.memberships.active().select_related("user").in_display_order()
+    members = panel.memberships.active().select_related("user", "panel").in_display_order()
     meetings = panel.meetings.exclude(state=Meeting.State.CLOSED).order_by("starts_at")
     past = panel.meetings.filter(state=Meeting.State.CLOSED).order_by("-starts_at")[:10]
     return render(
@@ -46,7 +46,7 @@ def panel_detail(request: HttpRequest, panel_id: int) -> HttpResponse:
 
 
 def _members_page(request: HttpRequest, panel, membership, invite_form: InviteForm) -> HttpResponse:
-    members = panel.memberships.select_related("user").in_display_order()
+    members = panel.memberships.select_related("user", "panel").in_display_order()
     invitations = panel.invitations.pending().select_related("invited_by")
     return render(
         request,

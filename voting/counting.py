@@ -202,12 +202,20 @@ def count_ranked(
     cast = len(ballots)
     d = pairwise_preferences(ranked, options)
     p = strongest_paths(d, options)
-    order = {option: index for index, option in enumerate(options)}
-    # An option's score: how many others it beats by strongest path.
-    wins = {a: sum(1 for b in options if a != b and p[a, b] > p[b, a]) for a in options}
-    ranking = sorted(options, key=lambda a: (-wins[a], order[a]))
+
+    def unbeaten(among: list[str]) -> list[str]:
+        """The options no other option among these beats by strongest path (ballot order)."""
+        return [a for a in among if not any(p[b, a] > p[a, b] for b in among if b != a)]
+
+    # Schulze's winners are the unbeaten options; rank by picking, each time, the first
+    # listed unbeaten option among those left.
+    remaining, ranking = list(options), []
+    while remaining:
+        best = unbeaten(remaining)[0]
+        ranking.append(best)
+        remaining.remove(best)
     needed = quorum_needed(rule, eligible)
-    tied = [a for a in options if ranking and wins[a] == wins[ranking[0]]]
+    tied = unbeaten(list(options))
     if cast < needed:
         outcome, winner = NO_QUORUM, None
     elif not options or not ranked:

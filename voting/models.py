@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -177,3 +179,221 @@ class Amendment(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+
+# --- votes ---------------------------------------------------------------------------
+
+
+class Vote(models.Model):
+    """A vote (stemming) on a proposal, an amendment, or a question with options."""
+
+    class Method(models.TextChoices):
+        YES_NO = "yes_no", _("For / against / abstain")
+        ONE_CHOICE = "one_choice", _("One choice among options")
+        RANKED = "ranked", _("Ranked choice (Schulze)")
+
+    class Majority(models.TextChoices):
+        SIMPLE = "simple", _("Simple majority (more for than against)")
+        ABSOLUTE = "absolute", _("Absolute majority (more than half of the votes cast)")
+        QUALIFIED = "qualified", _("Qualified majority")
+
+    class Mode(models.TextChoices):
+        LIVE = "live", _("Live, in the meeting")
+        TIMED = "timed", _("Timed, until a deadline")
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Prepared")
+        OPEN = "open", _("Open")
+        WRITTEN_ROUND = "written_round", _("Written round")
+        CLOSED = "closed", _("Closed")
+
+    panel = models.ForeignKey(
+        "panels.Panel", on_delete=models.CASCADE, related_name="votes", verbose_name=_("panel")
+    )
+    meeting = models.ForeignKey(
+        "panels.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="votes",
+        verbose_name=_("meeting"),
+    )
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="votes"
+    )
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.PROTECT, null=True, blank=True, related_name="votes"
+    )
+    question = models.CharField(_("question"), max_length=TITLE_MAX)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    majority = models.CharField(
+        _("majority"), max_length=20, choices=Majority.choices, default=Majority.SIMPLE
+    )
+    qualified_numerator = models.PositiveSmallIntegerField(default=2)
+    qualified_denominator = models.PositiveSmallIntegerField(default=3)
+    abstentions_count = models.BooleanField(
+        _("abstentions count in the total"),
+        default=False,
+        help_text=_("For an absolute or qualified majority: whether abstentions count."),
+    )
+    quorum_count = models.PositiveIntegerField(
+        _("quorum (number of voters)"), null=True, blank=True
+    )
+    quorum_percent = models.PositiveSmallIntegerField(
+        _("quorum (percentage of eligible voters)"), null=True, blank=True
+    )
+    secret = models.BooleanField(_("secret ballot"), default=False)
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.LIVE)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    written_round_until = models.DateTimeField(_("written round until"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["result"])
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(proposal__isnull=False) & models.Q(amendment__isnull=False)),
+                name="vote_one_subject",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.OPEN, self.State.WRITTEN_ROUND)
+
+
+class Option(models.Model):
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(_("option"), max_length=TITLE_MAX)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "position"], name="option_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Participation(models.Model):
+    """That a member took part in a vote, in their own name or for their principal.
+
+    For a secret vote this is all that is known about the person: the ballot is
+    stored apart, with a random id, no timestamp and nothing that points here.
+    `key_hash` makes a retried submission idempotent without revealing the ballot.
+    """
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="participations")
+    voter = models.ForeignKey(
+        "panels.Membership", on_delete=models.PROTECT, related_name="participations"
+    )
+    # The member whose vote this is: the voter themselves, or their principal (proxy).
+    on_behalf_of = models.ForeignKey(
+        "panels.Membership", on_delete=models.PROTECT, related_name="represented_in"
+    )
+    key_hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            # One vote per member per vote, whoever casts it: enforced by the database.
+            models.UniqueConstraint(fields=["vote", "on_behalf_of"], name="one_vote_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on_behalf_of} @ {self.vote}"
+
+
+class Ballot(models.Model):
+    """What was voted. Random id, no timestamp; linked to a person only in a named vote."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="ballots")
+    participation = models.OneToOneField(
+        Participation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="ballot",
+        help_text=_("Only for named votes."),
+    )
+    choice = models.CharField(max_length=20, blank=True)  # for/against/abstain
+    option = models.ForeignKey(Option, on_delete=models.PROTECT, null=True, blank=True)
+    ranking = models.JSONField(default=list, blank=True)  # option ids, best first
+    receipt_hash = models.CharField(max_length=64, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        # Listing ballots in a random order: never in the order they were cast.
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class RollEntry(models.Model):
+    """Who could vote (recorded when the vote closes) and whether they took part."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="roll")
+    member = models.ForeignKey("panels.Membership", on_delete=models.PROTECT, related_name="+")
+    took_part = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("roll entry")
+        verbose_name_plural = _("roll")
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "member"], name="roll_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.vote}"
+
+
+class Proxy(models.Model):
+    """A written proxy (volmacht): the principal lets the holder vote for them in one meeting."""
+
+    meeting = models.ForeignKey("panels.Meeting", on_delete=models.CASCADE, related_name="proxies")
+    principal = models.ForeignKey(
+        "panels.Membership", on_delete=models.PROTECT, related_name="proxies_given"
+    )
+    holder = models.ForeignKey(
+        "panels.Membership", on_delete=models.PROTECT, related_name="proxies_held"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("proxy")
+        verbose_name_plural = _("proxies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "principal"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="proxy_one_per_principal",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(principal=models.F("holder")), name="proxy_not_to_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} → {self.holder}"
