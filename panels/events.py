@@ -67,8 +67,9 @@ def user_group(user_id: int) -> str:
 class LiveFragment:
     """A part of the live page with a stable element id, swapped whole when pushed.
 
-    `slot` places a fragment that another app registered ("main" or "aside"
-    column); the core fragments sit in the page template itself.
+    `slot` places a fragment that another app registered ("top" under the
+    meeting's state, or the "main" or "aside" column); the core fragments sit in
+    the page template itself.
     """
 
     name: str
@@ -278,7 +279,7 @@ def render_slots(
     state: LiveState, audience: Audience, membership: Membership, request=None
 ) -> dict[str, list[str]]:
     """Fragments other apps registered, rendered in place for the first page load."""
-    slots: dict[str, list[str]] = {"main": [], "aside": []}
+    slots: dict[str, list[str]] = {"top": [], "main": [], "aside": []}
     for fragment in FRAGMENTS.values():
         if fragment.slot and audience in fragment.audiences:
             html = render_fragment(state, fragment.name, audience, oob=False, request=request)
@@ -325,7 +326,26 @@ def push(meeting_id: int, names: Iterable[str], personal_for: Iterable[int] = ()
         meeting_group(meeting_id),
         {"type": "live.frames", "meeting": meeting_id, "seq": seq, "frames": frames},
     )
-    for user_id in personal_for:
+    push_personal(meeting_id, personal_for)
+
+
+def meeting_dirty(meeting_id: int | None, *names: str) -> None:
+    """Ask every worker to re-render these fragments soon and send them to its own sockets.
+
+    For changes that come in bursts (turnout during a vote): each worker coalesces the
+    requests of a short window into one render per audience, instead of one push per change.
+    """
+    if meeting_id is None:
+        return
+    async_to_sync(get_channel_layer().group_send)(
+        meeting_group(meeting_id), {"type": "live.dirty", "names": list(names)}
+    )
+
+
+def push_personal(meeting_id: int, user_ids: Iterable[int]) -> None:
+    """Send these people their personal fragments again (after commit)."""
+    layer = get_channel_layer()
+    for user_id in user_ids:
         async_to_sync(layer.group_send)(
             user_group(user_id), {"type": "live.personal", "meeting": meeting_id}
         )

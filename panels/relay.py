@@ -55,6 +55,7 @@ class Relay:
         self.channels: dict[int, str] = {}
         self.seen: dict[int, dict[str, int]] = defaultdict(dict)
         self.pending: dict[int, set[str]] = {}
+        self.pending_local: dict[int, set[str]] = {}
         self.heartbeat_task: asyncio.Task | None = None
         self.restarts = 0
 
@@ -128,6 +129,10 @@ class Relay:
                 await live_socket.close_for_meeting_end()
         elif kind == "live.resync":
             await self.resync(meeting_id)
+        elif kind == "live.dirty":
+            names = [n for n in message.get("names", ()) if n in events.FRAGMENTS]
+            if names:
+                self.schedule_local(meeting_id, *names)
 
     async def _deliver_frames(self, meeting_id: int, message: dict) -> None:
         seq = int(message["seq"])
@@ -162,6 +167,32 @@ class Relay:
         asyncio.get_running_loop().call_later(
             COALESCE_SECONDS, lambda: asyncio.ensure_future(self._flush(meeting_id))
         )
+
+    def schedule_local(self, meeting_id: int, *names: str) -> None:
+        """Re-render these fragments soon for this process's sockets only (coalesced)."""
+        if meeting_id in self.pending_local:
+            self.pending_local[meeting_id].update(names)
+            return
+        self.pending_local[meeting_id] = set(names)
+        asyncio.get_running_loop().call_later(
+            COALESCE_SECONDS, lambda: asyncio.ensure_future(self._flush_local(meeting_id))
+        )
+
+    async def _flush_local(self, meeting_id: int) -> None:
+        names = self.pending_local.pop(meeting_id, set())
+        local = self.sockets.get(meeting_id)
+        if not names or not local:
+            return
+        keys = {s.frame_key for s in local}
+        audiences = {events.Audience(key.split("/")[0]) for key in keys}
+        languages = {key.split("/")[1] for key in keys}
+        try:
+            seq, frames = await database_sync_to_async(events.render_frames)(
+                meeting_id, sorted(names), audiences=audiences, languages=languages
+            )
+            await self._deliver_frames(meeting_id, {"seq": seq, "frames": frames})
+        except Exception:
+            log.exception("coalesced render for meeting %s failed", meeting_id)
 
     async def _flush(self, meeting_id: int) -> None:
         names = self.pending.pop(meeting_id, set())

@@ -49,3 +49,13 @@ def amendment_for(
     if amendment is None or (amendment.is_hidden and not membership.can_moderate):
         raise Http404
     return amendment, membership
+
+
+def vote_for(user, panel_id: int, vote_id: int, perm: Perm = Perm.VIEW_PANEL):
+    from voting.models import Vote
+
+    panel, membership = panel_for(user, panel_id, perm)
+    vote = Vote.objects.select_related("panel", "meeting").filter(pk=vote_id, panel=panel).first()
+    if vote is None:
+        raise Http404
+    return vote, membership

@@ -74,3 +74,62 @@ class WindowForm(forms.Form):
         label=_("Open until (optional)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+
+class VoteForm(forms.Form):
+    QUALIFIED = [("2/3", _("two thirds")), ("3/4", _("three quarters")), ("1/2", _("half"))]
+
+    question = forms.CharField(label=_("Question"), max_length=TITLE_MAX, required=False)
+    method = forms.ChoiceField(label=_("Method"), choices=[])
+    options = forms.CharField(
+        label=_("Options (one per line)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only for a choice among options."),
+    )
+    majority = forms.ChoiceField(label=_("Majority"), choices=[])
+    qualified = forms.ChoiceField(label=_("Qualified majority of"), choices=QUALIFIED)
+    abstentions_count = forms.BooleanField(
+        label=_("Abstentions count in the total"), required=False
+    )
+    quorum_count = forms.IntegerField(
+        label=_("Quorum: at least this many voters"),
+        required=False,
+        min_value=0,
+        max_value=1_000_000,
+    )
+    quorum_percent = forms.IntegerField(
+        label=_("Quorum: at least this percentage of those who may vote"),
+        required=False,
+        min_value=0,
+        max_value=100,
+    )
+    secret = forms.BooleanField(label=_("Secret ballot"), required=False)
+    mode = forms.ChoiceField(label=_("Kind of vote"), choices=[])
+    closes_at = forms.DateTimeField(
+        label=_("Deadline (timed votes)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def __init__(self, *args, subject: bool = False, **kwargs) -> None:
+        from voting.models import Vote
+
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = (
+            [(Vote.Method.YES_NO, Vote.Method.YES_NO.label)] if subject else Vote.Method.choices
+        )
+        self.fields["majority"].choices = Vote.Majority.choices
+        self.fields["mode"].choices = Vote.Mode.choices
+        if subject:
+            del self.fields["options"]
+
+
+class CloseForm(forms.Form):
+    written_round_until = forms.DateTimeField(
+        label=_("Written round for absent members until (optional)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )

@@ -64,7 +64,75 @@ def my_proposals_context(state: events.LiveState, membership: Membership) -> dic
     return {"my_rows": mine}
 
 
+def _votes(state: events.LiveState) -> dict:
+    key = "voting.votes"
+    if key not in state.cache:
+        from voting.models import Vote
+
+        votes = list(
+            Vote.objects.filter(meeting_id=state.meeting_id)
+            .prefetch_related("options")
+            .order_by("pk")
+        )
+        open_vote = next((v for v in votes if v.is_open), None)
+        closed = [v for v in votes if v.state == Vote.State.CLOSED]
+        state.cache[key] = {
+            "open_vote": open_vote,
+            "drafts": [v for v in votes if v.state == Vote.State.DRAFT],
+            "last_result": closed[-1] if closed else None,
+            "turnout": open_vote.participations.count() if open_vote else 0,
+            "roll_size": open_vote.roll.count() if open_vote else 0,
+        }
+    return state.cache[key]
+
+
+def vote_context(state: events.LiveState) -> dict:
+    return _votes(state)
+
+
+def ballot_context(state: events.LiveState) -> dict:
+    found = _votes(state)
+    vote = found["open_vote"]
+    options = list(vote.options.all()) if vote else []
+    return {
+        "open_vote": vote,
+        "vote": vote,
+        "options": options,
+        "positions": range(1, len(options) + 1),
+        "capacities": [],
+        "key": "",  # filled in by the browser: every voter's key is their own
+    }
+
+
+def my_vote_context(state: events.LiveState, membership: Membership) -> dict:
+    from voting import votes
+
+    vote = _votes(state)["open_vote"]
+    if vote is None:
+        return {"my_vote": None}
+    capacities = votes.capacities(vote, membership)
+    return {
+        "my_vote": vote,
+        "voted": vote.participations.filter(on_behalf_of=membership).exists(),
+        "can_vote_now": any(m.pk == membership.pk for m in capacities),
+        "proxies_to_cast": [m for m in capacities if m.pk != membership.pk],
+    }
+
+
 def register() -> None:
+    events.register_fragment(
+        events.LiveFragment("vote", "voting/live_vote.html#vote", context=vote_context, slot="top")
+    )
+    events.register_personal_fragment(
+        events.PersonalFragment(
+            "my_vote", "voting/live_vote.html#my_vote", context=my_vote_context, slot="top"
+        )
+    )
+    events.register_fragment(
+        events.LiveFragment(
+            "ballot", "voting/live_vote.html#ballot", context=ballot_context, slot="top"
+        )
+    )
     events.register_fragment(
         events.LiveFragment(
             "proposals", "voting/live.html#proposals", context=proposals_context, slot="main"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from voting import views
+from voting import views, vote_views
 
 app_name = "voting"
 
@@ -8,7 +8,16 @@ proposal = "panels/<int:panel_id>/proposals/<int:proposal_id>/"
 amendment = "panels/<int:panel_id>/amendments/<int:amendment_id>/"
 item = "panels/<int:panel_id>/items/<int:item_id>/"
 
+vote = "panels/<int:panel_id>/votes/<int:vote_id>/"
+
 urlpatterns = [
+    path("panels/<int:panel_id>/votes/new/", vote_views.vote_new, name="vote_new"),
+    path(vote, vote_views.vote_detail, name="vote"),
+    path(vote + "open/", vote_views.vote_open, name="vote_open"),
+    path(vote + "close/", vote_views.vote_close, name="vote_close"),
+    path(vote + "cast/", vote_views.vote_cast, name="vote_cast"),
+    path(vote + "result.csv", vote_views.vote_csv, name="vote_csv"),
+    path("panels/<int:panel_id>/meetings/<int:meeting_id>/proxy/", vote_views.proxy, name="proxy"),
     path(item + "proposals/new/", views.proposal_new, name="proposal_new"),
     path(item + "proposals/window/", views.item_window, name="item_window"),
     path(proposal, views.proposal_detail, name="proposal"),

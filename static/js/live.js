@@ -107,4 +107,33 @@
     }
   }
   document.addEventListener("DOMContentLoaded", startCountdowns);
+
+  // Ballot forms pushed to everyone carry no key; each browser makes its own, so a
+  // retried submission is recognised and every voter's receipt is their own.
+  function fillKeys() {
+    document.querySelectorAll("input[data-fill-key]").forEach(function (input) {
+      if (!input.value) {
+        var bytes = new Uint8Array(16);
+        window.crypto.getRandomValues(bytes);
+        input.value = Array.prototype.map.call(bytes, function (b) {
+          return ("0" + b.toString(16)).slice(-2);
+        }).join("");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", fillKeys);
+  document.addEventListener("htmx:oobAfterSwap", fillKeys);
+
+  // "You have voted" belongs to one vote: when another vote opens or the vote closes,
+  // the shared vote fragment changes and the personal note about the old one goes.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "live-vote") { return; }
+    var vote = document.getElementById("live-vote");
+    var mine = document.getElementById("live-my-vote");
+    if (vote && mine && mine.getAttribute("data-vote") !== vote.getAttribute("data-open-vote")) {
+      mine.removeAttribute("data-voted");
+      mine.setAttribute("data-vote", "");
+      mine.textContent = "";
+    }
+  });
 })();

@@ -1,0 +1,307 @@
+"""Vote pages: prepare, open, cast, close, results, CSV, proxies. Thin views over voting.votes."""
+
+import csv
+import secrets
+from fractions import Fraction
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from panels.access import Perm, meeting_for, panel_for
+from panels.models import Membership
+from voting import votes
+from voting.access import vote_for
+from voting.forms import CloseForm, VoteForm
+from voting.models import Amendment, Proposal, Proxy, Vote
+from voting.services import VotingError
+
+
+def new_key() -> str:
+    """A fresh submission key for a ballot form: one per form shown."""
+    return secrets.token_hex(16)
+
+
+def _back(request: HttpRequest, vote: Vote) -> HttpResponse:
+    if request.htmx:
+        # The change reaches this page through the socket; say how it went in the notice.
+        notes = [(m.level_tag, str(m)) for m in messages.get_messages(request)]
+        return HttpResponse(
+            render_to_string("voting/notice.html", {"notes": notes}, request=request)
+        )
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("voting:vote", vote.panel_id, vote.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
+    panel, membership = panel_for(request.user, panel_id, Perm.MODERATE)
+    meeting = proposal = amendment = None
+    source = request.POST if request.method == "POST" else request.GET
+    try:
+        if source.get("meeting"):
+            meeting, _m = meeting_for(request.user, panel_id, int(source["meeting"]))
+        if source.get("proposal"):
+            proposal = Proposal.objects.get(pk=int(source["proposal"]), item__meeting__panel=panel)
+        if source.get("amendment"):
+            amendment = Amendment.objects.get(
+                pk=int(source["amendment"]), proposal__item__meeting__panel=panel
+            )
+    except (ValueError, Proposal.DoesNotExist, Amendment.DoesNotExist):
+        raise Http404 from None
+    subject = proposal is not None or amendment is not None
+    form = VoteForm(request.POST or None, subject=subject)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        numerator, denominator = (int(x) for x in data["qualified"].split("/"))
+        spec = votes.VoteSpec(
+            question=data.get("question") or "",
+            method=data["method"],
+            options=(data.get("options") or "").splitlines(),
+            majority=data["majority"],
+            qualified=Fraction(numerator, denominator),
+            abstentions_count=data["abstentions_count"],
+            quorum_count=data["quorum_count"],
+            quorum_percent=data["quorum_percent"],
+            secret=data["secret"],
+            mode=data["mode"],
+            closes_at=data["closes_at"],
+        )
+        try:
+            vote = votes.prepare_vote(
+                membership, spec, meeting=meeting, proposal=proposal, amendment=amendment
+            )
+        except VotingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The vote is prepared. Open it when the time comes."))
+            return (
+                redirect(vote.meeting or vote)
+                if vote.meeting
+                else redirect("voting:vote", panel.pk, vote.pk)
+            )
+    return render(
+        request,
+        "voting/vote_form.html",
+        {
+            "panel": panel,
+            "meeting": meeting,
+            "proposal": proposal,
+            "amendment": amendment,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def ballot_context(vote: Vote, membership: Membership) -> dict:
+    votes.close_due_votes()
+    vote.refresh_from_db()
+    can_for = votes.capacities(vote, membership)
+    done = votes.voted_for(vote, membership)
+    return {
+        "vote": vote,
+        "options": list(vote.options.all()),
+        "positions": range(1, vote.options.count() + 1),
+        "capacities": [m for m in can_for if vote.secret is False or m.pk not in done],
+        "voted_for": done,
+        "key": new_key(),
+    }
+
+
+@require_GET
+@login_required
+def vote_detail(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
+    vote, membership = vote_for(request.user, panel_id, vote_id)
+    context = ballot_context(vote, membership) | {"panel": vote.panel, "membership": membership}
+    receipt = request.GET.get("receipt", "").strip()[:20]
+    if receipt and vote.state == Vote.State.CLOSED and vote.secret:
+        wanted = votes.receipt_hash(vote.pk, receipt)
+        found = [row for row in vote.result.get("receipts", []) if row[0] == wanted]
+        context["receipt_check"] = {"code": receipt, "found": found[0][1] if found else None}
+    if vote.meeting_id:
+        context["meeting"] = vote.meeting
+    return render(request, "voting/vote_detail.html", context)
+
+
+@require_POST
+@login_required
+def vote_open(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
+    vote, membership = vote_for(request.user, panel_id, vote_id, Perm.MODERATE)
+    try:
+        votes.open_vote(membership, vote)
+    except VotingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The vote is open."))
+    return _back(request, vote)
+
+
+@require_POST
+@login_required
+def vote_close(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
+    vote, membership = vote_for(request.user, panel_id, vote_id, Perm.MODERATE)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a valid date and time."))
+        return _back(request, vote)
+    until = form.cleaned_data["written_round_until"]
+    try:
+        votes.close_vote(membership, vote, written_round_until=until)
+    except VotingError as error:
+        messages.error(request, str(error))
+    else:
+        if until:
+            messages.success(request, _("The written round has started."))
+        else:
+            messages.success(request, _("The vote is closed and the result is published."))
+    return _back(request, vote)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@require_POST
+@login_required
+def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
+    vote, membership = vote_for(request.user, panel_id, vote_id, Perm.VIEW_PANEL)
+    votes.close_due_votes()
+    ranking = []
+    if vote.method == Vote.Method.RANKED:
+        ranks = []
+        for option in vote.options.all():
+            position = _int(request.POST.get(f"rank_{option.pk}"))
+            if position is not None and position > 0:
+                ranks.append((position, option.position, option.pk))
+        ranking = [pk for _p, _o, pk in sorted(ranks)]
+    targets = [_int(x) for x in request.POST.getlist("for")] or [membership.pk]
+    # Pushed ballot forms get their key from the browser; a form posted without
+    # JavaScript and without a key gets one here (it is then not retry-safe, but a
+    # second submission is still refused or, in a named vote, only changes the ballot).
+    key = request.POST.get("key", "") or ("" if request.htmx else new_key())
+    receipts, errors = [], []
+    people = {m.pk: m for m in votes.capacities(vote, membership)} | {membership.pk: membership}
+    for index, target in enumerate(targets):
+        person = people.get(target)
+        if person is None:
+            errors.append(_("You cannot vote in this vote (for this person)."))
+            continue
+        try:
+            cast = votes.cast_ballot(
+                membership,
+                vote,
+                on_behalf_of=person,
+                choice=request.POST.get("choice") or None,
+                option_id=_int(request.POST.get("option")),
+                ranking=ranking,
+                # One submission may cast for several people: each gets its own key.
+                key=f"{key}:{index}" if index else key,
+            )
+        except VotingError as error:
+            errors.append(str(error))
+        else:
+            if cast.receipt:
+                receipts.append((person, cast.receipt))
+    if request.htmx:
+        html = render_to_string(
+            "voting/cast_result.html",
+            {"vote": vote, "errors": errors, "receipts": receipts, "oob": True},
+            request=request,
+        )
+        return HttpResponse(html)
+    for error in errors:
+        messages.error(request, error)
+    if not errors:
+        messages.success(request, _("Your vote has been recorded."))
+    for person, code in receipts:
+        messages.info(
+            request,
+            _("Receipt code for %(name)s: %(code)s. Keep it to check the count after closing.")
+            % {"name": person.user.name, "code": code},
+        )
+    return _back(request, vote)
+
+
+@require_GET
+@login_required
+def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
+    vote, _membership = vote_for(request.user, panel_id, vote_id)
+    if vote.state != Vote.State.CLOSED:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="stemming-{vote.pk}.csv"'
+    writer = csv.writer(response)
+    result = vote.result or {}
+    writer.writerow(["question", vote.question])
+    for key in ("method", "outcome", "cast", "eligible", "quorum_needed", "winner"):
+        writer.writerow([key, result.get(key, "")])
+    for label, count in (result.get("counts") or {}).items():
+        writer.writerow(["count", label, count])
+    for row in result.get("named", []):
+        writer.writerow(["ballot", *row])
+    for row in result.get("receipts", []):
+        writer.writerow(["receipt", *row])
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id, Perm.TAKE_PART)
+    if request.method == "POST":
+        try:
+            if request.POST.get("revoke"):
+                given = Proxy.objects.filter(
+                    pk=_int(request.POST["revoke"]), meeting=meeting
+                ).first()
+                if given is None:
+                    raise VotingError(_("This proxy no longer exists."))
+                votes.revoke_proxy(membership, given)
+                messages.success(request, _("The proxy has been revoked."))
+            else:
+                holder = (
+                    Membership.objects.active()
+                    .filter(pk=_int(request.POST.get("holder")), panel=meeting.panel)
+                    .first()
+                )
+                if holder is None:
+                    raise VotingError(_("Choose a member of this panel."))
+                votes.give_proxy(membership, meeting, holder)
+                messages.success(
+                    request,
+                    _("%(name)s may now vote for you in this meeting.") % {"name": holder.user},
+                )
+        except VotingError as error:
+            messages.error(request, str(error))
+        return redirect(reverse("voting:proxy", args=[panel_id, meeting_id]))
+    standing = votes.standing_proxies(meeting).select_related("principal__user", "holder__user")
+    candidates = [
+        m
+        for m in votes.eligible_members(meeting.panel).order_by("user__name")
+        if m.pk != membership.pk
+    ]
+    return render(
+        request,
+        "voting/proxy.html",
+        {
+            "panel": meeting.panel,
+            "meeting": meeting,
+            "membership": membership,
+            "given": standing.filter(principal=membership).first(),
+            "held": list(standing.filter(holder=membership)),
+            "candidates": candidates,
+            "all_proxies": list(standing) if membership.can_moderate else [],
+        },
+    )

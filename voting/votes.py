@@ -1,0 +1,604 @@
+"""Rules for votes: preparing, opening, casting, closing, proxies.
+
+One member, one vote (plus one per proxy held) is enforced by the database
+(a unique constraint on participation) and by checking the vote's state under
+a row lock in the same transaction. A retried submission with the same key
+gets the same answer. In a secret vote the ballot is stored apart from the
+participation: random id, no timestamp, nothing that points to the person; the
+voter's receipt code is derived from their submission key, which is stored
+only as a hash.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from panels import events
+from panels.access import Perm, has_perm
+from panels.models import Meeting, Membership, Presence, Role
+from panels.presence import alive_since
+from panels.services import save_with_history
+from voting import counting
+from voting import services as proposals
+from voting.models import (
+    Amendment,
+    Ballot,
+    Option,
+    Participation,
+    Proposal,
+    Proxy,
+    RollEntry,
+    Vote,
+)
+from voting.services import VotingError
+
+State = Vote.State
+KEY_MAX = 100
+
+
+def _require(actor: Membership, perm: Perm) -> None:
+    if not has_perm(actor, perm):
+        raise VotingError(_("You are not allowed to do this."))
+
+
+def _lock(vote: Vote, actor: Membership) -> Vote:
+    locked = Vote.objects.select_for_update(of=("self",)).select_related("panel").get(pk=vote.pk)
+    if locked.panel_id != actor.panel_id:
+        raise VotingError(_("You are not allowed to do this."))
+    return locked
+
+
+def _push(vote: Vote, *names: str, personal_for=()) -> None:
+    if vote.meeting_id:
+        events.meeting_changed(vote.meeting, *(names or ("vote",)), personal_for=personal_for)
+
+
+# --- who may vote -----------------------------------------------------------------
+
+
+def eligible_members(panel) -> QuerySet[Membership]:
+    """Active members with voting rights (corporation representatives only if the panel says)."""
+    members = (
+        Membership.objects.active()
+        .filter(panel=panel, has_voting_rights=True)
+        .exclude(role=Role.OBSERVER)
+        .select_related("user", "panel")
+    )
+    if not panel.corporation_reps_vote:
+        members = members.exclude(role=Role.CORPORATION_REP)
+    return members
+
+
+def _present_ids(meeting_id: int) -> set[int]:
+    return set(
+        Presence.objects.filter(
+            meeting_id=meeting_id, worker__seen_at__gte=alive_since()
+        ).values_list("membership_id", flat=True)
+    )
+
+
+def standing_proxies(meeting: Meeting) -> QuerySet[Proxy]:
+    return Proxy.objects.filter(meeting=meeting, revoked_at__isnull=True)
+
+
+def capacities(vote: Vote, voter: Membership) -> list[Membership]:
+    """Whom this person may cast a ballot for right now: themselves and their principals."""
+    if not vote.is_open or not voter.can_vote:
+        return []
+    eligible = {m.pk: m for m in eligible_members(vote.panel)}
+    if voter.pk not in eligible:
+        return []
+    live = vote.mode == Vote.Mode.LIVE and vote.state == State.OPEN
+    if live and voter.pk not in _present_ids(vote.meeting_id):
+        return []
+    result = []
+    proxies = standing_proxies(vote.meeting) if vote.meeting_id else Proxy.objects.none()
+    if not proxies.filter(principal=voter).exists():
+        result.append(voter)
+    for proxy in proxies.filter(holder=voter).select_related("principal__user"):
+        if proxy.principal_id in eligible:
+            result.append(eligible[proxy.principal_id])
+    if vote.state == State.WRITTEN_ROUND:
+        # The written round is for those who did not vote live.
+        done = set(vote.participations.values_list("on_behalf_of_id", flat=True))
+        result = [m for m in result if m.pk not in done]
+    return result
+
+
+# --- preparing and opening ------------------------------------------------------------
+
+
+@dataclass
+class VoteSpec:
+    question: str
+    method: str
+    options: list[str]
+    majority: str = Vote.Majority.SIMPLE
+    qualified: Fraction = Fraction(2, 3)
+    abstentions_count: bool = False
+    quorum_count: int | None = None
+    quorum_percent: int | None = None
+    secret: bool = False
+    mode: str = Vote.Mode.LIVE
+    closes_at: datetime | None = None
+
+
+def prepare_vote(
+    actor: Membership,
+    spec: VoteSpec,
+    *,
+    meeting: Meeting | None = None,
+    proposal: Proposal | None = None,
+    amendment: Amendment | None = None,
+) -> Vote:
+    _require(actor, Perm.MODERATE)
+    question = " ".join(spec.question.split())
+    if proposal is not None and amendment is not None:
+        raise VotingError(_("A vote is about one thing."))
+    subject = amendment.proposal if amendment is not None else proposal
+    if subject is not None:
+        meeting = meeting or subject.item.meeting
+        question = question or (
+            _("Amendment #%(number)s to “%(title)s”")
+            % {"number": amendment.pk, "title": subject.title}
+            if amendment is not None
+            else subject.title
+        )
+        if spec.method != Vote.Method.YES_NO:
+            raise VotingError(_("A proposal or an amendment is voted for, against or abstaining."))
+    if not question:
+        raise VotingError(_("Write the question that is voted on."))
+    if spec.method not in Vote.Method.values or spec.majority not in Vote.Majority.values:
+        raise VotingError(_("Choose a voting method and a majority."))
+    options = [" ".join(o.split()) for o in spec.options if o.strip()]
+    if spec.method != Vote.Method.YES_NO and len(options) < 2:
+        raise VotingError(_("Give at least two options."))
+    if len(set(options)) != len(options):
+        raise VotingError(_("Every option must be different."))
+    if not Fraction(1, 2) <= spec.qualified <= 1:
+        raise VotingError(_("A qualified majority is between one half and all votes."))
+    if spec.quorum_percent is not None and not 0 <= spec.quorum_percent <= 100:
+        raise VotingError(_("A quorum percentage is between 0 and 100."))
+    if spec.mode == Vote.Mode.LIVE and meeting is None:
+        raise VotingError(_("A live vote belongs to a meeting."))
+    if spec.mode == Vote.Mode.TIMED and (
+        spec.closes_at is None or spec.closes_at <= timezone.now()
+    ):
+        raise VotingError(_("A timed vote needs a deadline in the future."))
+    if meeting is not None and meeting.panel_id != actor.panel_id:
+        raise VotingError(_("You are not allowed to do this."))
+    with transaction.atomic():
+        vote = Vote(
+            panel=actor.panel,
+            meeting=meeting,
+            proposal=proposal if amendment is None else None,
+            amendment=amendment,
+            question=question[:200],
+            method=spec.method,
+            majority=spec.majority,
+            qualified_numerator=spec.qualified.numerator,
+            qualified_denominator=spec.qualified.denominator,
+            abstentions_count=spec.abstentions_count,
+            quorum_count=spec.quorum_count,
+            quorum_percent=spec.quorum_percent,
+            secret=spec.secret,
+            mode=spec.mode,
+            closes_at=spec.closes_at,
+            created_by=actor,
+        )
+        save_with_history(vote, actor.user, "prepared")
+        Option.objects.bulk_create(
+            Option(vote=vote, label=label[:200], position=index)
+            for index, label in enumerate(options)
+        )
+        _push(vote, "vote")
+    return vote
+
+
+def open_vote(actor: Membership, vote: Vote) -> Vote:
+    _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        vote = _lock(vote, actor)
+        if vote.state != State.DRAFT:
+            if vote.is_open:
+                return vote
+            raise VotingError(_("This vote has already been held."))
+        if vote.mode == Vote.Mode.LIVE:
+            meeting = Meeting.objects.select_for_update().get(pk=vote.meeting_id)
+            if meeting.state != Meeting.State.LIVE:
+                raise VotingError(_("A live vote can only open while the meeting is live."))
+            if meeting.votes.filter(state=State.OPEN, mode=Vote.Mode.LIVE).exists():
+                raise VotingError(_("Close the open vote first."))
+        elif vote.closes_at is None or vote.closes_at <= timezone.now():
+            raise VotingError(_("A timed vote needs a deadline in the future."))
+        _open_subject(actor, vote)
+        vote.state = State.OPEN
+        vote.opened_at = timezone.now()
+        save_with_history(vote, actor.user, "opened", update_fields=["state", "opened_at"])
+        if vote.mode == Vote.Mode.LIVE:
+            present = _present_ids(vote.meeting_id)
+            eligible = eligible_members(vote.panel).filter(pk__in=present)
+            RollEntry.objects.bulk_create(
+                [RollEntry(vote=vote, member=m) for m in eligible], ignore_conflicts=True
+            )
+        _push(vote, "vote", "ballot")
+    return vote
+
+
+def _open_subject(actor: Membership, vote: Vote) -> None:
+    """The order rule: amendments are decided before the proposal they amend."""
+    if vote.amendment_id:
+        proposal, amendment = proposals._lock_amendment(vote.amendment)
+        if amendment.state not in Amendment.OPEN_STATES or not proposal.is_open:
+            raise VotingError(_("This amendment can no longer be voted on."))
+        if amendment.state == Amendment.State.PENDING:
+            amendment.state = Amendment.State.TO_VOTE
+            save_with_history(amendment, actor.user, "put to the vote", update_fields=["state"])
+    elif vote.proposal_id:
+        proposal = proposals._lock(vote.proposal)
+        if proposal.state not in (Proposal.State.SUBMITTED, Proposal.State.ON_FLOOR):
+            raise VotingError(_("This proposal cannot be voted on now."))
+        if proposal.amendments.filter(
+            state__in=Amendment.OPEN_STATES, hidden_at__isnull=True
+        ).exists():
+            raise VotingError(
+                _("First decide on the open amendments to this proposal: they are voted first.")
+            )
+        proposal.state = Proposal.State.IN_VOTE
+        save_with_history(proposal, actor.user, "vote opened", update_fields=["state"])
+
+
+# --- casting ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cast:
+    receipt: str | None  # secret votes: the code the voter can check after close
+    repeated: bool  # the same submission arrived again
+
+
+def receipt_code(vote_id: int, key: str) -> str:
+    digest = (
+        hmac.new(settings.SECRET_KEY.encode(), f"receipt:{vote_id}:{key}".encode(), hashlib.sha256)
+        .hexdigest()[:12]
+        .upper()
+    )
+    return "-".join(digest[i : i + 4] for i in range(0, 12, 4))
+
+
+def receipt_hash(vote_id: int, code: str) -> str:
+    return hashlib.sha256(f"{vote_id}:{code.strip().upper()}".encode()).hexdigest()
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _ballot_fields(vote: Vote, choice: str | None, option_id: int | None, ranking) -> dict:
+    if vote.method == Vote.Method.YES_NO:
+        if choice not in (counting.FOR, counting.AGAINST, counting.ABSTAIN):
+            raise VotingError(_("Choose for, against or abstain."))
+        return {"choice": choice, "option": None, "ranking": []}
+    options = {o.pk: o for o in vote.options.all()}
+    if vote.method == Vote.Method.ONE_CHOICE:
+        if option_id is None and choice == counting.ABSTAIN:
+            return {"choice": counting.ABSTAIN, "option": None, "ranking": []}
+        if option_id not in options:
+            raise VotingError(_("Choose one of the options."))
+        return {"choice": "", "option": options[option_id], "ranking": []}
+    ranking = list(ranking or [])
+    if len(set(ranking)) != len(ranking) or not set(ranking) <= set(options):
+        raise VotingError(_("Rank each option at most once."))
+    return {"choice": "" if ranking else counting.ABSTAIN, "option": None, "ranking": ranking}
+
+
+def cast_ballot(
+    actor: Membership,
+    vote: Vote,
+    *,
+    on_behalf_of: Membership | None = None,
+    choice: str | None = None,
+    option_id: int | None = None,
+    ranking: list[int] | None = None,
+    key: str,
+) -> Cast:
+    """Cast (or, in a named vote, change) one ballot; idempotent for the same key."""
+    key = (key or "").strip()
+    if not 16 <= len(key) <= KEY_MAX:
+        raise VotingError(_("This form is out of date. Reload the page and vote again."))
+    on_behalf_of = on_behalf_of or actor
+    with transaction.atomic():
+        vote = _lock(vote, actor)
+        existing = Participation.objects.filter(vote=vote, on_behalf_of=on_behalf_of).first()
+        if existing is not None and existing.key_hash == _key_hash(key):
+            # The same submission again (a double click, a retry after a lost answer).
+            return Cast(receipt_code(vote.pk, key) if vote.secret else None, repeated=True)
+        if not vote.is_open:
+            raise VotingError(_("This vote is not open."))
+        fields = _ballot_fields(vote, choice, option_id, ranking)
+        if existing is not None:
+            if vote.secret or existing.voter_id != actor.pk:
+                raise VotingError(_("This vote has already been cast."))
+            # A named vote may be changed until it closes.
+            Ballot.objects.filter(participation=existing).update(**fields)
+            existing.key_hash = _key_hash(key)
+            existing.save(update_fields=["key_hash"])
+            _push(vote, "vote", personal_for=[actor.user_id])
+            return Cast(None, repeated=False)
+        if on_behalf_of.pk not in {m.pk for m in capacities(vote, actor)}:
+            raise VotingError(_("You cannot vote in this vote (for this person)."))
+        try:
+            with transaction.atomic():
+                participation = Participation.objects.create(
+                    vote=vote, voter=actor, on_behalf_of=on_behalf_of, key_hash=_key_hash(key)
+                )
+        except IntegrityError:
+            raise VotingError(_("This vote has already been cast.")) from None
+        code = None
+        if vote.secret:
+            code = receipt_code(vote.pk, key)
+            Ballot.objects.create(vote=vote, receipt_hash=receipt_hash(vote.pk, code), **fields)
+        else:
+            Ballot.objects.create(vote=vote, participation=participation, **fields)
+        if vote.mode == Vote.Mode.LIVE:
+            RollEntry.objects.get_or_create(vote=vote, member=on_behalf_of)
+        transaction.on_commit(lambda: events.meeting_dirty(vote.meeting_id, "vote"))
+        if vote.meeting_id:
+            user_id = actor.user_id
+            transaction.on_commit(lambda: events.push_personal(vote.meeting_id, [user_id]))
+    return Cast(code, repeated=False)
+
+
+def voted_for(vote: Vote, voter: Membership) -> set[int]:
+    """The members this person has already voted for in this vote."""
+    return set(vote.participations.filter(voter=voter).values_list("on_behalf_of_id", flat=True))
+
+
+# --- closing and counting -----------------------------------------------------------------
+
+
+def rule_of(vote: Vote) -> counting.Rule:
+    return counting.Rule(
+        majority=vote.majority,
+        fraction=Fraction(vote.qualified_numerator, vote.qualified_denominator),
+        abstentions_count=vote.abstentions_count,
+        quorum_count=vote.quorum_count,
+        quorum_share=Fraction(vote.quorum_percent, 100) if vote.quorum_percent else None,
+    )
+
+
+def tally(vote: Vote, eligible: int) -> dict:
+    """Count the ballots: a plain dict, stored as the result and shown as it is."""
+    ballots = list(vote.ballots.select_related("option", "participation__on_behalf_of__user"))
+    rule = rule_of(vote)
+    options = list(vote.options.all())
+    result: dict = {"method": vote.method, "secret": vote.secret}
+    if vote.method == Vote.Method.YES_NO:
+        counted = counting.count_yes_no([b.choice for b in ballots], eligible, rule)
+        result |= {"counts": counted.counts, "winner": None}
+    elif vote.method == Vote.Method.ONE_CHOICE:
+        counted = counting.count_one_choice(
+            [str(b.option_id) if b.option_id else None for b in ballots],
+            [str(o.pk) for o in options],
+            eligible,
+            rule,
+        )
+        result |= {
+            "counts": {o.label: counted.counts[str(o.pk)] for o in options}
+            | {"abstain": counted.abstain},
+            "winner": next((o.label for o in options if str(o.pk) == counted.winner), None),
+        }
+    else:
+        counted = counting.count_ranked(
+            [[str(x) for x in b.ranking] for b in ballots],
+            [str(o.pk) for o in options],
+            eligible,
+            rule,
+        )
+        labels = {str(o.pk): o.label for o in options}
+        result |= {
+            "ranking": [labels[x] for x in counted.ranking],
+            "tied_at_top": [labels[x] for x in counted.tied_at_top],
+            "winner": labels.get(counted.winner) if counted.winner else None,
+            "counts": {"abstain": counted.abstain},
+        }
+    result |= {
+        "cast": counted.cast,
+        "eligible": eligible,
+        "quorum_needed": counted.quorum_needed,
+        "outcome": counted.outcome,
+    }
+    labels = {o.pk: o.label for o in options}
+
+    def shown(ballot: Ballot) -> str:
+        if ballot.option_id:
+            return labels[ballot.option_id]
+        if ballot.ranking:
+            return " > ".join(labels[x] for x in ballot.ranking)
+        return ballot.choice
+
+    if vote.secret:
+        result["receipts"] = sorted([b.receipt_hash, shown(b)] for b in ballots)
+    else:
+        result["named"] = sorted(
+            [b.participation.on_behalf_of.user.name, shown(b)] for b in ballots if b.participation
+        )
+    return result
+
+
+def close_vote(
+    actor: Membership | None, vote: Vote, *, written_round_until: datetime | None = None
+) -> Vote:
+    """Close the vote and announce the result — or first hold a written round for absentees."""
+    if actor is not None:
+        _require(actor, Perm.MODERATE)
+    with transaction.atomic():
+        vote = (
+            _lock(vote, actor)
+            if actor is not None
+            else Vote.objects.select_for_update().get(pk=vote.pk)
+        )
+        user = actor.user if actor is not None else None
+        if vote.state == State.CLOSED:
+            return vote
+        if vote.state not in (State.OPEN, State.WRITTEN_ROUND):
+            raise VotingError(_("This vote is not open."))
+        if written_round_until is not None:
+            if vote.state != State.OPEN or vote.mode != Vote.Mode.LIVE:
+                raise VotingError(_("Only a live vote can be followed by a written round."))
+            if written_round_until <= timezone.now():
+                raise VotingError(_("The written round must end in the future."))
+            vote.state = State.WRITTEN_ROUND
+            vote.written_round_until = written_round_until
+            save_with_history(
+                vote, user, "written round", update_fields=["state", "written_round_until"]
+            )
+            _push(vote, "vote", "ballot")
+            return vote
+        _record_roll(vote)
+        eligible = vote.roll.count()
+        vote.result = tally(vote, eligible)
+        vote.state = State.CLOSED
+        vote.closed_at = timezone.now()
+        save_with_history(vote, user, "closed", update_fields=["state", "closed_at", "result"])
+        if vote.secret:
+            _forget_order(vote)
+        _close_subject(vote, user)
+        _push(vote, "vote", "ballot")
+    return vote
+
+
+def _record_roll(vote: Vote) -> None:
+    """Who could vote: the eligible members (live: those present or represented) and voters."""
+    if vote.mode == Vote.Mode.TIMED or vote.state == State.WRITTEN_ROUND:
+        members = list(eligible_members(vote.panel))
+        RollEntry.objects.bulk_create(
+            [RollEntry(vote=vote, member=m) for m in members], ignore_conflicts=True
+        )
+    if vote.meeting_id:
+        # Principals represented by a holder on the roll count as able to vote.
+        holders = set(vote.roll.values_list("member_id", flat=True))
+        eligible = set(eligible_members(vote.panel).values_list("pk", flat=True))
+        principals = [
+            p.principal_id
+            for p in standing_proxies(vote.meeting)
+            if p.holder_id in holders and p.principal_id in eligible
+        ]
+        RollEntry.objects.bulk_create(
+            [RollEntry(vote=vote, member_id=pk) for pk in principals], ignore_conflicts=True
+        )
+    voted = vote.participations.values_list("on_behalf_of_id", flat=True)
+    RollEntry.objects.bulk_create(
+        [RollEntry(vote=vote, member_id=pk) for pk in voted], ignore_conflicts=True
+    )
+    vote.roll.filter(member_id__in=voted).update(took_part=True)
+
+
+def _forget_order(vote: Vote) -> None:
+    """Rewrite the secret ballots one by one in random (uuid) order, so neither their
+    physical order nor their row versions still follow the order they were cast in."""
+    for ballot in Ballot.objects.filter(vote=vote).order_by("id"):
+        Ballot.objects.filter(pk=ballot.pk).update(receipt_hash=ballot.receipt_hash)
+
+
+def _close_subject(vote: Vote, user) -> None:
+    outcome = vote.result["outcome"]
+    if vote.amendment_id:
+        proposal, amendment = proposals._lock_amendment(vote.amendment)
+        if not amendment.is_open:
+            return
+        if outcome == counting.ADOPTED:
+            try:
+                proposals.apply_amendment(proposal, amendment, Amendment.State.ADOPTED, user)
+            except VotingError:
+                # Adopted, but it no longer fits the text: record the decision, keep the text.
+                amendment.state = Amendment.State.ADOPTED
+                amendment.decided_at = timezone.now()
+                save_with_history(
+                    amendment,
+                    user,
+                    "adopted (not applicable)",
+                    update_fields=["state", "decided_at"],
+                )
+        else:
+            proposals.reject_amendment(proposal, amendment, user)
+    elif vote.proposal_id:
+        proposal = proposals._lock(vote.proposal)
+        if proposal.state != Proposal.State.IN_VOTE:
+            return
+        proposal.state = (
+            Proposal.State.ADOPTED if outcome == counting.ADOPTED else Proposal.State.REJECTED
+        )
+        save_with_history(proposal, user, f"vote: {outcome}", update_fields=["state"])
+        proposals._changed(proposal)
+
+
+def close_due_votes(now: datetime | None = None) -> list[Vote]:
+    """Close timed votes and written rounds whose time is up (the cron command, and on access)."""
+    now = now or timezone.now()
+    due = Vote.objects.filter(
+        Q(state=State.OPEN, mode=Vote.Mode.TIMED, closes_at__lte=now)
+        | Q(state=State.WRITTEN_ROUND, written_round_until__lte=now)
+    )
+    return [close_vote(None, vote) for vote in due]
+
+
+# --- proxies -------------------------------------------------------------------------------
+
+
+def give_proxy(principal: Membership, meeting: Meeting, holder: Membership) -> Proxy:
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if meeting.panel_id != principal.panel_id or holder.panel_id != principal.panel_id:
+            raise VotingError(_("You are not allowed to do this."))
+        if meeting.state == Meeting.State.CLOSED:
+            raise VotingError(_("This meeting has been closed."))
+        if holder.pk == principal.pk:
+            raise VotingError(_("You cannot give a proxy to yourself."))
+        if not principal.can_vote:
+            raise VotingError(_("Only a member who may vote can give a proxy."))
+        if not holder.can_vote:
+            raise VotingError(_("The proxy holder must be a member who may vote."))
+        proxies = standing_proxies(meeting)
+        if proxies.filter(principal=principal).exists():
+            raise VotingError(
+                _("You have already given a proxy for this meeting. Revoke it first.")
+            )
+        if proxies.filter(principal=holder).exists():
+            raise VotingError(_("This member has given their own vote to someone else."))
+        if proxies.filter(holder=principal).exists():
+            raise VotingError(_("You hold a proxy yourself; you cannot pass on your vote."))
+        if proxies.filter(holder=holder).count() >= meeting.panel.max_proxies_per_holder:
+            raise VotingError(_("This member already holds as many proxies as allowed."))
+        if meeting.votes.filter(state__in=[State.OPEN, State.WRITTEN_ROUND]).exists():
+            raise VotingError(_("Proxies can only change while no vote is open."))
+        proxy = Proxy(meeting=meeting, principal=principal, holder=holder)
+        save_with_history(proxy, principal.user, "given")
+        events.meeting_changed(meeting, "vote", personal_for=[principal.user_id, holder.user_id])
+    return proxy
+
+
+def revoke_proxy(actor: Membership, proxy: Proxy) -> Proxy:
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=proxy.meeting_id)
+        proxy = Proxy.objects.select_for_update().get(pk=proxy.pk)
+        if actor.pk != proxy.principal_id and not actor.can_moderate:
+            raise VotingError(_("Only the member who gave the proxy can revoke it."))
+        if proxy.revoked_at is not None:
+            return proxy
+        if meeting.votes.filter(state__in=[State.OPEN, State.WRITTEN_ROUND]).exists():
+            raise VotingError(_("Proxies can only change while no vote is open."))
+        proxy.revoked_at = timezone.now()
+        save_with_history(proxy, actor.user, "revoked", update_fields=["revoked_at"])
+        events.meeting_changed(
+            meeting, "vote", personal_for=[proxy.principal.user_id, proxy.holder.user_id]
+        )
+    return proxy
