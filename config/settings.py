@@ -89,6 +89,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several requests and sockets write at once even on a laptop: take the write lock
+    # when a transaction starts (waiting for it, instead of failing on an upgrade), and
+    # let readers carry on while someone writes (WAL).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer and cache: in-process by default, Redis when REDIS_URL is set.
@@ -98,7 +107,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # No read timeout: a blocking receive may legitimately wait for a long
+                # time (redis-py's default of 5 s would kill idle consumers).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
                 # The default capacity (100) silently drops messages in a burst.
                 "capacity": env_int("CHANNEL_CAPACITY", 5000),
                 "expiry": 30,

@@ -91,6 +91,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             if arrived:
                 self.relay.schedule(self.meeting_id, "presence")
         await self.send_snapshot()
+        if meeting.state == Meeting.State.CLOSED:
+            await self.close(code=1000)  # nothing will change any more
 
     async def disconnect(self, code: int) -> None:
         if not getattr(self, "registered", False):

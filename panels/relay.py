@@ -97,7 +97,10 @@ class Relay:
         while True:
             channel = None
             try:
-                channel = await self.layer.new_channel(prefix="relay")
+                # The default prefix on purpose: channels_redis lets one coroutine per
+                # process read at a time, from the inbox shared by all channels with
+                # this prefix; a relay inbox of its own would starve behind consumers.
+                channel = await self.layer.new_channel()
                 await self.layer.group_add(group, channel)
                 self.channels[meeting_id] = channel
                 if attempt:
@@ -115,6 +118,9 @@ class Relay:
                         await asyncio.shield(self.layer.group_discard(group, channel))
                 raise
             except Exception:
+                if channel is not None:
+                    with contextlib.suppress(Exception):
+                        await self.layer.group_discard(group, channel)
                 delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
                 attempt += 1
                 log.exception("relay for meeting %s failed; retrying in %ss", meeting_id, delay)

@@ -50,7 +50,7 @@ pytestmark = [
 ]
 
 
-# --- the workers -------------------------------------------------------------------------------
+# --- the workers ------------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -176,6 +176,20 @@ def workers(tmp_path):
             worker.stop()
         for worker in started:
             print(f"--- daphne {worker.name} (last lines) ---\n{worker.tail(15)}")
+        forget_redis_keys(prefix)
+
+
+def forget_redis_keys(prefix: str) -> None:
+    """The workers' groups and inboxes outlive them; remove what this test left in Redis."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture
@@ -183,7 +197,7 @@ def meeting(alice):
     return make_live_meeting(alice, floor_open=False)
 
 
-# --- the browser side ----------------------------------------------------------------------------
+# --- the browser side -------------------------------------------------------------------------
 
 
 def socket_url(worker: Worker, meeting) -> str:
@@ -217,18 +231,9 @@ def meeting_path(meeting, name: str, *args) -> str:
     return reverse(f"panels:{name}", args=[meeting.panel_id, meeting.pk, *args])
 
 
-# --- the tests -----------------------------------------------------------------------------------
+# --- the tests --------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (two, both needed for the fix): (1) config/settings.py: redis-py 8 reads time "
-    "out after 5 s by default, so channels_redis' blocking receive raises TimeoutError: idle "
-    "consumers crash and the relay restarts every 5 s; pass socket_timeout=None in the hosts. "
-    "(2) panels/relay.py: new_channel(prefix='relay') gives the relay its own Redis inbox, but "
-    "channels_redis lets one coroutine per process read at a time and it reads only its own "
-    "inbox, so the relay starves behind the consumers; use new_channel() (default prefix).",
-)
 def test_a_change_on_one_worker_reaches_a_member_on_the_other(workers, meeting, alice, bob):
     worker_a, worker_b = workers
     alice_session, bob_session = session_cookie(alice), session_cookie(bob)
@@ -241,7 +246,10 @@ def test_a_change_on_one_worker_reaches_a_member_on_the_other(workers, meeting, 
 
             sent = time.monotonic()
             await asyncio.to_thread(
-                worker_b.post_as, alice_session, meeting_path(meeting, "meeting_floor"), {"open": "1"}
+                worker_b.post_as,
+                alice_session,
+                meeting_path(meeting, "meeting_floor"),
+                {"open": "1"},
             )
             answered = time.monotonic() - sent
 
@@ -256,7 +264,10 @@ def test_a_change_on_one_worker_reaches_a_member_on_the_other(workers, meeting, 
             # Quiet for longer than Redis' read timeout: the socket must still be there.
             await asyncio.sleep(IDLE_SECONDS)
             await asyncio.to_thread(
-                worker_b.post_as, alice_session, meeting_path(meeting, "meeting_floor"), {"open": "0"}
+                worker_b.post_as,
+                alice_session,
+                meeting_path(meeting, "meeting_floor"),
+                {"open": "0"},
             )
             await frame_with(bob_socket, "live-status", "The floor is closed", PUSH_WITHIN)
 

@@ -58,43 +58,18 @@ needs_redis = pytest.mark.skipif(
 )
 
 
-class SharedInbox:
-    """WORKAROUND for the relay BUG below: its channel shares the process's Redis inbox."""
-
-    def __init__(self, layer) -> None:
-        self.wrapped = layer
-
-    def __getattr__(self, name: str):
-        return getattr(self.wrapped, name)
-
-    async def new_channel(self, prefix: str = "specific") -> str:
-        return await self.wrapped.new_channel()
-
-
-def redis_layers(settings_layers: dict, *, workaround: bool) -> dict:
+def redis_layers(settings_layers: dict) -> dict:
     """The Redis layer with a prefix of its own per test (no test sees another's groups)."""
     layers = deepcopy(settings_layers)
-    config = layers["default"]["CONFIG"]
-    config["prefix"] = f"knoppen-test-{uuid4().hex[:12]}"
-    if workaround:
-        # WORKAROUND for the settings BUG below (redis-py 8 read timeout); remove with the fix.
-        config["hosts"] = [{"address": REDIS_URL, "socket_timeout": None}]
+    layers["default"]["CONFIG"]["prefix"] = f"knoppen-test-{uuid4().hex[:12]}"
     return layers
 
 
 @pytest_asyncio.fixture
 async def live(settings, request):
-    """Open sockets as someone; every socket is disconnected at the end, pass or fail.
-
-    On Redis the two bugs exposed at the end of this file are worked around here, so
-    that everything else can be checked on the real layer; the tests that expose
-    them switch the workarounds off.
-    """
-    real_settings = "real_redis_settings" in request.fixturenames
+    """Open sockets as someone; every socket is disconnected at the end, pass or fail."""
     if REDIS_URL:
-        settings.CHANNEL_LAYERS = redis_layers(settings.CHANNEL_LAYERS, workaround=not real_settings)
-        if "real_relay" not in request.fixturenames:
-            get_relay().layer = SharedInbox(get_relay().layer)
+        settings.CHANNEL_LAYERS = redis_layers(settings.CHANNEL_LAYERS)
     opened: list[LiveClient] = []
 
     async def open_socket(
@@ -102,7 +77,7 @@ async def live(settings, request):
         meeting=None,
         *,
         screen: bool = False,
-        origin: bytes = ORIGIN,
+        origin: bytes | None = ORIGIN,
         language: str | None = None,
         cookie_language: str | None = None,
         path: str | None = None,
@@ -114,7 +89,7 @@ async def live(settings, request):
             cookies.append(f"sessionid={await db(session_cookie)(who)}")
         if cookie_language:
             cookies.append(f"django_language={cookie_language}")
-        headers = [(b"origin", origin)]
+        headers = [(b"origin", origin)] if origin is not None else []
         if cookies:
             headers.append((b"cookie", "; ".join(cookies).encode()))
         if language:
@@ -165,7 +140,7 @@ def has(fragment_id: str):
     return lambda text: fragment_id in fragment_ids(text)
 
 
-# --- who may connect ---------------------------------------------------------------------
+# --- who may connect --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -190,7 +165,7 @@ async def test_who_is_refused_at_connect(live, meeting, bob, mallory, oscar, cas
     elif case == "bob, wrong origin":
         options["origin"] = b"http://evil.example"
     elif case == "bob, no origin":
-        options["origin"] = b""
+        options["origin"] = None
     elif case == "bob, meeting that does not exist":
         options["path"] = f"/ws/meetings/{meeting.pk + 1000}/"
     elif case == "bob, meeting id out of range":
@@ -208,7 +183,7 @@ async def test_the_big_screen_refuses_outsiders_too(live, meeting, mallory):
     assert socket.connected is False
 
 
-# --- the snapshot on connect ------------------------------------------------------------
+# --- the snapshot on connect ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("persona", ["alice", "bob", "olga"])
@@ -220,7 +195,7 @@ async def test_each_role_gets_a_snapshot_of_the_whole_live_page(
 
     assert socket.connected
     snapshot = await socket.text()
-    assert PAGE_IDS <= fragment_ids(snapshot)
+    assert fragment_ids(snapshot) >= PAGE_IDS
     # Every top-level fragment is swapped out of band by its id.
     assert snapshot.count('hx-swap-oob="true"') >= len(PAGE_IDS)
     assert "Opening" in snapshot  # the item under discussion
@@ -246,7 +221,7 @@ async def test_only_the_moderator_snapshot_has_moderator_controls(live, meeting,
     assert "You are following this meeting as an observer." in observer
 
 
-# --- changes reach everyone, rendered for their audience -------------------------------------
+# --- changes reach everyone, rendered for their audience --------------------------------------
 
 
 async def test_a_raised_hand_reaches_every_role_and_only_the_raiser_gets_their_place(
@@ -302,7 +277,7 @@ async def test_a_second_tab_gets_the_same_pushes(live, meeting, items, alice, bo
         assert "Schilderwerk 2026" in await tab.until(has("live-status"))
 
 
-# --- language --------------------------------------------------------------------------------
+# --- language ---------------------------------------------------------------------------------
 
 
 async def test_each_browser_gets_its_own_language(live, meeting, alice, bob, olga):
@@ -376,7 +351,7 @@ async def test_presence_counts_people_not_tabs(live, meeting, alice, bob, olga):
         assert "Bob Member" not in frame
 
 
-# --- membership changes close the socket --------------------------------------------------------
+# --- membership changes close the socket ------------------------------------------------------
 
 
 async def test_deactivating_a_membership_closes_that_persons_socket(live, meeting, alice, bob):
@@ -420,7 +395,7 @@ async def test_a_change_that_keeps_the_audience_keeps_the_socket(live, meeting, 
     assert "number 1" in await bob_socket.until(has("live-my-hand"))
 
 
-# --- closing the meeting ---------------------------------------------------------------------------
+# --- closing the meeting ----------------------------------------------------------------------
 
 
 async def test_closing_the_meeting_sends_the_final_state_then_closes_every_socket(
@@ -444,7 +419,7 @@ async def test_closing_the_meeting_sends_the_final_state_then_closes_every_socke
     assert "The meeting has ended" in "".join(screen.before_close)
 
 
-# --- a suspicious socket -------------------------------------------------------------------------------
+# --- a suspicious socket ----------------------------------------------------------------------
 
 
 GARBAGE = [
@@ -472,7 +447,7 @@ async def test_garbage_gets_no_answer_until_too_much_of_it_closes_the_socket(liv
 
     # Still open and still answering a real request...
     await socket.send(json.dumps({"type": "resync"}))
-    assert PAGE_IDS <= fragment_ids(await socket.snapshot())
+    assert fragment_ids(await socket.snapshot()) >= PAGE_IDS
     # ...until one bad frame more than allowed.
     await socket.send("{still not json")
     assert await socket.closed() == 1008
@@ -489,11 +464,11 @@ async def test_resync_sends_a_fresh_snapshot(live, meeting, items, bob):
     await socket.send(json.dumps({"type": "resync"}))
 
     snapshot = await socket.snapshot()
-    assert PAGE_IDS <= fragment_ids(snapshot)
+    assert fragment_ids(snapshot) >= PAGE_IDS
     assert "Opening, herzien" in snapshot
 
 
-# --- the big screen -------------------------------------------------------------------------------------
+# --- the big screen ---------------------------------------------------------------------------
 
 
 async def test_the_big_screen_gets_screen_fragments_only_and_is_not_present(
@@ -522,7 +497,7 @@ async def test_the_big_screen_gets_screen_fragments_only_and_is_not_present(
         assert fragment_ids(later) <= SCREEN_IDS
 
 
-# --- the relay ------------------------------------------------------------------------------------------
+# --- the relay --------------------------------------------------------------------------------
 
 
 class FlakyLayer:
@@ -563,7 +538,7 @@ async def test_the_relay_survives_a_channel_layer_error_and_resends_the_snapshot
     flaky.trip.set()
 
     for socket in sockets:
-        snapshot = await socket.until(lambda t: PAGE_IDS <= fragment_ids(t), what="a snapshot")
+        snapshot = await socket.until(lambda t: fragment_ids(t) >= PAGE_IDS, what="a snapshot")
         assert present_count(snapshot) == 2
     assert relay.restarts == 1
     # And pushes flow again, once each.
@@ -598,35 +573,16 @@ async def test_the_relay_drops_a_frame_older_than_one_it_already_sent(live, meet
     assert "FRESH" in await socket.text()
 
 
-# --- bugs on the Redis layer (production and CI) --------------------------------------------------
-
-
-@pytest.fixture
-def real_redis_settings():
-    """Marks a test that runs on the Redis settings as they are (no read-timeout workaround)."""
-
-
-@pytest.fixture
-def real_relay():
-    """Marks a test that runs the relay as it is (no shared-inbox workaround)."""
+# --- the Redis layer as configured (production and CI) ---------------------------------
 
 
 @pytest.mark.redis
 @needs_redis
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG config/settings.py CHANNEL_LAYERS: redis-py 8 gives every read a 5 s socket "
-    "timeout by default, so channels_redis' blocking receive (BZPOPMIN, 5 s) raises "
-    "redis.exceptions.TimeoutError when nothing arrives for 5 s: idle consumers crash and the "
-    "relay resubscribes and resends snapshots every 5 s. Fix: hosts=[{'address': REDIS_URL, "
-    "'socket_timeout': None}] (channels_redis#422).",
-)
 async def test_an_idle_channel_layer_receive_keeps_waiting(settings):
     from channels_redis.core import RedisChannelLayer
     from redis.exceptions import TimeoutError as RedisTimeout
 
-    config = redis_layers(settings.CHANNEL_LAYERS, workaround=False)["default"]["CONFIG"]
+    config = redis_layers(settings.CHANNEL_LAYERS)["default"]["CONFIG"]
     layer = RedisChannelLayer(**config)
     try:
         channel = await layer.new_channel()
@@ -645,17 +601,8 @@ async def test_an_idle_channel_layer_receive_keeps_waiting(settings):
 
 @pytest.mark.redis
 @needs_redis
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG panels/relay.py Relay._listen: new_channel(prefix='relay') gives the relay a "
-    "Redis inbox of its own ('relay.<client>!'), but channels_redis lets one coroutine per "
-    "process read at a time (receive_lock) and that reader polls only its own inbox until a "
-    "message arrives there. A consumer's receive holds the lock, so the relay never reads and "
-    "no push reaches the sockets. Fix: self.layer.new_channel() (the shared 'specific.' inbox).",
-)
 async def test_a_push_reaches_a_socket_through_the_redis_layer_as_configured(
-    live, real_relay, meeting, alice, bob
+    live, meeting, alice, bob
 ):
     socket = await live(bob, meeting, language="en")
     await socket.snapshot()
