@@ -250,6 +250,7 @@ class Vote(models.Model):
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True, editable=False)
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
     created_by = models.ForeignKey(
         "panels.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
     )

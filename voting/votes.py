@@ -602,3 +602,28 @@ def revoke_proxy(actor: Membership, proxy: Proxy) -> Proxy:
             meeting, "vote", personal_for=[proxy.principal.user_id, proxy.holder.user_id]
         )
     return proxy
+
+
+def send_reminders(within, now: datetime | None = None) -> int:
+    """Email eligible members who have not voted in a timed vote (or written round) that
+    closes within `within` (a timedelta). Each vote is reminded once. Returns emails sent."""
+    from voting import emails
+
+    now = now or timezone.now()
+    sent = 0
+    due = Vote.objects.filter(reminded_at__isnull=True).filter(
+        Q(state=State.OPEN, mode=Vote.Mode.TIMED, closes_at__lte=now + within)
+        | Q(state=State.WRITTEN_ROUND, written_round_until__lte=now + within)
+    )
+    for vote in due:
+        with transaction.atomic():
+            vote = Vote.objects.select_for_update().get(pk=vote.pk)
+            if vote.reminded_at is not None:
+                continue
+            done = set(vote.participations.values_list("on_behalf_of_id", flat=True))
+            people = [m for m in eligible_members(vote.panel) if m.pk not in done]
+            vote.reminded_at = now
+            vote.save(update_fields=["reminded_at"])
+            transaction.on_commit(lambda v=vote, p=people: emails.send_vote_reminders(v, p))
+            sent += len(people)
+    return sent

@@ -1,0 +1,36 @@
+"""Close timed votes and written rounds whose time is up, and remind those who have not voted.
+
+Run it every few minutes from cron (or a systemd timer):
+
+    */5 * * * * cd /srv/knoppen && .venv/bin/python manage.py close_due_votes
+
+Votes are also closed on access, so a late run never lets anyone vote after the deadline.
+"""
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+
+from voting import votes
+
+
+class Command(BaseCommand):
+    help = "Close timed votes and written rounds that are due; send reminders before deadlines."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--remind-hours",
+            type=int,
+            default=24,
+            help="Remind members who have not voted this many hours before the deadline "
+            "(0: never).",
+        )
+
+    def handle(self, *args, **options) -> None:
+        closed = votes.close_due_votes()
+        for vote in closed:
+            self.stdout.write(f"closed: {vote.question} ({vote.result.get('outcome')})")
+        reminded = 0
+        if options["remind_hours"] > 0:
+            reminded = votes.send_reminders(timedelta(hours=options["remind_hours"]))
+        self.stdout.write(self.style.SUCCESS(f"{len(closed)} closed, {reminded} reminders sent"))
