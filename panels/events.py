@@ -285,7 +285,7 @@ def render_slots(
             html = render_fragment(state, fragment.name, audience, oob=False, request=request)
             slots[fragment.slot].append(html)
     for fragment in PERSONAL_FRAGMENTS.values():
-        if fragment.slot:
+        if fragment.slot and audience != Audience.SCREEN:
             slots[fragment.slot].append(
                 _render_personal_fragment(fragment, state, membership, oob=False, request=request)
             )

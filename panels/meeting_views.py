@@ -161,9 +161,12 @@ def meeting_live(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
 @require_GET
 @login_required
 def meeting_screen(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
-    meeting, _membership = meeting_for(request.user, panel_id, meeting_id)
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id)
     state = events.LiveState(meeting.pk)
-    return render(request, "panels/meeting_screen.html", state.context() | {"oob": False})
+    slots = events.render_slots(state, events.Audience.SCREEN, membership, request=request)
+    return render(
+        request, "panels/meeting_screen.html", state.context() | {"oob": False, "slots": slots}
+    )
 
 
 @require_GET

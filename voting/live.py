@@ -123,6 +123,15 @@ def register() -> None:
     events.register_fragment(
         events.LiveFragment("vote", "voting/live_vote.html#vote", context=vote_context, slot="top")
     )
+    events.register_fragment(
+        events.LiveFragment(
+            "screen-vote",
+            "voting/live_vote.html#screen",
+            audiences=frozenset({events.Audience.SCREEN}),
+            context=vote_context,
+            slot="main",
+        )
+    )
     events.register_personal_fragment(
         events.PersonalFragment(
             "my_vote", "voting/live_vote.html#my_vote", context=my_vote_context, slot="top"

@@ -254,7 +254,7 @@ class Vote(models.Model):
     created_by = models.ForeignKey(
         "panels.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
     )
-    history = HistoricalRecords(excluded_fields=["result"])
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("vote")

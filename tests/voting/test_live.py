@@ -223,14 +223,22 @@ def test_every_audience_sees_the_proposals_and_amendments_with_diffs(
 def test_only_moderators_see_the_moderator_controls(live_meeting, tina, proposal, amend):
     amendment = amend(tina)
     admit = reverse("voting:proposal_admit", args=[proposal.item.meeting.panel_id, proposal.pk])
-    to_vote = reverse(
-        "voting:amendment_to_vote", args=[proposal.item.meeting.panel_id, amendment.pk]
+    to_vote = (
+        reverse("voting:vote_new", args=[proposal.item.meeting.panel_id])
+        + f"?meeting={proposal.item.meeting.pk}&amp;amendment={amendment.pk}"
     )
     hide = reverse("voting:proposal_hide", args=[proposal.item.meeting.panel_id, proposal.pk])
 
     seen = frames(live_meeting)
 
-    for control in ("Put on the floor", "Put to the vote", admit, to_vote, hide, "Close proposals"):
+    for control in (
+        "Put on the floor",
+        "Prepare a vote on this amendment",
+        admit,
+        to_vote,
+        hide,
+        "Close proposals",
+    ):
         assert control in seen[Audience.MODERATOR]
         assert control not in seen[Audience.PARTICIPANT]
         assert control not in seen[Audience.OBSERVER]
@@ -312,7 +320,7 @@ def test_fragments_are_in_dutch_for_dutch_readers(live_meeting, tina, amend):
 
     html = frames(live_meeting, "nl")[Audience.MODERATOR]
 
-    assert "Put to the vote" not in html
+    assert "Prepare a vote on this amendment" not in html
     assert "[geschrapt: </span>planten" in html
 
 
