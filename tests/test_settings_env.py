@@ -187,7 +187,10 @@ def test_redis_url_selects_the_redis_channel_layer_and_cache():
     loaded = load_settings(DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/0")
 
     assert loaded["LAYER"] == "channels_redis.core.RedisChannelLayer"
-    assert loaded["LAYER_CONFIG"]["hosts"] == ["redis://127.0.0.1:6379/0"]
+    # No read timeout: an idle blocking receive must keep waiting.
+    assert loaded["LAYER_CONFIG"]["hosts"] == [
+        {"address": "redis://127.0.0.1:6379/0", "socket_timeout": None}
+    ]
     assert loaded["LAYER_CONFIG"]["capacity"] >= 1000
     assert loaded["CACHE"] == "django.core.cache.backends.redis.RedisCache"
 

@@ -1,7 +1,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from voting.models import Amendment, Proposal
+from voting.models import (
+    Amendment,
+    Ballot,
+    Option,
+    Participation,
+    Proposal,
+    Proxy,
+    RollEntry,
+    Vote,
+)
 
 
 class AmendmentInline(admin.TabularInline):
@@ -30,3 +39,69 @@ class AmendmentAdmin(SimpleHistoryAdmin):
     search_fields = ["rationale", "new_text", "proposal__title"]
     readonly_fields = ["base_version", "base_text", "proposed_text", "created_at", "decided_at"]
     raw_id_fields = ["proposal", "author"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Votes are recorded by the services only; the admin shows them, never edits them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OptionInline(admin.TabularInline):
+    model = Option
+    extra = 0
+
+
+@admin.register(Vote)
+class VoteAdmin(SimpleHistoryAdmin):
+    list_display = ["question", "panel", "method", "majority", "secret", "mode", "state"]
+    list_filter = ["state", "method", "secret", "mode"]
+    search_fields = ["question"]
+    readonly_fields = ["state", "opened_at", "closed_at", "result", "reminded_at", "created_by"]
+    raw_id_fields = ["panel", "meeting", "proposal", "amendment"]
+    inlines = [OptionInline]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Settings of a vote that has opened are part of the record.
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.state == Vote.State.DRAFT
+        )
+
+
+@admin.register(Option)
+class OptionAdmin(ReadOnlyAdmin):
+    list_display = ["label", "vote", "position"]
+
+
+@admin.register(Participation)
+class ParticipationAdmin(ReadOnlyAdmin):
+    list_display = ["vote", "voter", "on_behalf_of"]
+    exclude = ["key_hash"]
+
+
+@admin.register(Ballot)
+class BallotAdmin(ReadOnlyAdmin):
+    # No link to a person is stored for secret votes, so none can be shown.
+    list_display = ["id", "vote", "choice", "option"]
+    list_filter = ["vote"]
+
+
+@admin.register(RollEntry)
+class RollEntryAdmin(ReadOnlyAdmin):
+    list_display = ["vote", "member", "took_part"]
+
+
+@admin.register(Proxy)
+class ProxyAdmin(SimpleHistoryAdmin):
+    list_display = ["principal", "holder", "meeting", "created_at", "revoked_at"]
+    raw_id_fields = ["meeting", "principal", "holder"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # proxies are given by the principal, in the app

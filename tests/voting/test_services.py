@@ -114,7 +114,7 @@ def test_title_and_text_may_be_exactly_as_long_as_allowed(bob, item):
         (
             "Titel",
             "w" * (TEXT_MAX + 1),
-            "A text can be at most 20.000 characters; this one has 20001.",
+            "A text can be at most 20,000 characters; this one has 20,001.",
         ),
     ],
     ids=["no title", "blank title", "long title", "no text", "blank text", "long text"],
