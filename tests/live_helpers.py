@@ -11,6 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
+from panels import events
 from panels.models import AgendaItem, Meeting, Membership, User
 
 ORIGIN = b"http://testserver"
@@ -22,7 +23,12 @@ PAGE_IDS = {
     "live-discussion",
     "live-my-hand",
 }
-SCREEN_IDS = {"screen-status", "screen-speakers"}
+# The big screen's fragments, including those other apps register (their ids are their names).
+SCREEN_IDS = {
+    name
+    for name, fragment in events.FRAGMENTS.items()
+    if events.Audience.SCREEN in fragment.audiences
+}
 
 _ID = re.compile(r'<(?:section|div|details|form)\b[^>]*\bid="([a-z-]+)"')
 _SEQ = re.compile(r'id="([a-z-]+)"[^>]*\bdata-seq="(\d+)"')

@@ -22,6 +22,7 @@ from fractions import Fraction
 from math import ceil
 
 FOR, AGAINST, ABSTAIN = "for", "against", "abstain"
+CHOICES = (FOR, AGAINST, ABSTAIN)
 
 SIMPLE, ABSOLUTE, QUALIFIED = "simple", "absolute", "qualified"
 

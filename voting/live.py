@@ -74,14 +74,26 @@ def _votes(state: events.LiveState) -> dict:
             .prefetch_related("options")
             .order_by("pk")
         )
-        open_vote = next((v for v in votes if v.is_open), None)
+        # The live vote in progress first; else a written round or a timed vote.
+        open_vote = next(
+            (v for v in reversed(votes) if v.state == Vote.State.OPEN and v.mode == Vote.Mode.LIVE),
+            None,
+        ) or next((v for v in reversed(votes) if v.is_open), None)
         closed = [v for v in votes if v.state == Vote.State.CLOSED]
+        roll_size = 0
+        if open_vote is not None:
+            from voting.votes import eligible_members
+
+            live = open_vote.mode == Vote.Mode.LIVE and open_vote.state == Vote.State.OPEN
+            roll_size = (
+                open_vote.roll.count() if live else eligible_members(open_vote.panel).count()
+            )
         state.cache[key] = {
             "open_vote": open_vote,
             "drafts": [v for v in votes if v.state == Vote.State.DRAFT],
             "last_result": closed[-1] if closed else None,
             "turnout": open_vote.participations.count() if open_vote else 0,
-            "roll_size": open_vote.roll.count() if open_vote else 0,
+            "roll_size": roll_size,
         }
     return state.cache[key]
 

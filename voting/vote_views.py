@@ -247,7 +247,7 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     writer.writerow(["question", vote.question])
     for key in ("method", "outcome", "cast", "eligible", "quorum_needed", "winner"):
         writer.writerow([key, result.get(key, "")])
-    for label, count in (result.get("counts") or {}).items():
+    for label, count in result.get("counts") or []:
         writer.writerow(["count", label, count])
     for row in result.get("named", []):
         writer.writerow(["ballot", *row])

@@ -89,9 +89,19 @@ def standing_proxies(meeting: Meeting) -> QuerySet[Proxy]:
     return Proxy.objects.filter(meeting=meeting, revoked_at__isnull=True)
 
 
+def past_deadline(vote: Vote, now: datetime | None = None) -> bool:
+    """The vote is still marked open, but its time is up (it closes on the next access)."""
+    now = now or timezone.now()
+    if vote.state == State.OPEN and vote.mode == Vote.Mode.TIMED:
+        return vote.closes_at is not None and vote.closes_at <= now
+    if vote.state == State.WRITTEN_ROUND:
+        return vote.written_round_until is not None and vote.written_round_until <= now
+    return False
+
+
 def capacities(vote: Vote, voter: Membership) -> list[Membership]:
     """Whom this person may cast a ballot for right now: themselves and their principals."""
-    if not vote.is_open or not voter.can_vote:
+    if not vote.is_open or past_deadline(vote) or not voter.can_vote:
         return []
     eligible = {m.pk: m for m in eligible_members(vote.panel)}
     if voter.pk not in eligible:
@@ -145,7 +155,12 @@ def prepare_vote(
         raise VotingError(_("A vote is about one thing."))
     subject = amendment.proposal if amendment is not None else proposal
     if subject is not None:
-        meeting = meeting or subject.item.meeting
+        subject_meeting = subject.item.meeting
+        if subject_meeting.panel_id != actor.panel_id or (
+            meeting is not None and meeting.pk != subject_meeting.pk
+        ):
+            raise VotingError(_("You are not allowed to do this."))
+        meeting = subject_meeting
         question = question or (
             _("Amendment #%(number)s to “%(title)s”")
             % {"number": amendment.pk, "title": subject.title}
@@ -224,10 +239,17 @@ def open_vote(actor: Membership, vote: Vote) -> Vote:
         vote.opened_at = timezone.now()
         save_with_history(vote, actor.user, "opened", update_fields=["state", "opened_at"])
         if vote.mode == Vote.Mode.LIVE:
+            # The roll so far: eligible members present, and those a present holder represents.
             present = _present_ids(vote.meeting_id)
-            eligible = eligible_members(vote.panel).filter(pk__in=present)
+            eligible = set(eligible_members(vote.panel).values_list("pk", flat=True))
+            on_roll = eligible & present
+            on_roll |= {
+                p.principal_id
+                for p in standing_proxies(vote.meeting)
+                if p.holder_id in on_roll and p.principal_id in eligible
+            }
             RollEntry.objects.bulk_create(
-                [RollEntry(vote=vote, member=m) for m in eligible], ignore_conflicts=True
+                [RollEntry(vote=vote, member_id=pk) for pk in on_roll], ignore_conflicts=True
             )
         _push(vote, "vote", "ballot")
     return vote
@@ -321,7 +343,7 @@ def cast_ballot(
         if existing is not None and existing.key_hash == _key_hash(key):
             # The same submission again (a double click, a retry after a lost answer).
             return Cast(receipt_code(vote.pk, key) if vote.secret else None, repeated=True)
-        if not vote.is_open:
+        if not vote.is_open or past_deadline(vote):
             raise VotingError(_("This vote is not open."))
         fields = _ballot_fields(vote, choice, option_id, ranking)
         if existing is not None:
@@ -383,7 +405,8 @@ def tally(vote: Vote, eligible: int) -> dict:
     result: dict = {"method": vote.method, "secret": vote.secret}
     if vote.method == Vote.Method.YES_NO:
         counted = counting.count_yes_no([b.choice for b in ballots], eligible, rule)
-        result |= {"counts": counted.counts, "winner": None}
+        # Pairs, not a dict: PostgreSQL's jsonb does not keep the order of keys.
+        result |= {"counts": [[k, counted.counts[k]] for k in counting.CHOICES], "winner": None}
     elif vote.method == Vote.Method.ONE_CHOICE:
         counted = counting.count_one_choice(
             [str(b.option_id) if b.option_id else None for b in ballots],
@@ -392,8 +415,8 @@ def tally(vote: Vote, eligible: int) -> dict:
             rule,
         )
         result |= {
-            "counts": {o.label: counted.counts[str(o.pk)] for o in options}
-            | {"abstain": counted.abstain},
+            "counts": [[o.label, counted.counts[str(o.pk)]] for o in options]
+            + [["abstain", counted.abstain]],
             "winner": next((o.label for o in options if str(o.pk) == counted.winner), None),
         }
     else:
@@ -408,7 +431,7 @@ def tally(vote: Vote, eligible: int) -> dict:
             "ranking": [labels[x] for x in counted.ranking],
             "tied_at_top": [labels[x] for x in counted.tied_at_top],
             "winner": labels.get(counted.winner) if counted.winner else None,
-            "counts": {"abstain": counted.abstain},
+            "counts": [["abstain", counted.abstain]],
         }
     result |= {
         "cast": counted.cast,
@@ -503,10 +526,12 @@ def _record_roll(vote: Vote) -> None:
 
 
 def _forget_order(vote: Vote) -> None:
-    """Rewrite the secret ballots one by one in random (uuid) order, so neither their
-    physical order nor their row versions still follow the order they were cast in."""
-    for ballot in Ballot.objects.filter(vote=vote).order_by("id"):
-        Ballot.objects.filter(pk=ballot.pk).update(receipt_hash=ballot.receipt_hash)
+    """Write the secret ballots anew in random (uuid) order, so that neither their stored
+    order (SQLite's rowid, PostgreSQL's heap) nor their row versions follow the order
+    they were cast in."""
+    ballots = list(Ballot.objects.filter(vote=vote).order_by("id"))
+    Ballot.objects.filter(vote=vote).delete()
+    Ballot.objects.bulk_create(ballots)
 
 
 def _close_subject(vote: Vote, user) -> None:
@@ -590,7 +615,8 @@ def revoke_proxy(actor: Membership, proxy: Proxy) -> Proxy:
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=proxy.meeting_id)
         proxy = Proxy.objects.select_for_update().get(pk=proxy.pk)
-        if actor.pk != proxy.principal_id and not actor.can_moderate:
+        moderator_here = actor.can_moderate and actor.panel_id == meeting.panel_id
+        if actor.pk != proxy.principal_id and not moderator_here:
             raise VotingError(_("Only the member who gave the proxy can revoke it."))
         if proxy.revoked_at is not None:
             return proxy

@@ -4,12 +4,17 @@ that a refused call changes nothing.
 The voting tests read and assert English messages; the app itself is Dutch first.
 """
 
-import pytest
-from django.utils import translation
+import secrets
+import uuid
+from datetime import timedelta
 
-from panels.models import AgendaItem, Meeting
-from voting import services
-from voting.models import Amendment, Proposal
+import pytest
+from django.utils import timezone, translation
+
+from panels.models import AgendaItem, LiveWorker, Meeting, Membership, Presence, Role
+from tests.conftest import make_user
+from voting import services, votes
+from voting.models import Amendment, Ballot, Participation, Proposal, Proxy, RollEntry, Vote
 
 # Three paragraphs, so amendments can aim at the first, the middle and the last.
 PROPOSAL_TEXT = (
@@ -152,5 +157,146 @@ def stale(django_capture_on_commit_callbacks, panel):
 
     def check(call) -> services.StaleVersion:
         return _refusal(django_capture_on_commit_callbacks, panel, call, services.StaleVersion)
+
+    return check
+
+
+# --- votes: more voters, presence in the live meeting, votes ready to cast in ----------------
+
+
+def ballot_key() -> str:
+    """A fresh submission key, as the browser makes one for each ballot form it shows."""
+    return secrets.token_hex(16)
+
+
+def be_present(meeting: Meeting, *members: Membership, worker_id: str = "worker-test") -> None:
+    """Give each member an open connection to the meeting on a live (heartbeating) worker."""
+    worker, _ = LiveWorker.objects.update_or_create(
+        pk=worker_id, defaults={"seen_at": timezone.now()}
+    )
+    for member in members:
+        Presence.objects.create(
+            meeting=meeting,
+            membership=member,
+            worker=worker,
+            connection=f"{worker_id}/{uuid.uuid4().hex}",
+        )
+
+
+def leave(meeting: Meeting, *members: Membership) -> None:
+    """Close every connection these members have to the meeting."""
+    Presence.objects.filter(meeting=meeting, membership__in=members).delete()
+
+
+def vote_spec(**fields) -> votes.VoteSpec:
+    """A yes/no question, live, named, simple majority, unless the test says otherwise."""
+    fields.setdefault("question", "Komen er bankjes in de binnentuin?")
+    fields.setdefault("method", Vote.Method.YES_NO)
+    fields.setdefault("options", [])
+    if fields.get("mode") == Vote.Mode.TIMED:
+        fields.setdefault("closes_at", timezone.now() + timedelta(days=3))
+    return votes.VoteSpec(**fields)
+
+
+def cast(member: Membership, vote: Vote, choice: str | None = "for", **fields) -> votes.Cast:
+    """The member casts a ballot with a fresh key (for themselves unless on_behalf_of)."""
+    fields.setdefault("key", ballot_key())
+    return votes.cast_ballot(member, vote, choice=choice, **fields)
+
+
+@pytest.fixture
+def make_member(panel):
+    """Another person in the panel (a member with voting rights unless told otherwise)."""
+
+    def make(first: str, role: Role = Role.MEMBER, votes: bool = True, for_panel=None):
+        return Membership.objects.create(
+            panel=for_panel or panel,
+            user=make_user(f"{first.lower()}@example.org", f"{first} Voter"),
+            role=role,
+            has_voting_rights=votes,
+        )
+
+    return make
+
+
+@pytest.fixture
+def voters(make_member) -> list[Membership]:
+    """Four more members with voting rights: Dave, Erin, Fay and Gert."""
+    return [make_member(first) for first in ("Dave", "Erin", "Fay", "Gert")]
+
+
+@pytest.fixture
+def make_vote(alice, live_meeting):
+    """Alice prepares a vote in the live meeting and, unless told not to, opens it.
+
+    `present` members get a live connection before it opens (so they are on its roll).
+    """
+
+    def make(
+        *, opened: bool = True, present=(), meeting=None, proposal=None, amendment=None, **fields
+    ) -> Vote:
+        timed = fields.get("mode") == Vote.Mode.TIMED
+        target = meeting if timed else (meeting or live_meeting)
+        be_present(live_meeting, *present)
+        vote = votes.prepare_vote(
+            alice, vote_spec(**fields), meeting=target, proposal=proposal, amendment=amendment
+        )
+        if opened:
+            vote = votes.open_vote(alice, vote)
+        return Vote.objects.get(pk=vote.pk)
+
+    return make
+
+
+def votes_snapshot(panel) -> tuple:
+    """Everything a vote or proxy service could change in a panel."""
+    in_panel = {"vote__panel": panel}
+    return (
+        sorted(
+            Vote.objects.filter(panel=panel).values_list(
+                "pk", "state", "opened_at", "closed_at", "written_round_until"
+            )
+        ),
+        [v.result for v in Vote.objects.filter(panel=panel).order_by("pk")],
+        sorted(
+            Participation.objects.filter(**in_panel).values_list(
+                "pk", "voter", "on_behalf_of", "key_hash"
+            )
+        ),
+        sorted(
+            (str(b.id), b.choice, b.option_id, tuple(b.ranking), b.receipt_hash)
+            for b in Ballot.objects.filter(**in_panel)
+        ),
+        sorted(RollEntry.objects.filter(**in_panel).values_list("pk", "member", "took_part")),
+        sorted(
+            Proxy.objects.filter(meeting__panel=panel).values_list(
+                "pk", "principal", "holder", "revoked_at"
+            )
+        ),
+        Vote.history.filter(panel=panel).count(),
+        Proxy.history.filter(meeting__panel=panel).count(),
+        voting_snapshot(panel),
+    )
+
+
+@pytest.fixture
+def vote_refused(django_capture_on_commit_callbacks, panel):
+    """Run a vote or proxy call that must be refused; returns the message shown.
+
+    It raises VotingError with a reason and changes nothing: no ballot, no participation,
+    no roll entry, no proxy, no history record, no sequence number, no push.
+    """
+
+    def check(call) -> str:
+        before = votes_snapshot(panel)
+        with (
+            django_capture_on_commit_callbacks() as callbacks,
+            pytest.raises(services.VotingError) as caught,
+        ):
+            call()
+        assert str(caught.value).strip(), "a refusal must say why"
+        assert votes_snapshot(panel) == before, "a refusal must change nothing"
+        assert callbacks == [], "a refusal must push nothing"
+        return str(caught.value)
 
     return check
