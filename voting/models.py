@@ -274,6 +274,26 @@ class Vote(models.Model):
     def is_open(self) -> bool:
         return self.state in (self.State.OPEN, self.State.WRITTEN_ROUND)
 
+    @property
+    def rule_text(self) -> str:
+        """The majority and quorum in words, as shown on the ballot."""
+        parts = [str(self.get_majority_display())]
+        if self.majority == self.Majority.QUALIFIED:
+            parts[0] += f" ({self.qualified_numerator}/{self.qualified_denominator})"
+        if self.majority != self.Majority.SIMPLE:
+            parts.append(
+                str(_("abstentions count"))
+                if self.abstentions_count
+                else str(_("abstentions do not count"))
+            )
+        if self.quorum_count:
+            parts.append(str(_("quorum: %(n)s voters")) % {"n": self.quorum_count})
+        if self.quorum_percent:
+            parts.append(
+                str(_("quorum: %(p)s%% of those who may vote")) % {"p": self.quorum_percent}
+            )
+        return " · ".join(parts)
+
 
 class Option(models.Model):
     vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="options")
