@@ -1,1 +1,137 @@
-"""Process agreements, their versions and sign-off (see the agreements issue)."""
+"""Process agreements (procesafspraken), their versions and their signatures."""
+
+import hashlib
+import json
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+TITLE_MAX = 200
+SECTION_MAX = 10_000
+
+# The parts of an agreement that its signatures bind (the content hash covers them all).
+SECTIONS = (
+    "title",
+    "topic",
+    "input_method",
+    "responsible",
+    "use_of_input",
+    "feedback",
+    "overlegwet_right",
+    "review_date",
+    "free_text",
+)
+
+
+class Agreement(models.Model):
+    class Right(models.TextChoices):
+        INFORMATION = "information", _("Right to information")
+        ADVICE = "advice", _("Right to advise")
+        CONSENT = "consent", _("Right of consent")
+
+    panel = models.ForeignKey(
+        "panels.Panel", on_delete=models.CASCADE, related_name="agreements", verbose_name=_("panel")
+    )
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    topic = models.TextField(_("topic"), max_length=SECTION_MAX)
+    input_method = models.TextField(
+        _("how tenant input is gathered"), max_length=SECTION_MAX, blank=True
+    )
+    responsible = models.TextField(_("who is responsible"), max_length=SECTION_MAX, blank=True)
+    use_of_input = models.TextField(
+        _("how the input is used in forming policy"), max_length=SECTION_MAX, blank=True
+    )
+    feedback = models.TextField(
+        _("how tenants hear back (terugkoppeling)"), max_length=SECTION_MAX, blank=True
+    )
+    overlegwet_right = models.CharField(
+        _("right under the Overlegwet"), max_length=20, choices=Right.choices, blank=True
+    )
+    review_date = models.DateField(_("review date"), null=True, blank=True)
+    free_text = models.TextField(_("further agreements"), max_length=SECTION_MAX, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    sources = models.ManyToManyField(
+        "voting.Proposal", blank=True, related_name="agreements", verbose_name=_("sources")
+    )
+    supersedes = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        verbose_name=_("supersedes"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("process agreement")
+        verbose_name_plural = _("process agreements")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def content(self) -> dict:
+        """The signed content of the current version, as plain data."""
+        return content_of(self)
+
+    def content_hash(self) -> str:
+        return hash_content(self.pk, self.version, self.content())
+
+
+def content_of(record) -> dict:
+    """The sections of an agreement or of one of its historical records."""
+    data = {name: getattr(record, name) for name in SECTIONS}
+    data["review_date"] = data["review_date"].isoformat() if data["review_date"] else None
+    return data
+
+
+def hash_content(agreement_id: int, version: int, content: dict) -> str:
+    """SHA-256 over a canonical JSON of the agreement, its version and its sections."""
+    canonical = json.dumps(
+        {"agreement": agreement_id, "version": version, "content": content},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Signature(models.Model):
+    """One party's signature under one version, bound to it by the content hash."""
+
+    class Party(models.TextChoices):
+        CORPORATION = "corporation", _("Housing corporation")
+        TENANT_ORGANISATION = "tenant_organisation", _("Tenant organisation")
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("agreement")
+    )
+    version = models.PositiveIntegerField(_("version"))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    party = models.CharField(_("party"), max_length=30, choices=Party.choices)
+    signed_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
+    )
+    signed_at = models.DateTimeField(_("signed"), default=timezone.now)
+    voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
+    voided_reason = models.CharField(_("reason voided"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "version", "party"],
+                condition=models.Q(voided_at__isnull=True),
+                name="signature_once_per_party_per_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} v{self.version} — {self.get_party_display()}"

@@ -1,0 +1,33 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from agreements.models import Agreement, Signature
+
+
+@admin.register(Agreement)
+class AgreementAdmin(SimpleHistoryAdmin):
+    """Agreements are edited in the app, where every save is a version that voids signatures;
+    the admin shows them and their history."""
+
+    list_display = ["title", "panel", "version", "created_at"]
+    search_fields = ["title", "topic"]
+    readonly_fields = ["version", "created_at"]
+    filter_horizontal = ["sources"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Signature)
+class SignatureAdmin(SimpleHistoryAdmin):
+    list_display = ["agreement", "version", "party", "signed_by", "signed_at", "voided_at"]
+    list_filter = ["party"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,209 @@
+"""Rules for process agreements: drafting, versions, dual sign-off.
+
+An agreement is in force when the housing corporation and the tenant
+organisation have both signed the same version. Every edit is a new version
+(with author and reason in the history) and voids the signatures of the
+version before it; a signed version itself never changes, because an edit
+always makes a new one.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements.models import SECTION_MAX, SECTIONS, TITLE_MAX, Agreement, Signature
+from panels.models import Membership, Role
+from panels.services import PanelError, save_with_history
+from voting.models import Proposal
+
+DRAFTING_ROLES = (Role.MODERATOR, Role.CORPORATION_REP, Role.TENANT_ORG_REP)
+
+
+class AgreementError(PanelError):
+    """An agreement rule said no; the message is shown to the person."""
+
+
+class StaleAgreement(AgreementError):
+    """Someone else saved a new version while this person was editing."""
+
+    def __init__(self, agreement: Agreement) -> None:
+        self.agreement = agreement
+        super().__init__(
+            _(
+                "Someone else saved a new version (version %(version)s) while you were editing. "
+                "Check their changes; what you typed has been kept."
+            )
+            % {"version": agreement.version}
+        )
+
+
+def can_draft(membership: Membership) -> bool:
+    return membership.is_active and membership.role in DRAFTING_ROLES
+
+
+def _require_drafter(actor: Membership) -> None:
+    if not can_draft(actor):
+        raise AgreementError(_("You are not allowed to do this."))
+
+
+def _clean(fields: dict) -> dict:
+    unknown = set(fields) - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"unknown sections: {unknown}")
+    cleaned = {}
+    for name, value in fields.items():
+        if name == "review_date":
+            if value is not None and not isinstance(value, date):
+                raise AgreementError(_("Give a valid review date."))
+            cleaned[name] = value
+            continue
+        value = (value or "").strip()
+        limit = TITLE_MAX if name == "title" else SECTION_MAX
+        if len(value) > limit:
+            raise AgreementError(_("A section can be at most %(max)s characters.") % {"max": limit})
+        cleaned[name] = value
+    if "title" in cleaned and not cleaned["title"]:
+        raise AgreementError(_("Give the agreement a title."))
+    if "topic" in cleaned and not cleaned["topic"]:
+        raise AgreementError(_("Describe the topic of the agreement."))
+    if (
+        cleaned.get("overlegwet_right")
+        and cleaned["overlegwet_right"] not in Agreement.Right.values
+    ):
+        raise AgreementError(_("Choose a right under the Overlegwet."))
+    return cleaned
+
+
+def create_agreement(
+    actor: Membership,
+    *,
+    sources: list[Proposal] = (),
+    supersedes: Agreement | None = None,
+    **fields,
+) -> Agreement:
+    """Draft a new agreement, from scratch or from adopted proposals (kept as its sources)."""
+    _require_drafter(actor)
+    fields = _clean(fields)
+    for proposal in sources:
+        if proposal.item.meeting.panel_id != actor.panel_id:
+            raise AgreementError(_("You are not allowed to do this."))
+        if proposal.state != Proposal.State.ADOPTED:
+            raise AgreementError(_("Only adopted proposals can be the source of an agreement."))
+    if supersedes is not None and supersedes.panel_id != actor.panel_id:
+        raise AgreementError(_("You are not allowed to do this."))
+    with transaction.atomic():
+        agreement = Agreement(panel=actor.panel, supersedes=supersedes, **fields)
+        save_with_history(agreement, actor.user, "drafted")
+        agreement.sources.set(sources)
+    return agreement
+
+
+def _lock(agreement: Agreement, actor: Membership) -> Agreement:
+    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if locked.panel_id != actor.panel_id:
+        raise AgreementError(_("You are not allowed to do this."))
+    return locked
+
+
+def edit_agreement(
+    actor: Membership, agreement: Agreement, *, base_version: int, reason: str = "", **fields
+) -> Agreement:
+    """Save a new version. Refused if another version was saved since `base_version`;
+    signatures of the previous version are voided (visibly) and must be given again."""
+    _require_drafter(actor)
+    fields = _clean(fields)
+    with transaction.atomic():
+        agreement = _lock(agreement, actor)
+        if agreement.version != base_version:
+            raise StaleAgreement(agreement)
+        if all(getattr(agreement, name) == value for name, value in fields.items()):
+            return agreement  # nothing changed: no new version
+        for name, value in fields.items():
+            setattr(agreement, name, value)
+        agreement.version += 1
+        save_with_history(agreement, actor.user, reason.strip()[:100] or "edited")
+        _void_signatures(agreement, actor, _("The agreement was changed after signing."))
+    return agreement
+
+
+def restore_version(actor: Membership, agreement: Agreement, version: int) -> Agreement:
+    """Make an old version's text the newest version (history stays complete)."""
+    record = agreement.history.filter(version=version).order_by("-history_date").first()
+    if record is None:
+        raise AgreementError(_("This version does not exist."))
+    fields = {name: getattr(record, name) for name in SECTIONS}
+    return edit_agreement(
+        actor,
+        agreement,
+        base_version=Agreement.objects.get(pk=agreement.pk).version,
+        reason=f"restored version {version}",
+        **fields,
+    )
+
+
+def _void_signatures(agreement: Agreement, actor: Membership, reason: str) -> None:
+    now = timezone.now()
+    for signature in agreement.signatures.filter(voided_at__isnull=True).exclude(
+        version=agreement.version
+    ):
+        signature.voided_at = now
+        signature.voided_reason = reason[:300]
+        save_with_history(
+            signature, actor.user, "voided", update_fields=["voided_at", "voided_reason"]
+        )
+
+
+def valid_signatures(agreement: Agreement):
+    return agreement.signatures.filter(voided_at__isnull=True, version=agreement.version)
+
+
+def in_force(agreement: Agreement) -> bool:
+    """Both parties signed the current version, and no later agreement replaced it."""
+    parties = set(valid_signatures(agreement).values_list("party", flat=True))
+    if parties != set(Signature.Party.values):
+        return False
+    return not any(in_force(newer) for newer in agreement.superseded_by.all())
+
+
+def sign(actor: Membership, agreement: Agreement, *, version: int, content_hash: str) -> Signature:
+    """Sign the version the person has read, for the party their role represents."""
+    party = actor.signs_for
+    if party is None:
+        raise AgreementError(
+            _("Only a representative of the corporation or the tenant organisation can sign.")
+        )
+    with transaction.atomic():
+        agreement = _lock(agreement, actor)
+        if agreement.version != version or agreement.content_hash() != content_hash:
+            raise AgreementError(
+                _("The agreement changed while you were reading it. Read the new version first.")
+            )
+        if valid_signatures(agreement).filter(party=party).exists():
+            raise AgreementError(_("Your party has already signed this version."))
+        signature = Signature(
+            agreement=agreement,
+            version=version,
+            content_hash=content_hash,
+            party=party,
+            signed_by=actor,
+        )
+        save_with_history(signature, actor.user, "signed")
+    return signature
+
+
+def verify(signature: Signature) -> bool:
+    """Whether the stored version that was signed still has the signed content."""
+    from agreements.models import content_of, hash_content
+
+    record = (
+        signature.agreement.history.filter(version=signature.version)
+        .order_by("-history_date")
+        .first()
+    )
+    if record is None:
+        return False
+    return hash_content(signature.agreement_id, signature.version, content_of(record)) == (
+        signature.content_hash
+    )
