@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import SECTION_MAX, SECTIONS, TITLE_MAX, Agreement, Signature
-from panels.models import Membership, Role
+from panels.access import Perm, has_perm
+from panels.models import Membership
 from panels.services import PanelError, save_with_history
 from voting.models import Proposal
-
-DRAFTING_ROLES = (Role.MODERATOR, Role.CORPORATION_REP, Role.TENANT_ORG_REP)
 
 
 class AgreementError(PanelError):
@@ -40,7 +39,7 @@ class StaleAgreement(AgreementError):
 
 
 def can_draft(membership: Membership) -> bool:
-    return membership.is_active and membership.role in DRAFTING_ROLES
+    return has_perm(membership, Perm.DRAFT_AGREEMENTS)
 
 
 def _require_drafter(actor: Membership) -> None:

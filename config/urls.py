@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("panels.urls")),
     path("", include("voting.urls")),
+    path("", include("agreements.urls")),
 ]
 
 handler403 = "panels.views.permission_denied"

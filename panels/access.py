@@ -10,7 +10,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from panels.models import Meeting, Membership, Panel
+from panels.models import Meeting, Membership, Panel, Role
 
 
 class Perm(StrEnum):
@@ -18,6 +18,7 @@ class Perm(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     MODERATE = "moderate"  # plan and steer meetings, hide messages
     TAKE_PART = "take_part"  # raise a hand, post in the discussion
+    DRAFT_AGREEMENTS = "draft_agreements"  # moderators and both parties' representatives
 
 
 RULES: dict[Perm, Callable[[Membership], bool]] = {
@@ -25,6 +26,9 @@ RULES: dict[Perm, Callable[[Membership], bool]] = {
     Perm.MANAGE_MEMBERS: lambda m: m.can_moderate,
     Perm.MODERATE: lambda m: m.can_moderate,
     Perm.TAKE_PART: lambda m: m.can_take_part,
+    Perm.DRAFT_AGREEMENTS: lambda m: (
+        m.is_active and m.role in (Role.MODERATOR, Role.CORPORATION_REP, Role.TENANT_ORG_REP)
+    ),
 }
 
 

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from agreements import views
+
+app_name = "agreements"
+
+one = "panels/<int:panel_id>/agreements/<int:agreement_id>/"
+
+urlpatterns = [
+    path("panels/<int:panel_id>/agreements/", views.agreement_list, name="list"),
+    path("panels/<int:panel_id>/agreements/new/", views.agreement_new, name="new"),
+    path("panels/<int:panel_id>/feedback/", views.feedback, name="feedback"),
+    path(one, views.agreement_detail, name="detail"),
+    path(one + "edit/", views.agreement_edit, name="edit"),
+    path(one + "sign/", views.agreement_sign, name="sign"),
+    path(one + "restore/", views.agreement_restore, name="restore"),
+    path(one + "history/", views.agreement_history, name="history"),
+    path(one + "print/", views.agreement_print, name="print"),
+    path(one + "history.csv", views.agreement_export, {"fmt": "csv"}, name="export_csv"),
+    path(one + "history.json", views.agreement_export, {"fmt": "json"}, name="export_json"),
+]

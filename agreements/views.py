@@ -1,0 +1,353 @@
+"""Agreement pages: list, draft, read and sign, edit, history, print, export, terugkoppeling."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agreements import services
+from agreements.forms import SECTION_FIELDS, AgreementForm
+from agreements.models import SECTIONS, Agreement, content_of, hash_content
+from panels.access import Perm, panel_for
+from voting import text as texts
+from voting.models import Proposal, Vote
+
+
+def agreement_for(user, panel_id: int, agreement_id: int, perm: Perm = Perm.VIEW_PANEL):
+    panel, membership = panel_for(user, panel_id, perm)
+    agreement = Agreement.objects.filter(pk=agreement_id, panel=panel).first()
+    if agreement is None:
+        raise Http404
+    return agreement, membership
+
+
+def _adopted(panel):
+    return (
+        Proposal.objects.filter(item__meeting__panel=panel, state=Proposal.State.ADOPTED)
+        .select_related("item__meeting")
+        .order_by("-pk")
+    )
+
+
+@require_GET
+@login_required
+def agreement_list(request: HttpRequest, panel_id: int) -> HttpResponse:
+    panel, membership = panel_for(request.user, panel_id)
+    agreements = [(a, services.in_force(a)) for a in panel.agreements.all()]
+    return render(
+        request,
+        "agreements/list.html",
+        {
+            "panel": panel,
+            "membership": membership,
+            "agreements": agreements,
+            "can_draft": services.can_draft(membership),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def agreement_new(request: HttpRequest, panel_id: int) -> HttpResponse:
+    panel, membership = panel_for(request.user, panel_id, Perm.DRAFT_AGREEMENTS)
+    adopted = list(_adopted(panel))
+    form = AgreementForm(request.POST or None)
+    chosen = {int(x) for x in request.POST.getlist("sources") if x.isdigit()}
+    if not request.POST:
+        chosen = {int(x) for x in request.GET.getlist("proposal") if x.isdigit()}
+        first = next((p for p in adopted if p.pk in chosen), None)
+        if first is not None:
+            form = AgreementForm(initial={"title": first.title, "topic": first.text})
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in SECTION_FIELDS}
+        try:
+            agreement = services.create_agreement(
+                membership, sources=[p for p in adopted if p.pk in chosen], **fields
+            )
+        except services.AgreementError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The agreement is drafted."))
+            return redirect("agreements:detail", panel.pk, agreement.pk)
+    return render(
+        request,
+        "agreements/form.html",
+        {"panel": panel, "form": form, "adopted": adopted, "chosen": chosen},
+        status=400 if form.errors else 200,
+    )
+
+
+def _sources(agreement: Agreement) -> list[dict]:
+    rows = []
+    for proposal in agreement.sources.select_related("submitter__user").order_by("pk"):
+        vote = (
+            Vote.objects.filter(proposal=proposal, state=Vote.State.CLOSED).order_by("-pk").first()
+        )
+        rows.append({"proposal": proposal, "vote": vote})
+    return rows
+
+
+@require_GET
+@login_required
+def agreement_detail(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
+    agreement, membership = agreement_for(request.user, panel_id, agreement_id)
+    return render(
+        request,
+        "agreements/detail.html",
+        {
+            "panel": agreement.panel,
+            "agreement": agreement,
+            "membership": membership,
+            "in_force": services.in_force(agreement),
+            "signatures": agreement.signatures.select_related("signed_by__user"),
+            "valid": list(services.valid_signatures(agreement).values_list("party", flat=True)),
+            "content_hash": agreement.content_hash(),
+            "can_draft": services.can_draft(membership),
+            "sources": _sources(agreement),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def agreement_edit(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
+    agreement, membership = agreement_for(
+        request.user, panel_id, agreement_id, Perm.DRAFT_AGREEMENTS
+    )
+    initial = content_of(agreement) | {
+        "review_date": agreement.review_date,
+        "base_version": agreement.version,
+    }
+    form = AgreementForm(request.POST or None, initial=initial)
+    changed = None
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in SECTION_FIELDS}
+        try:
+            services.edit_agreement(
+                membership,
+                agreement,
+                base_version=form.cleaned_data["base_version"] or 0,
+                reason=form.cleaned_data["reason"],
+                **fields,
+            )
+        except services.StaleAgreement as stale:
+            base = agreement.history.filter(version=form.cleaned_data["base_version"]).first()
+            changed = section_diffs(base, stale.agreement) if base else None
+            data = request.POST.copy()
+            data["base_version"] = stale.agreement.version
+            form = AgreementForm(data)
+            form.is_valid()
+            form.add_error(None, str(stale))
+        except services.AgreementError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("A new version is saved. Signatures must be given again."))
+            return redirect("agreements:detail", agreement.panel_id, agreement.pk)
+    return render(
+        request,
+        "agreements/form.html",
+        {"panel": agreement.panel, "agreement": agreement, "form": form, "changed": changed},
+        status=409 if changed else (400 if form.errors else 200),
+    )
+
+
+@require_POST
+@login_required
+def agreement_sign(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
+    agreement, membership = agreement_for(request.user, panel_id, agreement_id)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = 0
+    try:
+        services.sign(
+            membership,
+            agreement,
+            version=version,
+            content_hash=request.POST.get("content_hash", "")[:64],
+        )
+    except services.AgreementError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("You have signed this version."))
+    return redirect("agreements:detail", agreement.panel_id, agreement.pk)
+
+
+@require_POST
+@login_required
+def agreement_restore(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
+    agreement, membership = agreement_for(
+        request.user, panel_id, agreement_id, Perm.DRAFT_AGREEMENTS
+    )
+    try:
+        version = int(request.POST.get("version", ""))
+        services.restore_version(membership, agreement, version)
+    except ValueError:
+        messages.error(request, _("This version does not exist."))
+    except services.AgreementError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The old version is restored as a new version."))
+    return redirect("agreements:detail", agreement.panel_id, agreement.pk)
+
+
+def versions(agreement: Agreement) -> list:
+    """One historical record per version (the first that introduced it)."""
+    seen, result = set(), []
+    for record in agreement.history.select_related("history_user").order_by("history_date", "pk"):
+        if record.version not in seen:
+            seen.add(record.version)
+            result.append(record)
+    return result
+
+
+def section_diffs(old, new) -> list[dict]:
+    """Per section: its label and a word-level diff between two versions."""
+    rows = []
+    old_content, new_content = content_of(old), content_of(new)
+    for name in SECTIONS:
+        a, b = str(old_content[name] or ""), str(new_content[name] or "")
+        rows.append(
+            {
+                "label": Agreement._meta.get_field(name).verbose_name,
+                "changed": a != b,
+                "diff": texts.diff_html(a, b),
+            }
+        )
+    return rows
+
+
+@require_GET
+@login_required
+def agreement_history(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
+    agreement, membership = agreement_for(request.user, panel_id, agreement_id)
+    records = versions(agreement)
+    by_number = {r.version: r for r in records}
+
+    def pick(name: str, default: int) -> int:
+        try:
+            value = int(request.GET.get(name, default))
+        except ValueError:
+            return default
+        return value if value in by_number else default
+
+    newest = records[-1].version
+    a = pick("a", records[-2].version if len(records) > 1 else newest)
+    b = pick("b", newest)
+    return render(
+        request,
+        "agreements/history.html",
+        {
+            "panel": agreement.panel,
+            "agreement": agreement,
+            "membership": membership,
+            "versions": records,
+            "a": a,
+            "b": b,
+            "diffs": section_diffs(by_number[a], by_number[b]),
+            "can_draft": services.can_draft(membership),
+        },
+    )
+
+
+@require_GET
+@login_required
+def agreement_print(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
+    """A printable page of any version, with its hash, signatures and sources."""
+    agreement, _membership = agreement_for(request.user, panel_id, agreement_id)
+    try:
+        version = int(request.GET.get("version", agreement.version))
+    except ValueError:
+        version = agreement.version
+    record = agreement.history.filter(version=version).order_by("-history_date").first()
+    if record is None:
+        raise Http404
+    return render(
+        request,
+        "agreements/print.html",
+        {
+            "panel": agreement.panel,
+            "agreement": agreement,
+            "record": record,
+            "version": version,
+            "content_hash": hash_content(agreement.pk, version, content_of(record)),
+            "signatures": agreement.signatures.filter(version=version).select_related(
+                "signed_by__user"
+            ),
+            "sources": _sources(agreement),
+        },
+    )
+
+
+@require_GET
+@login_required
+def agreement_export(request: HttpRequest, panel_id: int, agreement_id: int, fmt: str):
+    """The whole history of an agreement as CSV or JSON: every version, every signature."""
+    agreement, _membership = agreement_for(request.user, panel_id, agreement_id)
+    rows = [
+        {
+            "version": r.version,
+            "saved_at": r.history_date.isoformat(),
+            "saved_by": r.history_user.name if r.history_user else "",
+            "reason": r.history_change_reason or "",
+            "content_hash": hash_content(agreement.pk, r.version, content_of(r)),
+            **content_of(r),
+        }
+        for r in versions(agreement)
+    ]
+    signatures = [
+        {
+            "version": s.version,
+            "party": s.party,
+            "signed_by": s.signed_by.user.name,
+            "signed_at": s.signed_at.isoformat(),
+            "content_hash": s.content_hash,
+            "voided_at": s.voided_at.isoformat() if s.voided_at else None,
+        }
+        for s in agreement.signatures.select_related("signed_by__user")
+    ]
+    if fmt == "json":
+        return JsonResponse(
+            {"agreement": agreement.pk, "versions": rows, "signatures": signatures},
+            json_dumps_params={"ensure_ascii": False, "indent": 2},
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="procesafspraak-{agreement.pk}.csv"'
+    writer = csv.DictWriter(response, fieldnames=list(rows[0]) if rows else ["version"])
+    writer.writeheader()
+    writer.writerows(rows)
+    return response
+
+
+@require_GET
+@login_required
+def feedback(request: HttpRequest, panel_id: int) -> HttpResponse:
+    """Terugkoppeling: every proposal to its outcome, and every agreement to its sources."""
+    panel, membership = panel_for(request.user, panel_id)
+    proposals = (
+        Proposal.objects.filter(item__meeting__panel=panel, hidden_at__isnull=True)
+        .exclude(state=Proposal.State.DRAFT)
+        .select_related("submitter__user", "item__meeting")
+        .prefetch_related("agreements", "votes")
+        .order_by("-pk")
+    )
+    rows = []
+    for proposal in proposals:
+        closed = [v for v in proposal.votes.all() if v.state == Vote.State.CLOSED]
+        rows.append(
+            {
+                "proposal": proposal,
+                "vote": closed[-1] if closed else None,
+                "agreements": [(a, services.in_force(a)) for a in proposal.agreements.all()],
+                "mine": proposal.submitter_id == membership.pk,
+            }
+        )
+    return render(
+        request,
+        "agreements/feedback.html",
+        {"panel": panel, "membership": membership, "rows": rows},
+    )

@@ -1,0 +1,201 @@
+"""Agreement pages over HTTP, and who may open which agreement URL (from the URLconf)."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+
+from agreements import services
+from agreements import urls as agreement_urls
+from agreements.models import Agreement, Signature
+from panels.access import Perm
+from tests.agreements.test_services import FIELDS
+
+pytestmark = pytest.mark.django_db
+
+# URL name → (permission, methods)
+MATRIX = {
+    "list": (Perm.VIEW_PANEL, {"GET"}),
+    "new": (Perm.DRAFT_AGREEMENTS, {"GET", "POST"}),
+    "feedback": (Perm.VIEW_PANEL, {"GET"}),
+    "detail": (Perm.VIEW_PANEL, {"GET"}),
+    "edit": (Perm.DRAFT_AGREEMENTS, {"GET", "POST"}),
+    "sign": (Perm.VIEW_PANEL, {"POST"}),  # the service checks the party
+    "restore": (Perm.DRAFT_AGREEMENTS, {"POST"}),
+    "history": (Perm.VIEW_PANEL, {"GET"}),
+    "print": (Perm.VIEW_PANEL, {"GET"}),
+    "export_csv": (Perm.VIEW_PANEL, {"GET"}),
+    "export_json": (Perm.VIEW_PANEL, {"GET"}),
+}
+ROLES = {
+    "mallory": set(),
+    "oscar": set(),
+    "olga": {Perm.VIEW_PANEL},
+    "bob": {Perm.VIEW_PANEL},
+    "carl": {Perm.VIEW_PANEL, Perm.DRAFT_AGREEMENTS},
+    "tina": {Perm.VIEW_PANEL, Perm.DRAFT_AGREEMENTS},
+    "alice": {Perm.VIEW_PANEL, Perm.DRAFT_AGREEMENTS},
+}
+
+
+@pytest.fixture
+def agreement(alice):
+    return services.create_agreement(alice, **FIELDS)
+
+
+def names() -> set[str]:
+    return {p.name for p in agreement_urls.urlpatterns}
+
+
+def test_every_agreement_url_is_in_the_matrix():
+    assert names() == set(MATRIX)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_who_may_open_what(request, client, agreement, panel, name, role):
+    needs, methods = MATRIX[name]
+    person = request.getfixturevalue(role)
+    client.force_login(getattr(person, "user", person))
+    kwargs = {"panel_id": panel.pk}
+    if (
+        "agreement_id"
+        in agreement_urls.urlpatterns[
+            [p.name for p in agreement_urls.urlpatterns].index(name)
+        ].pattern.converters
+    ):
+        kwargs["agreement_id"] = agreement.pk
+    url = reverse(f"agreements:{name}", kwargs=kwargs)
+    for method in ("GET", "POST"):
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        if method not in methods:
+            expected = {405}
+        elif Perm.VIEW_PANEL not in ROLES[role]:
+            expected = {404}
+        elif needs not in ROLES[role]:
+            expected = {403}
+        else:
+            expected = {200, 302, 400}
+        assert response.status_code in expected, (name, role, method, response.status_code)
+
+
+def test_drafting_from_an_adopted_proposal_links_it_as_a_source(client_for, alice, panel):
+    from voting.models import Proposal
+
+    proposal = _adopted_proposal(alice)
+    response = client_for(alice).post(
+        reverse("agreements:new", args=[panel.pk]),
+        {"sources": [proposal.pk], "title": "Lift", "topic": "De lift."},
+    )
+
+    agreement = Agreement.objects.get()
+    assert response.status_code == 302
+    assert list(agreement.sources.all()) == [proposal]
+    assert Proposal.objects.get().agreements.get() == agreement
+
+
+def _adopted_proposal(alice):
+    from panels import meetings
+    from voting import services as voting_services
+    from voting.models import Proposal
+
+    meeting = meetings.create_meeting(
+        alice, title="B", starts_at=datetime(2030, 1, 1, 19, 30, tzinfo=UTC), notify=False
+    )
+    item = meetings.add_item(alice, meeting, title="Lift")
+    proposal = voting_services.create_proposal(alice, item, title="Lift", text="Vaker controleren.")
+    Proposal.objects.filter(pk=proposal.pk).update(state=Proposal.State.ADOPTED)
+    return Proposal.objects.get(pk=proposal.pk)
+
+
+def test_both_representatives_sign_through_the_page(client, agreement, carl, tina, panel):
+    for person in (carl, tina):
+        client.force_login(person.user)
+        page = client.get(reverse("agreements:detail", args=[panel.pk, agreement.pk]))
+        assert agreement.content_hash() in page.content.decode()
+        client.post(
+            reverse("agreements:sign", args=[panel.pk, agreement.pk]),
+            {"version": agreement.version, "content_hash": agreement.content_hash()},
+        )
+    assert services.in_force(agreement)
+
+
+def test_signing_with_a_stale_hash_shows_a_message_and_signs_nothing(
+    client_for, agreement, carl, panel
+):
+    response = client_for(carl).post(
+        reverse("agreements:sign", args=[panel.pk, agreement.pk]),
+        {"version": "1", "content_hash": "0" * 64},
+    )
+    assert [m.level_tag for m in get_messages(response.wsgi_request)] == ["error"]
+    assert not Signature.objects.exists()
+
+
+def test_a_stale_edit_keeps_what_was_typed_and_shows_the_other_change(
+    client_for, agreement, carl, tina, panel
+):
+    services.edit_agreement(carl, agreement, base_version=1, topic="Door Carl gewijzigd.")
+    data = {name: str(value) for name, value in FIELDS.items()} | {
+        "base_version": "1",
+        "free_text": "Wat Tina typte.",
+    }
+
+    response = client_for(tina).post(
+        reverse("agreements:edit", args=[panel.pk, agreement.pk]), data
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Wat Tina typte." in html and "Carl" in html
+    agreement.refresh_from_db()
+    assert agreement.version == 2 and agreement.free_text == ""
+
+
+def test_hostile_text_is_rendered_inert(client_for, alice, panel):
+    payload = '<script>alert(1)</script>"><img src=x onerror=alert(1)>{{ 7|add:1 }}'
+    agreement = services.create_agreement(alice, **(FIELDS | {"topic": payload, "title": payload}))
+    client = client_for(alice)
+
+    for name in ("detail", "history", "print"):
+        html = client.get(reverse(f"agreements:{name}", args=[panel.pk, agreement.pk])).content
+        assert b"<script>alert(1)" not in html
+        assert b"<img src=x" not in html
+
+
+def test_history_exports_every_version_and_signature(client_for, agreement, carl, panel):
+    services.edit_agreement(carl, agreement, base_version=1, topic="Versie twee.")
+    services.sign(carl, agreement, version=2, content_hash=Agreement.objects.get().content_hash())
+    client = client_for(carl)
+
+    data = json.loads(
+        client.get(reverse("agreements:export_json", args=[panel.pk, agreement.pk])).content
+    )
+    csv_text = client.get(
+        reverse("agreements:export_csv", args=[panel.pk, agreement.pk])
+    ).content.decode()
+
+    assert [v["version"] for v in data["versions"]] == [1, 2]
+    assert data["signatures"][0]["party"] == "corporation"
+    assert "Versie twee." in csv_text
+
+
+def test_the_printable_page_shows_the_version_hash(client_for, agreement, bob, panel):
+    html = (
+        client_for(bob)
+        .get(reverse("agreements:print", args=[panel.pk, agreement.pk]) + "?version=1")
+        .content.decode()
+    )
+    assert agreement.content_hash() in html
+    assert FIELDS["topic"] in html
+
+
+def test_the_feedback_page_follows_a_proposal_to_its_agreement(client_for, alice, bob, panel):
+    proposal = _adopted_proposal(alice)
+    agreement = services.create_agreement(alice, sources=[proposal], **FIELDS)
+
+    html = client_for(bob).get(reverse("agreements:feedback", args=[panel.pk])).content.decode()
+
+    assert proposal.title in html
+    assert reverse("agreements:detail", args=[panel.pk, agreement.pk]) in html
