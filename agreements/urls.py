@@ -16,6 +16,7 @@ urlpatterns = [
     path(one + "restore/", views.agreement_restore, name="restore"),
     path(one + "history/", views.agreement_history, name="history"),
     path(one + "print/", views.agreement_print, name="print"),
+    path(one + "agreement.pdf", views.agreement_pdf, name="pdf"),
     path(one + "history.csv", views.agreement_export, {"fmt": "csv"}, name="export_csv"),
     path(one + "history.json", views.agreement_export, {"fmt": "json"}, name="export_json"),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from agreements import services
 from agreements.forms import SECTION_FIELDS, AgreementForm
 from agreements.models import SECTIONS, Agreement, content_of, hash_content
+from agreements.pdf import render_pdf
 from panels.access import Perm, panel_for
 from voting import text as texts
 from voting.models import Proposal, Vote
@@ -254,10 +255,8 @@ def agreement_history(request: HttpRequest, panel_id: int, agreement_id: int) ->
     )
 
 
-@require_GET
-@login_required
-def agreement_print(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
-    """A printable page of any version, with its hash, signatures and sources."""
+def _version_context(request: HttpRequest, panel_id: int, agreement_id: int) -> dict:
+    """One version of an agreement with what a printed copy shows; 404 if it does not exist."""
     agreement, _membership = agreement_for(request.user, panel_id, agreement_id)
     try:
         version = int(request.GET.get("version", agreement.version))
@@ -266,21 +265,45 @@ def agreement_print(request: HttpRequest, panel_id: int, agreement_id: int) -> H
     record = agreement.history.filter(version=version).order_by("-history_date").first()
     if record is None:
         raise Http404
+    return {
+        "panel": agreement.panel,
+        "agreement": agreement,
+        "record": record,
+        "version": version,
+        "content_hash": hash_content(agreement.pk, version, content_of(record)),
+        "signatures": agreement.signatures.filter(version=version).select_related(
+            "signed_by__user"
+        ),
+        "sources": _sources(agreement),
+    }
+
+
+@require_GET
+@login_required
+def agreement_print(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
+    """A printable page of any version, with its hash, signatures and sources."""
     return render(
-        request,
-        "agreements/print.html",
-        {
-            "panel": agreement.panel,
-            "agreement": agreement,
-            "record": record,
-            "version": version,
-            "content_hash": hash_content(agreement.pk, version, content_of(record)),
-            "signatures": agreement.signatures.filter(version=version).select_related(
-                "signed_by__user"
-            ),
-            "sources": _sources(agreement),
-        },
+        request, "agreements/print.html", _version_context(request, panel_id, agreement_id)
     )
+
+
+@require_GET
+@login_required
+def agreement_pdf(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
+    """The same as a PDF file."""
+    context = _version_context(request, panel_id, agreement_id)
+    body = render_pdf(
+        panel=context["panel"],
+        record=context["record"],
+        version=context["version"],
+        content_hash=context["content_hash"],
+        signatures=context["signatures"],
+        sources=context["sources"],
+    )
+    response = HttpResponse(body, content_type="application/pdf")
+    name = f"procesafspraak-{context['agreement'].pk}-v{context['version']}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @require_GET

@@ -26,6 +26,7 @@ MATRIX = {
     "restore": (Perm.DRAFT_AGREEMENTS, {"POST"}),
     "history": (Perm.VIEW_PANEL, {"GET"}),
     "print": (Perm.VIEW_PANEL, {"GET"}),
+    "pdf": (Perm.VIEW_PANEL, {"GET"}),
     "export_csv": (Perm.VIEW_PANEL, {"GET"}),
     "export_json": (Perm.VIEW_PANEL, {"GET"}),
 }
@@ -199,3 +200,39 @@ def test_the_feedback_page_follows_a_proposal_to_its_agreement(client_for, alice
 
     assert proposal.title in html
     assert reverse("agreements:detail", args=[panel.pk, agreement.pk]) in html
+
+
+def test_the_pdf_of_a_version_is_a_valid_file_with_its_text_and_hash(
+    client_for, agreement, carl, panel
+):
+    import io
+
+    from pypdf import PdfReader
+
+    services.edit_agreement(carl, agreement, base_version=1, topic="Ëén nieuw onderwerp – “zo”.")
+    response = client_for(carl).get(
+        reverse("agreements:pdf", args=[panel.pk, agreement.pk]) + "?version=1"
+    )
+
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert FIELDS["topic"] in text
+    assert Agreement.objects.get().history.filter(version=1).exists()
+    from agreements.models import content_of, hash_content
+
+    record = agreement.history.get(version=1)
+    assert hash_content(agreement.pk, 1, content_of(record)) in text.replace("\n", "")
+
+
+def test_the_pdf_copes_with_text_outside_latin1(client_for, alice, panel):
+    import io
+
+    from pypdf import PdfReader
+
+    agreement = services.create_agreement(
+        alice, **(FIELDS | {"topic": "Huurders zeggen: “Prima” – Ëén 🙂 ﬁne"})
+    )
+    response = client_for(alice).get(reverse("agreements:pdf", args=[panel.pk, agreement.pk]))
+
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert 'Huurders zeggen: "Prima" - Ëén' in text
