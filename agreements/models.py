@@ -63,6 +63,13 @@ class Agreement(models.Model):
         related_name="superseded_by",
         verbose_name=_("supersedes"),
     )
+    followers = models.ManyToManyField(
+        "panels.Membership",
+        blank=True,
+        related_name="followed_agreements",
+        verbose_name=_("followers"),
+        help_text=_("Members who are told when the agreement changes after signing."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     history = HistoricalRecords()
 

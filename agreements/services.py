@@ -13,9 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agreements import emails
 from agreements.models import SECTION_MAX, SECTIONS, TITLE_MAX, Agreement, Signature
+from panels import events
 from panels.access import Perm, has_perm
-from panels.models import Membership
+from panels.models import Meeting, Membership
 from panels.services import PanelError, save_with_history
 from voting.models import Proposal
 
@@ -96,7 +98,25 @@ def create_agreement(
         agreement = Agreement(panel=actor.panel, supersedes=supersedes, **fields)
         save_with_history(agreement, actor.user, "drafted")
         agreement.sources.set(sources)
+        # The drafter and everyone whose proposal it comes from hear about later changes.
+        agreement.followers.set({actor.pk, *(p.submitter_id for p in sources)})
+        _push_live(agreement)
     return agreement
+
+
+def _push_live(agreement: Agreement) -> None:
+    """Show the change on the page of every live meeting of the panel (after commit)."""
+    for meeting in Meeting.objects.filter(panel_id=agreement.panel_id, state=Meeting.State.LIVE):
+        events.meeting_changed(meeting, "agreements")
+
+
+def follow(actor: Membership, agreement: Agreement, following: bool) -> None:
+    if agreement.panel_id != actor.panel_id or not actor.is_active:
+        raise AgreementError(_("You are not allowed to do this."))
+    if following:
+        agreement.followers.add(actor)
+    else:
+        agreement.followers.remove(actor)
 
 
 def _lock(agreement: Agreement, actor: Membership) -> Agreement:
@@ -124,6 +144,7 @@ def edit_agreement(
         agreement.version += 1
         save_with_history(agreement, actor.user, reason.strip()[:100] or "edited")
         _void_signatures(agreement, actor, _("The agreement was changed after signing."))
+        _push_live(agreement)
     return agreement
 
 
@@ -143,15 +164,20 @@ def restore_version(actor: Membership, agreement: Agreement, version: int) -> Ag
 
 
 def _void_signatures(agreement: Agreement, actor: Membership, reason: str) -> None:
+    """Signatures of earlier versions lapse, visibly; followers are told after commit."""
     now = timezone.now()
-    for signature in agreement.signatures.filter(voided_at__isnull=True).exclude(
-        version=agreement.version
-    ):
+    voided = list(
+        agreement.signatures.filter(voided_at__isnull=True).exclude(version=agreement.version)
+    )
+    for signature in voided:
         signature.voided_at = now
         signature.voided_reason = reason[:300]
         save_with_history(
             signature, actor.user, "voided", update_fields=["voided_at", "voided_reason"]
         )
+    if voided:
+        agreement_id = agreement.pk
+        transaction.on_commit(lambda: emails.send_signatures_lapsed(agreement_id))
 
 
 def valid_signatures(agreement: Agreement):
@@ -189,6 +215,7 @@ def sign(actor: Membership, agreement: Agreement, *, version: int, content_hash:
             signed_by=actor,
         )
         save_with_history(signature, actor.user, "signed")
+        _push_live(agreement)
     return signature
 
 

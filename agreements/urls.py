@@ -13,6 +13,7 @@ urlpatterns = [
     path(one, views.agreement_detail, name="detail"),
     path(one + "edit/", views.agreement_edit, name="edit"),
     path(one + "sign/", views.agreement_sign, name="sign"),
+    path(one + "follow/", views.agreement_follow, name="follow"),
     path(one + "restore/", views.agreement_restore, name="restore"),
     path(one + "history/", views.agreement_history, name="history"),
     path(one + "print/", views.agreement_print, name="print"),

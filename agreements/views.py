@@ -109,6 +109,7 @@ def agreement_detail(request: HttpRequest, panel_id: int, agreement_id: int) -> 
             "content_hash": agreement.content_hash(),
             "can_draft": services.can_draft(membership),
             "sources": _sources(agreement),
+            "following": agreement.followers.filter(pk=membership.pk).exists(),
         },
     )
 
@@ -175,6 +176,19 @@ def agreement_sign(request: HttpRequest, panel_id: int, agreement_id: int) -> Ht
         messages.error(request, str(error))
     else:
         messages.success(request, _("You have signed this version."))
+    return redirect("agreements:detail", agreement.panel_id, agreement.pk)
+
+
+@require_POST
+@login_required
+def agreement_follow(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
+    agreement, membership = agreement_for(request.user, panel_id, agreement_id)
+    following = request.POST.get("follow") == "1"
+    services.follow(membership, agreement, following)
+    if following:
+        messages.success(request, _("You will get an email when this agreement changes."))
+    else:
+        messages.success(request, _("You no longer follow this agreement."))
     return redirect("agreements:detail", agreement.panel_id, agreement.pk)
 
 

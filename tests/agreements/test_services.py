@@ -179,3 +179,49 @@ def test_agreements_of_another_panel_are_out_of_reach(agreement, oscar):
         services.edit_agreement(oscar, agreement, base_version=1, topic="Gekaapt.")
     agreement.refresh_from_db()
     assert agreement.version == 1
+
+
+def test_followers_hear_when_signatures_lapse(
+    agreement, alice, bob, carl, tina, mailoutbox, django_capture_on_commit_callbacks
+):
+    services.follow(bob, agreement, True)
+    sign_as(carl, agreement)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.edit_agreement(tina, agreement, base_version=1, topic="Nieuw onderwerp.")
+
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([alice.user.email, bob.user.email])
+    assert agreement.title in mailoutbox[0].subject
+
+
+def test_an_edit_before_anyone_signed_sends_nothing(
+    agreement, tina, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.edit_agreement(tina, agreement, base_version=1, topic="Nieuw onderwerp.")
+
+    assert mailoutbox == []
+
+
+def test_drafting_and_signing_show_on_the_live_meeting_page(
+    alice, carl, monkeypatch, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    from panels import events, meetings
+
+    meeting = meetings.create_meeting(
+        alice, title="B", starts_at=datetime(2030, 1, 1, 19, tzinfo=UTC), notify=False
+    )
+    meetings.start_meeting(alice, meeting)
+    pushed = []
+    monkeypatch.setattr(events, "push", lambda mid, names, personal_for=(): pushed.append(names))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement = services.create_agreement(alice, **FIELDS)
+        sign_as(carl, agreement)
+
+    assert pushed == [("agreements",), ("agreements",)]
+    seq, frames = events.render_frames(meeting.pk, ["agreements"])
+    html = frames["participant/en"]["agreements"]
+    assert FIELDS["title"] in html and "1 of 2 parties signed" in html

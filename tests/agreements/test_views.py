@@ -23,6 +23,7 @@ MATRIX = {
     "detail": (Perm.VIEW_PANEL, {"GET"}),
     "edit": (Perm.DRAFT_AGREEMENTS, {"GET", "POST"}),
     "sign": (Perm.VIEW_PANEL, {"POST"}),  # the service checks the party
+    "follow": (Perm.VIEW_PANEL, {"POST"}),
     "restore": (Perm.DRAFT_AGREEMENTS, {"POST"}),
     "history": (Perm.VIEW_PANEL, {"GET"}),
     "print": (Perm.VIEW_PANEL, {"GET"}),
