@@ -88,7 +88,7 @@ def render_pdf(*, panel, record, version: int, content_hash: str, signatures, so
         line(_("Where this comes from"), size=13, style="B")
         for row in sources:
             result = row["vote"].result if row["vote"] else None
-            tail = f": {result['cast']}/{result['eligible']}, {result['outcome']}" if result else ""
+            tail = f": {result['cast']}/{result['eligible']}, {row['outcome']}" if result else ""
             line(f"{row['proposal'].title} ({row['proposal'].submitter.user.name}){tail}", gap=1)
     pdf.ln(4)
     line(f"{_('Content hash')}: {content_hash}", size=8)

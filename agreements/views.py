@@ -16,6 +16,7 @@ from agreements.pdf import render_pdf
 from panels.access import Perm, panel_for
 from voting import text as texts
 from voting.models import Proposal, Vote
+from voting.votes import outcome_label
 
 
 def agreement_for(user, panel_id: int, agreement_id: int, perm: Perm = Perm.VIEW_PANEL):
@@ -88,7 +89,8 @@ def _sources(agreement: Agreement) -> list[dict]:
         vote = (
             Vote.objects.filter(proposal=proposal, state=Vote.State.CLOSED).order_by("-pk").first()
         )
-        rows.append({"proposal": proposal, "vote": vote})
+        outcome = outcome_label(vote.result.get("outcome")) if vote and vote.result else ""
+        rows.append({"proposal": proposal, "vote": vote, "outcome": outcome})
     return rows
 
 

@@ -44,6 +44,16 @@ State = Vote.State
 KEY_MAX = 100
 
 
+def outcome_label(code: str | None) -> str:
+    """A result's outcome in words (results store the code)."""
+    return {
+        counting.ADOPTED: _("Adopted"),
+        counting.REJECTED: _("Rejected"),
+        counting.NO_QUORUM: _("Quorum not reached"),
+        counting.TIE: _("Tie: no decision"),
+    }.get(code or "", "")
+
+
 def _require(actor: Membership, perm: Perm) -> None:
     if not has_perm(actor, perm):
         raise VotingError(_("You are not allowed to do this."))
