@@ -63,8 +63,3 @@ def heartbeat(worker_id: str) -> set[int]:
         )
         dead.delete()
     return meetings
-
-
-def forget_worker(worker_id: str) -> None:
-    """A worker shutting down cleanly removes its rows at once."""
-    LiveWorker.objects.filter(pk=worker_id).delete()
