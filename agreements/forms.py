@@ -37,16 +37,3 @@ class AgreementForm(forms.Form):
     reason = forms.CharField(
         label=_("What did you change, and why?"), max_length=100, required=False
     )
-
-
-SECTION_FIELDS = [
-    "title",
-    "topic",
-    "input_method",
-    "responsible",
-    "use_of_input",
-    "feedback",
-    "overlegwet_right",
-    "review_date",
-    "free_text",
-]

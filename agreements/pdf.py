@@ -11,7 +11,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from agreements.models import Agreement
+from agreements.models import SECTIONS, Agreement
 
 _PLAIN = str.maketrans(
     {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00ad": ""}
@@ -52,16 +52,7 @@ def render_pdf(*, panel, record, version: int, content_hash: str, signatures, so
         size=9,
         gap=6,
     )
-    for name in (
-        "topic",
-        "input_method",
-        "responsible",
-        "use_of_input",
-        "feedback",
-        "overlegwet_right",
-        "review_date",
-        "free_text",
-    ):
+    for name in SECTIONS[1:]:  # the title is the heading
         value = getattr(record, name)
         if not value:
             continue

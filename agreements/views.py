@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agreements import services
-from agreements.forms import SECTION_FIELDS, AgreementForm
+from agreements.forms import AgreementForm
 from agreements.models import SECTIONS, Agreement, content_of, hash_content
 from agreements.pdf import render_pdf
 from panels.access import Perm, panel_for
+from panels.pages import first_per_version, versions_to_compare
 from voting import text as texts
 from voting.models import Proposal, Vote
 from voting.votes import outcome_label
@@ -65,7 +66,7 @@ def agreement_new(request: HttpRequest, panel_id: int) -> HttpResponse:
         if first is not None:
             form = AgreementForm(initial={"title": first.title, "topic": first.text})
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in SECTION_FIELDS}
+        fields = {name: form.cleaned_data[name] for name in SECTIONS}
         try:
             agreement = services.create_agreement(
                 membership, sources=[p for p in adopted if p.pk in chosen], **fields
@@ -129,7 +130,7 @@ def agreement_edit(request: HttpRequest, panel_id: int, agreement_id: int) -> Ht
     form = AgreementForm(request.POST or None, initial=initial)
     changed = None
     if request.method == "POST" and form.is_valid():
-        fields = {name: form.cleaned_data[name] for name in SECTION_FIELDS}
+        fields = {name: form.cleaned_data[name] for name in SECTIONS}
         try:
             services.edit_agreement(
                 membership,
@@ -212,16 +213,6 @@ def agreement_restore(request: HttpRequest, panel_id: int, agreement_id: int) ->
     return redirect("agreements:detail", agreement.panel_id, agreement.pk)
 
 
-def versions(agreement: Agreement) -> list:
-    """One historical record per version (the first that introduced it)."""
-    seen, result = set(), []
-    for record in agreement.history.select_related("history_user").order_by("history_date", "pk"):
-        if record.version not in seen:
-            seen.add(record.version)
-            result.append(record)
-    return result
-
-
 def section_diffs(old, new) -> list[dict]:
     """Per section: its label and a word-level diff between two versions."""
     rows = []
@@ -242,19 +233,9 @@ def section_diffs(old, new) -> list[dict]:
 @login_required
 def agreement_history(request: HttpRequest, panel_id: int, agreement_id: int) -> HttpResponse:
     agreement, membership = agreement_for(request.user, panel_id, agreement_id)
-    records = versions(agreement)
+    records = first_per_version(agreement.history)
     by_number = {r.version: r for r in records}
-
-    def pick(name: str, default: int) -> int:
-        try:
-            value = int(request.GET.get(name, default))
-        except ValueError:
-            return default
-        return value if value in by_number else default
-
-    newest = records[-1].version
-    a = pick("a", records[-2].version if len(records) > 1 else newest)
-    b = pick("b", newest)
+    a, b = versions_to_compare(request, list(by_number))
     return render(
         request,
         "agreements/history.html",
@@ -336,7 +317,7 @@ def agreement_export(request: HttpRequest, panel_id: int, agreement_id: int, fmt
             "content_hash": hash_content(agreement.pk, r.version, content_of(r)),
             **content_of(r),
         }
-        for r in versions(agreement)
+        for r in first_per_version(agreement.history)
     ]
     signatures = [
         {

@@ -1,11 +1,15 @@
 """Emails about panels. Sent after commit by the services, never by views."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
-from panels.models import Invitation
+from panels.ics import meeting_calendar
+from panels.models import Invitation, Meeting
 
 
 def invitation_url(token: str) -> str:
@@ -21,14 +25,6 @@ def send_invitation(invitation: Invitation, token: str) -> None:
 
 def send_meeting_invitations(meeting_id: int) -> int:
     """Email every active member the meeting with an .ics attachment. Returns how many."""
-    from urllib.parse import urlsplit
-
-    from django.core.mail import EmailMessage, get_connection
-    from django.utils import translation
-
-    from panels.ics import meeting_calendar
-    from panels.models import Meeting
-
     meeting = Meeting.objects.select_related("panel").get(pk=meeting_id)
     url = settings.SITE_URL + meeting.get_absolute_url()
     calendar = meeting_calendar(meeting, url, urlsplit(settings.SITE_URL).hostname or "knoppen")

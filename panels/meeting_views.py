@@ -8,7 +8,9 @@ change through the socket.
 """
 
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from panels import events, meetings
 from panels.access import Perm, meeting_for, panel_for
 from panels.forms import AgendaItemForm, HideMessageForm, MeetingForm, MessageForm
+from panels.ics import meeting_calendar as calendar_for
 from panels.models import AgendaItem, Meeting, Membership, Message
 
 
@@ -172,12 +175,6 @@ def meeting_screen(request: HttpRequest, panel_id: int, meeting_id: int) -> Http
 @require_GET
 @login_required
 def meeting_calendar(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
-    from urllib.parse import urlsplit
-
-    from django.conf import settings
-
-    from panels.ics import meeting_calendar as calendar_for
-
     meeting, _membership = meeting_for(request.user, panel_id, meeting_id)
     url = request.build_absolute_uri(meeting.get_absolute_url())
     body = calendar_for(meeting, url, urlsplit(settings.SITE_URL).hostname or request.get_host())

@@ -11,19 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from panels.access import Perm
+from panels.pages import first_per_version, redirect_back, versions_to_compare
 from voting import services
 from voting import text as texts
 from voting.access import amendment_for, item_for, proposal_for
 from voting.forms import AmendmentForm, ProposalForm, ReasonForm, WindowForm
 from voting.models import Amendment, Proposal
-
-
-def _back(request: HttpRequest, fallback) -> HttpResponse:
-    """Return to the live page when the action came from there, else to `fallback`."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(fallback)
 
 
 def _do(request: HttpRequest, action: Callable[[], object], success: str, fallback):
@@ -33,7 +26,7 @@ def _do(request: HttpRequest, action: Callable[[], object], success: str, fallba
         messages.error(request, str(error))
     else:
         messages.success(request, success)
-    return _back(request, fallback)
+    return redirect_back(request, fallback)
 
 
 # --- proposals ------------------------------------------------------------------------
@@ -184,7 +177,7 @@ def proposal_window(request: HttpRequest, panel_id: int, proposal_id: int) -> Ht
     form = WindowForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a valid date and time."))
-        return _back(request, proposal)
+        return redirect_back(request, proposal)
     open_, until = form.cleaned_data["open"], form.cleaned_data["until"]
     return _do(
         request,
@@ -201,7 +194,7 @@ def item_window(request: HttpRequest, panel_id: int, item_id: int) -> HttpRespon
     form = WindowForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give a valid date and time."))
-        return _back(request, item.meeting)
+        return redirect_back(request, item.meeting)
     open_, until = form.cleaned_data["open"], form.cleaned_data["until"]
     return _do(
         request,
@@ -233,18 +226,7 @@ def proposal_hide(request: HttpRequest, panel_id: int, proposal_id: int) -> Http
 def proposal_history(request: HttpRequest, panel_id: int, proposal_id: int) -> HttpResponse:
     proposal, membership = proposal_for(request.user, panel_id, proposal_id)
     versions = versions_of(proposal)
-    numbers = [v["version"] for v in versions]
-
-    def pick(name: str, default: int) -> int:
-        try:
-            value = int(request.GET.get(name, default))
-        except ValueError:
-            return default
-        return value if value in numbers else default
-
-    newest = numbers[-1]
-    a = pick("a", numbers[-2] if len(numbers) > 1 else newest)
-    b = pick("b", newest)
+    a, b = versions_to_compare(request, [v["version"] for v in versions])
     by_number = {v["version"]: v for v in versions}
     return render(
         request,
@@ -263,20 +245,18 @@ def proposal_history(request: HttpRequest, panel_id: int, proposal_id: int) -> H
 
 def versions_of(proposal: Proposal) -> list[dict]:
     """One entry per text version: who made it, when, and why (from the history)."""
-    versions: dict[int, dict] = {}
-    records = proposal.history.select_related("history_user").order_by("history_date", "pk")
-    for record in records:
-        if record.version not in versions:
-            versions[record.version] = {
-                "version": record.version,
-                "text": record.text,
-                "title": record.title,
-                "author": record.history_user,
-                "date": record.history_date,
-                "reason": record.history_change_reason,
-                "amendment_id": record.produced_by_id,
-            }
-    return [versions[n] for n in sorted(versions)]
+    return [
+        {
+            "version": record.version,
+            "text": record.text,
+            "title": record.title,
+            "author": record.history_user,
+            "date": record.history_date,
+            "reason": record.history_change_reason,
+            "amendment_id": record.produced_by_id,
+        }
+        for record in first_per_version(proposal.history)
+    ]
 
 
 # --- amendments -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from panels.access import Perm, meeting_for, panel_for
 from panels.models import Membership
+from panels.pages import redirect_back
 from voting import votes
 from voting.access import vote_for
 from voting.forms import CloseForm, VoteForm
@@ -34,10 +35,7 @@ def _back(request: HttpRequest, vote: Vote) -> HttpResponse:
         return HttpResponse(
             render_to_string("voting/notice.html", {"notes": notes}, request=request)
         )
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect("voting:vote", vote.panel_id, vote.pk)
+    return redirect_back(request, reverse("voting:vote", args=[vote.panel_id, vote.pk]))
 
 
 @require_http_methods(["GET", "POST"])
