@@ -9,30 +9,20 @@ REDIS_URL and fails on any skip, so there these always run.
 """
 
 import asyncio
-import contextlib
-import http.client
 import os
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
-from urllib.parse import quote, urlencode
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.live_helpers import fragment_ids, make_live_meeting, section, session_cookie
+from tests.servers import START_TIMEOUT, Daphne
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL", "")
-START_TIMEOUT = 20
 PUSH_WITHIN = 3.0
 # Longer than the 5 s after which redis-py 8 gives up on a blocking read by default.
 IDLE_SECONDS = 6
@@ -53,120 +43,16 @@ pytestmark = [
 # --- the workers ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url() -> str:
-    """The live test database, as a URL the workers can read."""
-    db = connection.settings_dict
-    user = quote(db["USER"] or "postgres")
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
-
-
-class Worker:
-    def __init__(self, name: str, prefix: str, log_dir: Path) -> None:
-        self.name = name
-        self.port = free_port()
-        self.origin = f"http://127.0.0.1:{self.port}"
-        self.log = log_dir / f"daphne-{name}.log"
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": settings.SECRET_KEY,  # so the test's sessions are valid there
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SITE_URL": "http://127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "DATABASE_URL": database_url(),
-            "REDIS_URL": REDIS_URL,
-            "CHANNEL_PREFIX": prefix,
-            "PYTHONUNBUFFERED": "1",
-        }
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-                + ["config.asgi:application"],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def wait_until_serving(self, deadline: float) -> None:
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"worker {self.name} exited:\n{self.tail()}")
-            try:
-                status, _headers, _body = self.request("GET", "/")
-            except OSError:
-                time.sleep(0.1)
-                continue
-            assert status < 500, f"worker {self.name} answers {status}:\n{self.tail()}"
-            return
-        raise AssertionError(f"worker {self.name} did not answer HTTP in time:\n{self.tail()}")
-
-    def request(self, method: str, path: str, body: str = "", headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-        try:
-            conn.request(method, path, body=body or None, headers=headers or {})
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            conn.close()
-
-    def post_as(self, sessionid: str, path: str, data: dict) -> int:
-        """A plain form POST, as a browser without JavaScript sends it (CSRF included)."""
-        token = secrets.token_hex(16)  # any 32-character secret will do as the CSRF cookie
-        status, headers, body = self.request(
-            "POST",
-            path,
-            urlencode({**data, "csrfmiddlewaretoken": token}),
-            {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Cookie": f"sessionid={sessionid}; csrftoken={token}",
-                "Origin": self.origin,
-                "Referer": self.origin + path,
-            },
-        )
-        assert status == 302, f"POST {path} on {self.name}: {status}\n{body[:500]!r}"
-        return status
-
-    def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=5)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
-
-
 @pytest.fixture
 def workers(tmp_path):
     """Worker A and worker B, on free ports, sharing the test database and a Redis prefix."""
     prefix = f"knoppen-cluster-{secrets.token_hex(6)}"
-    started: list[Worker] = []
+    started: list[Daphne] = []
     try:
         for name in ("A", "B"):
-            started.append(Worker(name, prefix, tmp_path))
+            started.append(
+                Daphne(name, tmp_path, env={"REDIS_URL": REDIS_URL, "CHANNEL_PREFIX": prefix})
+            )
         deadline = time.monotonic() + START_TIMEOUT
         for worker in started:
             worker.wait_until_serving(deadline)
@@ -200,11 +86,11 @@ def meeting(alice):
 # --- the browser side -------------------------------------------------------------------------
 
 
-def socket_url(worker: Worker, meeting) -> str:
+def socket_url(worker: Daphne, meeting) -> str:
     return f"ws://127.0.0.1:{worker.port}/ws/meetings/{meeting.pk}/"
 
 
-def open_socket(worker: Worker, meeting, sessionid: str):
+def open_socket(worker: Daphne, meeting, sessionid: str):
     return ws_connect(
         socket_url(worker, meeting),
         origin=worker.origin,

@@ -1,0 +1,196 @@
+"""Browser tests: Playwright driving Debian's chromium against a real daphne server.
+
+The server (tests/servers.py) serves the test database; each test sets up its people
+with the ORM (committed: these tests use the transactional database) and then acts
+only through the browser. Skipped where chromium or Playwright is missing; CI installs
+both and fails on any skip.
+
+Screenshots go to artifacts/screenshots/ (E2E_SCREENSHOTS overrides): CI keeps them.
+"""
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from panels.models import Membership
+from tests.live_helpers import session_cookie
+from tests.servers import ROOT, Daphne
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
+PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 1280, "height": 800}
+# How long another person's browser may take to show a change without reloading.
+SEEN_WITHIN_MS = 5000
+
+try:
+    from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - the test extra installs it
+    sync_playwright = None
+
+
+def pytest_collection_modifyitems(config, items):
+    missing = None
+    if sync_playwright is None:
+        missing = "Playwright is not installed (pip install -e '.[test]')"
+    elif not Path(CHROMIUM).exists():
+        missing = f"no chromium at {CHROMIUM} (apt install chromium, or set CHROMIUM)"
+    here = Path(__file__).parent
+    for item in items:
+        if Path(item.fspath).is_relative_to(here):
+            item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.django_db(transaction=True))
+            if missing:
+                item.add_marker(pytest.mark.skip(reason=missing))
+
+
+@pytest.fixture(scope="session")
+def server(django_db_setup, tmp_path_factory) -> Iterator[Daphne]:
+    """One daphne worker for the whole run, on the test database (and Redis, when set)."""
+    logs = tmp_path_factory.mktemp("e2e")
+    mail = logs / "mail"
+    mail.mkdir()
+    env = {"E2E_MAIL_DIR": str(mail)}
+    if os.environ.get("REDIS_URL"):
+        env["CHANNEL_PREFIX"] = f"knoppen-e2e-{os.getpid()}"
+    app = Daphne(
+        "e2e",
+        logs,
+        app="tests.e2e.asgi:application",
+        settings_module="tests.e2e.server_settings",
+        env=env,
+    )
+    app.mail_dir = mail
+    try:
+        app.wait_until_serving()
+        yield app
+    finally:
+        app.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_server_errors(request, server):
+    """A test fails when the server logged an error while it ran, whatever the page showed."""
+    start = server.log.stat().st_size
+    yield
+    with server.log.open("rb") as log:
+        log.seek(start)
+        new = log.read().decode(errors="replace")
+    errors = [
+        line for line in new.splitlines() if "Traceback" in line or "Internal Server Error" in line
+    ]
+    assert not errors, f"the server logged errors during the test:\n{new[-4000:]}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator["Browser"]:
+    """Chromium, for one test module.
+
+    Playwright's sync API keeps an asyncio loop running in this thread while it is started,
+    which Django takes for async code; the ORM calls the tests make between browser steps
+    (and the database flush after each test) are plain synchronous code all the same. The
+    loop stops, and Django's check is back, when the module is done.
+    """
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            yield from _launch(playwright)
+    finally:
+        if before is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+def _launch(playwright) -> Iterator["Browser"]:
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+class People:
+    """Browser contexts, one per person, closed at the end of the test."""
+
+    def __init__(self, browser: "Browser", server: Daphne) -> None:
+        self.browser = browser
+        self.server = server
+        self.contexts: list[BrowserContext] = []
+        self.errors: list[str] = []
+
+    def context(self, *, language: str = "nl", viewport=None, javascript: bool = True):
+        context = self.browser.new_context(
+            base_url=self.server.origin,
+            locale="nl-NL" if language == "nl" else "en-GB",
+            extra_http_headers={"Accept-Language": language},
+            viewport=viewport or DESKTOP,
+            java_script_enabled=javascript,
+            timezone_id="Europe/Amsterdam",
+        )
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        return context
+
+    def page_for(self, who: Membership | None = None, **options) -> "Page":
+        """A fresh browser for this person, already logged in (through a real session)."""
+        context = self.context(**options)
+        if who is not None:
+            context.add_cookies(
+                [{"name": "sessionid", "value": session_cookie(who), "url": self.server.origin}]
+            )
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{who}: {error}"))
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def people(browser, server) -> Iterator[People]:
+    crowd = People(browser, server)
+    yield crowd
+    crowd.close()
+    assert not crowd.errors, f"JavaScript errors in the pages: {crowd.errors}"
+
+
+def screenshot(page: "Page", name: str) -> Path:
+    """Keep a full-page screenshot as an artefact (artifacts/screenshots/NAME.png)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def live(page: "Page") -> "Page":
+    """Wait until the page's live connection is open (the page says so in words)."""
+    expect(page.locator("#live-connection")).to_have_attribute("data-state", "open")
+    return page
+
+
+def wait_for(condition, timeout: float = SEEN_WITHIN_MS / 1000, what: str = "") -> None:
+    """Poll a database condition (for steps the browser does not show)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s: {what}")
+        time.sleep(0.05)

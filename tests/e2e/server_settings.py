@@ -1,0 +1,17 @@
+"""Settings of the daphne server the browser tests drive: the test settings, with mail
+written to files (E2E_MAIL_DIR) so a test can read the invitation a moderator sent."""
+
+import os
+
+from config.test_settings import *  # noqa: F403
+
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ["E2E_MAIL_DIR"]
+
+# Every error the server logs lands in its log file, which the tests read after each test.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

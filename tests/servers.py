@@ -1,0 +1,143 @@
+"""Real daphne processes serving the live test database, for tests that need a real server.
+
+Used by the two-worker cluster tests (tests/panels/test_cluster.py) and the browser
+tests (tests/e2e/). The server reads the same database the test writes to, so the
+test sets up people and panels with the ORM and the server sees them.
+"""
+
+import contextlib
+import http.client
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+START_TIMEOUT = 20
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    """The live test database, as a URL another process can open."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(db["NAME"])
+        assert "memory" not in name, "a server in another process needs a file database"
+        return f"sqlite:///{name}"
+    user = quote(db["USER"] or "postgres")
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+class Daphne:
+    """One daphne worker on a free port; its output goes to a log file."""
+
+    def __init__(
+        self,
+        name: str,
+        log_dir: Path,
+        *,
+        app: str = "config.asgi:application",
+        settings_module: str = "config.settings",
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name
+        self.port = free_port()
+        self.origin = f"http://127.0.0.1:{self.port}"
+        self.log = log_dir / f"daphne-{name}.log"
+        full_env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "DEBUG": "0",
+            "SECRET_KEY": settings.SECRET_KEY,  # so the test's sessions are valid there
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SITE_URL": self.origin,
+            "SECURE_SSL_REDIRECT": "0",
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
+            "DATABASE_URL": database_url(),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), app],
+                cwd=ROOT,
+                env=full_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def wait_until_serving(self, deadline: float | None = None) -> None:
+        deadline = deadline or time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"daphne {self.name} exited:\n{self.tail()}")
+            try:
+                status, _headers, _body = self.request("GET", "/")
+            except OSError:
+                time.sleep(0.1)
+                continue
+            assert status < 500, f"daphne {self.name} answers {status}:\n{self.tail()}"
+            return
+        raise AssertionError(f"daphne {self.name} did not answer HTTP in time:\n{self.tail()}")
+
+    def request(self, method: str, path: str, body: str = "", headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body=body or None, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def post_as(self, sessionid: str, path: str, data: dict) -> int:
+        """A plain form POST, as a browser without JavaScript sends it (CSRF included)."""
+        token = secrets.token_hex(16)  # any 32-character secret will do as the CSRF cookie
+        status, headers, body = self.request(
+            "POST",
+            path,
+            urlencode({**data, "csrfmiddlewaretoken": token}),
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": f"sessionid={sessionid}; csrftoken={token}",
+                "Origin": self.origin,
+                "Referer": self.origin + path,
+            },
+        )
+        assert status == 302, f"POST {path} on {self.name}: {status}\n{body[:500]!r}"
+        return status
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=5)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
