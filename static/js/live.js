@@ -4,6 +4,9 @@
  * - Keyboard focus stays on the same control when its fragment is replaced.
  * - Screen readers hear what changed (data-announce) through one polite live region.
  * - The connection state is shown in words; on waking up the page asks for a snapshot.
+ * - A lost connection is retried soon: spread out when a server restarts (so a thousand
+ *   phones do not knock at once), every second while the phone itself is offline (nothing
+ *   reaches the server then), and never more than ten seconds apart.
  * - Speaking-time countdowns tick in the browser.
  */
 (function () {
@@ -59,6 +62,13 @@
     el.setAttribute("data-state", state);
     el.textContent = el.getAttribute("data-" + state) || "";
   }
+
+  function reconnectDelay(retryCount) {
+    if (navigator.onLine === false) { return 1000; }
+    var ceiling = Math.min(10000, 500 * Math.pow(2, retryCount));
+    return ceiling / 2 + Math.random() * ceiling / 2;
+  }
+  if (window.htmx) { window.htmx.config.wsReconnectDelay = reconnectDelay; }
 
   document.addEventListener("htmx:wsConnecting", function () { setConnection("connecting"); });
   document.addEventListener("htmx:wsOpen", function (event) {

@@ -165,10 +165,22 @@ class People:
             context.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.e2e_failed = report.failed
+    return report
+
+
 @pytest.fixture
-def people(browser, server) -> Iterator[People]:
+def people(request, browser, server) -> Iterator[People]:
     crowd = People(browser, server)
     yield crowd
+    if getattr(request.node, "e2e_failed", False):  # what each browser showed, for the report
+        for number, context in enumerate(crowd.contexts):
+            for page in context.pages:
+                screenshot(page, f"FAILED-{request.node.name}-{number}")
     crowd.close()
     assert not crowd.errors, f"JavaScript errors in the pages: {crowd.errors}"
 
