@@ -63,3 +63,13 @@ def reason(code: str | None) -> str:
     if match := _VOTE.match(code):
         return _("vote: %(outcome)s") % {"outcome": OUTCOMES.get(match.group(1), match.group(1))}
     return code
+
+
+@register.filter
+def percent_of(part, whole):
+    """`part` as a percentage of `whole` (a float, for floatformat), or "" when whole is 0."""
+    try:
+        part, whole = float(part), float(whole)
+    except (TypeError, ValueError):
+        return ""
+    return 100 * part / whole if whole else ""

@@ -758,3 +758,20 @@ def test_no_proxy_changes_while_a_vote_is_open_over_http(
     response = client_for(bob).post(proxy_url(live_meeting), {"holder": tina.pk})
 
     assert messages_of(response) == [("error", "Proxies can only change while no vote is open.")]
+
+
+@pytest.mark.parametrize(
+    ("language", "shares"),
+    [("nl", ["66,7&nbsp;%", "33,3&nbsp;%"]), ("en", ["66.7&nbsp;%", "33.3&nbsp;%"])],
+)
+def test_a_result_shows_each_share_in_the_readers_number_format(
+    client_for, make_vote, alice, bob, tina, language, shares
+):
+    vote = make_vote(present=[alice, bob, tina])
+    cast(alice, vote, "for")
+    cast(bob, vote, "for")
+    cast(tina, vote, "against")
+    votes.close_vote(alice, vote)
+    response = client_for(bob).get(vote_url("vote", vote), headers={"accept-language": language})
+    for share in shares:
+        assertContains(response, share)
