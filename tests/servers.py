@@ -1,8 +1,9 @@
 """Real daphne processes serving the live test database, for tests that need a real server.
 
-Used by the two-worker cluster tests (tests/panels/test_cluster.py) and the browser
-tests (tests/e2e/). The server reads the same database the test writes to, so the
-test sets up people and panels with the ORM and the server sees them.
+Used by the two-worker cluster tests (tests/panels/test_cluster.py), the browser
+tests (tests/e2e/) and the live benchmark (bench/live.py). The server reads the same
+database the test writes to, so the test sets up people and panels with the ORM and the
+server sees them.
 """
 
 import contextlib
@@ -55,6 +56,7 @@ class Daphne:
         app: str = "config.asgi:application",
         settings_module: str = "config.settings",
         env: dict[str, str] | None = None,
+        args: list[str] | None = None,
     ) -> None:
         self.name = name
         self.port = free_port()
@@ -76,7 +78,9 @@ class Daphne:
         }
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), app],
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+                + (args or [])
+                + [app],
                 cwd=ROOT,
                 env=full_env,
                 stdout=log,

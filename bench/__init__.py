@@ -1,0 +1,1 @@
+"""Benchmarks that print figures, with their baseline measured in the same run."""

@@ -1,0 +1,887 @@
+"""Live-session benchmark: N tenants in one meeting, the production way, on this machine.
+
+    python -m bench.live --clients 1000 --rate 100
+
+Starts two daphne workers on PostgreSQL and Redis, seeds a panel of N members in bulk,
+connects N WebSocket clients (spread over both workers, logged in with real sessions),
+and then measures, in one run:
+
+1. connect: the time until every client has its first snapshot; memory per connection;
+2. fan-out: one pre-rendered push to every client, several times (pure fan-out);
+3. vote: a live vote, ballots cast over HTTP by an open-loop generator at --rate per
+   second (each with a retry-safe key); per client, the time from a ballot's
+   acknowledgement to the first turnout update that includes it, and from close to result;
+4. kill: a second vote during which one worker is killed; the generator retries on the
+   other with the same keys, clients reconnect there; the time until every client is back
+   and in sync, and whether any ballot was lost or counted twice;
+5. baseline: a bare `websockets` broadcast server (bench/baseline.py) sends a frame of the
+   same size to the same N clients, measured the same way as step 2.
+
+It prints a table and, last, one JSON object (keys documented in docs/performance.md).
+Needs PostgreSQL and Redis; it creates (and drops at the start) the database named by
+--database (default knoppen_bench).
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+TICKS = os.sysconf("SC_CLK_TCK")
+
+VOTE_RE = re.compile(r'data-open-vote="(\d*)"')
+TURNOUT_RE = re.compile(r"(\d+) of (\d+) have voted")
+TOOK_PART_RE = re.compile(r"(\d+) of (\d+) who could vote took part")
+STATUS_SEQ_RE = re.compile(r'id="live-status"[^>]*?data-seq="(\d+)"')
+
+
+# --- setting up ---------------------------------------------------------------------------------
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.live", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--clients", type=int, default=1000, help="WebSocket clients (members)")
+    parser.add_argument("--rate", type=float, default=100, help="ballots per second")
+    parser.add_argument("--pushes", type=int, default=25, help="pure fan-out pushes (5 a second)")
+    parser.add_argument("--no-kill", action="store_true", help="skip the worker-kill phase")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server URL, without a database name",
+    )
+    parser.add_argument("--database", default="knoppen_bench")
+    parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--json", type=Path, help="also write the JSON object to this file")
+    return parser.parse_args(argv)
+
+
+def prepare_environment(args) -> dict[str, str]:
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SITE_URL": "http://127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
+        "DATABASE_URL": f"{args.postgres.rstrip('/')}/{args.database}",
+        "REDIS_URL": args.redis,
+        "CHANNEL_PREFIX": f"knoppen-bench-{secrets.token_hex(4)}",
+    }
+    os.environ.update(env)
+    return env
+
+
+def create_database(args) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{args.postgres.rstrip('/')}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{args.database}"')
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, check=True
+    )
+
+
+@dataclass
+class World:
+    panel_id: int
+    meeting_id: int
+    moderator_session: str
+    sessions: list[str]  # one per member, in membership order
+    member_ids: list[int]
+
+
+def seed(clients: int) -> World:
+    """A panel with a moderator and `clients` members, all logged in, in a live meeting."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from panels.models import AgendaItem, Meeting, Membership, Organisation, Panel, Role, User
+
+    corporation = Organisation.objects.create(
+        name="Woonstichting Bench", kind=Organisation.Kind.CORPORATION
+    )
+    tenants = Organisation.objects.create(
+        name="Huurdersvereniging Bench", kind=Organisation.Kind.TENANT_ORGANISATION
+    )
+    panel = Panel.objects.create(
+        name="Huurderspanel Bench",
+        corporation=corporation,
+        tenant_organisation=tenants,
+        constituency_size=clients * 10,
+    )
+    password = make_password(secrets.token_urlsafe(12))  # nobody logs in with it
+    users = User.objects.bulk_create(
+        [User(email="moderator@bench.knoppen.nl", name="Moderator", password=password)]
+        + [
+            User(email=f"lid{i:05d}@bench.knoppen.nl", name=f"Lid {i}", password=password)
+            for i in range(clients)
+        ],
+        batch_size=1000,
+    )
+    memberships = Membership.objects.bulk_create(
+        [Membership(panel=panel, user=users[0], role=Role.MODERATOR)]
+        + [Membership(panel=panel, user=user, role=Role.MEMBER) for user in users[1:]],
+        batch_size=1000,
+    )
+    now = timezone.now()
+    meeting = Meeting.objects.create(
+        panel=panel,
+        title="Algemene ledenvergadering",
+        starts_at=now,
+        state=Meeting.State.LIVE,
+        started_at=now,
+        floor_open=True,
+        created_by=users[0],
+    )
+    AgendaItem.objects.create(
+        meeting=meeting, title="Huurverhoging 2027", position=0, state=AgendaItem.State.CURRENT
+    )
+    store = SessionStore()
+    expires = now + timezone.timedelta(days=1)
+    keys, rows = [], []
+    for user in users:
+        key = secrets.token_hex(16)
+        data = {
+            "_auth_user_id": str(user.pk),
+            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_hash": user.get_session_auth_hash(),
+        }
+        keys.append(key)
+        rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
+    Session.objects.bulk_create(rows, batch_size=1000)
+    return World(
+        panel_id=panel.pk,
+        meeting_id=meeting.pk,
+        moderator_session=keys[0],
+        sessions=keys[1:],
+        member_ids=[m.pk for m in memberships[1:]],
+    )
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+
+DAPHNE_ARGS = ["--ping-interval", "20", "--ping-timeout", "30", "--websocket_connect_timeout", "10"]
+
+
+def start_workers(env: dict[str, str], log_dir: Path, count: int = 2):
+    from tests.servers import Daphne
+
+    workers = [Daphne(name, log_dir, env=env, args=DAPHNE_ARGS) for name in "AB"[:count]]
+    deadline = time.monotonic() + 30
+    for worker in workers:
+        worker.wait_until_serving(deadline)
+    return workers
+
+
+def pids_named(name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class Meter:
+    """CPU use (% of one core) and memory of the processes that do the work, per phase."""
+
+    def __init__(self, processes: dict[str, list[int]]) -> None:
+        self.processes = processes
+        self.phases: dict[str, dict] = {}
+        self._start: tuple[float, dict[str, float]] | None = None
+
+    def _cpu(self) -> dict[str, float]:
+        return {
+            name: sum(cpu_seconds(pid) for pid in pids) for name, pids in self.processes.items()
+        }
+
+    def start(self) -> None:
+        self._start = (time.monotonic(), self._cpu())
+
+    def stop(self, phase: str) -> dict:
+        began, before = self._start
+        wall = time.monotonic() - began
+        after = self._cpu()
+        self.phases[phase] = {
+            name: {
+                "cpu_percent": round(100 * (after[name] - before[name]) / wall, 1),
+                "rss_mb": round(sum(rss_mb(pid) for pid in pids), 1),
+            }
+            for name, pids in self.processes.items()
+        }
+        return self.phases[phase]
+
+
+# --- the HTTP side ------------------------------------------------------------------------------
+
+
+async def post(port: int, path: str, data: dict, session: str, htmx: bool = True) -> int:
+    """One form POST with a session and a CSRF pair, as a browser sends it. Returns the status."""
+    token = secrets.token_hex(16)
+    body = urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+    origin = f"http://127.0.0.1:{port}"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+        f"Cookie: sessionid={session}; csrftoken={token}\r\n"
+        f"Origin: {origin}\r\nReferer: {origin}{path}\r\n"
+        + ("HX-Request: true\r\n" if htmx else "")
+        + "\r\n"
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head.encode() + body)
+        await writer.drain()
+        status_line = await reader.readline()
+        if not status_line:
+            raise ConnectionError("no answer")
+        status = int(status_line.split()[1])
+        await reader.read()
+        return status
+    finally:
+        writer.close()
+        with contextlib.suppress(Exception):
+            await writer.wait_closed()
+
+
+@dataclass
+class Ballots:
+    """The open-loop generator's record: every ballot's key, attempts and acknowledgement."""
+
+    sent: int = 0
+    acked: dict[int, float] = field(default_factory=dict)  # member index -> ack time
+    retries: int = 0
+    failed: list[int] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+
+
+async def cast_all(
+    world: World, ports: list[int], vote_id: int, rate: float, record: Ballots, alive
+) -> None:
+    """Cast one ballot per member at `rate` per second, whatever the answers (open loop)."""
+    path = f"/panels/{world.panel_id}/votes/{vote_id}/cast/"
+    start = time.monotonic()
+
+    async def one(index: int) -> None:
+        key = secrets.token_hex(16)
+        choice = random.choice(("for", "for", "against", "abstain"))
+        attempt = 0
+        while attempt < 20:
+            live_ports = [p for p in ports if alive(p)]
+            port = live_ports[(index + attempt) % len(live_ports)]
+            try:
+                status = await post(
+                    port, path, {"key": key, "choice": choice}, world.sessions[index]
+                )
+            except OSError:
+                status = 0
+            record.statuses[status] = record.statuses.get(status, 0) + 1
+            if status == 200:
+                record.acked[index] = time.monotonic()
+                return
+            attempt += 1
+            record.retries += 1
+            await asyncio.sleep(0.2 * attempt)
+        record.failed.append(index)
+
+    tasks = []
+    for index in range(len(world.sessions)):
+        due = start + index / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        record.sent += 1
+        tasks.append(asyncio.create_task(one(index)))
+    await asyncio.gather(*tasks)
+
+
+# --- the WebSocket side -------------------------------------------------------------------------
+
+
+class Client:
+    """One tenant's browser: keeps what a page would show, with the time each part arrived."""
+
+    def __init__(self, index: int, session: str | None) -> None:
+        self.index = index
+        self.session = session
+        self.snapshot_at: float | None = None
+        self.vote_id = ""
+        self.turnout: list[tuple[int, float]] = []  # (turnout, first time seen)
+        self.results: dict[str, tuple[float, int]] = {}  # vote id -> (time, took part)
+        self.status_seq: dict[int, float] = {}
+        self.pushes: dict[int, float] = {}  # baseline push number -> time
+        self.disconnected_at: float | None = None
+        self.resynced_at: float | None = None
+        self.connections = 0
+
+    def read(self, frame: str, now: float) -> None:
+        if frame.startswith("push "):
+            self.pushes[int(frame[5 : frame.index(" ", 5)])] = now
+            return
+        at = frame.find('id="live-status"')
+        if at >= 0:
+            match = STATUS_SEQ_RE.search(frame, at - 10, at + 400)
+            if match:
+                self.status_seq.setdefault(int(match.group(1)), now)
+        at = frame.find('id="live-vote"')
+        if at < 0:
+            return
+        section = frame[at : frame.find("</section>", at)]
+        vote = VOTE_RE.search(section)
+        if vote and vote.group(1):
+            self.vote_id = vote.group(1)
+            turnout = TURNOUT_RE.search(section)
+            if turnout:
+                count = int(turnout.group(1))
+                if not self.turnout or count > self.turnout[-1][0]:
+                    self.turnout.append((count, now))
+        elif vote and self.vote_id and 'class="result"' in section:
+            took_part = TOOK_PART_RE.search(section)
+            if self.vote_id not in self.results:
+                self.results[self.vote_id] = (now, int(took_part.group(1)) if took_part else -1)
+
+    def reset_vote(self) -> None:
+        self.turnout = []
+
+
+async def run_client(
+    client: Client,
+    urls: list[str],
+    origin_of,
+    stop: asyncio.Event,
+    connected: asyncio.Event | None = None,
+) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+    retry = 0
+    home = client.index % len(urls)
+    while not stop.is_set():
+        url = urls[(home + (client.connections and retry)) % len(urls)]
+        headers = [("Accept-Language", "en")]
+        if client.session:
+            headers.append(("Cookie", f"sessionid={client.session}"))
+        try:
+            async with connect(
+                url,
+                origin=origin_of(url),
+                additional_headers=headers,
+                open_timeout=30,
+                close_timeout=1,
+                max_size=None,
+                ping_interval=None,
+                compression=None,
+            ) as ws:
+                client.connections += 1
+                if client.session is None and client.snapshot_at is None:
+                    client.snapshot_at = time.monotonic()  # the bare server sends no snapshot
+                first = True
+                retry = 0
+                async for frame in ws:
+                    now = time.monotonic()
+                    if first:
+                        first = False
+                        if client.snapshot_at is None:
+                            client.snapshot_at = now
+                        elif client.disconnected_at is not None:
+                            client.resynced_at = now
+                        if connected is not None:
+                            connected.set()
+                    client.read(frame, now)
+                    if stop.is_set():
+                        break
+        except (OSError, ConnectionClosed, InvalidStatus, TimeoutError):
+            pass
+        if stop.is_set():
+            return
+        if client.disconnected_at is None:
+            client.disconnected_at = time.monotonic()
+        # As live.js: 0.25-0.5 s, doubling, capped at 10 s.
+        ceiling = min(10.0, 0.5 * 2**retry)
+        retry += 1
+        await asyncio.sleep(ceiling / 2 + random.random() * ceiling / 2)
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def percentiles(samples: list[float]) -> dict:
+    if not samples:
+        return {"n": 0}
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+    return {
+        "n": len(ordered),
+        "p50_ms": at(0.50),
+        "p95_ms": at(0.95),
+        "p99_ms": at(0.99),
+        "max_ms": round(1000 * ordered[-1], 1),
+        "mean_ms": round(1000 * statistics.fmean(ordered), 1),
+    }
+
+
+def vote_latencies(clients: list[Client], acked: dict[int, float]) -> list[float]:
+    """Per client and ballot: first turnout update that includes it, minus its acknowledgement.
+
+    The k-th acknowledged ballot is included once a client sees a turnout of k or more.
+    (The acknowledgement comes just after the commit, so this slightly flatters nothing:
+    a push that beats the HTTP answer counts as 0.)
+    """
+    acks = sorted(acked.values())
+    samples = []
+    for client in clients:
+        seen = client.turnout
+        j = 0
+        for k, ack in enumerate(acks, start=1):
+            while j < len(seen) and seen[j][0] < k:
+                j += 1
+            if j == len(seen):
+                break
+            samples.append(max(0.0, seen[j][1] - ack))
+    return samples
+
+
+def missing_vote_updates(clients: list[Client], total: int) -> int:
+    return sum(1 for c in clients if not c.turnout or c.turnout[-1][0] < total)
+
+
+async def wait_until(condition, timeout: float, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(step)
+    return condition()
+
+
+# --- the phases ---------------------------------------------------------------------------------
+
+
+async def connect_all(clients, urls, origin_of, stop, tasks) -> float:
+    started = time.monotonic()
+    for client in clients:
+        tasks.append(asyncio.create_task(run_client(client, urls, origin_of, stop)))
+        await asyncio.sleep(0)  # spread the handshakes a little, as page loads are
+    await wait_until(lambda: all(c.snapshot_at for c in clients), timeout=600, step=0.1)
+    return time.monotonic() - started
+
+
+async def fan_out(clients: list[Client], meeting_id: int, pushes: int) -> tuple[list[float], int]:
+    """Pure fan-out: a pre-rendered status fragment sent into the meeting's group."""
+    from channels.db import database_sync_to_async
+    from channels.layers import get_channel_layer
+    from django.db.models import F
+
+    from panels import events
+    from panels.models import Meeting
+
+    def render():
+        Meeting.objects.filter(pk=meeting_id).update(seq=F("seq") + 1)
+        return events.render_frames(meeting_id, ["status"])
+
+    layer = get_channel_layer()
+    samples, size = [], 0
+    for _ in range(pushes):
+        seq, frames = await database_sync_to_async(render)()
+        size = max(len(html) for parts in frames.values() for html in parts.values())
+        sent = time.monotonic()
+        await layer.group_send(
+            events.meeting_group(meeting_id),
+            {"type": "live.frames", "meeting": meeting_id, "seq": seq, "frames": frames},
+        )
+        await asyncio.sleep(0.2)
+        await wait_until(lambda s=seq: all(s in c.status_seq for c in clients), timeout=10)
+        samples += [c.status_seq[seq] - sent for c in clients if seq in c.status_seq]
+    return samples, size
+
+
+async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dict:
+    from websockets.asyncio.client import connect
+
+    from tests.servers import free_port
+
+    port = free_port()
+    log = (log_dir / "baseline.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.baseline", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    clients = [Client(i, None) for i in range(clients_n)]
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task] = []
+    try:
+        url = f"ws://127.0.0.1:{port}/clients"
+        for _ in range(100):
+            try:
+                async with connect(f"ws://127.0.0.1:{port}/control"):
+                    break
+            except OSError:
+                await asyncio.sleep(0.1)
+        meter = Meter({"baseline": [server.pid]})
+        rss_before = rss_mb(server.pid)
+        meter.start()
+        connect_seconds = await connect_all(clients, [url], lambda u: None, stop, tasks)
+        # Listeners are registered when their handshake completes; give the last a moment.
+        await asyncio.sleep(0.5)
+        connect_phase = meter.stop("connect")
+        samples = []
+        meter.start()
+        async with connect(f"ws://127.0.0.1:{port}/control") as control:
+            for number in range(pushes):
+                sent = time.monotonic()
+                await control.send(f"push {number} {size}")
+                await asyncio.sleep(0.2)
+                await wait_until(lambda n=number: all(n in c.pushes for c in clients), 10)
+                samples += [c.pushes[number] - sent for c in clients if number in c.pushes]
+        push_phase = meter.stop("fan_out")
+        return {
+            "connect_seconds": round(connect_seconds, 2),
+            "fan_out": percentiles(samples),
+            "rss_mb": connect_phase["baseline"]["rss_mb"],
+            "memory_per_connection_kb": round(
+                1024 * (connect_phase["baseline"]["rss_mb"] - rss_before) / clients_n, 1
+            ),
+            "cpu_percent_during_fan_out": push_phase["baseline"]["cpu_percent"],
+        }
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        server.terminate()
+        server.wait(timeout=5)
+        log.close()
+
+
+async def run_vote(world, workers, clients, rate, question, alive, kill=None) -> dict:
+    """Open a vote, cast every member's ballot at `rate`, close it; figures and checks."""
+    from voting.models import Ballot, Participation, Vote
+
+    moderator = world.moderator_session
+    port = workers[0].port
+    status = await post(
+        port,
+        f"/panels/{world.panel_id}/votes/new/",
+        {
+            "meeting": world.meeting_id,
+            "question": question,
+            "method": "yes_no",
+            "majority": "simple",
+            "qualified": "2/3",
+            "mode": "live",
+        },
+        moderator,
+        htmx=False,
+    )
+    assert status == 302, f"preparing the vote answered {status}"
+    vote = await asyncio.to_thread(lambda: Vote.objects.get(question=question))
+    for client in clients:
+        client.reset_vote()
+    status = await post(port, f"/panels/{world.panel_id}/votes/{vote.pk}/open/", {}, moderator)
+    assert status in (200, 302), f"opening the vote answered {status}"
+    await wait_until(lambda: all(c.vote_id == str(vote.pk) for c in clients), timeout=30)
+
+    record = Ballots()
+    started = time.monotonic()
+    casting = asyncio.create_task(
+        cast_all(world, [w.port for w in workers], vote.pk, rate, record, alive)
+    )
+    killed_at = None
+    if kill is not None:
+        await wait_until(lambda: len(record.acked) >= len(world.sessions) // 2, timeout=600)
+        killed_at = time.monotonic()
+        kill()
+    await casting
+    cast_seconds = time.monotonic() - started
+    total = len(record.acked)
+    await wait_until(lambda: missing_vote_updates(clients, total) == 0, timeout=60)
+    in_sync_at = time.monotonic()
+
+    closing = time.monotonic()
+    port = next(w.port for w in workers if alive(w.port))
+    status = await post(port, f"/panels/{world.panel_id}/votes/{vote.pk}/close/", {}, moderator)
+    assert status in (200, 302), f"closing the vote answered {status}"
+    key = str(vote.pk)
+    await wait_until(lambda: all(key in c.results for c in clients), timeout=60)
+
+    rows = await asyncio.to_thread(lambda: Participation.objects.filter(vote=vote).count())
+    ballots = await asyncio.to_thread(lambda: Ballot.objects.filter(vote=vote).count())
+    voters = await asyncio.to_thread(
+        lambda: Participation.objects.filter(vote=vote).values("voter").distinct().count()
+    )
+    figures = {
+        "ballots_sent": record.sent,
+        "ballots_acknowledged": total,
+        "ballot_rows": ballots,
+        "participation_rows": rows,
+        "distinct_voters": voters,
+        "lost": record.sent - rows,
+        "duplicated": rows - voters,
+        "failed_after_retries": len(record.failed),
+        "retries": record.retries,
+        "http_statuses": {str(k): v for k, v in sorted(record.statuses.items())},
+        "ballots_per_second": round(total / cast_seconds, 1),
+        "vote_to_client": percentiles(vote_latencies(clients, record.acked)),
+        "close_to_result": percentiles(
+            [c.results[key][0] - closing for c in clients if key in c.results]
+        ),
+        "clients_without_final_turnout": missing_vote_updates(clients, total),
+        "clients_without_result": sum(1 for c in clients if key not in c.results),
+        "clients_whose_result_differs_from_database": sum(
+            1 for c in clients if key in c.results and c.results[key][1] != rows
+        ),
+    }
+    if killed_at is not None:
+        dropped = [c for c in clients if c.disconnected_at and c.disconnected_at >= killed_at]
+        back = [c for c in dropped if c.resynced_at]
+        figures["kill"] = {
+            "clients_dropped": len(dropped),
+            "clients_back_in_sync": len(back),
+            "all_back_seconds": round(
+                max((c.resynced_at for c in back), default=killed_at) - killed_at, 2
+            )
+            if len(back) == len(dropped)
+            else None,
+            "back_in_sync": percentiles([c.resynced_at - killed_at for c in back]),
+            "every_client_in_sync_seconds": round(in_sync_at - killed_at, 2),
+        }
+    return figures
+
+
+async def main_async(args, env, log_dir: Path) -> dict:
+    from panels.models import Meeting
+
+    world = await asyncio.to_thread(seed, args.clients)
+    say("starting two daphne workers")
+    workers = start_workers(env, log_dir)
+    dead: set[int] = set()
+
+    def alive(port: int) -> bool:
+        return port not in dead
+
+    processes = {
+        "daphne_A": [workers[0].process.pid],
+        "daphne_B": [workers[1].process.pid],
+        "load_generator": [os.getpid()],
+        "postgres": pids_named("postgres"),
+        "redis": pids_named("redis-server"),
+    }
+    meter = Meter(processes)
+    urls = [f"ws://127.0.0.1:{w.port}/ws/meetings/{world.meeting_id}/" for w in workers]
+    origins = {url: w.origin for url, w in zip(urls, workers, strict=True)}
+    clients = [Client(i, s) for i, s in enumerate(world.sessions)]
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task] = []
+    result: dict = {"clients": args.clients, "rate": args.rate}
+    try:
+        say(f"connecting {args.clients} clients")
+        rss_before = {w.name: rss_mb(w.process.pid) for w in workers}
+        meter.start()
+        result["connect_seconds"] = round(
+            await connect_all(clients, urls, origins.get, stop, tasks), 2
+        )
+        await asyncio.sleep(1)
+        connect = meter.stop("connect")
+        result["memory_per_connection_kb"] = round(
+            1024
+            * sum(connect[f"daphne_{w.name}"]["rss_mb"] - rss_before[w.name] for w in workers)
+            / args.clients,
+            1,
+        )
+        present = await asyncio.to_thread(
+            lambda: Meeting.objects.get(pk=world.meeting_id).presences.count()
+        )
+        result["present_in_database"] = present
+
+        say(f"pure fan-out, {args.pushes} pushes")
+        meter.start()
+        samples, size = await fan_out(clients, world.meeting_id, args.pushes)
+        meter.stop("fan_out")
+        result["fan_out"] = percentiles(samples)
+        result["fan_out_frame_bytes"] = size
+
+        say(f"vote 1 at {args.rate} ballots/s")
+        meter.start()
+        result["vote"] = await run_vote(world, workers, clients, args.rate, "Bench vote 1", alive)
+        meter.stop("vote")
+
+        if not args.no_kill:
+            victim = workers[1]
+
+            def kill() -> None:
+                dead.add(victim.port)
+                victim.kill()
+
+            say("vote 2, killing worker B halfway")
+            meter.start()
+            result["vote_with_worker_killed"] = await run_vote(
+                world, workers, clients, args.rate, "Bench vote 2", alive, kill=kill
+            )
+            meter.stop("kill")
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for worker in workers:
+            worker.stop()
+
+    logs = "".join(w.log.read_text(errors="replace") for w in workers)
+    result["channel_over_capacity_in_logs"] = logs.count("ChannelFull") + logs.count(
+        "over capacity"
+    )
+    result["errors_in_logs"] = logs.count("Traceback")
+    result["processes"] = meter.phases
+
+    say("bare websockets baseline")
+    result["baseline"] = await baseline(
+        args.clients, args.pushes, result["fan_out_frame_bytes"], log_dir
+    )
+    ours, bare = result["fan_out"].get("p95_ms"), result["baseline"]["fan_out"].get("p95_ms")
+    result["ratios_to_baseline"] = {
+        "fan_out_p95": round(ours / bare, 2) if ours and bare else None,
+        "fan_out_p50": round(
+            result["fan_out"]["p50_ms"] / result["baseline"]["fan_out"]["p50_ms"], 2
+        )
+        if bare
+        else None,
+        "vote_to_client_p95": round(result["vote"]["vote_to_client"]["p95_ms"] / bare, 2)
+        if bare
+        else None,
+        "memory_per_connection": round(
+            result["memory_per_connection_kb"]
+            / max(result["baseline"]["memory_per_connection_kb"], 0.1),
+            2,
+        ),
+    }
+    return result
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def table(result: dict) -> str:
+    rows = [("clients", result["clients"]), ("connect all (s)", result["connect_seconds"])]
+    rows.append(("memory per connection (KB)", result["memory_per_connection_kb"]))
+
+    def lat(name: str, figures: dict) -> None:
+        if figures.get("n"):
+            rows.append(
+                (
+                    name,
+                    f"p50 {figures['p50_ms']} · p95 {figures['p95_ms']} · "
+                    f"p99 {figures['p99_ms']} · max {figures['max_ms']} ms (n={figures['n']})",
+                )
+            )
+
+    lat("fan-out, ours", result["fan_out"])
+    lat("fan-out, bare websockets", result["baseline"]["fan_out"])
+    for key in ("vote", "vote_with_worker_killed"):
+        vote = result.get(key)
+        if not vote:
+            continue
+        rows.append((f"{key}: ballots/s", vote["ballots_per_second"]))
+        lat(f"{key}: ballot → every client", vote["vote_to_client"])
+        lat(f"{key}: close → result", vote["close_to_result"])
+        rows.append(
+            (
+                f"{key}: sent/acked/rows/voters",
+                f"{vote['ballots_sent']}/{vote['ballots_acknowledged']}/"
+                f"{vote['participation_rows']}/{vote['distinct_voters']} "
+                f"(lost {vote['lost']}, duplicated {vote['duplicated']})",
+            )
+        )
+        if "kill" in vote:
+            kill = vote["kill"]
+            rows.append(
+                (
+                    "worker killed: clients back in sync",
+                    f"{kill['clients_back_in_sync']}/{kill['clients_dropped']} in "
+                    f"{kill['all_back_seconds']} s",
+                )
+            )
+    for name, value in result["ratios_to_baseline"].items():
+        rows.append((f"ratio to baseline: {name}", f"{value}×"))
+    rows.append(("channel over capacity in logs", result["channel_over_capacity_in_logs"]))
+    for phase, procs in result["processes"].items():
+        rows.append(
+            (
+                f"CPU % / RSS MB during {phase}",
+                ", ".join(f"{n} {p['cpu_percent']}/{p['rss_mb']}" for n, p in procs.items()),
+            )
+        )
+    width = max(len(label) for label, _ in rows)
+    return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    env = prepare_environment(args)
+    print(f"Seeding {args.clients} members in {args.database} …", file=sys.stderr)
+    create_database(args)
+    import django
+
+    django.setup()
+    log_dir = Path(tempfile.mkdtemp(prefix="knoppen-bench-"))
+    result = asyncio.run(main_async(args, env, log_dir))
+    result["machine"] = {"cores": os.cpu_count(), "python": sys.version.split()[0]}
+    result["logs"] = str(log_dir)
+    print(table(result))
+    text = json.dumps(result, sort_keys=True)
+    if args.json:
+        args.json.write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
