@@ -314,8 +314,9 @@ def meeting_changed(meeting: Meeting, *names: str, personal_for: Iterable[int] =
 def push_now(meeting_id: int, names: Iterable[str]) -> None:
     """Record a change that happened outside a service transaction (presence) and push it."""
     with transaction.atomic():
-        Meeting.objects.filter(pk=meeting_id).update(seq=F("seq") + 1)
-    push(meeting_id, names)
+        found = Meeting.objects.filter(pk=meeting_id).update(seq=F("seq") + 1)
+    if found:  # a meeting deleted in the meantime has nobody left to tell
+        push(meeting_id, names)
 
 
 def push(meeting_id: int, names: Iterable[str], personal_for: Iterable[int] = ()) -> None:

@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from panels import events, meetings
+from panels import events, meetings, presence
 from panels.access import Perm, meeting_for, panel_for
 from panels.forms import AgendaItemForm, HideMessageForm, MeetingForm, MessageForm
 from panels.ics import meeting_calendar as calendar_for
@@ -158,6 +158,9 @@ def _live_page(
 @login_required
 def meeting_live(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
     meeting, membership = meeting_for(request.user, panel_id, meeting_id)
+    # Seeing the page is being present, with or without a live connection (JavaScript).
+    if meeting.state != Meeting.State.CLOSED and presence.visit(meeting.pk, membership.pk):
+        events.meeting_dirty(meeting.pk, "presence")
     return _live_page(request, meeting, membership)
 
 

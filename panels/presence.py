@@ -4,6 +4,10 @@ Each open socket is a `Presence` row owned by the worker process that holds
 it. Workers heartbeat; the rows of a worker that died without saying goodbye
 stop counting after WORKER_TIMEOUT and are removed by the next heartbeat of
 any other worker.
+
+A live page shown without a socket (no JavaScript, or a network that blocks
+WebSockets) counts too: its viewer is present for PAGE_PRESENCE after each
+load, unless a socket of theirs takes over.
 """
 
 from datetime import timedelta
@@ -15,6 +19,7 @@ from panels.models import LiveWorker, Presence
 
 HEARTBEAT_SECONDS = 10
 WORKER_TIMEOUT = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+PAGE_PRESENCE = timedelta(minutes=15)
 
 
 def alive_since():
@@ -30,6 +35,8 @@ def _count_alive(meeting_id: int, membership_id: int) -> int:
 def join(meeting_id: int, membership_id: int, worker_id: str, connection: str) -> bool:
     """Record an open socket; True if the person was not present before."""
     with transaction.atomic():
+        # The socket takes over from the page that opened it: it ends when the socket closes.
+        LiveWorker.objects.filter(pk=_page(meeting_id, membership_id)).delete()
         LiveWorker.objects.update_or_create(pk=worker_id, defaults={"seen_at": timezone.now()})
         Presence.objects.update_or_create(
             connection=connection,
@@ -40,6 +47,29 @@ def join(meeting_id: int, membership_id: int, worker_id: str, connection: str) -
             },
         )
         return _count_alive(meeting_id, membership_id) == 1
+
+
+def _page(meeting_id: int, membership_id: int) -> str:
+    return f"page:{meeting_id}:{membership_id}"
+
+
+def visit(meeting_id: int, membership_id: int) -> bool:
+    """The live page was loaded; True if the person was not present before.
+
+    A page has no heartbeat, so its connection gets a worker of its own, marked as seen
+    far enough ahead to stay alive for PAGE_PRESENCE; after that the heartbeat of a real
+    worker removes it as it removes a dead worker (and pushes the new presence).
+    """
+    page = _page(meeting_id, membership_id)
+    with transaction.atomic():
+        arrived = _count_alive(meeting_id, membership_id) == 0
+        seen_at = timezone.now() + PAGE_PRESENCE - WORKER_TIMEOUT
+        LiveWorker.objects.update_or_create(pk=page, defaults={"seen_at": seen_at})
+        Presence.objects.update_or_create(
+            connection=page,
+            defaults={"meeting_id": meeting_id, "membership_id": membership_id, "worker_id": page},
+        )
+    return arrived
 
 
 def leave(connection: str) -> bool:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from panels.access import Perm, meeting_for, panel_for
 from panels.models import Membership
 from panels.pages import redirect_back
-from voting import votes
+from voting import counting, votes
 from voting.access import vote_for
 from voting.forms import CloseForm, VoteForm
 from voting.models import Amendment, Proposal, Proxy, Vote
@@ -121,10 +121,14 @@ def vote_detail(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespon
     vote, membership = vote_for(request.user, panel_id, vote_id)
     context = ballot_context(vote, membership) | {"panel": vote.panel, "membership": membership}
     receipt = request.GET.get("receipt", "").strip()[:20]
-    if receipt and vote.state == Vote.State.CLOSED and vote.secret:
-        wanted = votes.receipt_hash(vote.pk, receipt)
-        found = [row for row in vote.result.get("receipts", []) if row[0] == wanted]
-        context["receipt_check"] = {"code": receipt, "found": found[0][1] if found else None}
+    if vote.state == Vote.State.CLOSED and vote.secret:
+        context["receipts"] = [
+            (hash_, votes.choice_label(shown)) for hash_, shown in vote.result.get("receipts", [])
+        ]
+        if receipt:
+            wanted = votes.receipt_hash(vote.pk, receipt)
+            found = [shown for hash_, shown in context["receipts"] if hash_ == wanted]
+            context["receipt_check"] = {"code": receipt, "found": found[0] if found else None}
     if vote.meeting_id:
         context["meeting"] = vote.meeting
     return render(request, "voting/vote_detail.html", context)
@@ -184,6 +188,9 @@ def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
             if position is not None and position > 0:
                 ranks.append((position, option.position, option.pk))
         ranking = [pk for _p, _o, pk in sorted(ranks)]
+    # Abstaining among options is one of the options' radio buttons (a single group).
+    option = request.POST.get("option")
+    choice = request.POST.get("choice") or (option if option == counting.ABSTAIN else None)
     targets = [_int(x) for x in request.POST.getlist("for")] or [membership.pk]
     # Pushed ballot forms get their key from the browser; a form posted without
     # JavaScript and without a key gets one here (it is then not retry-safe, but a
@@ -201,8 +208,8 @@ def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
                 membership,
                 vote,
                 on_behalf_of=person,
-                choice=request.POST.get("choice") or None,
-                option_id=_int(request.POST.get("option")),
+                choice=choice,
+                option_id=_int(option),
                 ranking=ranking,
                 # One submission may cast for several people: each gets its own key.
                 key=f"{key}:{index}" if index else key,

@@ -1,7 +1,8 @@
 /* Knoppen live page helpers. No inline script, no eval: works under a strict CSP.
  *
  * - Pushed fragments carry data-seq; an older fragment never replaces a newer one.
- * - Keyboard focus stays on the same control when its fragment is replaced.
+ * - Keyboard focus stays on the same control when its fragment is replaced, and so do the
+ *   choices made in it (the ballot's radio buttons, checkboxes and selects).
  * - Screen readers hear what changed (data-announce) through one polite live region.
  * - The connection state is shown in words; on waking up the page asks for a snapshot.
  * - A lost connection is retried soon: spread out when a server restarts (so a thousand
@@ -13,11 +14,60 @@
   "use strict";
 
   var socket = null;
-  var focusedId = null;
+  var focused = null;
+  var choices = [];
+  var FOCUSABLE = "a[href], button, input:not([type=hidden]), select, textarea, summary";
 
   function seqOf(el) {
     var value = el && el.getAttribute && el.getAttribute("data-seq");
     return value === null || value === undefined ? null : parseInt(value, 10);
+  }
+
+  function gone(el) {
+    return !el.isConnected || el.getClientRects().length === 0;
+  }
+
+  // A control is found again in the new fragment by its id, else by what it is and says.
+  function signature(el) {
+    return [el.tagName, el.getAttribute("href"), el.getAttribute("name"),
+      el.getAttribute("value"), el.getAttribute("aria-label"), el.textContent.trim()].join("|");
+  }
+
+  function choicesIn(fragment) {
+    var found = [];
+    fragment.querySelectorAll("input[type=radio][id], input[type=checkbox][id], select[id]")
+      .forEach(function (el) { found.push({ id: el.id, checked: el.checked, value: el.value }); });
+    return found;
+  }
+
+  function restoreChoices(found) {
+    found.forEach(function (was) {
+      var el = document.getElementById(was.id);
+      if (!el) { return; }
+      if (el.tagName === "SELECT") { el.value = was.value; } else { el.checked = was.checked; }
+    });
+  }
+
+  // When a push took the focused control away (replaced, or hidden: the ballot after
+  // voting), the focus goes to the same control in the new fragment, else to the nearest
+  // fragment still shown, so that a keyboard user goes on from where they were.
+  function keepFocus(was, fragment) {
+    if (!gone(was.el)) { return; }
+    var again = was.id ? document.getElementById(was.id) : null;
+    if ((!again || gone(again)) && fragment) {
+      var candidates = Array.prototype.filter.call(
+        fragment.querySelectorAll(FOCUSABLE),
+        function (el) { return signature(el) === was.signature && !gone(el); }
+      );
+      again = candidates[0] || null;
+    }
+    for (var el = fragment; (!again || gone(again)) && el; el = el.previousElementSibling) {
+      if (el.id && !gone(el)) {
+        if (!el.hasAttribute("tabindex")) { el.setAttribute("tabindex", "-1"); }
+        again = el;
+      }
+    }
+    if (again && !gone(again)) { again.focus(); }
   }
 
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
@@ -30,17 +80,21 @@
       return;
     }
     var active = document.activeElement;
-    focusedId = active && active.id && target.contains(active) ? active.id : null;
+    focused = active && active !== document.body
+      ? { el: active, id: active.id, signature: signature(active) }
+      : null;
+    choices = choicesIn(target);
   });
 
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     var el = event.detail.target && event.detail.target.id
       ? document.getElementById(event.detail.target.id)
       : null;
-    if (focusedId) {
-      var again = document.getElementById(focusedId);
-      if (again) { again.focus(); }
-      focusedId = null;
+    restoreChoices(choices);
+    choices = [];
+    if (focused) {
+      keepFocus(focused, el);
+      focused = null;
     }
     if (el && el.hasAttribute("data-announce")) {
       announce(el.getAttribute("data-announce"), el.id);

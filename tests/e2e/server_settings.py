@@ -8,10 +8,12 @@ from config.test_settings import *  # noqa: F403
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ["E2E_MAIL_DIR"]
 
-# Every error the server logs lands in its log file, which the tests read after each test.
+# Every warning and error the server logs lands in its log file, each record starting with
+# its level; the tests fail on any ERROR or CRITICAL record (a 403 is a WARNING).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"level": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "level"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

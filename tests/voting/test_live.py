@@ -332,7 +332,8 @@ def test_the_submitter_alone_gets_the_accept_button(live_meeting, bob, tina, car
     authors = events.render_personal(live_meeting.pk, tina)
 
     assert f'id="btn-accept-{amendment.pk}"' in mine
-    assert f"Accept amendment #{amendment.pk} as friendly" in mine
+    # The button names the amendment, for a screen reader, after its visible label.
+    assert f'friendly<span class="visually-hidden">: Amendment #{amendment.pk} by Tina' in mine
     assert reverse("voting:amendment_accept", args=[bob.panel_id, amendment.pk]) in mine
     for html in (theirs, authors):
         assert "btn-accept-" not in html

@@ -504,6 +504,17 @@ def test_a_one_choice_ballot_from_the_form(client_for, make_vote, bob):
     assert Ballot.objects.get().option == blue
 
 
+def test_abstaining_among_options_is_one_of_the_options_radio_buttons(client_for, make_vote, bob):
+    vote = make_vote(method=Vote.Method.ONE_CHOICE, options=["Groen", "Blauw"], present=[bob])
+    client = client_for(bob)
+
+    form = client.get(vote_url("vote", vote)).content.decode()
+    client.post(vote_url("vote_cast", vote), {"key": ballot_key(), "option": "abstain"})
+
+    assert 'name="option" value="abstain"' in form, "one radio group: one choice, arrow keys"
+    assert (Ballot.objects.get().choice, Ballot.objects.get().option) == ("abstain", None)
+
+
 # --- opening and closing -------------------------------------------------------------------
 
 
@@ -647,7 +658,7 @@ def test_a_voter_checks_their_receipt_on_the_vote_page(client_for, tina, closed_
     found = client_for(tina).get(vote_url("vote", vote), {"receipt": receipts["tina"].lower()})
     wrong = client_for(tina).get(vote_url("vote", vote), {"receipt": "0000-0000-0000"})
 
-    assertContains(found, "Your ballot was counted as: against")
+    assertContains(found, "Your ballot was counted as: Against")
     assertContains(wrong, "This code is not among the counted ballots.")
 
 
