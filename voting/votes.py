@@ -104,6 +104,12 @@ def _present_ids(meeting_id: int) -> set[int]:
     )
 
 
+def _is_present(meeting_id: int, membership_id: int) -> bool:
+    return Presence.objects.filter(
+        meeting_id=meeting_id, membership_id=membership_id, worker__seen_at__gte=alive_since()
+    ).exists()
+
+
 def standing_proxies(meeting: Meeting) -> QuerySet[Proxy]:
     return Proxy.objects.filter(meeting=meeting, revoked_at__isnull=True)
 
@@ -119,25 +125,38 @@ def past_deadline(vote: Vote, now: datetime | None = None) -> bool:
 
 
 def capacities(vote: Vote, voter: Membership) -> list[Membership]:
-    """Whom this person may cast a ballot for right now: themselves and their principals."""
+    """Whom this person may cast a ballot for right now: themselves and their principals.
+
+    On every ballot and every personal fragment, so its cost must not grow with the panel:
+    it looks only at this person, their proxies and their principals.
+    """
     if not vote.is_open or past_deadline(vote) or not voter.can_vote:
         return []
-    eligible = {m.pk: m for m in eligible_members(vote.panel)}
+    proxies = (
+        list(standing_proxies(vote.meeting).filter(Q(principal=voter) | Q(holder=voter)))
+        if vote.meeting_id
+        else []
+    )
+    principal_ids = [p.principal_id for p in proxies if p.holder_id == voter.pk]
+    eligible = {
+        m.pk: m for m in eligible_members(vote.panel).filter(pk__in=[voter.pk, *principal_ids])
+    }
     if voter.pk not in eligible:
         return []
     live = vote.mode == Vote.Mode.LIVE and vote.state == State.OPEN
-    if live and voter.pk not in _present_ids(vote.meeting_id):
+    if live and not _is_present(vote.meeting_id, voter.pk):
         return []
-    result = []
-    proxies = standing_proxies(vote.meeting) if vote.meeting_id else Proxy.objects.none()
-    if not proxies.filter(principal=voter).exists():
-        result.append(voter)
-    for proxy in proxies.filter(holder=voter).select_related("principal__user"):
-        if proxy.principal_id in eligible:
-            result.append(eligible[proxy.principal_id])
+    gave_proxy = any(p.principal_id == voter.pk for p in proxies)
+    result = ([] if gave_proxy else [voter]) + [
+        eligible[pk] for pk in principal_ids if pk in eligible
+    ]
     if vote.state == State.WRITTEN_ROUND:
         # The written round is for those who did not vote live.
-        done = set(vote.participations.values_list("on_behalf_of_id", flat=True))
+        done = set(
+            vote.participations.filter(on_behalf_of__in=[m.pk for m in result]).values_list(
+                "on_behalf_of_id", flat=True
+            )
+        )
         result = [m for m in result if m.pk not in done]
     return result
 

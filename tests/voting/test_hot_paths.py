@@ -1,0 +1,63 @@
+"""The live path's database work stays the same however many tenants take part.
+
+A ballot, the pushed vote fragments and a member's personal fragments are rendered for
+every one of thousands of people in a big vote: their query counts must not grow with the
+panel (bench/live.py measures the time; this pins the shape).
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from panels import events
+from tests.voting.conftest import ballot_key, cast
+
+SMALL, LARGE = 3, 40
+
+
+def count_queries(action) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return len(captured.captured_queries)
+
+
+@pytest.fixture
+def hot_paths(client_for, make_vote, make_member, alice, bob):
+    """Query counts of the hot paths in a vote with `extra` more members present (and voted)."""
+
+    def measure(extra: int) -> dict[str, int]:
+        crowd = [make_member(f"Extra{extra}x{i}") for i in range(extra)]
+        vote = make_vote(present=[alice, bob, *crowd])
+        for member in crowd:
+            cast(member, vote, "for")
+        client = client_for(bob)
+        url = f"/panels/{vote.panel_id}/votes/{vote.pk}/cast/"
+        figures = {
+            "ballot over HTTP": count_queries(
+                lambda: client.post(
+                    url, {"key": ballot_key(), "choice": "for"}, headers={"HX-Request": "true"}
+                )
+            ),
+            "vote fragments": count_queries(
+                lambda: events.render_frames(vote.meeting_id, ["vote", "ballot"])
+            ),
+            "personal fragments": count_queries(
+                lambda: events.render_personal(vote.meeting_id, bob)
+            ),
+            "snapshot": count_queries(
+                lambda: events.render_frames(
+                    vote.meeting_id, events.snapshot_names(events.Audience.PARTICIPANT)
+                )
+            ),
+        }
+        vote.__class__.objects.filter(pk=vote.pk).update(state="closed")  # room for the next
+        return figures
+
+    return measure
+
+
+@pytest.mark.django_db
+def test_hot_path_queries_do_not_grow_with_the_number_of_voters(hot_paths):
+    small = hot_paths(SMALL)
+    large = hot_paths(LARGE)
+    assert large == small, f"{SMALL} extra voters: {small}; {LARGE}: {large}"
