@@ -82,6 +82,7 @@ def prepare_environment(args) -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "0",
         "DATABASE_URL": f"{args.postgres.rstrip('/')}/{args.database}",
         "REDIS_URL": args.redis,
+        "DB_POOL_MAX": "20",  # as in production (README): a bounded pool per worker
         "CHANNEL_PREFIX": f"knoppen-bench-{secrets.token_hex(4)}",
     }
     os.environ.update(env)
@@ -181,7 +182,9 @@ def seed(clients: int) -> World:
 # --- processes ----------------------------------------------------------------------------------
 
 
-DAPHNE_ARGS = ["--ping-interval", "20", "--ping-timeout", "30", "--websocket_connect_timeout", "10"]
+# Production settings (README): pings find dead phones within a minute; a connect may wait
+# up to 30 s for its snapshot during a reconnect storm instead of daphne's default 5 s.
+DAPHNE_ARGS = ["--ping-interval", "20", "--ping-timeout", "30", "--websocket_connect_timeout", "30"]
 
 
 def start_workers(env: dict[str, str], log_dir: Path, count: int = 2):
@@ -244,7 +247,10 @@ class Meter:
         after = self._cpu()
         self.phases[phase] = {
             name: {
-                "cpu_percent": round(100 * (after[name] - before[name]) / wall, 1),
+                # None for a process that died during the phase (the killed worker).
+                "cpu_percent": round(100 * (after[name] - before[name]) / wall, 1)
+                if after[name] >= before[name]
+                else None,
                 "rss_mb": round(sum(rss_mb(pid) for pid in pids), 1),
             }
             for name, pids in self.processes.items()
@@ -354,6 +360,7 @@ class Client:
         self.disconnected_at: float | None = None
         self.resynced_at: float | None = None
         self.connections = 0
+        self.failures = 0
 
     def read(self, frame: str, now: float) -> None:
         if frame.startswith("push "):
@@ -432,7 +439,9 @@ async def run_client(
                     if stop.is_set():
                         break
         except (OSError, ConnectionClosed, InvalidStatus, TimeoutError):
-            pass
+            client.failures += 1
+        except Exception:  # any other handshake failure: count it and try again, as a browser
+            client.failures += 1
         if stop.is_set():
             return
         if client.disconnected_at is None:
@@ -510,7 +519,7 @@ async def connect_all(clients, urls, origin_of, stop, tasks) -> float:
     for client in clients:
         tasks.append(asyncio.create_task(run_client(client, urls, origin_of, stop)))
         await asyncio.sleep(0)  # spread the handshakes a little, as page loads are
-    await wait_until(lambda: all(c.snapshot_at for c in clients), timeout=600, step=0.1)
+    await wait_until(lambda: all(c.snapshot_at for c in clients), timeout=300, step=0.1)
     return time.monotonic() - started
 
 
@@ -742,6 +751,8 @@ async def main_async(args, env, log_dir: Path) -> dict:
             lambda: Meeting.objects.get(pk=world.meeting_id).presences.count()
         )
         result["present_in_database"] = present
+        result["clients_connected"] = sum(1 for c in clients if c.snapshot_at)
+        result["failed_handshakes"] = sum(c.failures for c in clients)
 
         say(f"pure fan-out, {args.pushes} pushes")
         meter.start()
@@ -864,6 +875,35 @@ def table(result: dict) -> str:
     return "\n".join(f"{label.ljust(width)}  {value}" for label, value in rows)
 
 
+def problems(result: dict) -> list[str]:
+    """What went wrong, as opposed to what was slow: these make the command fail."""
+    found = []
+    for key in ("vote", "vote_with_worker_killed"):
+        vote = result.get(key)
+        if not vote:
+            continue
+        for name in (
+            "lost",
+            "duplicated",
+            "failed_after_retries",
+            "clients_without_final_turnout",
+            "clients_without_result",
+            "clients_whose_result_differs_from_database",
+        ):
+            if vote[name]:
+                found.append(f"{key}: {name} = {vote[name]}")
+        if vote["ballots_acknowledged"] != vote["participation_rows"]:
+            found.append(f"{key}: acknowledged ballots differ from rows")
+        kill = vote.get("kill")
+        if kill and kill["clients_back_in_sync"] != kill["clients_dropped"]:
+            found.append(f"{key}: not every dropped client came back")
+    if result["channel_over_capacity_in_logs"]:
+        found.append("channel over capacity in the workers' logs")
+    if result["errors_in_logs"]:
+        found.append(f"{result['errors_in_logs']} tracebacks in the workers' logs")
+    return found
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     env = prepare_environment(args)
@@ -876,11 +916,14 @@ def main(argv=None) -> None:
     result = asyncio.run(main_async(args, env, log_dir))
     result["machine"] = {"cores": os.cpu_count(), "python": sys.version.split()[0]}
     result["logs"] = str(log_dir)
+    result["problems"] = problems(result)
     print(table(result))
     text = json.dumps(result, sort_keys=True)
     if args.json:
         args.json.write_text(text + "\n")
     print(text)
+    if result["problems"]:
+        sys.exit("Problems: " + "; ".join(result["problems"]))
 
 
 if __name__ == "__main__":

@@ -89,6 +89,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_int("DB_POOL_MAX", 0):
+    # Under daphne every request and socket call may run in a thread of its own, and
+    # persistent connections would pile up per thread: a bounded pool (psycopg_pool) keeps a
+    # worker within its share of PostgreSQL's max_connections under any load.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env_int("DB_POOL_MAX", 0),
+        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several requests and sockets write at once even on a laptop: take the write lock
     # when a transaction starts (waiting for it, instead of failing on an upgrade), and

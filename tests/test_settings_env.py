@@ -100,6 +100,8 @@ print(json.dumps({
     "LAYER_CONFIG": settings.CHANNEL_LAYERS["default"].get("CONFIG", {}),
     "CACHE": settings.CACHES["default"]["BACKEND"],
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "DB_OPTIONS": settings.DATABASES["default"].get("OPTIONS", {}),
+    "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
 }))
 """
 
@@ -222,3 +224,19 @@ def test_deployment_checks_pass_with_production_settings():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(PRODUCTION["SECRET_KEY"]) == 60
+
+
+def test_a_postgresql_pool_is_bounded_by_db_pool_max():
+    loaded = load_settings(
+        **PRODUCTION,
+        DATABASE_URL="postgres://knoppen@db/knoppen",
+        DB_POOL_MAX="20",
+        DB_CONN_MAX_AGE="60",
+    )
+    assert loaded["DB_OPTIONS"]["pool"] == {"min_size": 2, "max_size": 20, "timeout": 10}
+    assert loaded["CONN_MAX_AGE"] == 0  # pooled connections go back to the pool
+
+
+def test_without_db_pool_max_there_is_no_pool():
+    loaded = load_settings(**PRODUCTION, DATABASE_URL="postgres://knoppen@db/knoppen")
+    assert "pool" not in loaded["DB_OPTIONS"]
