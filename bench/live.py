@@ -263,6 +263,14 @@ class Meter:
 
 async def post(port: int, path: str, data: dict, session: str, htmx: bool = True) -> int:
     """One form POST with a session and a CSRF pair, as a browser sends it. Returns the status."""
+    status, _body = await post_reading(port, path, data, session, htmx)
+    return status
+
+
+async def post_reading(
+    port: int, path: str, data: dict, session: str, htmx: bool = True
+) -> tuple[int, bytes]:
+    """The same, also returning the body."""
     token = secrets.token_hex(16)
     body = urlencode({**data, "csrfmiddlewaretoken": token}).encode()
     origin = f"http://127.0.0.1:{port}"
@@ -283,8 +291,7 @@ async def post(port: int, path: str, data: dict, session: str, htmx: bool = True
         if not status_line:
             raise ConnectionError("no answer")
         status = int(status_line.split()[1])
-        await reader.read()
-        return status
+        return status, await reader.read()
     finally:
         writer.close()
         with contextlib.suppress(Exception):
@@ -299,6 +306,7 @@ class Ballots:
     acked: dict[int, float] = field(default_factory=dict)  # member index -> ack time
     retries: int = 0
     failed: list[int] = field(default_factory=list)
+    refused: dict[str, int] = field(default_factory=dict)  # reason -> count
     statuses: dict[int, int] = field(default_factory=dict)
 
 
@@ -317,12 +325,18 @@ async def cast_all(
             live_ports = [p for p in ports if alive(p)]
             port = live_ports[(index + attempt) % len(live_ports)]
             try:
-                status = await post(
+                status, body = await post_reading(
                     port, path, {"key": key, "choice": choice}, world.sessions[index]
                 )
             except OSError:
-                status = 0
+                status, body = 0, b""
             record.statuses[status] = record.statuses.get(status, 0) + 1
+            if status == 200 and b"message--error" in body:
+                # Answered, but refused (the page shows why): not a vote, and not retried.
+                message = re.search(rb'message--error">([^<]*)', body)
+                reason = message.group(1).decode() if message else "?"
+                record.refused[reason] = record.refused.get(reason, 0) + 1
+                return
             if status == 200:
                 record.acked[index] = time.monotonic()
                 return
@@ -674,7 +688,9 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None) ->
         "ballot_rows": ballots,
         "participation_rows": rows,
         "distinct_voters": voters,
-        "lost": record.sent - rows,
+        "refused": sum(record.refused.values()),
+        "refused_reasons": record.refused,
+        "lost": total - rows,
         "duplicated": rows - voters,
         "failed_after_retries": len(record.failed),
         "retries": record.retries,
@@ -849,7 +865,8 @@ def table(result: dict) -> str:
                 f"{key}: sent/acked/rows/voters",
                 f"{vote['ballots_sent']}/{vote['ballots_acknowledged']}/"
                 f"{vote['participation_rows']}/{vote['distinct_voters']} "
-                f"(lost {vote['lost']}, duplicated {vote['duplicated']})",
+                f"(refused {vote['refused']}, lost {vote['lost']}, "
+                f"duplicated {vote['duplicated']})",
             )
         )
         if "kill" in vote:
@@ -886,6 +903,7 @@ def problems(result: dict) -> list[str]:
             "lost",
             "duplicated",
             "failed_after_retries",
+            "refused",
             "clients_without_final_turnout",
             "clients_without_result",
             "clients_whose_result_differs_from_database",
