@@ -214,7 +214,12 @@ class Relay:
         beats = 0
         while self.sockets:
             try:
-                changed = await database_sync_to_async(presence.heartbeat)(self.worker_id)
+                # Off the shared database thread: behind a queue of snapshot renders the
+                # heartbeat would lag, and the other workers would take this one for dead
+                # and drop its members' presence (and with it their right to vote).
+                changed = await database_sync_to_async(presence.heartbeat, thread_sensitive=False)(
+                    self.worker_id
+                )
                 for meeting_id in changed:
                     self.schedule(meeting_id, "presence")
                 beats += 1
