@@ -419,7 +419,8 @@ async def run_client(
     retry = 0
     home = client.index % len(urls)
     while not stop.is_set():
-        url = urls[(home + (client.connections and retry)) % len(urls)]
+        # After a failure, try the other worker (as a proxy would route around a dead one).
+        url = urls[(home + (1 if retry else 0)) % len(urls)]
         headers = [("Accept-Language", "en")]
         if client.session:
             headers.append(("Cookie", f"sessionid={client.session}"))

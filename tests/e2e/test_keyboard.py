@@ -128,22 +128,27 @@ def test_a_member_votes_for_against_or_abstain_with_the_keyboard(people, alice, 
     screenshot(page, "keyboard-voted")
 
 
-def test_a_member_chooses_among_options_with_the_keyboard(people, alice, bob):
+def at_the_ballot(people, alice, bob, **spec) -> tuple[Page, Vote, dict]:
+    """An open vote on bob's live page, and bob tabbed from the top to its first control."""
     meeting = make_live_meeting(alice)
-    vote = open_vote(
+    vote = open_vote(alice, meeting, **spec)
+    page = people.page_for(bob)
+    page.goto(meeting.get_absolute_url())
+    live(page)
+    from_the_top(page)
+    return page, vote, tab_until(page, lambda f: f["inBallot"])
+
+
+def test_a_member_chooses_among_options_with_the_keyboard(people, alice, bob):
+    page, vote, first = at_the_ballot(
+        people,
         alice,
-        meeting,
+        bob,
         question="Welke kleur krijgen de kozijnen?",
         method="one_choice",
         options=["Groen", "Crème", "Antraciet"],
     )
     green, cream, anthracite = vote.options.order_by("position")
-    page = people.page_for(bob)
-    page.goto(meeting.get_absolute_url())
-    live(page)
-
-    from_the_top(page)
-    first = tab_until(page, lambda f: f["inBallot"])
     assert first["id"] == f"b{vote.pk}-o{green.pk}", first
     press(page, "ArrowDown")
     now = press(page, "ArrowDown")
@@ -163,21 +168,15 @@ def test_a_member_chooses_among_options_with_the_keyboard(people, alice, bob):
 
 
 def test_a_member_ranks_options_with_the_keyboard(people, alice, bob):
-    meeting = make_live_meeting(alice)
-    vote = open_vote(
+    page, vote, first = at_the_ballot(
+        people,
         alice,
-        meeting,
+        bob,
         question="Welk plan gaat voor?",
         method="ranked",
         options=["Kozijnen", "Dak", "Tuin"],
     )
     frames, roof, garden = vote.options.order_by("position")
-    page = people.page_for(bob)
-    page.goto(meeting.get_absolute_url())
-    live(page)
-
-    from_the_top(page)
-    first = tab_until(page, lambda f: f["inBallot"])
     assert first["id"] == f"b{vote.pk}-r{frames.pk}", first
     # Kozijnen 2nd, Dak 1st, Tuin not ranked: a closed select changes with the arrow keys.
     press(page, "ArrowDown")

@@ -143,9 +143,7 @@ def test_from_invitation_to_signed_agreement(people, server, panel, alice, bob, 
     live(dirk_page)
     everyone_sees([moderator, bob_page, fatima_page], f"#amendment-{amendment.pk}", "Dirk Nieuw")
 
-    amendment_vote = prepare_and_open_vote(
-        moderator, f"#amendment-{amendment.pk}", others, amendment=amendment
-    )
+    amendment_vote = prepare_and_open_vote(moderator, f"#amendment-{amendment.pk}", others)
     for page, choice in ((bob_page, "for"), (dirk_page, "for"), (fatima_page, "against")):
         cast(page, amendment_vote, choice)
     seen(moderator.locator("#live-vote"), "3 van de")
@@ -186,9 +184,7 @@ def test_from_invitation_to_signed_agreement(people, server, panel, alice, bob, 
     screenshot(fatima_page, "story-feedback-en")
 
 
-def prepare_and_open_vote(
-    moderator: Page, subject: str, others: list[Page], amendment=None
-) -> Vote:
+def prepare_and_open_vote(moderator: Page, subject: str, others: list[Page]) -> Vote:
     """The moderator prepares a vote on a proposal or amendment and opens it."""
     moderator.locator(subject).get_by_role(
         "link", name=re.compile("Stemming over dit")
