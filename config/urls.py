@@ -20,3 +20,4 @@ urlpatterns = [
 
 handler403 = "panels.views.permission_denied"
 handler404 = "panels.views.page_not_found"
+handler500 = "panels.views.server_error"

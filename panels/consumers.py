@@ -8,15 +8,14 @@ sends a full snapshot, so a browser that slept or changed worker converges.
 import json
 import logging
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from panels import events, presence
+from panels import events
 from panels.models import Meeting, Membership
-from panels.relay import get_relay
+from panels.relay import get_relay, in_pool
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         self.registered = False
         self.bad_frames = 0
-        found = await database_sync_to_async(live_membership)(self.scope["user"], self.meeting_id)
+        found = await in_pool(live_membership)(self.scope["user"], self.meeting_id)
         if found is None:
             await self.close()  # before accept: the handshake is refused with 403
             return
@@ -85,11 +84,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self.relay.add(self)
         self.registered = True
         if not self.screen:
-            arrived = await database_sync_to_async(presence.join)(
-                self.meeting_id, self.membership.pk, self.relay.worker_id, self.channel_name
+            # Before the snapshot: whether this person may vote depends on it.
+            await self.relay.record_presence(
+                join=(self.meeting_id, self.membership.pk, self.channel_name)
             )
-            if arrived:
-                self.relay.schedule(self.meeting_id, "presence")
         await self.send_snapshot()
         if meeting.state == Meeting.State.CLOSED:
             await self.close(code=1000)  # nothing will change any more
@@ -103,9 +101,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             events.user_group(self.membership.user_id), self.channel_name
         )
         if not self.screen:
-            left = await database_sync_to_async(presence.leave)(self.channel_name)
-            if left:
-                self.relay.schedule(self.meeting_id, "presence")
+            await self.relay.record_presence(leave=self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         """Only {"type": "resync"} is understood; anything else is counted and ignored."""
@@ -131,19 +127,24 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         except Exception:  # noqa: BLE001 - the socket went away under us
             log.debug("dropping a frame for a closed socket")
 
-    def _render_snapshot(self) -> str:
+    def _render_shared(self) -> str:
         names = events.snapshot_names(self.audience)
         _seq, frames = events.render_frames(
             self.meeting_id, names, audiences=[self.audience], languages=[self.language]
         )
-        text = "".join(frames.get(self.frame_key, {}).values())
-        if not self.screen:
-            with translation.override(self.language):
-                text += events.render_personal(self.meeting_id, self.membership)
-        return text
+        return "".join(frames.get(self.frame_key, {}).values())
+
+    def _render_personal(self) -> str:
+        with translation.override(self.language):
+            return events.render_personal(self.meeting_id, self.membership)
 
     async def send_snapshot(self) -> None:
-        text = await database_sync_to_async(self._render_snapshot)()
+        """Everything the page shows: the part shared with everyone alike, then this person's."""
+        text = await self.relay.shared_snapshot(
+            self.meeting_id, self.frame_key, self._render_shared
+        )
+        if not self.screen:
+            text += await in_pool(self._render_personal)()
         await self.send_frame(text)
 
     async def close_for_meeting_end(self) -> None:
@@ -152,16 +153,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def live_personal(self, event: dict) -> None:
         if event.get("meeting") != self.meeting_id or self.screen:
             return
-
-        def render() -> str:
-            with translation.override(self.language):
-                return events.render_personal(self.meeting_id, self.membership)
-
-        await self.send_frame(await database_sync_to_async(render)())
+        await self.send_frame(await in_pool(self._render_personal)())
 
     async def membership_changed(self, event: dict) -> None:
         """Someone changed this person's role or access: re-check, and reconnect if needed."""
-        found = await database_sync_to_async(live_membership)(self.scope["user"], self.meeting_id)
+        found = await in_pool(live_membership)(self.scope["user"], self.meeting_id)
         if found is None:
             await self.close(code=CLOSE_NO_ACCESS)
             return

@@ -1,25 +1,39 @@
 """Who is present in a live meeting, across tabs and workers.
 
 Each open socket is a `Presence` row owned by the worker process that holds
-it. Workers heartbeat; the rows of a worker that died without saying goodbye
-stop counting after WORKER_TIMEOUT and are removed by the next heartbeat of
-any other worker.
+it. Workers heartbeat; the rows of a worker that has been silent for
+WORKER_TIMEOUT stop counting. They are not deleted at once: a worker that was
+only slow (a reconnect storm, a long pause) counts again with its next
+heartbeat, so nobody silently loses their place (and with it their right to
+vote in a live vote). A worker silent for FORGET_AFTER is dead, and any other
+worker's heartbeat removes it and its rows.
 
 A live page shown without a socket (no JavaScript, or a network that blocks
 WebSockets) counts too: its viewer is present for PAGE_PRESENCE after each
 load, unless a socket of theirs takes over.
+
+Sockets come and go in bursts (a thousand phones reconnecting after a worker
+restart), so each worker writes them in batches (`record`), one transaction
+for everything that arrived while the previous batch was being written.
 """
 
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from panels.models import LiveWorker, Presence
 
 HEARTBEAT_SECONDS = 10
 WORKER_TIMEOUT = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+FORGET_AFTER = timedelta(minutes=10)
 PAGE_PRESENCE = timedelta(minutes=15)
+PAGE_PREFIX = "page:"
+
+# (meeting id, membership id, connection name)
+Join = tuple[int, int, str]
 
 
 def alive_since():
@@ -32,25 +46,72 @@ def _count_alive(meeting_id: int, membership_id: int) -> int:
     ).count()
 
 
-def join(meeting_id: int, membership_id: int, worker_id: str, connection: str) -> bool:
-    """Record an open socket; True if the person was not present before."""
+def _present_pairs(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these (meeting, membership) pairs have a connection that counts."""
+    pairs = set(pairs)
+    if not pairs:
+        return set()
+    rows = Presence.objects.filter(
+        meeting_id__in={m for m, _ in pairs},
+        membership_id__in={p for _, p in pairs},
+        worker__seen_at__gte=alive_since(),
+    ).values_list("meeting_id", "membership_id")
+    return set(rows) & pairs
+
+
+def record(worker_id: str, joins: Sequence[Join] = (), leaves: Sequence[str] = ()) -> set[int]:
+    """Record the sockets this worker opened and closed since its last batch.
+
+    Returns the meetings where someone arrived or left (a second tab is no arrival, closing
+    one of two tabs no departure), so their presence list is pushed.
+    """
+    # A socket that opened and closed within one batch was never seen by anyone.
+    brief = {connection for _, _, connection in joins} & set(leaves)
+    joins = [join for join in joins if join[2] not in brief]
+    leaves = [connection for connection in leaves if connection not in brief]
+    joined = {(meeting_id, membership_id) for meeting_id, membership_id, _ in joins}
     with transaction.atomic():
-        # The socket takes over from the page that opened it: it ends when the socket closes.
-        LiveWorker.objects.filter(pk=_page(meeting_id, membership_id)).delete()
         LiveWorker.objects.update_or_create(pk=worker_id, defaults={"seen_at": timezone.now()})
-        Presence.objects.update_or_create(
-            connection=connection,
-            defaults={
-                "meeting_id": meeting_id,
-                "membership_id": membership_id,
-                "worker_id": worker_id,
-            },
-        )
-        return _count_alive(meeting_id, membership_id) == 1
+        changed = set()
+        if joins:
+            # A socket takes over from the page that opened it: it ends when the socket closes.
+            LiveWorker.objects.filter(pk__in=[_page(m, p) for m, p in joined]).delete()
+            before = _present_pairs(joined)
+            Presence.objects.bulk_create(
+                [
+                    Presence(
+                        meeting_id=meeting_id,
+                        membership_id=membership_id,
+                        worker_id=worker_id,
+                        connection=connection,
+                    )
+                    for meeting_id, membership_id, connection in joins
+                ],
+                update_conflicts=True,
+                unique_fields=["connection"],
+                update_fields=["meeting", "membership", "worker"],
+            )
+            changed |= {meeting_id for meeting_id, _ in joined - before}
+        if leaves:
+            closing = Presence.objects.filter(connection__in=leaves)
+            left = set(closing.values_list("meeting_id", "membership_id"))
+            closing.delete()
+            changed |= {meeting_id for meeting_id, _ in left - _present_pairs(left)}
+    return changed
+
+
+def join(meeting_id: int, membership_id: int, worker_id: str, connection: str) -> bool:
+    """Record one open socket; True if the person was not present before."""
+    return bool(record(worker_id, joins=[(meeting_id, membership_id, connection)]))
+
+
+def leave(worker_id: str, connection: str) -> bool:
+    """Forget one closed socket; True if its person has no other connection left."""
+    return bool(record(worker_id, leaves=[connection]))
 
 
 def _page(meeting_id: int, membership_id: int) -> str:
-    return f"page:{meeting_id}:{membership_id}"
+    return f"{PAGE_PREFIX}{meeting_id}:{membership_id}"
 
 
 def visit(meeting_id: int, membership_id: int) -> bool:
@@ -58,7 +119,7 @@ def visit(meeting_id: int, membership_id: int) -> bool:
 
     A page has no heartbeat, so its connection gets a worker of its own, marked as seen
     far enough ahead to stay alive for PAGE_PRESENCE; after that the heartbeat of a real
-    worker removes it as it removes a dead worker (and pushes the new presence).
+    worker removes it (and pushes the new presence).
     """
     page = _page(meeting_id, membership_id)
     with transaction.atomic():
@@ -72,24 +133,32 @@ def visit(meeting_id: int, membership_id: int) -> bool:
     return arrived
 
 
-def leave(connection: str) -> bool:
-    """Forget a closed socket; True if its person has no other socket open."""
-    with transaction.atomic():
-        row = Presence.objects.filter(connection=connection).first()
-        if row is None:
-            return False
-        row.delete()
-        return _count_alive(row.meeting_id, row.membership_id) == 0
-
-
 def heartbeat(worker_id: str) -> set[int]:
-    """Mark this worker alive, drop dead workers; returns meetings whose presence changed."""
+    """Mark this worker alive and tidy up after others; returns meetings whose presence changed.
+
+    Changed: where this worker counts again after being silent too long, where another
+    worker stopped counting since about the last heartbeat, and where a page's time ran out
+    or a dead worker was removed.
+    """
     now = timezone.now()
+    stale = now - WORKER_TIMEOUT
     with transaction.atomic():
+        previous = LiveWorker.objects.filter(pk=worker_id).values_list("seen_at", flat=True).first()
         LiveWorker.objects.update_or_create(pk=worker_id, defaults={"seen_at": now})
-        dead = LiveWorker.objects.filter(seen_at__lt=now - WORKER_TIMEOUT)
-        meetings = set(
-            Presence.objects.filter(worker__in=dead).values_list("meeting_id", flat=True)
+        meetings = Presence.objects.values_list("meeting_id", flat=True).distinct()
+        changed = set()
+        if previous is not None and previous < stale:
+            changed |= set(meetings.filter(worker_id=worker_id))
+        # Went silent within the last two heartbeats (each worker may push it: it is coalesced).
+        changed |= set(
+            meetings.filter(
+                worker__seen_at__lt=stale,
+                worker__seen_at__gte=stale - 2 * timedelta(seconds=HEARTBEAT_SECONDS),
+            )
         )
-        dead.delete()
-    return meetings
+        gone = LiveWorker.objects.filter(
+            Q(seen_at__lt=now - FORGET_AFTER) | Q(pk__startswith=PAGE_PREFIX, seen_at__lt=stale)
+        )
+        changed |= set(meetings.filter(worker__in=gone))
+        gone.delete()
+    return changed

@@ -9,6 +9,15 @@ to those sockets (docs/decisions/0002-live-fan-out.md).
 
 The relay survives channel-layer errors: it resubscribes with a backoff and
 sends every local socket a fresh snapshot, since pushes may have been missed.
+
+It also does, once per process, what every socket would otherwise do alone:
+the shared part of a snapshot is rendered once per audience and language
+while nothing changes (a reconnect storm renders it once, not a thousand
+times), and presence is written in batches.
+
+Database work runs in the thread pool (`thread_sensitive=False`), not on the
+one thread Channels gives a process by default: queued behind a thousand
+snapshots there, presence writes and heartbeats fell minutes behind.
 """
 
 import asyncio
@@ -17,8 +26,11 @@ import logging
 import os
 import secrets
 import socket
+import time
 import weakref
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from channels.db import database_sync_to_async
@@ -32,6 +44,13 @@ RETRY_DELAYS = (0.2, 0.5, 1, 2, 5)
 # Group membership in the Redis layer expires; renew well before it does.
 RESUBSCRIBE_EVERY = 600
 COALESCE_SECONDS = 0.25
+# A cached snapshot is dropped on any change to its meeting; this bounds it besides.
+SNAPSHOT_SECONDS = 10
+
+
+def in_pool(function: Callable) -> Callable:
+    """`database_sync_to_async`, run in the thread pool (see the module docstring)."""
+    return database_sync_to_async(function, thread_sensitive=False)
 
 
 class LiveSocket(Protocol):
@@ -43,6 +62,13 @@ class LiveSocket(Protocol):
     async def send_snapshot(self) -> None: ...
 
     async def close_for_meeting_end(self) -> None: ...
+
+
+@dataclass
+class CachedSnapshot:
+    generation: int
+    made_at: float
+    render: asyncio.Task
 
 
 class Relay:
@@ -58,6 +84,13 @@ class Relay:
         self.pending_local: dict[int, set[str]] = {}
         self.heartbeat_task: asyncio.Task | None = None
         self.restarts = 0
+        # Bumped on every message about a meeting: a snapshot rendered before is stale.
+        self.generation: dict[int, int] = defaultdict(int)
+        self.snapshots: dict[tuple[int, str], CachedSnapshot] = {}
+        self.presence_joins: list[presence.Join] = []
+        self.presence_leaves: list[str] = []
+        self.presence_waiters: list[asyncio.Future] = []
+        self.presence_task: asyncio.Task | None = None
 
     # --- sockets come and go ---------------------------------------------
 
@@ -86,6 +119,9 @@ class Relay:
             self.ready.pop(meeting_id, None)
             self.seen.pop(meeting_id, None)
             self.channels.pop(meeting_id, None)
+            self.generation.pop(meeting_id, None)
+            for key in [key for key in self.snapshots if key[0] == meeting_id]:
+                del self.snapshots[key]
             if task is not None:
                 task.cancel()
 
@@ -127,6 +163,7 @@ class Relay:
                 await asyncio.sleep(delay)
 
     async def deliver(self, meeting_id: int, message: dict) -> None:
+        self.generation[meeting_id] += 1
         kind = message.get("type")
         if kind == "live.frames":
             await self._deliver_frames(meeting_id, message)
@@ -159,8 +196,84 @@ class Relay:
 
     async def resync(self, meeting_id: int) -> None:
         """Send every local socket of the meeting a full snapshot."""
+        self.generation[meeting_id] += 1
         for live_socket in list(self.sockets.get(meeting_id, ())):
             await live_socket.send_snapshot()
+
+    # --- snapshots, shared ------------------------------------------------------
+
+    async def shared_snapshot(self, meeting_id: int, frame_key: str, render: Callable) -> str:
+        """The part of a snapshot everyone with this frame key gets: rendered once per change.
+
+        `render()` runs in the thread pool. Sockets asking while it runs wait for the same
+        render. A render that a change overtook is used (the socket is subscribed already,
+        so the change reaches it next) but not kept.
+        """
+        key = (meeting_id, frame_key)
+        generation = self.generation[meeting_id]
+        cached = self.snapshots.get(key)
+        if (
+            cached is None
+            or cached.generation != generation
+            or time.monotonic() - cached.made_at > SNAPSHOT_SECONDS
+            or (cached.render.done() and (cached.render.cancelled() or cached.render.exception()))
+        ):
+            cached = CachedSnapshot(
+                generation, time.monotonic(), asyncio.ensure_future(in_pool(render)())
+            )
+            self.snapshots[key] = cached
+        try:
+            # Shielded: a socket that goes away must not cancel the render others wait for.
+            return await asyncio.shield(cached.render)
+        finally:
+            if self.generation.get(meeting_id) != cached.generation and (
+                self.snapshots.get(key) is cached
+            ):
+                del self.snapshots[key]
+
+    # --- presence, in batches ------------------------------------------------------
+
+    async def record_presence(self, join: presence.Join | None = None, leave: str = "") -> None:
+        """Queue a socket's arrival or departure; returns once it is in the database.
+
+        Everything queued while a batch is being written goes into the next one. A failed
+        write is retried (with the same backoff as the subscription) until it succeeds: a
+        lost arrival would cost someone their vote, a lost departure would keep a ghost.
+        """
+        if join is not None:
+            self.presence_joins.append(join)
+        if leave:
+            self.presence_leaves.append(leave)
+        waiter = asyncio.get_running_loop().create_future()
+        self.presence_waiters.append(waiter)
+        if self.presence_task is None or self.presence_task.done():
+            self.presence_task = asyncio.create_task(self._write_presence(), name="presence")
+        await asyncio.shield(waiter)
+
+    async def _write_presence(self) -> None:
+        attempt = 0
+        while self.presence_waiters:
+            joins, self.presence_joins = self.presence_joins, []
+            leaves, self.presence_leaves = self.presence_leaves, []
+            waiters, self.presence_waiters = self.presence_waiters, []
+            try:
+                changed = await in_pool(presence.record)(self.worker_id, joins, leaves)
+            except Exception:
+                # Back in front of whatever came in meanwhile, so joins stay before leaves.
+                self.presence_joins[:0] = joins
+                self.presence_leaves[:0] = leaves
+                self.presence_waiters[:0] = waiters
+                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+                attempt += 1
+                log.exception("writing presence failed; retrying in %ss", delay)
+                await asyncio.sleep(delay)
+                continue
+            attempt = 0
+            for meeting_id in changed:
+                self.schedule(meeting_id, "presence")
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
 
     # --- coalesced renders -------------------------------------------------
 
@@ -193,7 +306,7 @@ class Relay:
         audiences = {events.Audience(key.split("/")[0]) for key in keys}
         languages = {key.split("/")[1] for key in keys}
         try:
-            seq, frames = await database_sync_to_async(events.render_frames)(
+            seq, frames = await in_pool(events.render_frames)(
                 meeting_id, sorted(names), audiences=audiences, languages=languages
             )
             await self._deliver_frames(meeting_id, {"seq": seq, "frames": frames})
@@ -204,7 +317,7 @@ class Relay:
         names = self.pending.pop(meeting_id, set())
         if names:
             try:
-                await database_sync_to_async(events.push_now)(meeting_id, sorted(names))
+                await in_pool(events.push_now)(meeting_id, sorted(names))
             except Exception:
                 log.exception("coalesced push for meeting %s failed", meeting_id)
 
@@ -214,12 +327,7 @@ class Relay:
         beats = 0
         while self.sockets:
             try:
-                # Off the shared database thread: behind a queue of snapshot renders the
-                # heartbeat would lag, and the other workers would take this one for dead
-                # and drop its members' presence (and with it their right to vote).
-                changed = await database_sync_to_async(presence.heartbeat, thread_sensitive=False)(
-                    self.worker_id
-                )
+                changed = await in_pool(presence.heartbeat)(self.worker_id)
                 for meeting_id in changed:
                     self.schedule(meeting_id, "presence")
                 beats += 1

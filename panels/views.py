@@ -1,9 +1,13 @@
+import sys
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -195,3 +199,22 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+# Seconds a browser (or a retrying client) is asked to wait when the server is too busy.
+BUSY_RETRY_AFTER = 5
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """An uncaught error. The database out of reach (or every pooled connection busy) is no
+    defect but a moment of overload: answer 503 "try again in a moment", not 500.
+
+    Both pages render without the database, in both languages. Nothing was half-written:
+    every service runs in one transaction. A ballot sent again carries the same key, so it
+    is never counted twice.
+    """
+    if isinstance(sys.exc_info()[1], OperationalError):
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
+    return HttpResponse(loader.render_to_string("500.html"), status=500)

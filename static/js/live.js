@@ -9,6 +9,8 @@
  *   phones do not knock at once), every second while the phone itself is offline (nothing
  *   reaches the server then), and never more than ten seconds apart.
  * - Speaking-time countdowns tick in the browser.
+ * - A request that fails (server too busy, no network) says so in the notice area; the form
+ *   keeps what was filled in, so sending it again is one click.
  */
 (function () {
   "use strict";
@@ -200,4 +202,20 @@
       mine.textContent = "";
     }
   });
+
+  // htmx swaps nothing for an error answer: the form stays as it was. Say what happened.
+  function requestFailed(kind) {
+    var notice = document.getElementById("live-notice");
+    var text = notice && notice.getAttribute("data-" + kind);
+    if (!text) { return; }
+    var p = document.createElement("p");
+    p.className = "message message--error";
+    p.textContent = text;
+    notice.replaceChildren(p);
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    requestFailed(status === 503 ? "busy" : "failed");
+  });
+  document.addEventListener("htmx:sendError", function () { requestFailed("offline"); });
 })();

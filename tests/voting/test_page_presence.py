@@ -60,7 +60,7 @@ def test_a_socket_takes_over_from_the_page_that_opened_it(live_meeting, bob):
 
     presence.join(live_meeting.pk, bob.pk, "worker-test", "socket-1")
     assert list(Presence.objects.values_list("connection", flat=True)) == ["socket-1"]
-    assert presence.leave("socket-1"), "closing the page ends the presence at once"
+    assert presence.leave("worker-test", "socket-1"), "closing the page ends the presence at once"
 
 
 def test_a_closed_meeting_records_no_presence(client_for, live_meeting, alice, bob):
