@@ -115,7 +115,8 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis, with a pool that waits for a free connection (panels/layers.py).
+            "BACKEND": "panels.layers.RedisChannelLayer",
             "CONFIG": {
                 # No read timeout: a blocking receive may legitimately wait for a long
                 # time (redis-py's default of 5 s would kill idle consumers).
@@ -125,6 +126,7 @@ if REDIS_URL:
                 "expiry": 30,
                 "group_expiry": 24 * 3600,
                 "prefix": env_str("CHANNEL_PREFIX", "knoppen"),
+                "pool_size": env_int("REDIS_POOL_MAX", 100),
             },
         }
     }

@@ -37,9 +37,9 @@ needs_postgres = pytest.mark.skipif(
 @needs_redis
 @pytest.mark.asyncio
 async def test_redis_channel_layer_delivers_a_group_send():
-    from channels_redis.core import RedisChannelLayer
+    from panels.layers import RedisChannelLayer
 
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "panels.layers.RedisChannelLayer"
     config = {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "prefix": f"knoppen-test-{uuid4()}"}
     layer = RedisChannelLayer(**config)
     message = {"type": "fragment.push", "html": '<p id="agenda">Agendapunt 1</p>'}
@@ -51,6 +51,29 @@ async def test_redis_channel_layer_delivers_a_group_send():
 
         received = await asyncio.wait_for(layer.receive(channel), timeout=5)
         assert received == message
+    finally:
+        await layer.flush()
+        await layer.close_pools()
+
+
+@pytest.mark.redis
+@needs_redis
+@pytest.mark.asyncio
+async def test_a_burst_waits_for_a_free_redis_connection_instead_of_failing():
+    """Hundreds of sockets subscribing at once (a reconnect storm) need more connections
+    than the pool has: they queue for one, and every subscription is made."""
+    from panels.layers import RedisChannelLayer
+
+    config = {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "prefix": f"knoppen-test-{uuid4()}"}
+    layer = RedisChannelLayer(**{**config, "pool_size": 2})
+    try:
+        channels = [await layer.new_channel() for _ in range(60)]
+        await asyncio.gather(*(layer.group_add("storm", channel) for channel in channels))
+        await layer.group_send("storm", {"type": "hello"})
+        received = await asyncio.gather(
+            *(asyncio.wait_for(layer.receive(channel), timeout=10) for channel in channels[:5])
+        )
+        assert received == [{"type": "hello"}] * 5
     finally:
         await layer.flush()
         await layer.close_pools()

@@ -16,7 +16,7 @@ from datetime import datetime
 from fractions import Fraction
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,7 +69,26 @@ def _require(actor: Membership, perm: Perm) -> None:
 
 
 def _lock(vote: Vote, actor: Membership) -> Vote:
+    """The vote, locked against every other change until the transaction ends."""
     locked = Vote.objects.select_for_update(of=("self",)).select_related("panel").get(pk=vote.pk)
+    if locked.panel_id != actor.panel_id:
+        raise VotingError(_("You are not allowed to do this."))
+    return locked
+
+
+def _lock_shared(vote: Vote, actor: Membership) -> Vote:
+    """The vote, held in its state (open, or not) until the transaction ends.
+
+    For casting: ballots take a shared lock, so a thousand of them go in side by side,
+    while opening and closing (`_lock`, FOR UPDATE) wait until the ballots in progress are
+    in, and ballots that come after see the vote closed. One ballot per member is the
+    database's unique constraint, not this lock. (SQLite has no row locks: it writes one
+    transaction at a time anyway.)
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT 1 FROM "voting_vote" WHERE "id" = %s FOR SHARE', [vote.pk])
+    locked = Vote.objects.select_related("panel").get(pk=vote.pk)
     if locked.panel_id != actor.panel_id:
         raise VotingError(_("You are not allowed to do this."))
     return locked
@@ -376,32 +395,41 @@ def cast_ballot(
         raise VotingError(_("This form is out of date. Reload the page and vote again."))
     on_behalf_of = on_behalf_of or actor
     with transaction.atomic():
-        vote = _lock(vote, actor)
-        existing = Participation.objects.filter(vote=vote, on_behalf_of=on_behalf_of).first()
-        if existing is not None and existing.key_hash == _key_hash(key):
-            # The same submission again (a double click, a retry after a lost answer).
-            return Cast(receipt_code(vote.pk, key) if vote.secret else None, repeated=True)
-        if not vote.is_open or past_deadline(vote):
-            raise VotingError(_("This vote is not open."))
-        fields = _ballot_fields(vote, choice, option_id, ranking)
-        if existing is not None:
-            if vote.secret or existing.voter_id != actor.pk:
-                raise VotingError(_("This vote has already been cast."))
-            # A named vote may be changed until it closes.
-            Ballot.objects.filter(participation=existing).update(**fields)
-            existing.key_hash = _key_hash(key)
-            existing.save(update_fields=["key_hash"])
-            _push(vote, "vote", personal_for=[actor.user_id])
-            return Cast(None, repeated=False)
-        if on_behalf_of.pk not in {m.pk for m in capacities(vote, actor)}:
-            raise VotingError(_("You cannot vote in this vote (for this person)."))
-        try:
-            with transaction.atomic():
-                participation = Participation.objects.create(
-                    vote=vote, voter=actor, on_behalf_of=on_behalf_of, key_hash=_key_hash(key)
-                )
-        except IntegrityError:
-            raise VotingError(_("This vote has already been cast.")) from None
+        vote = _lock_shared(vote, actor)
+        for _attempt in range(2):
+            existing = (
+                Participation.objects.select_for_update()
+                .filter(vote=vote, on_behalf_of=on_behalf_of)
+                .first()
+            )
+            if existing is not None and existing.key_hash == _key_hash(key):
+                return _repeated(vote, key)
+            if not vote.is_open or past_deadline(vote):
+                raise VotingError(_("This vote is not open."))
+            fields = _ballot_fields(vote, choice, option_id, ranking)
+            if existing is not None:
+                if vote.secret or existing.voter_id != actor.pk:
+                    raise VotingError(_("This vote has already been cast."))
+                # A named vote may be changed until it closes.
+                Ballot.objects.filter(participation=existing).update(**fields)
+                existing.key_hash = _key_hash(key)
+                existing.save(update_fields=["key_hash"])
+                _push(vote, "vote", personal_for=[actor.user_id])
+                return Cast(None, repeated=False)
+            if on_behalf_of.pk not in {m.pk for m in capacities(vote, actor)}:
+                raise VotingError(_("You cannot vote in this vote (for this person)."))
+            try:
+                with transaction.atomic():
+                    participation = Participation.objects.create(
+                        vote=vote, voter=actor, on_behalf_of=on_behalf_of, key_hash=_key_hash(key)
+                    )
+                break
+            except IntegrityError:
+                # Another request for this member got in first (ballots go in side by side):
+                # look again, and answer as if this one had come second.
+                continue
+        else:
+            raise VotingError(_("This vote has already been cast."))
         code = None
         if vote.secret:
             code = receipt_code(vote.pk, key)
@@ -415,6 +443,11 @@ def cast_ballot(
             user_id = actor.user_id
             transaction.on_commit(lambda: events.push_personal(vote.meeting_id, [user_id]))
     return Cast(code, repeated=False)
+
+
+def _repeated(vote: Vote, key: str) -> Cast:
+    """The same submission again (a double click, a retry after a lost answer)."""
+    return Cast(receipt_code(vote.pk, key) if vote.secret else None, repeated=True)
 
 
 def voted_for(vote: Vote, voter: Membership) -> set[int]:

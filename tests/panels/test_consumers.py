@@ -579,8 +579,9 @@ async def test_the_relay_drops_a_frame_older_than_one_it_already_sent(live, meet
 @pytest.mark.redis
 @needs_redis
 async def test_an_idle_channel_layer_receive_keeps_waiting(settings):
-    from channels_redis.core import RedisChannelLayer
     from redis.exceptions import TimeoutError as RedisTimeout
+
+    from panels.layers import RedisChannelLayer
 
     config = redis_layers(settings.CHANNEL_LAYERS)["default"]["CONFIG"]
     layer = RedisChannelLayer(**config)

@@ -200,3 +200,30 @@ def test_close_due_votes_from_two_workers_at_once_closes_once(sent, make_vote, b
     assert fresh(vote).state == Vote.State.CLOSED
     assert fresh(vote).history.filter(history_change_reason="closed").count() == 1
     assert fresh(vote).result["cast"] == 1
+
+
+def test_ballots_go_in_side_by_side_not_one_at_a_time(sent, make_vote, crowd, monkeypatch):
+    """At a hundred ballots a second, one ballot must not wait for another to commit."""
+    vote = make_vote(present=crowd[:2])
+    first_inside, second_done = threading.Event(), threading.Event()
+    real_capacities = votes.capacities
+
+    def slow_for_the_first(vote_, voter):
+        if voter == crowd[0]:
+            first_inside.set()
+            # Holds its transaction open until the second ballot is in.
+            assert second_done.wait(10), "the second ballot waited for the first"
+        return real_capacities(vote_, voter)
+
+    monkeypatch.setattr(votes, "capacities", slow_for_the_first)
+
+    def second():
+        assert first_inside.wait(10)
+        result = cast(crowd[1], vote, "against")
+        second_done.set()
+        return result
+
+    results = at_once(lambda: cast(crowd[0], vote, "for"), second)
+
+    assert all(isinstance(r, votes.Cast) for r in results), results
+    assert Participation.objects.filter(vote=vote).count() == 2
