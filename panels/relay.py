@@ -43,7 +43,10 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.2, 0.5, 1, 2, 5)
 # Group membership in the Redis layer expires; renew well before it does.
 RESUBSCRIBE_EVERY = 600
+# Pushes of a burst (presence in a reconnect storm, turnout during a vote) are merged
+# into one per interval per meeting.
 COALESCE_SECONDS = 0.25
+LOCAL_SECONDS = 0.1
 # A cached snapshot is dropped on any change to its meeting; this bounds it besides.
 SNAPSHOT_SECONDS = 10
 
@@ -82,6 +85,7 @@ class Relay:
         self.seen: dict[int, dict[str, int]] = defaultdict(dict)
         self.pending: dict[int, set[str]] = {}
         self.pending_local: dict[int, set[str]] = {}
+        self.last_flush: dict[tuple[str, int], float] = {}
         self.heartbeat_task: asyncio.Task | None = None
         self.restarts = 0
         # Bumped on every message about a meeting: a snapshot rendered before is stale.
@@ -120,6 +124,8 @@ class Relay:
             self.seen.pop(meeting_id, None)
             self.channels.pop(meeting_id, None)
             self.generation.pop(meeting_id, None)
+            for key in [key for key in self.last_flush if key[1] == meeting_id]:
+                del self.last_flush[key]
             for key in [key for key in self.snapshots if key[0] == meeting_id]:
                 del self.snapshots[key]
             if task is not None:
@@ -278,24 +284,42 @@ class Relay:
     # --- coalesced renders -------------------------------------------------
 
     def schedule(self, meeting_id: int, *names: str) -> None:
-        """Push these fragments soon, merging requests that come in the meantime."""
-        if meeting_id in self.pending:
-            self.pending[meeting_id].update(names)
-            return
-        self.pending[meeting_id] = set(names)
-        asyncio.get_running_loop().call_later(
-            COALESCE_SECONDS, lambda: asyncio.ensure_future(self._flush(meeting_id))
-        )
+        """Push these fragments to every worker soon, merging requests that come meanwhile.
+
+        Held back a moment even when nothing is pending (presence: one push for a whole
+        reconnect storm, and a socket's own snapshot goes out before its arrival does).
+        """
+        self._throttle(self.pending, meeting_id, names, COALESCE_SECONDS, self._flush, False)
 
     def schedule_local(self, meeting_id: int, *names: str) -> None:
-        """Re-render these fragments soon for this process's sockets only (coalesced)."""
-        if meeting_id in self.pending_local:
-            self.pending_local[meeting_id].update(names)
-            return
-        self.pending_local[meeting_id] = set(names)
-        asyncio.get_running_loop().call_later(
-            COALESCE_SECONDS, lambda: asyncio.ensure_future(self._flush_local(meeting_id))
+        """Re-render these fragments soon for this process's sockets only (coalesced).
+
+        The first change of a burst goes out at once (turnout: the first ballots show
+        without delay), the rest at most once per interval.
+        """
+        self._throttle(
+            self.pending_local, meeting_id, names, LOCAL_SECONDS, self._flush_local, True
         )
+
+    def _throttle(
+        self, pending: dict, meeting_id: int, names, interval: float, flush, leading: bool
+    ) -> None:
+        if meeting_id in pending:
+            pending[meeting_id].update(names)
+            return
+        pending[meeting_id] = set(names)
+        loop = asyncio.get_running_loop()
+        key = (flush.__name__, meeting_id)
+        if leading:
+            due = max(loop.time(), self.last_flush.get(key, 0.0) + interval)
+        else:
+            due = loop.time() + interval
+        self.last_flush[key] = due
+
+        def run() -> None:
+            asyncio.ensure_future(flush(meeting_id))
+
+        loop.call_at(due, run)
 
     async def _flush_local(self, meeting_id: int) -> None:
         names = self.pending_local.pop(meeting_id, set())

@@ -1,4 +1,6 @@
-"""The relay renders the shared part of a snapshot once per change, not once per socket.
+"""The relay does once per process what each socket would otherwise do alone.
+
+It renders the shared part of a snapshot once per change, not once per socket.
 
 A reconnect storm (a worker restarted, a thousand phones waking up) asks for the same
 snapshot a thousand times; rendering it each time took a third of a busy worker's CPU.
@@ -145,3 +147,28 @@ async def test_a_failed_write_is_retried_with_everything_in_order(monkeypatch):
     await asyncio.wait_for(asyncio.gather(first, second), 5)
 
     assert fake.batches[-1] == ([(7, 1, "a")], ["a"]), "the join again, before the leave"
+
+
+# --- bursts of changes --------------------------------------------------------------------------
+
+
+async def test_a_burst_of_changes_is_sent_at_once_and_then_once_per_interval(monkeypatch):
+    monkeypatch.setattr("panels.relay.LOCAL_SECONDS", 0.2)
+    relay = Relay()
+    loop = asyncio.get_running_loop()
+    flushed: list[tuple[float, set]] = []
+
+    async def flush(meeting_id: int) -> None:
+        flushed.append((loop.time(), relay.pending_local.pop(meeting_id)))
+
+    monkeypatch.setattr(relay, "_flush_local", flush)
+    start = loop.time()
+    relay.schedule_local(7, "vote")  # the first turnout change of a vote
+    await asyncio.sleep(0.05)
+    for name in ("vote", "ballot", "vote"):  # more while the first is out
+        relay.schedule_local(7, name)
+    await asyncio.sleep(0.4)
+
+    assert [names for _, names in flushed] == [{"vote"}, {"vote", "ballot"}]
+    assert flushed[0][0] - start < 0.05, "the first change is not held back"
+    assert 0.19 < flushed[1][0] - flushed[0][0] < 0.3, "the rest wait for the interval"
