@@ -225,37 +225,57 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-class Meter:
-    """CPU use (% of one core) and memory of the processes that do the work, per phase."""
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent on anything but idling, since boot (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / TICKS
 
-    def __init__(self, processes: dict[str, list[int]]) -> None:
+
+class Meter:
+    """CPU use (% of one core) and memory of the processes that do the work, per phase.
+
+    A process is given by pid, or by name (`str`): PostgreSQL starts a backend per pooled
+    connection as it goes, so those are looked up again at every reading. "machine" is
+    every process on the machine together, kernel included.
+    """
+
+    def __init__(self, processes: dict[str, list[int] | str]) -> None:
         self.processes = processes
         self.phases: dict[str, dict] = {}
-        self._start: tuple[float, dict[str, float]] | None = None
+        self._start: tuple[float, dict[str, dict[int, float]], float] | None = None
 
-    def _cpu(self) -> dict[str, float]:
+    def _pids(self, name: str) -> list[int]:
+        found = self.processes[name]
+        return pids_named(found) if isinstance(found, str) else found
+
+    def _cpu(self) -> dict[str, dict[int, float]]:
         return {
-            name: sum(cpu_seconds(pid) for pid in pids) for name, pids in self.processes.items()
+            name: {pid: cpu_seconds(pid) for pid in self._pids(name)} for name in self.processes
         }
 
     def start(self) -> None:
-        self._start = (time.monotonic(), self._cpu())
+        self._start = (time.monotonic(), self._cpu(), machine_busy_seconds())
 
     def stop(self, phase: str) -> dict:
-        began, before = self._start
+        began, before, busy_before = self._start
         wall = time.monotonic() - began
         after = self._cpu()
-        self.phases[phase] = {
-            name: {
+        figures = {}
+        for name in self.processes:
+            alive = {pid: t for pid, t in after[name].items() if t > 0 or pid not in before[name]}
+            used = sum(t - before[name].get(pid, 0.0) for pid, t in alive.items())
+            figures[name] = {
                 # None for a process that died during the phase (the killed worker).
-                "cpu_percent": round(100 * (after[name] - before[name]) / wall, 1)
-                if after[name] >= before[name]
-                else None,
-                "rss_mb": round(sum(rss_mb(pid) for pid in pids), 1),
+                "cpu_percent": round(100 * used / wall, 1) if alive or not before[name] else None,
+                "rss_mb": round(sum(rss_mb(pid) for pid in alive), 1),
             }
-            for name, pids in self.processes.items()
+        figures["machine"] = {
+            "cpu_percent": round(100 * (machine_busy_seconds() - busy_before) / wall, 1),
+            "rss_mb": None,
         }
-        return self.phases[phase]
+        self.phases[phase] = figures
+        return figures
 
 
 # --- the HTTP side ------------------------------------------------------------------------------
@@ -739,8 +759,8 @@ async def main_async(args, env, log_dir: Path) -> dict:
         "daphne_A": [workers[0].process.pid],
         "daphne_B": [workers[1].process.pid],
         "load_generator": [os.getpid()],
-        "postgres": pids_named("postgres"),
-        "redis": pids_named("redis-server"),
+        "postgres": "postgres",
+        "redis": "redis-server",
     }
     meter = Meter(processes)
     urls = [f"ws://127.0.0.1:{w.port}/ws/meetings/{world.meeting_id}/" for w in workers]
@@ -886,7 +906,10 @@ def table(result: dict) -> str:
         rows.append(
             (
                 f"CPU % / RSS MB during {phase}",
-                ", ".join(f"{n} {p['cpu_percent']}/{p['rss_mb']}" for n, p in procs.items()),
+                ", ".join(
+                    f"{n} {p['cpu_percent']}" + ("" if p["rss_mb"] is None else f"/{p['rss_mb']}")
+                    for n, p in procs.items()
+                ),
             )
         )
     width = max(len(label) for label, _ in rows)

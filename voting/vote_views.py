@@ -101,8 +101,8 @@ def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
 
 
 def ballot_context(vote: Vote, membership: Membership) -> dict:
-    votes.close_due_votes()
     vote.refresh_from_db()
+    votes.close_if_due(vote)
     can_for = votes.capacities(vote, membership)
     done = votes.voted_for(vote, membership)
     return {
@@ -179,7 +179,7 @@ def _int(value) -> int | None:
 @login_required
 def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     vote, membership = vote_for(request.user, panel_id, vote_id, Perm.VIEW_PANEL)
-    votes.close_due_votes()
+    votes.close_if_due(vote)
     ranking = []
     if vote.method == Vote.Method.RANKED:
         ranks = []
@@ -197,7 +197,9 @@ def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
     # second submission is still refused or, in a named vote, only changes the ballot).
     key = request.POST.get("key", "") or ("" if request.htmx else new_key())
     receipts, errors = [], []
-    people = {m.pk: m for m in votes.capacities(vote, membership)} | {membership.pk: membership}
+    people = {membership.pk: membership}
+    if any(target != membership.pk for target in targets):  # for someone else: a proxy
+        people |= {m.pk: m for m in votes.capacities(vote, membership)}
     for index, target in enumerate(targets):
         person = people.get(target)
         if person is None:

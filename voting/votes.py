@@ -637,6 +637,18 @@ def _close_subject(vote: Vote, user) -> None:
         proposals._changed(proposal)
 
 
+def close_if_due(vote: Vote) -> Vote:
+    """This vote, closed first if its time is up (a timed vote or a written round).
+
+    On every ballot and vote page: it looks at this vote alone, and needs no query
+    unless the vote is due.
+    """
+    if past_deadline(vote):
+        close_vote(None, vote)
+        vote.refresh_from_db()
+    return vote
+
+
 def close_due_votes(now: datetime | None = None) -> list[Vote]:
     """Close timed votes and written rounds whose time is up (the cron command, and on access)."""
     now = now or timezone.now()
