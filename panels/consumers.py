@@ -134,9 +134,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         )
         return "".join(frames.get(self.frame_key, {}).values())
 
-    def _render_personal(self) -> str:
+    def _render_personal(self, state: events.LiveState | None = None) -> str:
         with translation.override(self.language):
-            return events.render_personal(self.meeting_id, self.membership)
+            return events.render_personal(self.meeting_id, self.membership, state)
 
     async def send_snapshot(self) -> None:
         """Everything the page shows: the part shared with everyone alike, then this person's."""
@@ -144,7 +144,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             self.meeting_id, self.frame_key, self._render_shared
         )
         if not self.screen:
-            text += await in_pool(self._render_personal)()
+            state = self.relay.live_state(self.meeting_id)
+            text += await in_pool(self._render_personal)(state)
         await self.send_frame(text)
 
     async def close_for_meeting_end(self) -> None:

@@ -266,9 +266,13 @@ def _render_personal_fragment(
     return render_to_string(fragment.template, context, request=request)
 
 
-def render_personal(meeting_id: int, membership: Membership) -> str:
-    """The bits of the live page that are about this person only."""
-    state = LiveState(meeting_id)
+def render_personal(meeting_id: int, membership: Membership, state: LiveState | None = None) -> str:
+    """The bits of the live page that are about this person only.
+
+    `state` may be shared by many people's renders (a reconnect storm): personal contexts
+    compute what is personal themselves and keep only shared things in `state.cache`.
+    """
+    state = state or LiveState(meeting_id)
     return "".join(
         _render_personal_fragment(fragment, state, membership, oob=True)
         for fragment in PERSONAL_FRAGMENTS.values()

@@ -40,6 +40,19 @@ def alive_since():
     return timezone.now() - WORKER_TIMEOUT
 
 
+def not_known_gone() -> Q:
+    """Presence rows that may still be someone in the room, for casting a live ballot.
+
+    A connection on a live worker; or on a worker gone silent (overloaded, or killed: no
+    evidence that its people left; their phones reconnect elsewhere meanwhile) until it
+    is forgotten. Not a page whose time ran out, nor a socket that was closed (deleted).
+    """
+    now = timezone.now()
+    return Q(worker__seen_at__gte=now - WORKER_TIMEOUT) | (
+        ~Q(worker__id__startswith=PAGE_PREFIX) & Q(worker__seen_at__gte=now - FORGET_AFTER)
+    )
+
+
 def _count_alive(meeting_id: int, membership_id: int) -> int:
     return Presence.objects.filter(
         meeting_id=meeting_id, membership_id=membership_id, worker__seen_at__gte=alive_since()

@@ -91,6 +91,7 @@ class Relay:
         # Bumped on every message about a meeting: a snapshot rendered before is stale.
         self.generation: dict[int, int] = defaultdict(int)
         self.snapshots: dict[tuple[int, str], CachedSnapshot] = {}
+        self.states: dict[int, tuple[int, float, events.LiveState]] = {}
         self.presence_joins: list[presence.Join] = []
         self.presence_leaves: list[str] = []
         self.presence_waiters: list[asyncio.Future] = []
@@ -128,6 +129,7 @@ class Relay:
                 del self.last_flush[key]
             for key in [key for key in self.snapshots if key[0] == meeting_id]:
                 del self.snapshots[key]
+            self.states.pop(meeting_id, None)
             if task is not None:
                 task.cancel()
 
@@ -236,6 +238,24 @@ class Relay:
                 self.snapshots.get(key) is cached
             ):
                 del self.snapshots[key]
+
+    def live_state(self, meeting_id: int) -> events.LiveState:
+        """What the meeting's fragments show, loaded once per change for every snapshot.
+
+        The personal part of each socket's snapshot reads the meeting, its agenda, speakers
+        and votes from this shared state, and only what is about the person itself anew.
+        """
+        generation = self.generation[meeting_id]
+        cached = self.states.get(meeting_id)
+        if (
+            cached is not None
+            and cached[0] == generation
+            and time.monotonic() - cached[1] <= SNAPSHOT_SECONDS
+        ):
+            return cached[2]
+        state = events.LiveState(meeting_id)
+        self.states[meeting_id] = (generation, time.monotonic(), state)
+        return state
 
     # --- presence, in batches ------------------------------------------------------
 

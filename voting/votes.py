@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels import events
+from panels import events, presence
 from panels.access import Perm, has_perm
 from panels.models import Meeting, Membership, Presence, Role
 from panels.presence import alive_since
@@ -124,9 +124,17 @@ def _present_ids(meeting_id: int) -> set[int]:
 
 
 def _is_present(meeting_id: int, membership_id: int) -> bool:
-    return Presence.objects.filter(
-        meeting_id=meeting_id, membership_id=membership_id, worker__seen_at__gte=alive_since()
-    ).exists()
+    """In the room, for casting a live ballot: refused only on evidence of absence.
+
+    The presence list shows who is connected now; a ballot is refused only when the
+    person closed the page (or their page-only presence ran out), not because the server
+    holding their socket went silent (presence.not_known_gone).
+    """
+    return (
+        Presence.objects.filter(meeting_id=meeting_id, membership_id=membership_id)
+        .filter(presence.not_known_gone())
+        .exists()
+    )
 
 
 def standing_proxies(meeting: Meeting) -> QuerySet[Proxy]:

@@ -172,3 +172,13 @@ async def test_a_burst_of_changes_is_sent_at_once_and_then_once_per_interval(mon
     assert [names for _, names in flushed] == [{"vote"}, {"vote", "ballot"}]
     assert flushed[0][0] - start < 0.05, "the first change is not held back"
     assert 0.19 < flushed[1][0] - flushed[0][0] < 0.3, "the rest wait for the interval"
+
+
+async def test_snapshots_share_one_live_state_until_the_meeting_changes():
+    relay = Relay()
+    first = relay.live_state(7)
+    assert relay.live_state(7) is first
+    assert relay.live_state(8) is not first
+
+    await relay.deliver(7, {"type": "live.dirty", "names": []})
+    assert relay.live_state(7) is not first

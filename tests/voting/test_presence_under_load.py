@@ -1,8 +1,9 @@
 """Presence when a server is slow or busy: written in batches, and never silently lost.
 
-A worker that misses heartbeats (a reconnect storm, a long pause) must not cost its
-members their place: their connections stop counting while it is silent, and count again
-as soon as it beats. Only a worker silent for a long time is dead and forgotten.
+A worker that misses heartbeats (a reconnect storm, a long pause, or killed) must not cost
+its members their vote: the presence list shows them gone while it is silent and back as
+soon as it beats, but only closing the page, or a worker silent for a long time (dead and
+forgotten), takes away the right to cast a live ballot.
 """
 
 from datetime import timedelta
@@ -10,7 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from panels import presence
+from panels import events, presence
 from panels.models import LiveWorker, Presence
 from voting import votes
 
@@ -42,23 +43,32 @@ def test_a_batch_records_arrivals_and_departures_of_people_not_tabs(live_meeting
     assert not Presence.objects.exists()
 
 
-def test_a_slow_worker_loses_its_members_only_while_it_is_silent(make_vote, live_meeting, bob):
+def test_a_silent_worker_costs_nobody_their_vote(make_vote, live_meeting, bob):
     presence.record("slow", joins=[(live_meeting.pk, bob.pk, "b1")])
     vote = make_vote()
     assert votes.capacities(vote, bob) == [bob]
 
     silent_for("slow", presence.WORKER_TIMEOUT.total_seconds() + 5)
-    assert votes.capacities(vote, bob) == [], "a silent worker's sockets do not count"
-    assert presence.heartbeat("other") == {live_meeting.pk}, "the others push the new presence"
+    assert events.present_memberships(live_meeting.pk) == [], "the list shows bob gone"
+    assert presence.heartbeat("other") == {live_meeting.pk}, "the others push the new list"
     assert Presence.objects.filter(connection="b1").exists(), "but nothing is deleted"
+    assert votes.capacities(vote, bob) == [bob], "and a server's silence is no evidence"
 
     assert presence.heartbeat("slow") == {live_meeting.pk}, "back: pushed again"
-    assert votes.capacities(vote, bob) == [bob], "and bob may vote again"
+    assert events.present_memberships(live_meeting.pk) == [bob]
     assert presence.heartbeat("slow") == set(), "nothing changed since"
 
 
-def test_a_worker_silent_for_long_is_forgotten(live_meeting, bob):
+def test_closing_the_page_is_evidence_of_absence(make_vote, live_meeting, bob):
+    presence.record("w1", joins=[(live_meeting.pk, bob.pk, "b1")])
+    vote = make_vote()
+    presence.record("w1", leaves=["b1"])
+    assert votes.capacities(vote, bob) == []
+
+
+def test_a_worker_silent_for_long_is_forgotten(make_vote, live_meeting, bob):
     presence.record("dead", joins=[(live_meeting.pk, bob.pk, "b1")])
+    vote = make_vote()
     silent_for("dead", presence.FORGET_AFTER.total_seconds() - 60)
     assert presence.heartbeat("other") == set(), "long silent, already pushed, not yet forgotten"
     assert LiveWorker.objects.filter(pk="dead").exists()
@@ -67,3 +77,4 @@ def test_a_worker_silent_for_long_is_forgotten(live_meeting, bob):
     assert presence.heartbeat("other") == {live_meeting.pk}
     assert not LiveWorker.objects.filter(pk="dead").exists()
     assert not Presence.objects.exists()
+    assert votes.capacities(vote, bob) == [], "now bob must come back to vote"

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from panels import presence
 from panels import services as panel_services
 from panels.models import LiveWorker, Presence
 from tests.voting.conftest import ballot_key, be_present, cast, leave, votes_snapshot
@@ -110,10 +111,23 @@ def test_an_absent_member_gets_no_capacity_in_a_live_vote(make_vote, bob, tina, 
     assert "cannot vote" in message
 
 
-def test_a_connection_on_a_dead_worker_does_not_count_as_present(make_vote, live_meeting, bob):
+def test_a_connection_on_a_silent_worker_is_not_on_the_roll_but_may_still_vote(
+    make_vote, live_meeting, bob
+):
+    be_present(live_meeting, bob, worker_id="worker-silent")
+    LiveWorker.objects.filter(pk="worker-silent").update(
+        seen_at=timezone.now() - timedelta(minutes=5)
+    )
+    vote = make_vote()
+
+    assert not RollEntry.objects.filter(vote=vote, member=bob).exists()
+    assert votes.capacities(vote, bob) == [bob], "a silent server is no evidence bob left"
+
+
+def test_a_connection_on_a_forgotten_worker_does_not_count(make_vote, live_meeting, bob):
     be_present(live_meeting, bob, worker_id="worker-dead")
     LiveWorker.objects.filter(pk="worker-dead").update(
-        seen_at=timezone.now() - timedelta(minutes=5)
+        seen_at=timezone.now() - presence.FORGET_AFTER - timedelta(seconds=1)
     )
     vote = make_vote()
 
