@@ -88,9 +88,11 @@ def _lock_shared(vote: Vote, actor: Membership) -> Vote:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute('SELECT 1 FROM "voting_vote" WHERE "id" = %s FOR SHARE', [vote.pk])
-    locked = Vote.objects.select_related("panel").get(pk=vote.pk)
+    locked = Vote.objects.get(pk=vote.pk)
     if locked.panel_id != actor.panel_id:
         raise VotingError(_("You are not allowed to do this."))
+    if Vote.panel.is_cached(vote):
+        locked.panel = vote.panel  # the panel's settings are not what the lock holds
     return locked
 
 
@@ -445,7 +447,10 @@ def cast_ballot(
         else:
             Ballot.objects.create(vote=vote, participation=participation, **fields)
         if vote.mode == Vote.Mode.LIVE:
-            RollEntry.objects.get_or_create(vote=vote, member=on_behalf_of)
+            # On the roll if not yet (arrived after the vote opened): one statement, no lookup.
+            RollEntry.objects.bulk_create(
+                [RollEntry(vote=vote, member=on_behalf_of)], ignore_conflicts=True
+            )
         transaction.on_commit(lambda: events.meeting_dirty(vote.meeting_id, "vote"))
         if vote.meeting_id:
             user_id = actor.user_id
