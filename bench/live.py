@@ -324,6 +324,7 @@ class Ballots:
 
     sent: int = 0
     acked: dict[int, float] = field(default_factory=dict)  # member index -> ack time
+    sent_at: dict[int, float] = field(default_factory=dict)  # member index -> first send
     retries: int = 0
     failed: list[int] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)  # reason -> count
@@ -338,6 +339,7 @@ async def cast_all(
     start = time.monotonic()
 
     async def one(index: int) -> None:
+        record.sent_at[index] = time.monotonic()
         key = secrets.token_hex(16)
         choice = random.choice(("for", "for", "against", "abstain"))
         attempt = 0
@@ -512,24 +514,29 @@ def percentiles(samples: list[float]) -> dict:
     }
 
 
-def vote_latencies(clients: list[Client], acked: dict[int, float]) -> list[float]:
-    """Per client and ballot: first turnout update that includes it, minus its acknowledgement.
+def vote_latencies(
+    clients: list[Client], acked: dict[int, float], origin: dict[int, float] | None = None
+) -> list[float]:
+    """Per client and ballot: first turnout update that includes it, minus its commit.
 
+    The commit lies between the ballot's sending and its acknowledgement: measured from
+    the acknowledgement (`origin` None) this is a lower bound (a push that beats the HTTP
+    answer counts as 0), from the sending (`origin` = send times) an upper bound, which is
+    also what the voter's neighbours wait from the moment the voter presses the button.
     The k-th acknowledged ballot is included once a client sees a turnout of k or more.
-    (The acknowledgement comes just after the commit, so this slightly flatters nothing:
-    a push that beats the HTTP answer counts as 0.)
     """
-    acks = sorted(acked.values())
+    order = sorted(acked, key=acked.get)
+    origin = origin or acked
     samples = []
     for client in clients:
         seen = client.turnout
         j = 0
-        for k, ack in enumerate(acks, start=1):
+        for k, index in enumerate(order, start=1):
             while j < len(seen) and seen[j][0] < k:
                 j += 1
             if j == len(seen):
                 break
-            samples.append(max(0.0, seen[j][1] - ack))
+            samples.append(max(0.0, seen[j][1] - origin[index]))
     return samples
 
 
@@ -718,6 +725,7 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None) ->
         "http_statuses": {str(k): v for k, v in sorted(record.statuses.items())},
         "ballots_per_second": round(total / cast_seconds, 1),
         "vote_to_client": percentiles(vote_latencies(clients, record.acked)),
+        "sent_to_client": percentiles(vote_latencies(clients, record.acked, record.sent_at)),
         "close_to_result": percentiles(
             [c.results[key][0] - closing for c in clients if key in c.results]
         ),
@@ -879,7 +887,8 @@ def table(result: dict) -> str:
         if not vote:
             continue
         rows.append((f"{key}: ballots/s", vote["ballots_per_second"]))
-        lat(f"{key}: ballot → every client", vote["vote_to_client"])
+        lat(f"{key}: ballot acked → every client", vote["vote_to_client"])
+        lat(f"{key}: ballot sent → every client", vote["sent_to_client"])
         lat(f"{key}: close → result", vote["close_to_result"])
         rows.append(
             (
