@@ -152,9 +152,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         )
         return "".join(frames.get(self.frame_key, {}).values())
 
-    def _render_personal(self, state: events.LiveState | None = None) -> str:
+    def _render_personal(self, state: events.LiveState | None = None, names=None) -> str:
         with translation.override(self.language):
-            return events.render_personal(self.meeting_id, self.membership, state)
+            return events.render_personal(self.meeting_id, self.membership, state, names)
 
     async def send_snapshot(self) -> None:
         """Everything the page shows: the part shared with everyone alike, then this person's."""
@@ -172,7 +172,12 @@ class MeetingConsumer(AsyncWebsocketConsumer):
     async def live_personal(self, event: dict) -> None:
         if event.get("meeting") != self.meeting_id or self.screen:
             return
-        await self.send_frame(await in_pool(self._render_personal)())
+        names = event.get("names")
+        if names is not None:
+            names = [name for name in names if name in events.PERSONAL_FRAGMENTS]
+            if not names:
+                return
+        await self.send_frame(await in_pool(self._render_personal)(None, names))
 
     async def membership_changed(self, event: dict) -> None:
         """Someone changed this person's role or access: re-check, and reconnect if needed."""

@@ -266,16 +266,23 @@ def _render_personal_fragment(
     return render_to_string(fragment.template, context, request=request)
 
 
-def render_personal(meeting_id: int, membership: Membership, state: LiveState | None = None) -> str:
-    """The bits of the live page that are about this person only.
+def render_personal(
+    meeting_id: int,
+    membership: Membership,
+    state: LiveState | None = None,
+    names: Iterable[str] | None = None,
+) -> str:
+    """The bits of the live page that are about this person only (all, or those named).
 
     `state` may be shared by many people's renders (a reconnect storm): personal contexts
     compute what is personal themselves and keep only shared things in `state.cache`.
     """
     state = state or LiveState(meeting_id)
+    wanted = PERSONAL_FRAGMENTS.keys() if names is None else set(names)
     return "".join(
         _render_personal_fragment(fragment, state, membership, oob=True)
-        for fragment in PERSONAL_FRAGMENTS.values()
+        for name, fragment in PERSONAL_FRAGMENTS.items()
+        if name in wanted
     )
 
 
@@ -347,13 +354,16 @@ def meeting_dirty(meeting_id: int | None, *names: str) -> None:
     )
 
 
-def push_personal(meeting_id: int, user_ids: Iterable[int]) -> None:
-    """Send these people their personal fragments again (after commit)."""
+def push_personal(
+    meeting_id: int, user_ids: Iterable[int], names: Iterable[str] | None = None
+) -> None:
+    """Send these people their personal fragments again (after commit): all, or those named."""
     layer = get_channel_layer()
+    message = {"type": "live.personal", "meeting": meeting_id}
+    if names is not None:
+        message["names"] = list(names)
     for user_id in user_ids:
-        async_to_sync(layer.group_send)(
-            user_group(user_id), {"type": "live.personal", "meeting": meeting_id}
-        )
+        async_to_sync(layer.group_send)(user_group(user_id), message)
 
 
 def meeting_closed(meeting_id: int) -> None:

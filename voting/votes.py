@@ -454,7 +454,10 @@ def cast_ballot(
         transaction.on_commit(lambda: events.meeting_dirty(vote.meeting_id, "vote"))
         if vote.meeting_id:
             user_id = actor.user_id
-            transaction.on_commit(lambda: events.push_personal(vote.meeting_id, [user_id]))
+            # Only "you have voted": a ballot changes nothing else that is about this person.
+            transaction.on_commit(
+                lambda: events.push_personal(vote.meeting_id, [user_id], names=["my_vote"])
+            )
     return Cast(code, repeated=False)
 
 

@@ -58,7 +58,9 @@ def sent(monkeypatch) -> list[tuple]:
     """What the services send after their commits (recorded, not sent)."""
     log: list[tuple] = []
     monkeypatch.setattr(events, "meeting_dirty", lambda *args: log.append(("dirty", *args)))
-    monkeypatch.setattr(events, "push_personal", lambda *args: log.append(("personal", *args)))
+    monkeypatch.setattr(
+        events, "push_personal", lambda *args, **kw: log.append(("personal", *args))
+    )
     monkeypatch.setattr(events, "push", lambda *args, **kwargs: log.append(("push", *args)))
     return log
 

@@ -39,7 +39,9 @@ def sent(monkeypatch) -> list[tuple]:
     monkeypatch.setattr(
         events,
         "push_personal",
-        lambda meeting_id, user_ids: log.append(("personal", meeting_id, tuple(user_ids))),
+        lambda meeting_id, user_ids, names=None: log.append(
+            ("personal", meeting_id, tuple(user_ids))
+        ),
     )
     return log
 
@@ -224,7 +226,10 @@ def test_the_turnout_reaches_the_workers_as_a_dirty_mark(
 
     assert group_sends == [
         (events.meeting_group(live_meeting.pk), {"type": "live.dirty", "names": ["vote"]}),
-        (events.user_group(bob.user_id), {"type": "live.personal", "meeting": live_meeting.pk}),
+        (
+            events.user_group(bob.user_id),
+            {"type": "live.personal", "meeting": live_meeting.pk, "names": ["my_vote"]},
+        ),
     ]
 
 
