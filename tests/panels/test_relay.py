@@ -182,3 +182,24 @@ async def test_snapshots_share_one_live_state_until_the_meeting_changes():
 
     await relay.deliver(7, {"type": "live.dirty", "names": []})
     assert relay.live_state(7) is not first
+
+
+async def test_in_a_big_meeting_turnout_goes_out_less_often(monkeypatch):
+    monkeypatch.setattr("panels.relay.LOCAL_FRAMES_PER_SECOND", 1000)
+    relay = Relay()
+    loop = asyncio.get_running_loop()
+    relay.sockets[7] = {object() for _ in range(400)}  # 400 sockets here: every 0.4 s
+    flushed: list[float] = []
+
+    async def flush(meeting_id: int) -> None:
+        relay.pending_local.pop(meeting_id)
+        flushed.append(loop.time())
+
+    monkeypatch.setattr(relay, "_flush_local", flush)
+    relay.schedule_local(7, "vote")
+    await asyncio.sleep(0.05)
+    relay.schedule_local(7, "vote")
+    await asyncio.sleep(0.5)
+
+    assert len(flushed) == 2
+    assert 0.38 < flushed[1] - flushed[0] < 0.5
