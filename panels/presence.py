@@ -113,16 +113,6 @@ def record(worker_id: str, joins: Sequence[Join] = (), leaves: Sequence[str] = (
     return changed
 
 
-def join(meeting_id: int, membership_id: int, worker_id: str, connection: str) -> bool:
-    """Record one open socket; True if the person was not present before."""
-    return bool(record(worker_id, joins=[(meeting_id, membership_id, connection)]))
-
-
-def leave(worker_id: str, connection: str) -> bool:
-    """Forget one closed socket; True if its person has no other connection left."""
-    return bool(record(worker_id, leaves=[connection]))
-
-
 def _page(meeting_id: int, membership_id: int) -> str:
     return f"{PAGE_PREFIX}{meeting_id}:{membership_id}"
 

@@ -312,7 +312,7 @@ class Relay:
         """Push these fragments to every worker soon, merging requests that come meanwhile.
 
         Held back a moment even when nothing is pending (presence: one push for a whole
-        reconnect storm, and a socket's own snapshot goes out before its arrival does).
+        reconnect storm).
         """
         self._throttle(self.pending, meeting_id, names, COALESCE_SECONDS, self._flush, False)
 
@@ -331,6 +331,8 @@ class Relay:
     def _throttle(
         self, pending: dict, meeting_id: int, names, interval: float, flush, leading: bool
     ) -> None:
+        """Call `flush(meeting_id)` once for everything asked for until it runs: `interval`
+        from now, or (`leading`) at once if the last flush is `interval` ago, else then."""
         if meeting_id in pending:
             pending[meeting_id].update(names)
             return

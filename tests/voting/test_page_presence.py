@@ -58,9 +58,11 @@ def test_a_socket_takes_over_from_the_page_that_opened_it(live_meeting, bob):
     assert presence.visit(live_meeting.pk, bob.pk), "bob arrives"
     assert not presence.visit(live_meeting.pk, bob.pk), "a reload is no new arrival"
 
-    presence.join(live_meeting.pk, bob.pk, "worker-test", "socket-1")
+    presence.record("worker-test", joins=[(live_meeting.pk, bob.pk, "socket-1")])
     assert list(Presence.objects.values_list("connection", flat=True)) == ["socket-1"]
-    assert presence.leave("worker-test", "socket-1"), "closing the page ends the presence at once"
+    assert presence.record("worker-test", leaves=["socket-1"]) == {live_meeting.pk}, (
+        "closing the page ends the presence at once"
+    )
 
 
 def test_a_closed_meeting_records_no_presence(client_for, live_meeting, alice, bob):
