@@ -60,6 +60,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--pushes", type=int, default=25, help="pure fan-out pushes (5 a second)")
     parser.add_argument("--no-kill", action="store_true", help="skip the worker-kill phase")
     parser.add_argument(
+        "--workers", type=int, default=2, choices=range(2, 9), help="daphne workers (2)"
+    )
+    parser.add_argument(
         "--postgres",
         default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"),
         help="PostgreSQL server URL, without a database name",
@@ -190,7 +193,7 @@ DAPHNE_ARGS = ["--ping-interval", "20", "--ping-timeout", "30", "--websocket_con
 def start_workers(env: dict[str, str], log_dir: Path, count: int = 2):
     from tests.servers import Daphne
 
-    workers = [Daphne(name, log_dir, env=env, args=DAPHNE_ARGS) for name in "AB"[:count]]
+    workers = [Daphne(name, log_dir, env=env, args=DAPHNE_ARGS) for name in "ABCDEFGH"[:count]]
     deadline = time.monotonic() + 30
     for worker in workers:
         worker.wait_until_serving(deadline)
@@ -440,9 +443,11 @@ async def run_client(
 
     retry = 0
     home = client.index % len(urls)
+    others = [url for number, url in enumerate(urls) if number != home]
     while not stop.is_set():
-        # After a failure, try the other worker (as a proxy would route around a dead one).
-        url = urls[(home + (1 if retry else 0)) % len(urls)]
+        # After a failure, try another worker (as a proxy would route around a dead one,
+        # spreading the dropped clients over the others).
+        url = urls[home] if not retry else others[(client.index + retry) % len(others)]
         headers = [("Accept-Language", "en")]
         if client.session:
             headers.append(("Cookie", f"sessionid={client.session}"))
@@ -778,16 +783,15 @@ async def main_async(args, env, log_dir: Path) -> dict:
     from panels.models import Meeting
 
     world = await asyncio.to_thread(seed, args.clients)
-    say("starting two daphne workers")
-    workers = start_workers(env, log_dir)
+    say(f"starting {args.workers} daphne workers")
+    workers = start_workers(env, log_dir, args.workers)
     dead: set[int] = set()
 
     def alive(port: int) -> bool:
         return port not in dead
 
     processes = {
-        "daphne_A": [workers[0].process.pid],
-        "daphne_B": [workers[1].process.pid],
+        **{f"daphne_{w.name}": [w.process.pid] for w in workers},
         "load_generator": [os.getpid()],
         "postgres": "postgres",
         "redis": "redis-server",
@@ -798,7 +802,7 @@ async def main_async(args, env, log_dir: Path) -> dict:
     clients = [Client(i, s) for i, s in enumerate(world.sessions)]
     stop = asyncio.Event()
     tasks: list[asyncio.Task] = []
-    result: dict = {"clients": args.clients, "rate": args.rate}
+    result: dict = {"clients": args.clients, "rate": args.rate, "workers": args.workers}
     try:
         say(f"connecting {args.clients} clients")
         rss_before = {w.name: rss_mb(w.process.pid) for w in workers}
