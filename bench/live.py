@@ -30,6 +30,7 @@ import os
 import random
 import re
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -982,7 +983,13 @@ def problems(result: dict) -> list[str]:
     return found
 
 
+def _stop_on_sigterm(signum, frame) -> None:
+    # As Ctrl+C: the run is cancelled and its `finally` stops the workers it started.
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> None:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     args = parse_args(argv)
     env = prepare_environment(args)
     print(f"Seeding {args.clients} members in {args.database} …", file=sys.stderr)
