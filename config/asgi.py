@@ -16,11 +16,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from panels.consumers import auth_stack  # noqa: E402
+from panels.consumers import session_stack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(auth_stack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(session_stack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -8,7 +8,7 @@ sends a full snapshot, so a browser that slept or changed worker converges.
 import json
 import logging
 
-from channels.auth import AuthMiddleware, get_user
+from channels.auth import get_user
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
@@ -62,20 +62,15 @@ def language_of(scope) -> str:
     return settings.LANGUAGE_CODE
 
 
-class PooledAuthMiddleware(AuthMiddleware):
-    """Channels' AuthMiddleware, with the session and user read in the thread pool.
+def session_stack(inner):
+    """Cookies and the session for a socket; the consumer reads the user itself.
 
-    The stock one reads them on the process's one shared database thread: in a reconnect
-    storm of 500 sockets the last handshake waited 15 s for its turn.
+    Not Channels' AuthMiddleware: it reads the user on the process's one shared database
+    thread (in a reconnect storm of 500 sockets the last handshake waited 15 s for its
+    turn), and apart from the membership, which costs a second wait for the database pool
+    when the workers are busy. `MeetingConsumer.identify` does both in one go.
     """
-
-    async def resolve_scope(self, scope) -> None:
-        scope["user"]._wrapped = await in_pool(get_user.func)(scope)
-
-
-def auth_stack(inner):
-    """Cookies, session and the logged-in user for a socket (as AuthMiddlewareStack)."""
-    return CookieMiddleware(SessionMiddleware(PooledAuthMiddleware(inner)))
+    return CookieMiddleware(SessionMiddleware(inner))
 
 
 class MeetingConsumer(AsyncWebsocketConsumer):
@@ -85,7 +80,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         self.registered = False
         self.bad_frames = 0
-        found = await in_pool(live_membership)(self.scope["user"], self.meeting_id)
+        found = await in_pool(self.identify)()
         if found is None:
             await self.close()  # before accept: the handshake is refused with 403
             return
@@ -109,6 +104,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self.send_snapshot()
         if meeting.state == Meeting.State.CLOSED:
             await self.close(code=1000)  # nothing will change any more
+
+    def identify(self) -> tuple[Meeting, Membership] | None:
+        """Who this is (from the session, with Django's checks), and their membership."""
+        self.scope["user"] = get_user.func(self.scope)
+        return live_membership(self.scope["user"], self.meeting_id)
 
     async def disconnect(self, code: int) -> None:
         if not getattr(self, "registered", False):
@@ -181,7 +181,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def membership_changed(self, event: dict) -> None:
         """Someone changed this person's role or access: re-check, and reconnect if needed."""
-        found = await in_pool(live_membership)(self.scope["user"], self.meeting_id)
+        found = await in_pool(self.identify)()
         if found is None:
             await self.close(code=CLOSE_NO_ACCESS)
             return
