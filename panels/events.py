@@ -25,7 +25,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from panels.models import AgendaItem, Meeting, Membership, Message, Presence, SpeakerRequest
+from panels.models import AgendaItem, Meeting, Membership, Message, SpeakerRequest
 
 log = logging.getLogger(__name__)
 
@@ -179,13 +179,9 @@ class LiveState:
 
 def present_memberships(meeting_id: int) -> list[Membership]:
     """Everyone with at least one open connection on a live worker, each once, by name."""
-    from panels.presence import alive_since
+    from panels.presence import connected
 
-    ids = (
-        Presence.objects.filter(meeting_id=meeting_id, worker__seen_at__gte=alive_since())
-        .values_list("membership_id", flat=True)
-        .distinct()
-    )
+    ids = connected().filter(meeting_id=meeting_id).values_list("membership_id", flat=True)
     return list(Membership.objects.filter(pk__in=ids).select_related("user").order_by("user__name"))
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from panels.models import LiveWorker, Presence
@@ -40,6 +40,11 @@ def alive_since():
     return timezone.now() - WORKER_TIMEOUT
 
 
+def connected() -> QuerySet[Presence]:
+    """Connections on a live worker: who the presence list shows, and who is on the roll."""
+    return Presence.objects.filter(worker__seen_at__gte=alive_since())
+
+
 def not_known_gone() -> Q:
     """Presence rows that may still be someone in the room, for casting a live ballot.
 
@@ -53,22 +58,16 @@ def not_known_gone() -> Q:
     )
 
 
-def _count_alive(meeting_id: int, membership_id: int) -> int:
-    return Presence.objects.filter(
-        meeting_id=meeting_id, membership_id=membership_id, worker__seen_at__gte=alive_since()
-    ).count()
-
-
 def _present_pairs(pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
     """Which of these (meeting, membership) pairs have a connection that counts."""
     pairs = set(pairs)
     if not pairs:
         return set()
-    rows = Presence.objects.filter(
-        meeting_id__in={m for m, _ in pairs},
-        membership_id__in={p for _, p in pairs},
-        worker__seen_at__gte=alive_since(),
-    ).values_list("meeting_id", "membership_id")
+    rows = (
+        connected()
+        .filter(meeting_id__in={m for m, _ in pairs}, membership_id__in={p for _, p in pairs})
+        .values_list("meeting_id", "membership_id")
+    )
     return set(rows) & pairs
 
 
@@ -126,7 +125,7 @@ def visit(meeting_id: int, membership_id: int) -> bool:
     """
     page = _page(meeting_id, membership_id)
     with transaction.atomic():
-        arrived = _count_alive(meeting_id, membership_id) == 0
+        arrived = not _present_pairs([(meeting_id, membership_id)])
         seen_at = timezone.now() + PAGE_PRESENCE - WORKER_TIMEOUT
         LiveWorker.objects.update_or_create(pk=page, defaults={"seen_at": seen_at})
         Presence.objects.update_or_create(

@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from panels import events, presence
 from panels.access import Perm, has_perm
 from panels.models import Meeting, Membership, Presence, Role
-from panels.presence import alive_since
 from panels.services import save_with_history
 from voting import counting
 from voting import services as proposals
@@ -119,9 +118,7 @@ def eligible_members(panel) -> QuerySet[Membership]:
 
 def _present_ids(meeting_id: int) -> set[int]:
     return set(
-        Presence.objects.filter(
-            meeting_id=meeting_id, worker__seen_at__gte=alive_since()
-        ).values_list("membership_id", flat=True)
+        presence.connected().filter(meeting_id=meeting_id).values_list("membership_id", flat=True)
     )
 
 
