@@ -25,6 +25,7 @@ Needs PostgreSQL and Redis; it creates (and drops at the start) the database nam
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -542,30 +543,68 @@ def count_log_errors(logs: str) -> tuple[int, int]:
     return busy, errors
 
 
-def vote_latencies(
-    clients: list[Client], acked: dict[int, float], origin: dict[int, float] | None = None
-) -> list[float]:
-    """Per client and ballot: first turnout update that includes it, minus its commit.
+def vote_latencies(clients: list[Client], origins: list[float]) -> list[float]:
+    """Per client and ballot: the first turnout update that includes it, minus its origin.
 
-    The commit lies between the ballot's sending and its acknowledgement: measured from
-    the acknowledgement (`origin` None) this is a lower bound (a push that beats the HTTP
-    answer counts as 0), from the sending (`origin` = send times) an upper bound, which is
-    also what the voter's neighbours wait from the moment the voter presses the button.
-    The k-th acknowledged ballot is included once a client sees a turnout of k or more.
+    `origins[k - 1]` is when the k-th ballot (in the order the turnout counts them) started
+    to count: its commit (`commit_times`), or, as bounds, its acknowledgement or sending.
+    A client that shows a turnout of k or more has seen the k-th ballot.
     """
-    order = sorted(acked, key=acked.get)
-    origin = origin or acked
     samples = []
     for client in clients:
         seen = client.turnout
         j = 0
-        for k, index in enumerate(order, start=1):
+        for k, origin in enumerate(origins, start=1):
             while j < len(seen) and seen[j][0] < k:
                 j += 1
             if j == len(seen):
                 break
-            samples.append(max(0.0, seen[j][1] - origin[index]))
+            samples.append(max(0.0, seen[j][1] - origin))
     return samples
+
+
+@dataclass
+class Commits:
+    """When ballots became visible in the database, watched from outside the workers.
+
+    A connection of the load generator's own counts the vote's participation rows every
+    POLL_SECONDS. A ballot that a count found was committed after the previous count
+    began: that earlier moment is taken as its commit (so a latency from it is never too
+    small; it may be too large by one interval, and by more if the generator lags).
+    """
+
+    polls: list[tuple[float, int]] = field(default_factory=list)  # (count began, rows)
+
+    def times(self) -> list[float]:
+        """`times()[k - 1]`: the moment the k-th ballot was committed (at the earliest)."""
+        found: list[float] = []
+        previous = self.polls[0][0] if self.polls else 0.0
+        for began, rows in self.polls:
+            while len(found) < rows:
+                found.append(previous)
+            previous = began
+        return found
+
+    def resolution(self) -> dict:
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise(self.polls)]
+        return percentiles(gaps)
+
+
+POLL_SECONDS = 0.005
+
+
+async def watch_commits(database_url: str, vote_id: int, commits: Commits, stop) -> None:
+    import psycopg
+
+    async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn:
+        while not stop.is_set():
+            began = time.monotonic()
+            cursor = await conn.execute(
+                "SELECT count(*) FROM voting_participation WHERE vote_id = %s", [vote_id]
+            )
+            (rows,) = await cursor.fetchone()
+            commits.polls.append((began, rows))
+            await asyncio.sleep(POLL_SECONDS)
 
 
 def missing_vote_updates(clients: list[Client], total: int) -> int:
@@ -711,6 +750,10 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None) ->
     await wait_until(lambda: all(c.vote_id == str(vote.pk) for c in clients), timeout=30)
 
     record = Ballots()
+    commits, watched = Commits(), asyncio.Event()
+    watcher = asyncio.create_task(
+        watch_commits(os.environ["DATABASE_URL"], vote.pk, commits, watched)
+    )
     started = time.monotonic()
     casting = asyncio.create_task(
         cast_all(world, [w.port for w in workers], vote.pk, rate, record, alive)
@@ -725,6 +768,9 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None) ->
     total = len(record.acked)
     await wait_until(lambda: missing_vote_updates(clients, total) == 0, timeout=60)
     in_sync_at = time.monotonic()
+    await wait_until(lambda: commits.polls and commits.polls[-1][1] >= total, timeout=10)
+    watched.set()
+    await watcher
 
     closing = time.monotonic()
     port = next(w.port for w in workers if alive(w.port))
@@ -738,6 +784,7 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None) ->
     voters = await asyncio.to_thread(
         lambda: Participation.objects.filter(vote=vote).values("voter").distinct().count()
     )
+    order = sorted(record.acked, key=record.acked.get)  # the k-th acknowledged ballot
     figures = {
         "ballots_sent": record.sent,
         "ballots_acknowledged": total,
@@ -752,8 +799,10 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None) ->
         "retries": record.retries,
         "http_statuses": {str(k): v for k, v in sorted(record.statuses.items())},
         "ballots_per_second": round(total / cast_seconds, 1),
-        "vote_to_client": percentiles(vote_latencies(clients, record.acked)),
-        "sent_to_client": percentiles(vote_latencies(clients, record.acked, record.sent_at)),
+        "commit_to_client": percentiles(vote_latencies(clients, commits.times())),
+        "commit_resolution": commits.resolution(),
+        "vote_to_client": percentiles(vote_latencies(clients, [record.acked[i] for i in order])),
+        "sent_to_client": percentiles(vote_latencies(clients, [record.sent_at[i] for i in order])),
         "close_to_result": percentiles(
             [c.results[key][0] - closing for c in clients if key in c.results]
         ),
@@ -878,7 +927,7 @@ async def main_async(args, env, log_dir: Path) -> dict:
         )
         if bare
         else None,
-        "vote_to_client_p95": round(result["vote"]["vote_to_client"]["p95_ms"] / bare, 2)
+        "commit_to_client_p95": round(result["vote"]["commit_to_client"]["p95_ms"] / bare, 2)
         if bare
         else None,
         "memory_per_connection": round(
@@ -914,6 +963,7 @@ def table(result: dict) -> str:
         if not vote:
             continue
         rows.append((f"{key}: ballots/s", vote["ballots_per_second"]))
+        lat(f"{key}: ballot committed → every client", vote["commit_to_client"])
         lat(f"{key}: ballot acked → every client", vote["vote_to_client"])
         lat(f"{key}: ballot sent → every client", vote["sent_to_client"])
         lat(f"{key}: close → result", vote["close_to_result"])

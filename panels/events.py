@@ -103,7 +103,7 @@ def register_personal_fragment(fragment: PersonalFragment) -> None:
 
 for _name in ("status", "agenda", "speakers", "presence", "discussion"):
     register_fragment(LiveFragment(_name, f"{LIVE_TEMPLATE}#{_name}"))
-register_personal_fragment(PersonalFragment("my_hand", f"{LIVE_TEMPLATE}#my_hand"))
+
 for _name in ("status", "speakers"):
     register_fragment(
         LiveFragment(
@@ -239,9 +239,13 @@ def snapshot_names(audience: Audience) -> list[str]:
 
 
 def personal_context(state: LiveState, membership: Membership) -> dict:
-    """What the page shows about the viewer alone: their hand and place in the queue."""
+    """What every personal fragment knows about the viewer (nothing that needs a query)."""
+    return {"viewer": membership, "can_take_part": membership.can_take_part}
+
+
+def hand_context(state: LiveState, membership: Membership) -> dict:
+    """The viewer's hand and place in the queue (only the fragment that shows them reads it)."""
     return {
-        "viewer": membership,
         "my_request": next(
             (r for r in state.speaker_requests if r.membership_id == membership.pk), None
         ),
@@ -249,8 +253,12 @@ def personal_context(state: LiveState, membership: Membership) -> dict:
             (n for n, r in enumerate(state.queue, start=1) if r.membership_id == membership.pk),
             None,
         ),
-        "can_take_part": membership.can_take_part,
     }
+
+
+register_personal_fragment(
+    PersonalFragment("my_hand", f"{LIVE_TEMPLATE}#my_hand", context=hand_context)
+)
 
 
 def _render_personal_fragment(

@@ -140,6 +140,7 @@ def _live_page(
     context = (
         state.context()
         | events.personal_context(state, membership)
+        | events.hand_context(state, membership)
         | {
             "membership": membership,
             "audience": audience,

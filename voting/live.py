@@ -65,12 +65,14 @@ def my_proposals_context(state: events.LiveState, membership: Membership) -> dic
 
 
 def _votes(state: events.LiveState) -> dict:
+    """The meeting's votes: the one in progress, the prepared ones, the last result."""
     key = "voting.votes"
     if key not in state.cache:
         from voting.models import Vote
 
         votes = list(
             Vote.objects.filter(meeting_id=state.meeting_id)
+            .select_related("panel")
             .prefetch_related("options")
             .order_by("pk")
         )
@@ -80,26 +82,35 @@ def _votes(state: events.LiveState) -> dict:
             None,
         ) or next((v for v in reversed(votes) if v.is_open), None)
         closed = [v for v in votes if v.state == Vote.State.CLOSED]
-        roll_size = 0
-        if open_vote is not None:
-            from voting.votes import eligible_members
-
-            live = open_vote.mode == Vote.Mode.LIVE and open_vote.state == Vote.State.OPEN
-            roll_size = (
-                open_vote.roll.count() if live else eligible_members(open_vote.panel).count()
-            )
         state.cache[key] = {
             "open_vote": open_vote,
             "drafts": [v for v in votes if v.state == Vote.State.DRAFT],
             "last_result": closed[-1] if closed else None,
-            "turnout": open_vote.participations.count() if open_vote else 0,
-            "roll_size": roll_size,
         }
     return state.cache[key]
 
 
+def _turnout(state: events.LiveState) -> dict:
+    """How many have voted in the vote in progress, of how many who could (two counts)."""
+    key = "voting.turnout"
+    if key not in state.cache:
+        from voting.models import Vote
+        from voting.votes import eligible_members
+
+        open_vote = _votes(state)["open_vote"]
+        turnout = roll_size = 0
+        if open_vote is not None:
+            live = open_vote.mode == Vote.Mode.LIVE and open_vote.state == Vote.State.OPEN
+            roll_size = (
+                open_vote.roll.count() if live else eligible_members(open_vote.panel).count()
+            )
+            turnout = open_vote.participations.count()
+        state.cache[key] = {"turnout": turnout, "roll_size": roll_size}
+    return state.cache[key]
+
+
 def vote_context(state: events.LiveState) -> dict:
-    return _votes(state)
+    return _votes(state) | _turnout(state)
 
 
 def ballot_context(state: events.LiveState) -> dict:

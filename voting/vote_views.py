@@ -293,7 +293,7 @@ def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
         except VotingError as error:
             messages.error(request, str(error))
         return redirect(reverse("voting:proxy", args=[panel_id, meeting_id]))
-    standing = votes.standing_proxies(meeting).select_related("principal__user", "holder__user")
+    standing = votes.standing_proxies(meeting.pk).select_related("principal__user", "holder__user")
     candidates = [
         m
         for m in votes.eligible_members(meeting.panel).order_by("user__name")

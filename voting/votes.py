@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,13 +85,21 @@ def _lock_shared(vote: Vote, actor: Membership) -> Vote:
     transaction at a time anyway.)
     """
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute('SELECT 1 FROM "voting_vote" WHERE "id" = %s FOR SHARE', [vote.pk])
-    locked = Vote.objects.get(pk=vote.pk)
+        # Django has no FOR SHARE: the row, read and locked in one statement.
+        found = list(
+            Vote.objects.raw('SELECT * FROM "voting_vote" WHERE "id" = %s FOR SHARE', [vote.pk])
+        )
+        if not found:
+            raise Vote.DoesNotExist
+        locked = found[0]
+    else:
+        locked = Vote.objects.get(pk=vote.pk)
     if locked.panel_id != actor.panel_id:
         raise VotingError(_("You are not allowed to do this."))
-    if Vote.panel.is_cached(vote):
-        locked.panel = vote.panel  # the panel's settings are not what the lock holds
+    # The panel's settings and the meeting are not what the lock holds: reuse them if loaded.
+    for relation in (Vote.panel, Vote.meeting):
+        if relation.is_cached(vote):
+            relation.field.set_cached_value(locked, relation.field.get_cached_value(vote))
     return locked
 
 
@@ -122,22 +130,23 @@ def _present_ids(meeting_id: int) -> set[int]:
     )
 
 
-def _is_present(meeting_id: int, membership_id: int) -> bool:
-    """In the room, for casting a live ballot: refused only on evidence of absence.
+def _in_the_room(meeting_id: int) -> Exists:
+    """For a membership row: in the room, for casting a live ballot (refused only on evidence
+    of absence).
 
     The presence list shows who is connected now; a ballot is refused only when the
     person closed the page (or their page-only presence ran out), not because the server
     holding their socket went silent (presence.not_known_gone).
     """
-    return (
-        Presence.objects.filter(meeting_id=meeting_id, membership_id=membership_id)
-        .filter(presence.not_known_gone())
-        .exists()
+    return Exists(
+        Presence.objects.filter(meeting_id=meeting_id, membership_id=OuterRef("pk")).filter(
+            presence.not_known_gone()
+        )
     )
 
 
-def standing_proxies(meeting: Meeting) -> QuerySet[Proxy]:
-    return Proxy.objects.filter(meeting=meeting, revoked_at__isnull=True)
+def standing_proxies(meeting_id: int) -> QuerySet[Proxy]:
+    return Proxy.objects.filter(meeting_id=meeting_id, revoked_at__isnull=True)
 
 
 def past_deadline(vote: Vote, now: datetime | None = None) -> bool:
@@ -159,18 +168,19 @@ def capacities(vote: Vote, voter: Membership) -> list[Membership]:
     if not vote.is_open or past_deadline(vote) or not voter.can_vote:
         return []
     proxies = (
-        list(standing_proxies(vote.meeting).filter(Q(principal=voter) | Q(holder=voter)))
+        list(standing_proxies(vote.meeting_id).filter(Q(principal=voter) | Q(holder=voter)))
         if vote.meeting_id
         else []
     )
     principal_ids = [p.principal_id for p in proxies if p.holder_id == voter.pk]
-    eligible = {
-        m.pk: m for m in eligible_members(vote.panel).filter(pk__in=[voter.pk, *principal_ids])
-    }
+    live = vote.mode == Vote.Mode.LIVE and vote.state == State.OPEN
+    members = eligible_members(vote.panel).filter(pk__in=[voter.pk, *principal_ids])
+    if live:  # whether the voter is in the room, in the same query
+        members = members.annotate(in_the_room=_in_the_room(vote.meeting_id))
+    eligible = {m.pk: m for m in members}
     if voter.pk not in eligible:
         return []
-    live = vote.mode == Vote.Mode.LIVE and vote.state == State.OPEN
-    if live and not _is_present(vote.meeting_id, voter.pk):
+    if live and not eligible[voter.pk].in_the_room:
         return []
     gave_proxy = any(p.principal_id == voter.pk for p in proxies)
     result = ([] if gave_proxy else [voter]) + [
@@ -309,7 +319,7 @@ def open_vote(actor: Membership, vote: Vote) -> Vote:
             on_roll = eligible & present
             on_roll |= {
                 p.principal_id
-                for p in standing_proxies(vote.meeting)
+                for p in standing_proxies(vote.meeting_id)
                 if p.holder_id in on_roll and p.principal_id in eligible
             }
             RollEntry.objects.bulk_create(
@@ -403,7 +413,10 @@ def cast_ballot(
     on_behalf_of = on_behalf_of or actor
     with transaction.atomic():
         vote = _lock_shared(vote, actor)
-        for _attempt in range(2):
+        fields, participation = _first_ballot(
+            vote, actor, on_behalf_of, key, choice, option_id, ranking
+        )
+        for _attempt in range(0 if participation else 2):
             existing = (
                 Participation.objects.select_for_update()
                 .filter(vote=vote, on_behalf_of=on_behalf_of)
@@ -435,7 +448,7 @@ def cast_ballot(
                 # Another request for this member got in first (ballots go in side by side):
                 # look again, and answer as if this one had come second.
                 continue
-        else:
+        if participation is None:
             raise VotingError(_("This vote has already been cast."))
         code = None
         if vote.secret:
@@ -456,6 +469,36 @@ def cast_ballot(
                 lambda: events.push_personal(vote.meeting_id, [user_id], names=["my_vote"])
             )
     return Cast(code, repeated=False)
+
+
+def _first_ballot(
+    vote: Vote,
+    actor: Membership,
+    on_behalf_of: Membership,
+    key: str,
+    choice: str | None,
+    option_id: int | None,
+    ranking: list[int] | None,
+) -> tuple[dict, Participation | None]:
+    """The common case without looking first: this member's first ballot, inserted at once.
+
+    Returns the ballot's fields and the participation; no participation when this is not a
+    first ballot that may go in (a repeat, a change, a refusal): `cast_ballot` then looks
+    at what is there and decides, as it does for every other case.
+    """
+    if not vote.is_open or past_deadline(vote):
+        return {}, None
+    if on_behalf_of.pk not in {m.pk for m in capacities(vote, actor)}:
+        return {}, None
+    fields = _ballot_fields(vote, choice, option_id, ranking)
+    try:
+        with transaction.atomic():
+            participation = Participation.objects.create(
+                vote=vote, voter=actor, on_behalf_of=on_behalf_of, key_hash=_key_hash(key)
+            )
+    except IntegrityError:  # there is one already: a repeat or a change
+        return fields, None
+    return fields, participation
 
 
 def _repeated(vote: Vote, key: str) -> Cast:
@@ -596,7 +639,7 @@ def _record_roll(vote: Vote) -> None:
         eligible = set(eligible_members(vote.panel).values_list("pk", flat=True))
         principals = [
             p.principal_id
-            for p in standing_proxies(vote.meeting)
+            for p in standing_proxies(vote.meeting_id)
             if p.holder_id in holders and p.principal_id in eligible
         ]
         RollEntry.objects.bulk_create(
@@ -688,7 +731,7 @@ def give_proxy(principal: Membership, meeting: Meeting, holder: Membership) -> P
             raise VotingError(_("Only a member who may vote can give a proxy."))
         if not holder.can_vote:
             raise VotingError(_("The proxy holder must be a member who may vote."))
-        proxies = standing_proxies(meeting)
+        proxies = standing_proxies(meeting.pk)
         if proxies.filter(principal=principal).exists():
             raise VotingError(
                 _("You have already given a proxy for this meeting. Revoke it first.")

@@ -44,6 +44,9 @@ def hot_paths(client_for, make_vote, make_member, alice, bob):
             "personal fragments": count_queries(
                 lambda: events.render_personal(vote.meeting_id, bob)
             ),
+            "'you have voted' after a ballot": count_queries(
+                lambda: events.render_personal(vote.meeting_id, bob, names=["my_vote"])
+            ),
             "snapshot": count_queries(
                 lambda: events.render_frames(
                     vote.meeting_id, events.snapshot_names(events.Audience.PARTICIPANT)
@@ -61,3 +64,15 @@ def test_hot_path_queries_do_not_grow_with_the_number_of_voters(hot_paths):
     small = hot_paths(SMALL)
     large = hot_paths(LARGE)
     assert large == small, f"{SMALL} extra voters: {small}; {LARGE}: {large}"
+
+
+# What each hot path costs today, in queries (a ballot's includes the session and the user).
+# More is a regression to look at, at a thousand ballots a second's worth of renders.
+CEILINGS = {"ballot over HTTP": 14, "'you have voted' after a ballot": 6, "vote fragments": 5}
+
+
+@pytest.mark.django_db
+def test_hot_paths_stay_within_their_query_budget(hot_paths):
+    figures = hot_paths(SMALL)
+    over = {name: figures[name] for name, ceiling in CEILINGS.items() if figures[name] > ceiling}
+    assert not over, f"over budget {CEILINGS}: {over}"

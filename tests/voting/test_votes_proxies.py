@@ -46,7 +46,7 @@ def test_the_principal_revokes_with_a_history_record(live_meeting, bob, tina):
 
     proxy = fresh(proxy)
     assert proxy.revoked_at is not None
-    assert not votes.standing_proxies(live_meeting).exists()
+    assert not votes.standing_proxies(live_meeting.pk).exists()
     latest = proxy.history.order_by("history_date", "history_id").last()
     assert (latest.history_user, latest.history_change_reason) == (bob.user, "revoked")
     assert latest.revoked_at == proxy.revoked_at
@@ -101,7 +101,7 @@ def test_after_revoking_the_principal_may_give_a_new_proxy(live_meeting, bob, ti
 
     votes.give_proxy(bob, live_meeting, voters[0])
 
-    assert [(p.principal, p.holder) for p in votes.standing_proxies(live_meeting)] == [
+    assert [(p.principal, p.holder) for p in votes.standing_proxies(live_meeting.pk)] == [
         (bob, voters[0])
     ]
     assert Proxy.objects.filter(meeting=live_meeting, principal=bob).count() == 2
@@ -115,7 +115,7 @@ def test_a_proxy_is_for_one_meeting_only(alice, live_meeting, bob, tina, voters)
 
     votes.give_proxy(bob, later, voters[0])
 
-    assert votes.standing_proxies(later).get().holder == voters[0]
+    assert votes.standing_proxies(later.pk).get().holder == voters[0]
 
 
 def test_a_holder_holds_at_most_as_many_proxies_as_the_panel_allows(
@@ -143,7 +143,7 @@ def test_a_revoked_proxy_does_not_count_towards_the_maximum(live_meeting, tina, 
 
     votes.give_proxy(erin, live_meeting, tina)
 
-    assert votes.standing_proxies(live_meeting).get().principal == erin
+    assert votes.standing_proxies(live_meeting.pk).get().principal == erin
 
 
 def test_nobody_gives_a_proxy_to_themselves(live_meeting, bob, vote_refused):
@@ -224,7 +224,7 @@ def test_proxies_change_again_once_the_vote_is_closed(make_vote, alice, live_mee
 
     votes.give_proxy(bob, live_meeting, tina)
 
-    assert votes.standing_proxies(live_meeting).count() == 1
+    assert votes.standing_proxies(live_meeting.pk).count() == 1
 
 
 # --- voting with a proxy ---------------------------------------------------------------------

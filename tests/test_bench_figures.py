@@ -1,0 +1,25 @@
+"""The benchmark's latency figures: each ballot is timed from its commit, never too late."""
+
+from bench.live import Client, Commits, vote_latencies
+
+
+def test_a_ballot_counts_as_committed_when_the_count_before_it_began():
+    # Counts began at 0, 1, 2 and 3 s and saw 0, 2, 2 and 3 rows.
+    commits = Commits(polls=[(0.0, 0), (1.0, 2), (2.0, 2), (3.0, 3)])
+    # Ballots 1 and 2 were committed after the count at 0 s, ballot 3 after the one at 2 s.
+    assert commits.times() == [0.0, 0.0, 2.0]
+
+
+def test_a_client_has_a_ballot_once_its_turnout_includes_it():
+    client = Client(0, None)
+    client.turnout = [(1, 10.5), (3, 11.0)]  # saw "1 of ..." at 10.5 s, "3 of ..." at 11 s
+    late = Client(1, None)
+    late.turnout = [(3, 12.0)]
+    found = vote_latencies([client, late], [10.0, 10.2, 10.4])
+    assert [round(x, 3) for x in found] == [0.5, 0.8, 0.6, 2.0, 1.8, 1.6]
+
+
+def test_a_client_that_never_saw_a_ballot_gives_no_figure_for_it():
+    client = Client(0, None)
+    client.turnout = [(1, 10.5)]
+    assert vote_latencies([client], [10.0, 10.2]) == [0.5]
