@@ -4,6 +4,7 @@ WebSocket connections are checked against ALLOWED_HOSTS (Origin header) and
 carry the logged-in user from the Django session.
 """
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -24,3 +25,12 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(session_stack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+
+# Garbage collection in a worker that holds hundreds of sockets: a full collection scanned
+# every object of the process (Django, the apps, every connection) and stopped the worker
+# for 100-250 ms, every second or two during a big vote, holding up every push and ballot
+# (docs/performance.md). What start-up loaded lives as long as the process: freeze it out of
+# the collector's way, and collect the young generations less often.
+gc.freeze()
+gc.set_threshold(5000, 20, 20)

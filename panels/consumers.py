@@ -15,7 +15,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from panels import events
+from panels import events, wire
 from panels.models import Meeting, Membership
 from panels.relay import get_relay, in_pool
 
@@ -80,6 +80,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         self.registered = False
         self.bad_frames = 0
+        self.wire: wire.DirectWriter | None = None
         found = await in_pool(self.identify)()
         if found is None:
             await self.close()  # before accept: the handshake is refused with 403
@@ -89,6 +90,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.language = language_of(self.scope)
         self.frame_key = events.frame_key(self.audience, self.language)
         await self.accept()
+        self.wire = wire.DirectWriter.find(self.base_send)
         self.relay = get_relay()
         await self.channel_layer.group_add(
             events.user_group(self.membership.user_id), self.channel_name
@@ -139,7 +141,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     # --- what the relay and the services send ---------------------------------
 
-    async def send_frame(self, text: str) -> None:
+    async def send_frame(self, text: str, frame: bytes | None = None) -> None:
+        """Send finished HTML; `frame` is the same text framed already (one push, many sockets)."""
+        if self.wire is not None and self.wire.write(frame or wire.text_frame(text)):
+            return
         try:
             await self.send(text_data=text)
         except Exception:  # noqa: BLE001 - the socket went away under us

@@ -146,6 +146,8 @@ def test_a_change_on_one_worker_reaches_a_member_on_the_other(workers, meeting, 
                 f"member on worker A {delay * 1000:.0f} ms after the POST was sent"
             )
             assert delay < PUSH_WITHIN
+            # ... written to the socket by the relay itself, not through the ASGI send.
+            assert "written straight to daphne's sockets" in worker_a.log.read_text()
 
             # Quiet for longer than Redis' read timeout: the socket must still be there.
             await asyncio.sleep(IDLE_SECONDS)
