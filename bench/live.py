@@ -88,7 +88,7 @@ def prepare_environment(args) -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "0",
         "DATABASE_URL": f"{args.postgres.rstrip('/')}/{args.database}",
         "REDIS_URL": args.redis,
-        "DB_POOL_MAX": "20",  # as in production (README): a bounded pool per worker
+        "DB_POOL_MAX": "30",  # as in production (README): a bounded pool per worker
         "CHANNEL_PREFIX": f"knoppen-bench-{secrets.token_hex(4)}",
     }
     os.environ.update(env)

@@ -15,13 +15,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from config.middleware import HttpTurns  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from panels.consumers import session_stack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": HttpTurns(django_asgi_app, settings.HTTP_CONCURRENCY, settings.HTTP_TURN_TIMEOUT),
         "websocket": AllowedHostsOriginValidator(session_stack(URLRouter(websocket_urlpatterns))),
     }
 )

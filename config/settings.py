@@ -5,6 +5,7 @@ environment (see README, "Configuration"). Development defaults apply only
 when DEBUG is on; with DEBUG off, SECRET_KEY and ALLOWED_HOSTS must be set.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -100,6 +101,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_int
         "max_size": env_int("DB_POOL_MAX", 0),
         "timeout": env_int("DB_POOL_TIMEOUT", 10),
     }
+# HTTP requests a worker lets into Django at once (config.middleware.HttpTurns); the rest
+# wait their turn. With a pool, the default leaves a connection for each thread the
+# sockets' database work runs in (asyncio's default executor: cores + 4, at most 32).
+SOCKET_DB_THREADS = min(32, (os.cpu_count() or 1) + 4)
+HTTP_CONCURRENCY = env_int(
+    "HTTP_CONCURRENCY",
+    max(1, env_int("DB_POOL_MAX", 0) - SOCKET_DB_THREADS)
+    if DATABASES["default"].get("OPTIONS", {}).get("pool")
+    else 0,
+)
+HTTP_TURN_TIMEOUT = env_int("DB_POOL_TIMEOUT", 10)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several requests and sockets write at once even on a laptop: take the write lock
     # when a transaction starts (waiting for it, instead of failing on an upgrade), and

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,18 +130,17 @@ def _present_ids(meeting_id: int) -> set[int]:
     )
 
 
-def _in_the_room(meeting_id: int) -> Exists:
-    """For a membership row: in the room, for casting a live ballot (refused only on evidence
-    of absence).
+def _is_present(meeting_id: int, membership_id: int) -> bool:
+    """In the room, for casting a live ballot: refused only on evidence of absence.
 
     The presence list shows who is connected now; a ballot is refused only when the
     person closed the page (or their page-only presence ran out), not because the server
     holding their socket went silent (presence.not_known_gone).
     """
-    return Exists(
-        Presence.objects.filter(meeting_id=meeting_id, membership_id=OuterRef("pk")).filter(
-            presence.not_known_gone()
-        )
+    return (
+        Presence.objects.filter(meeting_id=meeting_id, membership_id=membership_id)
+        .filter(presence.not_known_gone())
+        .exists()
     )
 
 
@@ -172,20 +171,19 @@ def capacities(vote: Vote, voter: Membership) -> list[Membership]:
         if vote.meeting_id
         else []
     )
-    principal_ids = [p.principal_id for p in proxies if p.holder_id == voter.pk]
     live = vote.mode == Vote.Mode.LIVE and vote.state == State.OPEN
-    members = eligible_members(vote.panel).filter(pk__in=[voter.pk, *principal_ids])
-    if live:  # whether the voter is in the room, in the same query
-        members = members.annotate(in_the_room=_in_the_room(vote.meeting_id))
-    eligible = {m.pk: m for m in members}
-    if voter.pk not in eligible:
+    if live and not _is_present(vote.meeting_id, voter.pk):
         return []
-    if live and not eligible[voter.pk].in_the_room:
-        return []
+    # The voter may vote (`can_vote`, the rule `eligible_members` asks the database);
+    # their principals are looked up only if they hold a proxy.
+    principal_ids = [p.principal_id for p in proxies if p.holder_id == voter.pk]
+    principals = (
+        list(eligible_members(vote.panel).filter(pk__in=principal_ids)) if principal_ids else []
+    )
     gave_proxy = any(p.principal_id == voter.pk for p in proxies)
-    result = ([] if gave_proxy else [voter]) + [
-        eligible[pk] for pk in principal_ids if pk in eligible
-    ]
+    result = ([] if gave_proxy else [voter]) + sorted(
+        principals, key=lambda m: principal_ids.index(m.pk)
+    )
     if vote.state == State.WRITTEN_ROUND:
         # The written round is for those who did not vote live.
         done = set(

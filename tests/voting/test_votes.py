@@ -51,6 +51,25 @@ def test_corporation_representatives_vote_only_when_the_panel_says_so(panel, car
     assert carl.pk in pks(votes.eligible_members(panel))
 
 
+@pytest.mark.parametrize("reps_vote", [False, True])
+@pytest.mark.parametrize("rights", [False, True])
+def test_the_membership_says_what_the_database_says_about_voting(
+    panel, alice, bob, nora, olga, carl, tina, rights, reps_vote
+):
+    """capacities trusts `Membership.can_vote` for the voter: it must match eligible_members."""
+    panel.corporation_reps_vote = reps_vote
+    panel.save()
+    people = [alice, bob, nora, olga, carl, tina]
+    for person in people:
+        person.has_voting_rights = rights
+        person.save()
+    panel_services.set_active(alice, bob, False)  # bob loses his membership
+    eligible = pks(votes.eligible_members(panel))
+    for person in people:
+        person.refresh_from_db()
+        assert person.can_vote == (person.pk in eligible), person
+
+
 def test_deactivated_members_do_not_vote(panel, alice, bob, tina):
     panel_services.set_active(alice, bob, False)
     tina.user.is_active = False
