@@ -405,6 +405,8 @@ class Client:
         self.failures = 0
 
     def read(self, frame: str, now: float) -> None:
+        """Take in one frame. Literal look-ups first: ten thousand frames a second go through
+        here, on the same cores as the workers."""
         if frame.startswith("push "):
             self.pushes[int(frame[5 : frame.index(" ", 5)])] = now
             return
@@ -416,17 +418,18 @@ class Client:
         at = frame.find('id="live-vote"')
         if at < 0:
             return
-        section = frame[at : frame.find("</section>", at)]
-        vote = VOTE_RE.search(section)
+        end = frame.find("</section>", at)
+        vote = VOTE_RE.search(frame, at, end)
         if vote and vote.group(1):
             self.vote_id = vote.group(1)
-            turnout = TURNOUT_RE.search(section)
+            tail = frame.find(" have voted", at, end)
+            turnout = TURNOUT_RE.search(frame, max(at, tail - 24), tail + 11) if tail > 0 else None
             if turnout:
                 count = int(turnout.group(1))
                 if not self.turnout or count > self.turnout[-1][0]:
                     self.turnout.append((count, now))
-        elif vote and self.vote_id and 'class="result"' in section:
-            took_part = TOOK_PART_RE.search(section)
+        elif vote and self.vote_id and 'class="result"' in frame[at:end]:
+            took_part = TOOK_PART_RE.search(frame, at, end)
             if self.vote_id not in self.results:
                 self.results[self.vote_id] = (now, int(took_part.group(1)) if took_part else -1)
 

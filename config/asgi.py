@@ -7,17 +7,20 @@ carry the logged-in user from the Django session.
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before anything imports models.
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from config.http import ASGIHandler, HttpTurns  # noqa: E402
+
+django_asgi_app = ASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from config.middleware import HttpTurns  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from panels.consumers import session_stack  # noqa: E402
 

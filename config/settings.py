@@ -59,7 +59,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "config.middleware.OneThreadPerRequest",  # last: see its docstring
 ]
 
 ROOT_URLCONF = "config.urls"

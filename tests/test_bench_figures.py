@@ -23,3 +23,20 @@ def test_a_client_that_never_saw_a_ballot_gives_no_figure_for_it():
     client = Client(0, None)
     client.turnout = [(1, 10.5)]
     assert vote_latencies([client], [10.0, 10.2]) == [0.5]
+
+
+def vote_frame(inner: str, vote_id: str = "7") -> str:
+    return (
+        f'<section id="live-vote" data-open-vote="{vote_id}" class="card" data-seq="9">'
+        f'<h2 id="vote-heading">Voting</h2>{inner}</section><div id="live-my-vote"></div>'
+    )
+
+
+def test_a_client_reads_the_turnout_and_the_result_from_the_vote_fragment():
+    client = Client(0, None)
+    client.read(vote_frame('<p class="turnout">1512 of 2000 have voted</p>'), 1.0)
+    client.read(vote_frame('<p class="turnout">9 of 2000 have voted</p>'), 2.0)  # stale
+    assert client.vote_id == "7" and client.turnout == [(1512, 1.0)]
+    result = '<div class="result"><p>1999 of 2000 who could vote took part</p></div>'
+    client.read(vote_frame(result, vote_id=""), 3.0)
+    assert client.results == {"7": (3.0, 1999)}

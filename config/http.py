@@ -1,28 +1,28 @@
-"""Middleware of our own: Django's (OneThreadPerRequest) and ASGI (HttpTurns)."""
+"""How a worker serves HTTP: the whole request in one thread, and requests in turns.
+
+Every view of ours is synchronous. Under ASGI, Django nevertheless loads its middleware
+chain in async mode: the request crosses from the event loop to a thread and back for
+the middleware, again for the view, and the part in between (URL resolution, view
+middleware) runs on the worker's event loop, which the sockets need. `ASGIHandler` here
+loads the chain in sync mode and runs it, view included, in one thread per request; it
+keeps Django's ASGI request handling around it (bodies spooled to disk, disconnects,
+streaming). `HttpTurns` bounds how many requests run at once (docs/decisions/0004).
+"""
 
 import asyncio
 
+from asgiref.sync import sync_to_async
+from django.core.handlers import asgi
 
-class OneThreadPerRequest:
-    """The innermost middleware: sync only, so Django runs the whole chain in one thread.
 
-    Under ASGI Django runs every middleware that can be async in async mode, and Django's
-    own (MiddlewareMixin) then hop to a thread and back for each process_request and
-    process_response: some fourteen hops per request here. A sync-only middleware at the
-    bottom of the list turns every middleware above it to sync mode, so a request crosses
-    to its thread once on the way in (and the view once more). In the live benchmark a
-    quarter of a worker's time went to Django's ASGI handling and these hops; with this,
-    ballots at 50 a second reach everyone about a fifth sooner (docs/performance.md).
-    """
+class ASGIHandler(asgi.ASGIHandler):
+    """Django's ASGI handler, with the middleware chain and the view in one thread."""
 
-    sync_capable = True
-    async_capable = False
+    def load_middleware(self, is_async: bool = False) -> None:
+        super().load_middleware(is_async=False)
 
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
 
 class HttpTurns:
