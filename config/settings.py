@@ -100,7 +100,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_int
         "max_size": env_int("DB_POOL_MAX", 0),
         "timeout": env_int("DB_POOL_TIMEOUT", 10),
     }
-# HTTP requests a worker lets into Django at once (config.middleware.HttpTurns); the rest
+# HTTP requests a worker lets into Django at once (config.http.HttpTurns); the rest
 # wait their turn. With a pool, the default leaves a connection for each thread the
 # sockets' database work runs in (asyncio's default executor: cores + 4, at most 32).
 SOCKET_DB_THREADS = min(32, (os.cpu_count() or 1) + 4)

@@ -103,7 +103,6 @@ def register_personal_fragment(fragment: PersonalFragment) -> None:
 
 for _name in ("status", "agenda", "speakers", "presence", "discussion"):
     register_fragment(LiveFragment(_name, f"{LIVE_TEMPLATE}#{_name}"))
-
 for _name in ("status", "speakers"):
     register_fragment(
         LiveFragment(

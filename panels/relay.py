@@ -48,9 +48,9 @@ RESUBSCRIBE_EVERY = 600
 COALESCE_SECONDS = 0.25
 LOCAL_SECONDS = 0.1
 # Turnout during a big vote goes to every socket: a worker sends at most about this many
-# such frames a second (at 500 sockets, one turnout every 0.2 s). Each send costs some
-# 45 us of Python; unbounded, 10 turnouts a second to 1,000 sockets took a quarter of a
-# worker's time that the ballots themselves needed.
+# such frames a second (at 1,000 sockets, one turnout every 0.1 s; more sockets, less
+# often). A frame written straight to the socket costs a few microseconds (panels/wire.py);
+# through the ASGI send it was some 45 us, and the budget was a quarter of this.
 LOCAL_FRAMES_PER_SECOND = 10000
 # A cached snapshot is dropped on any change to its meeting; this bounds it besides.
 SNAPSHOT_SECONDS = 10
