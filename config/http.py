@@ -69,7 +69,7 @@ class HttpTurns:
     async def too_busy(self, send) -> None:
         from django.template import loader
 
-        from panels.views import BUSY_RETRY_AFTER
+        from panels.views import BUSY_RETRY_AFTER, STATIC_PAGE_POLICY
 
         if self._busy_page is None:
             self._busy_page = loader.render_to_string("503.html").encode()
@@ -80,6 +80,7 @@ class HttpTurns:
                 "headers": [
                     (b"content-type", b"text/html; charset=utf-8"),
                     (b"retry-after", str(BUSY_RETRY_AFTER).encode()),
+                    (b"content-security-policy", STATIC_PAGE_POLICY.encode()),
                 ],
             }
         )

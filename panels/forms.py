@@ -3,17 +3,40 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from panels import login_limits
 from panels.models import Role, normalise_email
 
 
 class EmailAuthenticationForm(AuthenticationForm):
+    """Log in with an email address; a few wrong passwords, then a pause (login_limits)."""
+
     username = forms.EmailField(
         label=_("Email address"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+    throttled = False
 
     def clean_username(self) -> str:
         return normalise_email(self.cleaned_data["username"])
+
+    def clean(self):
+        email = self.cleaned_data.get("username", "")
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        if login_limits.locked(email, address):
+            self.throttled = True
+            minutes = login_limits.LOCKOUT_SECONDS // 60
+            raise forms.ValidationError(
+                _("Too many attempts that did not work. Wait %(minutes)s minutes and try again.")
+                % {"minutes": minutes},
+                code="throttled",
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            login_limits.failed(email, address)
+            raise
+        login_limits.succeeded(email, address)
+        return cleaned
 
 
 class VotingRights(forms.TypedChoiceField):

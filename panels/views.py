@@ -203,6 +203,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 # Seconds a browser (or a retrying client) is asked to wait when the server is too busy.
 BUSY_RETRY_AFTER = 5
+# The error pages are static and carry their own styles: no script, no request, nothing else.
+STATIC_PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -216,5 +221,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(sys.exc_info()[1], OperationalError):
         response = HttpResponse(loader.render_to_string("503.html"), status=503)
         response["Retry-After"] = str(BUSY_RETRY_AFTER)
-        return response
-    return HttpResponse(loader.render_to_string("500.html"), status=500)
+    else:
+        response = HttpResponse(loader.render_to_string("500.html"), status=500)
+    response["Content-Security-Policy"] = STATIC_PAGE_POLICY
+    return response

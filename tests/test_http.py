@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.urls import path, register_converter
 
 from config.http import ASGIHandler, HttpTurns
+from panels.views import STATIC_PAGE_POLICY
 
 # --- one thread per request ---------------------------------------------------------------
 
@@ -134,6 +135,7 @@ async def test_a_request_that_waits_too_long_is_told_to_try_again():
     start, body = sent
     assert start["status"] == 503
     assert (b"retry-after", b"5") in start["headers"]
+    assert (b"content-security-policy", STATIC_PAGE_POLICY.encode()) in start["headers"]
     assert "Too busy" in body["body"].decode()
     inner.release.set()
     assert (await first)[0]["status"] == 200

@@ -176,7 +176,13 @@ class People:
             )
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{who}: {error}"))
+        page.on("console", lambda message: self._csp_violation(who, message))
         return page
+
+    def _csp_violation(self, who, message) -> None:
+        """The page broke our Content Security Policy (an inline script or style crept in)."""
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.errors.append(f"{who}: {message.text}")
 
     def close(self) -> None:
         for context in self.contexts:
@@ -200,7 +206,7 @@ def people(request, browser, server) -> Iterator[People]:
             for page in context.pages:
                 screenshot(page, f"FAILED-{request.node.name}-{number}")
     crowd.close()
-    assert not crowd.errors, f"JavaScript errors in the pages: {crowd.errors}"
+    assert not crowd.errors, f"JavaScript errors or policy violations in the pages: {crowd.errors}"
 
 
 def screenshot(page: "Page", name: str) -> Path:

@@ -7,6 +7,7 @@ from django.db import OperationalError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.urls import reverse
 
+from panels.views import STATIC_PAGE_POLICY
 from tests.voting.conftest import ballot_key
 from voting.models import Participation
 
@@ -41,6 +42,7 @@ def test_a_ballot_while_the_database_is_busy_gets_try_again_and_counts_once_late
 
     assert busy.status_code == 503
     assert busy["Retry-After"] == "5"
+    assert busy["Content-Security-Policy"] == STATIC_PAGE_POLICY  # its own: no script at all
     assert "Het is even te druk" in busy.content.decode()
     assert "Too busy for a moment" in busy.content.decode()
     assert not Participation.objects.filter(vote=vote).exists()
