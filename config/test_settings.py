@@ -17,3 +17,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Abuse limits count in memory, per test (tests/conftest.py clears them): counts kept in a
+# shared Redis would carry over from one test, or one CI run, to the next.
+CACHES = {**CACHES, "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # noqa: F405

@@ -7,6 +7,7 @@ sends a full snapshot, so a browser that slept or changed worker converges.
 
 import json
 import logging
+import time
 
 from channels.auth import get_user
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -23,6 +24,10 @@ log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 512
 MAX_BAD_FRAMES = 10
+# A browser sends a frame only to ask for a fresh snapshot (the page became visible, the
+# network came back); each costs a render. More than this in a window closes the socket.
+MAX_FRAMES_PER_WINDOW = 20
+FRAME_WINDOW_SECONDS = 10
 # Close codes: 1000 normal (meeting over), 1008 policy (no access), 1012 reconnect.
 CLOSE_RECONNECT = 1012
 CLOSE_NO_ACCESS = 4403
@@ -80,6 +85,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         self.registered = False
         self.bad_frames = 0
+        self.window = (time.monotonic(), 0)  # (began, frames in it)
         self.wire: wire.DirectWriter | None = None
         found = await in_pool(self.identify)()
         if found is None:
@@ -125,6 +131,13 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         """Only {"type": "resync"} is understood; anything else is counted and ignored."""
+        began, frames = self.window
+        now = time.monotonic()
+        self.window = (began, frames + 1) if now - began < FRAME_WINDOW_SECONDS else (now, 1)
+        if self.window[1] > MAX_FRAMES_PER_WINDOW:
+            log.info("closing a socket that sent more than %s frames", MAX_FRAMES_PER_WINDOW)
+            await self.close(code=1008)
+            return
         message = None
         if text_data is not None and len(text_data.encode()) <= MAX_FRAME_BYTES:
             try:

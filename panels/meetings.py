@@ -13,7 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels import emails, events
+from panels import emails, events, limits
 from panels.access import Perm, has_perm
 from panels.models import AgendaItem, Meeting, Membership, Message, SpeakerRequest
 from panels.services import PanelError, save_with_history
@@ -314,8 +314,21 @@ def _require_floor(meeting: Meeting) -> None:
         raise MeetingError(_("The floor is closed. Wait until the moderator opens it."))
 
 
+# Abuse limits: every raised or lowered hand and every message is pushed to everyone.
+HAND_CHANGES_PER_MINUTE = 10
+MESSAGES_PER_MINUTE = 6
+
+
+def _limit_hand(actor: Membership) -> None:
+    if not limits.allow(f"hand:{actor.pk}", HAND_CHANGES_PER_MINUTE, 60):
+        raise MeetingError(
+            _("Your hand went up and down many times. Wait a minute, then try again.")
+        )
+
+
 def raise_hand(actor: Membership, meeting: Meeting) -> SpeakerRequest:
     _require(actor, Perm.TAKE_PART)
+    _limit_hand(actor)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         _require_floor(meeting)
@@ -338,6 +351,7 @@ def raise_hand(actor: Membership, meeting: Meeting) -> SpeakerRequest:
 def lower_hand(actor: Membership, meeting: Meeting) -> None:
     """Withdraw your raised hand, or end your own turn if you are speaking."""
     _require(actor, Perm.VIEW_PANEL)
+    _limit_hand(actor)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         request = meeting.speaker_requests.filter(
@@ -450,6 +464,13 @@ def post_message(
     if len(text) > Message.MAX_LENGTH:
         raise MeetingError(
             _("A message can be at most %(max)s characters.") % {"max": Message.MAX_LENGTH}
+        )
+    if not limits.allow(f"message:{actor.pk}", MESSAGES_PER_MINUTE, 60):
+        raise MeetingError(
+            _(
+                "You are posting quickly. Wait a moment before your next message; it is "
+                "still in the box."
+            )
         )
     with transaction.atomic():
         meeting = _lock(meeting, actor)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 
 from panels import meetings
 from panels.models import Invitation, Meeting, Membership, Organisation, Panel, Role, User
@@ -22,6 +23,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     db = settings.DATABASES["default"]
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture(autouse=True)
+def fresh_abuse_limits():
+    """Every test starts with no login failures, hands or messages counted (panels.limits)."""
+    caches["limits"].clear()
 
 
 def make_user(email: str, name: str) -> User:

@@ -22,7 +22,12 @@ from django.utils import translation
 
 from config.asgi import application
 from panels import events, meetings, services
-from panels.consumers import CLOSE_NO_ACCESS, CLOSE_RECONNECT, MAX_BAD_FRAMES
+from panels.consumers import (
+    CLOSE_NO_ACCESS,
+    CLOSE_RECONNECT,
+    MAX_BAD_FRAMES,
+    MAX_FRAMES_PER_WINDOW,
+)
 from panels.models import AgendaItem, Membership, Presence, Role
 from panels.relay import get_relay
 from tests.live_helpers import (
@@ -450,6 +455,16 @@ async def test_garbage_gets_no_answer_until_too_much_of_it_closes_the_socket(liv
     assert fragment_ids(await socket.snapshot()) >= PAGE_IDS
     # ...until one bad frame more than allowed.
     await socket.send("{still not json")
+    assert await socket.closed() == 1008
+
+
+async def test_a_socket_that_floods_even_good_requests_is_closed(live, meeting, bob):
+    socket = await live(bob, meeting, language="en")
+    await settle([socket], 1)
+
+    for _ in range(MAX_FRAMES_PER_WINDOW + 1):
+        await socket.send(json.dumps({"type": "resync"}))
+
     assert await socket.closed() == 1008
 
 

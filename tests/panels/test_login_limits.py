@@ -10,21 +10,6 @@ from tests.conftest import PASSWORD, make_user
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def own_cache(settings):
-    """A cache of this test's own: counts must not leak into other tests (or CI runs)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "login-limits-test",
-        }
-    }
-    yield
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 def log_in(client, email: str, password: str, address: str = "192.0.2.1"):
     return client.post(
         reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=address

@@ -418,7 +418,9 @@ def test_each_fragment_is_rendered_once_per_audience_and_language(monkeypatch, l
     assert len(frames) == len(Audience) * len(LANGUAGES)
 
 
-def test_rendering_needs_the_same_queries_for_few_or_many(live):
+def test_rendering_needs_the_same_queries_for_few_or_many(live, monkeypatch):
+    monkeypatch.setattr(meetings, "MESSAGES_PER_MINUTE", 100)  # a busy discussion, at once
+
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
             events.render_frames(live.meeting.pk, events.FRAGMENTS)

@@ -353,6 +353,32 @@ def test_htmx_posted_message_appears_and_the_box_empties(client_for, bob, live_m
     assert textarea(form) == ""
 
 
+def test_posting_too_fast_waits_a_moment_and_keeps_the_text(client_for, bob, live_meeting):
+    client = client_for(bob)
+    for number in range(meetings.MESSAGES_PER_MINUTE):
+        client.post(url("message_post", live_meeting), {"text": f"Punt {number}"})
+
+    response = client.post(url("message_post", live_meeting), {"text": "Nog eentje"}, headers=HTMX)
+
+    html = response.content.decode()
+    assert "U plaatst snel achter elkaar" in html
+    assert textarea(html[html.index('id="message-form"') :]) == "Nog eentje"
+    assert Message.objects.count() == meetings.MESSAGES_PER_MINUTE
+
+
+def test_a_hand_going_up_and_down_too_often_waits_a_minute(client_for, bob, live_meeting):
+    client = client_for(bob)
+    for number in range(meetings.HAND_CHANGES_PER_MINUTE):
+        client.post(url("hand", live_meeting), {"raise": "1" if number % 2 == 0 else "0"})
+
+    response = client.post(url("hand", live_meeting), {"raise": "1"}, follow=True)
+
+    assertContains(response, "Wacht een minuut")
+    assert not SpeakerRequest.objects.filter(
+        membership=bob, state__in=SpeakerRequest.OPEN_STATES
+    ).exists()
+
+
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_refused_message_keeps_the_typed_text(client_for, alice, bob, panel, live_meeting, htmx):
     meetings.set_floor(alice, live_meeting, False)
