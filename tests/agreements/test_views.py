@@ -32,10 +32,12 @@ MATRIX = {
     "export_json": (Perm.VIEW_PANEL, {"GET"}),
 }
 ROLES = {
+    "anonymous": None,
     "mallory": set(),
     "oscar": set(),
     "olga": {Perm.VIEW_PANEL},
     "bob": {Perm.VIEW_PANEL},
+    "nora": {Perm.VIEW_PANEL},  # member without voting rights
     "carl": {Perm.VIEW_PANEL, Perm.DRAFT_AGREEMENTS},
     "tina": {Perm.VIEW_PANEL, Perm.DRAFT_AGREEMENTS},
     "alice": {Perm.VIEW_PANEL, Perm.DRAFT_AGREEMENTS},
@@ -59,8 +61,9 @@ def test_every_agreement_url_is_in_the_matrix():
 @pytest.mark.parametrize("role", ROLES)
 def test_who_may_open_what(request, client, agreement, panel, name, role):
     needs, methods = MATRIX[name]
-    person = request.getfixturevalue(role)
-    client.force_login(getattr(person, "user", person))
+    if ROLES[role] is not None:
+        person = request.getfixturevalue(role)
+        client.force_login(getattr(person, "user", person))
     kwargs = {"panel_id": panel.pk}
     if (
         "agreement_id"
@@ -74,6 +77,10 @@ def test_who_may_open_what(request, client, agreement, panel, name, role):
         response = client.get(url) if method == "GET" else client.post(url, {})
         if method not in methods:
             expected = {405}
+        elif ROLES[role] is None:
+            assert response.status_code == 302, (name, role, method)
+            assert response.url.startswith(reverse("login") + "?next="), (name, role, method)
+            continue
         elif Perm.VIEW_PANEL not in ROLES[role]:
             expected = {404}
         elif needs not in ROLES[role]:

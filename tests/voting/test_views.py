@@ -67,6 +67,8 @@ ROLES = {
     "oscar": set(),  # moderator of another panel
     "olga": {Perm.VIEW_PANEL},  # observer
     "bob": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # submitter of the proposal and the draft
+    "nora": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # member without voting rights
+    "carl": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # corporation representative
     "tina": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # author of the amendment
     "alice": {Perm.VIEW_PANEL, Perm.TAKE_PART, Perm.MODERATE},  # moderator
 }
@@ -107,9 +109,14 @@ def expected(name: str, method: str, role: str) -> int | str:
     return 200 if method == "GET" else DONE
 
 
-# In the matrix world alice already supports the proposal and tina does not: asking again
-# is a double click, answered as success without a change.
-ALREADY_SO = {("proposal_support", "alice"), ("proposal_unsupport", "tina")}
+# In the matrix world alice already supports the proposal and tina, nora and carl do not:
+# asking again is a double click, answered as success without a change.
+ALREADY_SO = {
+    ("proposal_support", "alice"),
+    ("proposal_unsupport", "tina"),
+    ("proposal_unsupport", "nora"),
+    ("proposal_unsupport", "carl"),
+}
 
 
 def matrix_cases() -> list:

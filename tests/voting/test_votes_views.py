@@ -60,6 +60,8 @@ ROLES = {
     "olga": {Perm.VIEW_PANEL},  # observer
     "nora": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # member without voting rights
     "bob": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # member
+    "carl": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # corporation representative
+    "tina": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # tenant organisation representative
     "alice": {Perm.VIEW_PANEL, Perm.TAKE_PART, Perm.MODERATE},  # moderator
 }
 LOGIN = "redirect to login"
