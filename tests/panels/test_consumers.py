@@ -458,6 +458,59 @@ async def test_garbage_gets_no_answer_until_too_much_of_it_closes_the_socket(liv
     assert await socket.closed() == 1008
 
 
+def generated_frames(count: int) -> list[dict]:
+    """Frames a hostile or broken client might send (hypothesis, reproducibly)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+        max_leaves=8,
+    )
+    frame = st.one_of(
+        st.builds(lambda t: {"text": t}, st.text(min_size=1, max_size=700)),
+        st.builds(lambda b: {"bytes_": b}, st.binary(min_size=1, max_size=700)),
+        st.builds(
+            lambda d: {"text": json.dumps(d)},
+            st.dictionaries(st.sampled_from(["type", "kind", "seq", "pad"]), json_values),
+        ),
+        st.builds(lambda v: {"text": json.dumps({"type": v})}, json_values),
+    )
+    found: list[dict] = []
+
+    @settings(
+        max_examples=count,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(frame)
+    def collect(example):
+        found.append(example)
+
+    collect()
+    return found[:count]
+
+
+async def test_generated_frames_never_break_a_socket_or_change_anything(live, meeting, bob):
+    """Each batch of generated frames: the socket ignores them (or closes with 1008 after
+    too many it cannot understand), a resync still works while open, nothing is written."""
+    corpus = generated_frames(120)
+    before = await db(lambda: sorted(Presence.objects.values_list("membership_id", flat=True)))()
+    for start in range(0, len(corpus), MAX_BAD_FRAMES):
+        socket = await live(bob, meeting, language="en", name=f"batch {start}")
+        await socket.text()
+        await settle([socket], 1)
+        for frame in corpus[start : start + MAX_BAD_FRAMES]:
+            await socket.send(**frame)
+        await socket.send(json.dumps({"type": "resync"}))
+        assert fragment_ids(await socket.snapshot()) >= PAGE_IDS
+        await socket.disconnect()
+    after = await db(lambda: sorted(Presence.objects.values_list("membership_id", flat=True)))()
+    assert after == before
+
+
 async def test_a_socket_that_floods_even_good_requests_is_closed(live, meeting, bob):
     socket = await live(bob, meeting, language="en")
     await settle([socket], 1)
