@@ -6,9 +6,11 @@ and `verify()` finds the first broken one. Services call `record()` inside their
 transaction, after their other locks (so the audit lock is always taken last and
 cannot be part of a deadlock): the entry exists exactly when the change commits.
 
-What the chain does not prove: that nothing was cut off its end (that is why the
-head is printed on results and agreements, to compare later), nor anything against
-someone who can rewrite the whole table and every printed copy.
+What the chain does not prove: the hashes are not keyed, so someone who can write the
+table can cut entries off its end, or rewrite everything after some entry and compute
+the hashes anew. The check codes printed on results and agreements (and a head noted
+elsewhere) are what shows such a rewrite later: the printed code must still be in the
+chain.
 
 Ballot secrecy: entries about secret votes hold counts and the outcome only, never
 a voter; no entry is written per ballot.

@@ -263,6 +263,9 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
         writer.writerow(["ballot", *row])
     for row in result.get("receipts", []):
         writer.writerow(["receipt", *row])
+    entry = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
+    if entry is not None:
+        writer.writerow(["audit_log_entry", entry.sequence, entry.hash])
     return response
 
 

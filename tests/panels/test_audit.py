@@ -113,6 +113,20 @@ def test_verify_audit_prints_the_count_and_the_head(chain, capsys):
     assert chain[-1].hash in out
 
 
+def test_verify_audit_finds_a_printed_check_code_in_the_chain(chain, capsys):
+    call_command("verify_audit", code=[chain[2].hash, chain[3].hash[:12] + "…"])
+
+    out = capsys.readouterr().out
+    assert "is entry 3: vote_closed vote:1" in out
+    assert f"is entry 4: role_changed {chain[3].subject}" in out
+
+
+@pytest.mark.parametrize("code", ["f" * 64, "abc", ""])
+def test_verify_audit_fails_for_a_code_not_in_the_chain(chain, code):
+    with pytest.raises(CommandError, match="not an entry"):
+        call_command("verify_audit", code=[code])
+
+
 def test_verify_audit_fails_at_the_first_broken_entry(chain):
     tamper("UPDATE panels_auditentry SET subject = 'vote:2' WHERE sequence = 2")
     tamper("UPDATE panels_auditentry SET subject = 'vote:2' WHERE sequence = 4")

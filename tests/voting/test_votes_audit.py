@@ -2,7 +2,9 @@
 the counts (never who voted what in a secret vote), moderators hiding things; nothing on
 refusal and nothing per ballot; the vote page shows the close entry's check code."""
 
+import csv
 import hashlib
+import io
 import json
 from datetime import timedelta
 
@@ -155,3 +157,15 @@ def test_the_vote_page_shows_the_check_code_of_the_close(client_for, make_vote, 
     assert "Audit log check code" in page
     assert closed.hash in page
     assert closed.hash[:12] in page
+
+
+def test_the_result_csv_ends_with_the_close_entry(client_for, make_vote, alice, bob):
+    vote = make_vote(present=[bob])
+    cast(bob, vote, "for")
+    votes.close_vote(alice, vote)
+    closed = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
+
+    response = client_for(bob).get(vote_url("vote_csv", vote))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[-1] == ["audit_log_entry", str(closed.sequence), closed.hash]
