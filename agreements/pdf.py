@@ -31,7 +31,9 @@ def _latin1(text: str) -> str:
     return "".join(out)
 
 
-def render_pdf(*, panel, record, version: int, content_hash: str, signatures, sources) -> bytes:
+def render_pdf(
+    *, panel, record, version: int, content_hash: str, signatures, sources, audit_entry=None
+) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_title(_latin1(record.title))
     pdf.set_creator("Knoppen")
@@ -83,4 +85,7 @@ def render_pdf(*, panel, record, version: int, content_hash: str, signatures, so
             line(f"{row['proposal'].title} ({row['proposal'].submitter.user.name}){tail}", gap=1)
     pdf.ln(4)
     line(f"{_('Content hash')}: {content_hash}", size=8)
+    if audit_entry is not None:
+        entry = _("entry %(sequence)s") % {"sequence": audit_entry.sequence}
+        line(f"{_('Audit log check code')}: {audit_entry.hash} ({entry})", size=8)
     return bytes(pdf.output())

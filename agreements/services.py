@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from agreements import emails
 from agreements.models import SECTION_MAX, SECTIONS, TITLE_MAX, Agreement, Signature
-from panels import events
+from panels import audit, events
 from panels.access import Perm, has_perm
-from panels.models import Meeting, Membership
+from panels.models import AuditAction, Meeting, Membership
 from panels.services import PanelError, save_with_history
 from voting.models import Proposal
 
@@ -216,6 +216,18 @@ def sign(actor: Membership, agreement: Agreement, *, version: int, content_hash:
         )
         save_with_history(signature, actor.user, "signed")
         _push_live(agreement)
+        audit.record(
+            actor,
+            AuditAction.AGREEMENT_SIGNED,
+            f"agreement:{agreement.pk}",
+            panel=agreement.panel_id,
+            details={
+                "signature": signature.pk,
+                "version": version,
+                "party": party,
+                "content_hash": content_hash,
+            },
+        )
     return signature
 
 

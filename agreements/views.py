@@ -13,7 +13,9 @@ from agreements import services
 from agreements.forms import AgreementForm
 from agreements.models import SECTIONS, Agreement, content_of, hash_content
 from agreements.pdf import render_pdf
+from panels import audit
 from panels.access import Perm, panel_for
+from panels.models import AuditAction
 from panels.pages import first_per_version, versions_to_compare
 from voting import text as texts
 from voting.models import Proposal, Vote
@@ -113,6 +115,7 @@ def agreement_detail(request: HttpRequest, panel_id: int, agreement_id: int) -> 
             "can_draft": services.can_draft(membership),
             "sources": _sources(agreement),
             "following": agreement.followers.filter(pk=membership.pk).exists(),
+            "audit_entry": _signed_entry(agreement, agreement.version),
         },
     )
 
@@ -272,7 +275,15 @@ def _version_context(request: HttpRequest, panel_id: int, agreement_id: int) -> 
             "signed_by__user"
         ),
         "sources": _sources(agreement),
+        "audit_entry": _signed_entry(agreement, version),
     }
+
+
+def _signed_entry(agreement: Agreement, version: int):
+    """The audit entry of the latest signature of this version, whose hash the page prints."""
+    return audit.entry_for(
+        f"agreement:{agreement.pk}", AuditAction.AGREEMENT_SIGNED, version=version
+    )
 
 
 @require_GET
@@ -296,6 +307,7 @@ def agreement_pdf(request: HttpRequest, panel_id: int, agreement_id: int) -> Htt
         content_hash=context["content_hash"],
         signatures=context["signatures"],
         sources=context["sources"],
+        audit_entry=context["audit_entry"],
     )
     response = HttpResponse(body, content_type="application/pdf")
     name = f"procesafspraak-{context['agreement'].pk}-v{context['version']}.pdf"

@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from panels.models import (
     AgendaItem,
+    AuditEntry,
     Invitation,
     LiveWorker,
     Meeting,
@@ -118,3 +119,30 @@ class PresenceAdmin(admin.ModelAdmin):
 @admin.register(LiveWorker)
 class LiveWorkerAdmin(admin.ModelAdmin):
     list_display = ["id", "started_at", "seen_at"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the services alone and never changed."""
+
+    list_display = [
+        "sequence",
+        "created_at",
+        "action",
+        "subject",
+        "actor_name",
+        "panel",
+        "short_hash",
+    ]
+    list_filter = ["action", "panel"]
+    search_fields = ["subject", "actor_name", "hash"]
+    ordering = ["-sequence"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -13,9 +13,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels import emails, events, limits
+from panels import audit, emails, events, limits
 from panels.access import Perm, has_perm
-from panels.models import AgendaItem, Meeting, Membership, Message, SpeakerRequest
+from panels.models import AgendaItem, AuditAction, Meeting, Membership, Message, SpeakerRequest
 from panels.services import PanelError, save_with_history
 
 State = Meeting.State
@@ -139,6 +139,12 @@ def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
             affected = _end_open_requests(meeting, now)
         save_with_history(
             meeting, actor.user, "started" if to == State.LIVE else "closed", update_fields=fields
+        )
+        audit.record(
+            actor,
+            AuditAction.MEETING_STARTED if to == State.LIVE else AuditAction.MEETING_CLOSED,
+            f"meeting:{meeting.pk}",
+            panel=meeting.panel_id,
         )
         events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
         if to == State.CLOSED:
@@ -510,6 +516,13 @@ def hide_message(actor: Membership, message: Message, reason: str) -> Message:
             actor.user,
             "hidden",
             update_fields=["hidden_at", "hidden_by", "hidden_reason"],
+        )
+        audit.record(
+            actor,
+            AuditAction.MESSAGE_HIDDEN,
+            f"message:{message.pk}",
+            panel=meeting.panel_id,
+            details={"reason": message.hidden_reason},
         )
         events.meeting_changed(meeting, "discussion")
     return message

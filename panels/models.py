@@ -542,3 +542,81 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} @ {self.meeting}"
+
+
+class AuditAction(models.TextChoices):
+    VOTE_OPENED = "vote_opened", _("Vote opened")
+    VOTE_WRITTEN_ROUND = "vote_written_round", _("Written round started")
+    VOTE_CLOSED = "vote_closed", _("Vote closed")
+    AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
+    MEMBER_JOINED = "member_joined", _("Member joined")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    MEMBER_DEACTIVATED = "member_deactivated", _("Member deactivated")
+    MEMBER_REACTIVATED = "member_reactivated", _("Member reactivated")
+    MEETING_STARTED = "meeting_started", _("Meeting started")
+    MEETING_CLOSED = "meeting_closed", _("Meeting closed")
+    MESSAGE_HIDDEN = "message_hidden", _("Message hidden")
+    PROPOSAL_HIDDEN = "proposal_hidden", _("Proposal hidden")
+    AMENDMENT_HIDDEN = "amendment_hidden", _("Amendment hidden")
+
+
+class AppendOnly(Exception):
+    """An audit entry was about to be changed or deleted."""
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs):
+        raise AppendOnly("audit entries cannot be changed")
+
+    def delete(self):
+        raise AppendOnly("audit entries cannot be deleted")
+
+
+class AuditEntry(models.Model):
+    """One link of the audit chain: its hash covers its own fields and the previous hash.
+
+    Written only by `panels.audit.record`, in the transaction of the change it records.
+    The actor is a snapshot (name and membership id, no foreign key), so the log outlives
+    changes to people; the panel is protected, since removing it would rewrite the chain.
+    """
+
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)
+    created_at = models.DateTimeField(_("time"), editable=False)
+    panel = models.ForeignKey(
+        Panel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("panel"),
+    )
+    actor_membership_id = models.PositiveBigIntegerField(_("actor membership"), null=True)
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    subject = models.CharField(_("subject"), max_length=60)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["subject", "action"])]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.get_action_display()} {self.subject}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnly("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("audit entries cannot be deleted")
+
+    @property
+    def short_hash(self) -> str:
+        return self.hash[:12]

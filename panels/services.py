@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from panels import emails, events
+from panels import audit, emails, events
 from panels.access import Perm, has_perm
 from panels.models import (
     ROLES_VOTING_BY_DEFAULT,
+    AuditAction,
     Invitation,
     Membership,
     Panel,
@@ -154,6 +155,17 @@ def accept_invitation(token: str, user) -> Membership:
         save_with_history(
             invitation, user, "accepted", update_fields=["accepted_at", "accepted_by"]
         )
+        audit.record(
+            membership,
+            AuditAction.MEMBER_JOINED,
+            f"membership:{membership.pk}",
+            panel=membership.panel_id,
+            details={
+                "role": membership.role,
+                "voting_rights": membership.has_voting_rights,
+                "invitation": invitation.pk,
+            },
+        )
     return membership
 
 
@@ -193,10 +205,18 @@ def change_role(
             raise PanelError(_("A panel needs at least one moderator. Appoint another first."))
         if membership.role == role and membership.has_voting_rights == has_voting_rights:
             return membership
+        before = {"role": membership.role, "voting_rights": membership.has_voting_rights}
         membership.role = role
         membership.has_voting_rights = has_voting_rights
         save_with_history(
             membership, actor.user, "role changed", update_fields=["role", "has_voting_rights"]
+        )
+        audit.record(
+            actor,
+            AuditAction.ROLE_CHANGED,
+            f"membership:{membership.pk}",
+            panel=actor.panel_id,
+            details={"from": before, "to": {"role": role, "voting_rights": has_voting_rights}},
         )
         events.notify_membership_changed(membership.user_id, membership.panel_id)
     return membership
@@ -218,6 +238,12 @@ def set_active(actor: Membership, membership: Membership, active: bool) -> Membe
             actor.user,
             "reactivated" if active else "deactivated",
             update_fields=["is_active"],
+        )
+        audit.record(
+            actor,
+            AuditAction.MEMBER_REACTIVATED if active else AuditAction.MEMBER_DEACTIVATED,
+            f"membership:{membership.pk}",
+            panel=actor.panel_id,
         )
         events.notify_membership_changed(membership.user_id, membership.panel_id)
     return membership

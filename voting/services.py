@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from panels import events
+from panels import audit, events
 from panels.access import Perm, has_perm
-from panels.models import AgendaItem, Meeting, Membership
+from panels.models import AgendaItem, AuditAction, Meeting, Membership
 from panels.services import PanelError, save_with_history
 from voting import text as texts
 from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment, Proposal
@@ -261,6 +261,13 @@ def hide_proposal(actor: Membership, proposal: Proposal, reason: str) -> Proposa
             update_fields=["hidden_at", "hidden_by", "hidden_reason"],
         )
         _changed(proposal)
+        audit.record(
+            actor,
+            AuditAction.PROPOSAL_HIDDEN,
+            f"proposal:{proposal.pk}",
+            panel=actor.panel_id,
+            details={"reason": proposal.hidden_reason},
+        )
     return proposal
 
 
@@ -513,6 +520,13 @@ def hide_amendment(actor: Membership, amendment: Amendment, reason: str) -> Amen
             fields += ["state", "decided_at"]
         save_with_history(amendment, actor.user, "hidden", update_fields=fields)
         _changed(proposal)
+        audit.record(
+            actor,
+            AuditAction.AMENDMENT_HIDDEN,
+            f"amendment:{amendment.pk}",
+            panel=actor.panel_id,
+            details={"reason": amendment.hidden_reason},
+        )
     return amendment
 
 

@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from panels import audit
 from panels.access import Perm, meeting_for, panel_for
-from panels.models import Membership
+from panels.models import AuditAction, Membership
 from panels.pages import redirect_back
 from voting import counting, votes
 from voting.access import vote_for
@@ -129,6 +130,8 @@ def vote_detail(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespon
             wanted = votes.receipt_hash(vote.pk, receipt)
             found = [shown for hash_, shown in context["receipts"] if hash_ == wanted]
             context["receipt_check"] = {"code": receipt, "found": found[0] if found else None}
+    if vote.state == Vote.State.CLOSED:
+        context["audit_entry"] = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
     if vote.meeting_id:
         context["meeting"] = vote.meeting
     return render(request, "voting/vote_detail.html", context)
@@ -260,6 +263,9 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
         writer.writerow(["ballot", *row])
     for row in result.get("receipts", []):
         writer.writerow(["receipt", *row])
+    entry = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
+    if entry is not None:
+        writer.writerow(["audit_log_entry", entry.sequence, entry.hash])
     return response
 
 

@@ -11,6 +11,7 @@ only as a hash.
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -21,9 +22,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels import events, presence
+from panels import audit, events, presence
 from panels.access import Perm, has_perm
-from panels.models import Meeting, Membership, Presence, Role
+from panels.models import AuditAction, Meeting, Membership, Presence, Role
 from panels.services import save_with_history
 from voting import counting
 from voting import services as proposals
@@ -324,6 +325,13 @@ def open_vote(actor: Membership, vote: Vote) -> Vote:
                 [RollEntry(vote=vote, member_id=pk) for pk in on_roll], ignore_conflicts=True
             )
         _push(vote, "vote", "ballot")
+        audit.record(
+            actor,
+            AuditAction.VOTE_OPENED,
+            f"vote:{vote.pk}",
+            panel=vote.panel_id,
+            details=_audit_config(vote),
+        )
     return vote
 
 
@@ -610,6 +618,13 @@ def close_vote(
                 vote, user, "written round", update_fields=["state", "written_round_until"]
             )
             _push(vote, "vote", "ballot")
+            audit.record(
+                actor,
+                AuditAction.VOTE_WRITTEN_ROUND,
+                f"vote:{vote.pk}",
+                panel=vote.panel_id,
+                details={"until": written_round_until.isoformat()},
+            )
             return vote
         _record_roll(vote)
         eligible = vote.roll.count()
@@ -621,7 +636,39 @@ def close_vote(
             _forget_order(vote)
         _close_subject(vote, user)
         _push(vote, "vote", "ballot")
+        audit.record(
+            actor,
+            AuditAction.VOTE_CLOSED,
+            f"vote:{vote.pk}",
+            panel=vote.panel_id,
+            details=_audit_result(vote.result),
+        )
     return vote
+
+
+def _audit_config(vote: Vote) -> dict:
+    """What the audit log records when a vote opens: how it will be decided."""
+    return {
+        "method": vote.method,
+        "mode": vote.mode,
+        "secret": vote.secret,
+        "majority": vote.majority,
+        "proposal": vote.proposal_id,
+        "amendment": vote.amendment_id,
+        "options": list(vote.options.order_by("position").values_list("label", flat=True)),
+    }
+
+
+# Never copied into the audit log: who voted what (named) and the receipts (secret).
+_PER_BALLOT = ("named", "receipts")
+
+
+def _audit_result(result: dict) -> dict:
+    """What the audit log records when a vote closes: the counts and the outcome, and a
+    hash of the whole published result (so the per-ballot lists are bound, not copied)."""
+    published = json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    summary = {key: value for key, value in result.items() if key not in _PER_BALLOT}
+    return summary | {"result_sha256": hashlib.sha256(published.encode()).hexdigest()}
 
 
 def _record_roll(vote: Vote) -> None:

@@ -1,0 +1,136 @@
+"""The audit trail: one append-only chain of what was decided and who did it.
+
+Each entry stores the hash of the entry before it and a hash over its own fields and
+that previous hash, so changing or removing any entry breaks every link after it,
+and `verify()` finds the first broken one. Services call `record()` inside their own
+transaction, after their other locks (so the audit lock is always taken last and
+cannot be part of a deadlock): the entry exists exactly when the change commits.
+
+What the chain does not prove: the hashes are not keyed, so someone who can write the
+table can cut entries off its end, or rewrite everything after some entry and compute
+the hashes anew. The check codes printed on results and agreements (and a head noted
+elsewhere) are what shows such a rewrite later: the printed code must still be in the
+chain.
+
+Ballot secrecy: entries about secret votes hold counts and the outcome only, never
+a voter; no entry is written per ballot.
+"""
+
+import hashlib
+import json
+from datetime import UTC
+from typing import NamedTuple
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from panels.models import AuditAction, AuditEntry, Membership, Panel
+
+GENESIS = "0" * 64
+# Any constant: the key of the PostgreSQL advisory lock that serialises appends.
+_LOCK_KEY = 0x6B6E6F70
+
+
+class Verification(NamedTuple):
+    count: int
+    broken: AuditEntry | None  # the first entry whose link is wrong; `.problem` says how
+    head: str  # the hash of the last entry as stored (GENESIS when the log is empty)
+
+
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    """The hash the entry must have, from its previous hash and its own fields."""
+    fields = {
+        "sequence": entry.sequence,
+        "created_at": entry.created_at.astimezone(UTC).isoformat(),
+        "panel": entry.panel_id,
+        "actor_membership": entry.actor_membership_id,
+        "actor_name": entry.actor_name,
+        "action": entry.action,
+        "subject": entry.subject,
+        "details": entry.details,
+    }
+    return hashlib.sha256((entry.prev_hash + _canonical(fields)).encode()).hexdigest()
+
+
+def _lock_head() -> AuditEntry | None:
+    """The last entry, read while holding the one lock that appends take in turn.
+
+    PostgreSQL: a transaction-scoped advisory lock, then a fresh read (READ COMMITTED
+    takes a new snapshot per statement, so it sees the entry a previous holder just
+    committed). Locking the last row instead would not do: a waiter would get that row
+    back after the other commit and miss the new one. SQLite writes one transaction at
+    a time (IMMEDIATE), which already serialises appends.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    return AuditEntry.objects.order_by("-sequence").first()
+
+
+def record(
+    actor: Membership | None,
+    action: AuditAction | str,
+    subject: str,
+    *,
+    panel: Panel | int | None,
+    details: dict | None = None,
+) -> AuditEntry:
+    """Append one entry; `actor` is None for the scheduler and commands."""
+    # Through JSON and back, so the hash is computed over what the database returns.
+    details = json.loads(_canonical(details or {}))
+    with transaction.atomic(savepoint=False):
+        last = _lock_head()
+        entry = AuditEntry(
+            sequence=(last.sequence + 1) if last else 1,
+            created_at=timezone.now(),
+            panel_id=panel.pk if isinstance(panel, Panel) else panel,
+            actor_membership_id=actor.pk if actor is not None else None,
+            actor_name=actor.user.name if actor is not None else "",
+            action=AuditAction(action),
+            subject=subject,
+            details=details,
+            prev_hash=last.hash if last else GENESIS,
+        )
+        entry.hash = compute_hash(entry)
+        entry.save(force_insert=True)
+    return entry
+
+
+def verify() -> Verification:
+    """Walk the chain from the start; stop at the first entry that does not fit."""
+    count = 0
+    expected_prev, expected_sequence = GENESIS, 1
+    broken = None
+    for entry in AuditEntry.objects.order_by("sequence").iterator(chunk_size=2000):
+        count += 1
+        problem = None
+        if entry.sequence != expected_sequence:
+            problem = (
+                f"sequence {entry.sequence} where {expected_sequence} was expected "
+                "(an entry is missing)"
+            )
+        elif entry.prev_hash != expected_prev:
+            problem = "its previous hash does not match the entry before it"
+        elif compute_hash(entry) != entry.hash:
+            problem = "its contents do not match its hash (the entry was changed)"
+        if problem and broken is None:
+            entry.problem = problem
+            broken = entry
+        expected_prev, expected_sequence = entry.hash, entry.sequence + 1
+    return Verification(count, broken, expected_prev)
+
+
+def head() -> AuditEntry | None:
+    return AuditEntry.objects.order_by("-sequence").first()
+
+
+def entry_for(subject: str, action: AuditAction | str, **details) -> AuditEntry | None:
+    """The latest entry that recorded this action on this subject (to print its hash),
+    optionally only among entries with these values in their details."""
+    found = AuditEntry.objects.filter(subject=subject, action=action)
+    found = found.filter(**{f"details__{key}": value for key, value in details.items()})
+    return found.order_by("-sequence").first()
