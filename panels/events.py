@@ -317,12 +317,23 @@ def bump(meeting: Meeting) -> None:
     Meeting.objects.filter(pk=meeting.pk).update(seq=F("seq") + 1)
 
 
+def after_commit(send: Callable[[], None]) -> None:
+    """Push after the transaction commits; a push that fails is logged, not raised.
+
+    The change is committed whatever becomes of its push: with the channel layer away (a
+    Redis restart) the person who acted still gets their answer, not a server error, and
+    every page catches up from a snapshot when its socket comes back. Nothing depends on a
+    push arriving.
+    """
+    transaction.on_commit(send, robust=True)
+
+
 def meeting_changed(meeting: Meeting, *names: str, personal_for: Iterable[int] = ()) -> None:
     """Record a change and push the named fragments (and personal bits) after commit."""
     bump(meeting)
     meeting_id = meeting.pk
     user_ids = tuple(personal_for)
-    transaction.on_commit(lambda: push(meeting_id, names, user_ids))
+    after_commit(lambda: push(meeting_id, names, user_ids))
 
 
 def push_now(meeting_id: int, names: Iterable[str]) -> None:
@@ -379,7 +390,7 @@ def meeting_closed(meeting_id: int) -> None:
 def notify_membership_changed(user_id: int, panel_id: int) -> None:
     """Tell the person's open sockets to re-check who they are (after commit)."""
     layer = get_channel_layer()
-    transaction.on_commit(
+    after_commit(
         lambda: async_to_sync(layer.group_send)(
             user_group(user_id), {"type": "membership.changed", "panel": panel_id}
         )

@@ -5,7 +5,11 @@ however requests are spread; in development a per-process memory cache. A count 
 with the first hit and is forgotten `seconds` later.
 """
 
+import logging
+
 from django.core.cache import caches
+
+log = logging.getLogger(__name__)
 
 
 def _cache():
@@ -13,19 +17,31 @@ def _cache():
 
 
 def count(key: str) -> int:
-    return _cache().get(f"limits:{key}", 0)
+    try:
+        return _cache().get(f"limits:{key}", 0)
+    except Exception:  # noqa: BLE001 - see `hit`
+        log.warning("abuse limits not counted: the cache is not answering", exc_info=True)
+        return 0
 
 
 def hit(key: str, seconds: int) -> int:
-    """Count one more; returns the count so far in this window."""
+    """Count one more; returns the count so far in this window.
+
+    With the cache away (a Redis restart) nothing is counted for a moment: people can log
+    in, vote and post meanwhile, rather than all get a server error.
+    """
     key, cache = f"limits:{key}", _cache()
-    if cache.add(key, 1, seconds):
-        return 1
     try:
-        return cache.incr(key)
-    except ValueError:  # expired in between
-        cache.add(key, 1, seconds)
-        return 1
+        if cache.add(key, 1, seconds):
+            return 1
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired in between
+            cache.add(key, 1, seconds)
+            return 1
+    except Exception:  # noqa: BLE001 - any error of the cache's client
+        log.warning("abuse limits not counted: the cache is not answering", exc_info=True)
+        return 0
 
 
 def allow(key: str, limit: int, seconds: int) -> bool:
@@ -34,4 +50,7 @@ def allow(key: str, limit: int, seconds: int) -> bool:
 
 
 def forget(key: str) -> None:
-    _cache().delete(f"limits:{key}")
+    try:
+        _cache().delete(f"limits:{key}")
+    except Exception:  # noqa: BLE001 - see `hit`
+        log.warning("abuse limits not reset: the cache is not answering", exc_info=True)

@@ -149,7 +149,7 @@ def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
         events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
         if to == State.CLOSED:
             meeting_id = meeting.pk
-            transaction.on_commit(lambda: events.meeting_closed(meeting_id))
+            events.after_commit(lambda: events.meeting_closed(meeting_id))
     return meeting
 
 

@@ -467,11 +467,11 @@ def cast_ballot(
             RollEntry.objects.bulk_create(
                 [RollEntry(vote=vote, member=on_behalf_of)], ignore_conflicts=True
             )
-        transaction.on_commit(lambda: events.meeting_dirty(vote.meeting_id, "vote"))
+        events.after_commit(lambda: events.meeting_dirty(vote.meeting_id, "vote"))
         if vote.meeting_id:
             user_id = actor.user_id
             # Only "you have voted": a ballot changes nothing else that is about this person.
-            transaction.on_commit(
+            events.after_commit(
                 lambda: events.push_personal(vote.meeting_id, [user_id], names=["my_vote"])
             )
     return Cast(code, repeated=False)

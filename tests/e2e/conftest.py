@@ -154,8 +154,13 @@ class People:
         self.contexts: list[BrowserContext] = []
         self.errors: list[str] = []
 
-    def context(self, *, language: str = "nl", viewport=None, javascript: bool = True):
+    def context(
+        self, *, language: str = "nl", viewport=None, javascript: bool = True, csp: bool = True
+    ):
+        """A browser of its own; `csp=False` lets a test tool injected into its pages (axe-core)
+        do what our Content Security Policy forbids (inline styles)."""
         context = self.browser.new_context(
+            bypass_csp=not csp,
             base_url=self.server.origin,
             locale="nl-NL" if language == "nl" else "en-GB",
             extra_http_headers={"Accept-Language": language},
@@ -176,13 +181,14 @@ class People:
             )
         page = context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{who}: {error}"))
-        page.on("console", lambda message: self._csp_violation(who, message))
+        page.on("console", lambda message: self._csp_violation(who, page, message))
         return page
 
-    def _csp_violation(self, who, message) -> None:
+    def _csp_violation(self, who, page, message) -> None:
         """The page broke our Content Security Policy (an inline script or style crept in)."""
         if message.type == "error" and "Content Security Policy" in message.text:
-            self.errors.append(f"{who}: {message.text}")
+            where = message.location.get("url") or page.url
+            self.errors.append(f"{who} on {where} ({page.viewport_size}): {message.text}")
 
     def close(self) -> None:
         for context in self.contexts:
