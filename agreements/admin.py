@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from agreements.models import Agreement, Signature
+from panels.admin import ReadOnly
 
 
 @admin.register(Agreement)
@@ -19,15 +20,6 @@ class AgreementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(SimpleHistoryAdmin):
+class SignatureAdmin(ReadOnly, SimpleHistoryAdmin):
     list_display = ["agreement", "version", "party", "signed_by", "signed_at", "voided_at"]
     list_filter = ["party"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -19,6 +19,20 @@ from panels.models import (
 )
 
 
+class ReadOnly:
+    """For records only the services write: the admin shows them, never adds, edits or
+    deletes them (the audit log, votes' ballots and participation, signatures)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
@@ -122,7 +136,7 @@ class LiveWorkerAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: the log is written by the services alone and never changed."""
 
     list_display = [
@@ -137,12 +151,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", "panel"]
     search_fields = ["subject", "actor_name", "hash"]
     ordering = ["-sequence"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

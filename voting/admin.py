@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from panels.admin import ReadOnly
 from voting.models import (
     Amendment,
     Ballot,
@@ -41,17 +42,8 @@ class AmendmentAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["proposal", "author"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     """Votes are recorded by the services only; the admin shows them, never edits them."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OptionInline(admin.TabularInline):
