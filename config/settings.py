@@ -91,27 +91,28 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_int("DB_POOL_MAX", 0):
+DB_POOL_MAX = env_int("DB_POOL_MAX", 0)
+DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 10)
+DB_POOLED = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX > 0
+if DB_POOLED:
     # Under daphne every request and socket call may run in a thread of its own, and
     # persistent connections would pile up per thread: a bounded pool (psycopg_pool) keeps a
     # worker within its share of PostgreSQL's max_connections under any load.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
-        "max_size": env_int("DB_POOL_MAX", 0),
-        "timeout": env_int("DB_POOL_TIMEOUT", 10),
+        "max_size": DB_POOL_MAX,
+        "timeout": DB_POOL_TIMEOUT,
     }
 # HTTP requests a worker lets into Django at once (config.http.HttpTurns); the rest
-# wait their turn. With a pool, the default leaves a connection for each thread the
-# sockets' database work runs in (asyncio's default executor: cores + 4, at most 32).
+# wait their turn, at most as long as for a pooled connection. With a pool, the default
+# leaves a connection for each thread the sockets' database work runs in (asyncio's
+# default executor: cores + 4, at most 32).
 SOCKET_DB_THREADS = min(32, (os.cpu_count() or 1) + 4)
 HTTP_CONCURRENCY = env_int(
-    "HTTP_CONCURRENCY",
-    max(1, env_int("DB_POOL_MAX", 0) - SOCKET_DB_THREADS)
-    if DATABASES["default"].get("OPTIONS", {}).get("pool")
-    else 0,
+    "HTTP_CONCURRENCY", max(1, DB_POOL_MAX - SOCKET_DB_THREADS) if DB_POOLED else 0
 )
-HTTP_TURN_TIMEOUT = env_int("DB_POOL_TIMEOUT", 10)
+HTTP_TURN_TIMEOUT = DB_POOL_TIMEOUT
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several requests and sockets write at once even on a laptop: take the write lock
     # when a transaction starts (waiting for it, instead of failing on an upgrade), and
