@@ -104,6 +104,17 @@ if DB_POOLED:
         "max_size": DB_POOL_MAX,
         "timeout": DB_POOL_TIMEOUT,
     }
+# A transaction whose client went silent (a worker killed, the network lost between them)
+# would keep its locks, and every ballot of that vote would wait behind it, until TCP
+# notices, which takes hours. PostgreSQL ends such a session after this many seconds
+# idle inside a transaction (no request of ours idles there); 0 leaves it to the server.
+DB_IDLE_IN_TRANSACTION_TIMEOUT = env_int("DB_IDLE_IN_TRANSACTION_TIMEOUT", 30)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
+    DB_IDLE_IN_TRANSACTION_TIMEOUT > 0
+):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_TIMEOUT * 1000}"
+    )
 # HTTP requests a worker lets into Django at once (config.http.HttpTurns); the rest
 # wait their turn, at most as long as for a pooled connection. With a pool, the default
 # leaves a connection for each thread the sockets' database work runs in (asyncio's
@@ -202,6 +213,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # How long an invitation link stays valid.
 INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+# After how many days without an active membership (and without logging in) a person's
+# personal data is erased by `manage.py apply_retention`; 0 turns retention off.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 730)
 # The address people use to reach the site, for links in emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 if not DEBUG and not SITE_URL:

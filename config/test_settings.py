@@ -7,6 +7,8 @@ os.environ.setdefault("SECRET_KEY", "test-only-" + "t" * 50)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+# A test may hold a transaction open while it drives a server (the fault tests set it).
+os.environ.setdefault("DB_IDLE_IN_TRANSACTION_TIMEOUT", "0")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from panels import privacy
 from panels.models import (
     AgendaItem,
     AuditEntry,
@@ -36,8 +38,11 @@ class ReadOnly:
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "name", "is_active", "is_staff", "date_joined"]
+    list_display = ["email", "name", "is_active", "is_staff", "date_joined", "erased_at"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
     search_fields = ["email", "name"]
+    readonly_fields = ["erased_at"]
+    actions = ["erase_personal_data"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Personal info"), {"fields": ["name"]}),
@@ -45,11 +50,37 @@ class UserAdmin(BaseUserAdmin):
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined", "erased_at"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]}),
     ]
+
+    @admin.action(description=_("Erase personal data (AVG request)"), permissions=["change"])
+    def erase_personal_data(self, request, queryset):
+        """Carry out a request for erasure made by letter, phone or at the desk: after a
+        confirmation page, as for deleting (see panels.privacy.erase)."""
+        people = list(queryset.filter(erased_at__isnull=True))
+        if request.POST.get("post") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/panels/user/erase_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Erase personal data"),
+                    "people": people,
+                    "opts": self.model._meta,
+                    "action": "erase_personal_data",
+                },
+            )
+        for person in people:
+            privacy.erase(person, requested_by="staff")
+        self.message_user(
+            request,
+            _("Personal data erased of %(count)d people.") % {"count": len(people)},
+            messages.SUCCESS,
+        )
+        return None
 
 
 @admin.register(Organisation)

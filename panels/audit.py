@@ -14,10 +14,16 @@ chain.
 
 Ballot secrecy: entries about secret votes hold counts and the outcome only, never
 a voter; no entry is written per ballot.
+
+Erasure: the chain covers a salted digest of the actor's name, not the name. When a
+person's data is erased the name and salt are removed (the only change the table
+allows) and every hash still holds; `verify()` checks that a name still present matches
+its digest and that a removed one belonged to someone who was erased.
 """
 
 import hashlib
 import json
+import secrets
 from datetime import UTC
 from typing import NamedTuple
 
@@ -41,6 +47,13 @@ def _canonical(value) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def name_digest(salt: str, name: str) -> str:
+    """What the chain covers of the actor's name ("" when there is no actor)."""
+    if not (salt or name):
+        return ""
+    return hashlib.sha256(f"{salt}:{name}".encode()).hexdigest()
+
+
 def compute_hash(entry: AuditEntry) -> str:
     """The hash the entry must have, from its previous hash and its own fields."""
     fields = {
@@ -48,7 +61,7 @@ def compute_hash(entry: AuditEntry) -> str:
         "created_at": entry.created_at.astimezone(UTC).isoformat(),
         "panel": entry.panel_id,
         "actor_membership": entry.actor_membership_id,
-        "actor_name": entry.actor_name,
+        "actor": entry.actor_digest,
         "action": entry.action,
         "subject": entry.subject,
         "details": entry.details,
@@ -82,6 +95,8 @@ def record(
     """Append one entry; `actor` is None for the scheduler and commands."""
     # Through JSON and back, so the hash is computed over what the database returns.
     details = json.loads(_canonical(details or {}))
+    name = actor.user.name if actor is not None else ""
+    salt = secrets.token_hex(16) if actor is not None else ""
     with transaction.atomic(savepoint=False):
         last = _lock_head()
         entry = AuditEntry(
@@ -89,7 +104,9 @@ def record(
             created_at=timezone.now(),
             panel_id=panel.pk if isinstance(panel, Panel) else panel,
             actor_membership_id=actor.pk if actor is not None else None,
-            actor_name=actor.user.name if actor is not None else "",
+            actor_name=name,
+            actor_salt=salt,
+            actor_digest=name_digest(salt, name),
             action=AuditAction(action),
             subject=subject,
             details=details,
@@ -105,6 +122,9 @@ def verify() -> Verification:
     count = 0
     expected_prev, expected_sequence = GENESIS, 1
     broken = None
+    erased = set(
+        Membership.objects.filter(user__erased_at__isnull=False).values_list("pk", flat=True)
+    )
     for entry in AuditEntry.objects.order_by("sequence").iterator(chunk_size=2000):
         count += 1
         problem = None
@@ -117,11 +137,21 @@ def verify() -> Verification:
             problem = "its previous hash does not match the entry before it"
         elif compute_hash(entry) != entry.hash:
             problem = "its contents do not match its hash (the entry was changed)"
+        elif entry.actor_name or entry.actor_salt:
+            if name_digest(entry.actor_salt, entry.actor_name) != entry.actor_digest:
+                problem = "its actor's name does not match the name's digest (it was changed)"
+        elif entry.actor_digest and entry.actor_membership_id not in erased:
+            problem = "its actor's name was removed, but that person's data was not erased"
         if problem and broken is None:
             entry.problem = problem
             broken = entry
         expected_prev, expected_sequence = entry.hash, entry.sequence + 1
     return Verification(count, broken, expected_prev)
+
+
+def forget_actor(memberships: list[int]) -> int:
+    """Remove these memberships' names from the log (their digests stay in the chain)."""
+    return AuditEntry.objects.filter(actor_membership_id__in=memberships).forget_actor_names()
 
 
 def head() -> AuditEntry | None:

@@ -157,3 +157,28 @@ class HideMessageForm(forms.Form):
         max_length=300,
         help_text=_("The reason is kept in the history. Members see that a message was hidden."),
     )
+
+
+class EraseAccountForm(forms.Form):
+    """Asking for one's own data to be erased: the password again, and a clear yes."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that this cannot be undone."),
+        required=True,
+    )
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."))
+        return password

@@ -46,6 +46,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Whether this person can use the admin site."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the person's personal data was erased (panels.privacy.erase): the row
+    # stays, under a pseudonym, so that what they contributed keeps its place.
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -558,6 +561,7 @@ class AuditAction(models.TextChoices):
     MESSAGE_HIDDEN = "message_hidden", _("Message hidden")
     PROPOSAL_HIDDEN = "proposal_hidden", _("Proposal hidden")
     AMENDMENT_HIDDEN = "amendment_hidden", _("Amendment hidden")
+    PERSON_ERASED = "person_erased", _("Personal data erased")
 
 
 class AppendOnly(Exception):
@@ -567,6 +571,12 @@ class AppendOnly(Exception):
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     def update(self, **kwargs):
         raise AppendOnly("audit entries cannot be changed")
+
+    def forget_actor_names(self) -> int:
+        """The one change allowed: removing the actor's name (and its salt) when the
+        person's data is erased. The chain covers only the name's salted digest, which
+        stays, so every hash still holds (and PostgreSQL's trigger allows this only)."""
+        return super().update(actor_name="", actor_salt="")
 
     def delete(self):
         raise AppendOnly("audit entries cannot be deleted")
@@ -592,6 +602,11 @@ class AuditEntry(models.Model):
     )
     actor_membership_id = models.PositiveBigIntegerField(_("actor membership"), null=True)
     actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    # The chain covers sha256(salt + name), not the name: the name and its salt can be
+    # removed when the person is erased without breaking a link (then the digest alone
+    # cannot be turned back into the name).
+    actor_salt = models.CharField(max_length=32, blank=True, editable=False)
+    actor_digest = models.CharField(max_length=64, blank=True, editable=False)
     action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
     subject = models.CharField(_("subject"), max_length=60)
     details = models.JSONField(_("details"), default=dict, blank=True)

@@ -27,6 +27,10 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    # One's own account and data
+    path("account/", views.account, name="account"),
+    path("account/data.json", views.account_data, name="account_data"),
+    path("account/delete/", views.account_delete, name="account_delete"),
     # Meetings
     path("panels/<int:panel_id>/meetings/new/", mv.meeting_new, name="meeting_new"),
     path(meeting, mv.meeting_live, name="meeting"),

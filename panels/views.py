@@ -2,19 +2,19 @@ import sys
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from panels import services
+from panels import limits, privacy, services
 from panels.access import Perm, panel_for
-from panels.forms import InviteForm, MembershipForm, NewAccountForm
+from panels.forms import EraseAccountForm, InviteForm, MembershipForm, NewAccountForm
 from panels.models import Invitation, Meeting, Membership, User
 
 
@@ -190,6 +190,64 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     context["form"] = form
     return render(
         request, "panels/invitation_signup.html", context, status=400 if form.errors else 200
+    )
+
+
+# --- one's own account and data (AVG) ----------------------------------------------------
+
+# Password guesses on the erasure form, per person (the login throttle covers logging in).
+ERASE_ATTEMPTS, ERASE_WINDOW = 5, 15 * 60
+
+
+@require_GET
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(user=request.user).select_related("panel").order_by("panel__name")
+    )
+    return render(
+        request,
+        "panels/account.html",
+        {"memberships": memberships, "retention_days": settings.RETENTION_DAYS},
+    )
+
+
+@require_GET
+@login_required
+def account_data(request: HttpRequest) -> HttpResponse:
+    response = JsonResponse(
+        privacy.export(request.user), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
+    response["Content-Disposition"] = 'attachment; filename="knoppen-mijn-gegevens.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = EraseAccountForm(request.POST if request.method == "POST" else None, user=user)
+    error = None
+    if request.method == "POST":
+        # Counted before the password is checked: a guess over the limit is not tried.
+        if not limits.allow(f"erase:{user.pk}", ERASE_ATTEMPTS, ERASE_WINDOW):
+            error = _("Too many attempts. Try again in 15 minutes.")
+        elif form.is_valid():
+            try:
+                privacy.erase(user, requested_by="member")
+            except privacy.ErasureRefused as refused:
+                error = str(refused)
+            else:
+                logout(request)
+                messages.success(
+                    request, _("Your personal data has been erased. Thank you for taking part.")
+                )
+                return redirect("login")
+    return render(
+        request,
+        "panels/account_delete.html",
+        {"form": form, "error": error, "last_moderator_of": privacy.last_moderator_of(user)},
     )
 
 

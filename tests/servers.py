@@ -111,9 +111,16 @@ class Daphne:
             conn.close()
 
     def post_as(self, sessionid: str, path: str, data: dict) -> int:
-        """A plain form POST, as a browser without JavaScript sends it (CSRF included)."""
+        """A plain form POST that must succeed (a redirect)."""
+        status, _headers, body = self.post_form(sessionid, path, data)
+        assert status == 302, f"POST {path} on {self.name}: {status}\n{body[:500]!r}"
+        return status
+
+    def post_form(self, sessionid: str, path: str, data: dict):
+        """A plain form POST, as a browser without JavaScript sends it (CSRF included):
+        (status, headers, body)."""
         token = secrets.token_hex(16)  # any 32-character secret will do as the CSRF cookie
-        status, headers, body = self.request(
+        return self.request(
             "POST",
             path,
             urlencode({**data, "csrfmiddlewaretoken": token}),
@@ -124,8 +131,6 @@ class Daphne:
                 "Referer": self.origin + path,
             },
         )
-        assert status == 302, f"POST {path} on {self.name}: {status}\n{body[:500]!r}"
-        return status
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -240,3 +240,15 @@ def test_a_postgresql_pool_is_bounded_by_db_pool_max():
 def test_without_db_pool_max_there_is_no_pool():
     loaded = load_settings(**PRODUCTION, DATABASE_URL="postgres://knoppen@db/knoppen")
     assert "pool" not in loaded["DB_OPTIONS"]
+
+
+def test_postgresql_ends_sessions_left_idle_inside_a_transaction():
+    loaded = load_settings(**PRODUCTION, DATABASE_URL="postgres://knoppen@db/knoppen")
+    assert loaded["DB_OPTIONS"]["options"] == "-c idle_in_transaction_session_timeout=30000"
+
+    off = load_settings(
+        **PRODUCTION,
+        DATABASE_URL="postgres://knoppen@db/knoppen",
+        DB_IDLE_IN_TRANSACTION_TIMEOUT="0",
+    )
+    assert "options" not in off["DB_OPTIONS"]

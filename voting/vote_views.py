@@ -260,7 +260,7 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     for label, count in result.get("counts") or []:
         writer.writerow(["count", label, count])
     for row in result.get("named", []):
-        writer.writerow(["ballot", *row])
+        writer.writerow(["ballot", *row[:2]])  # name and choice (not the membership id)
     for row in result.get("receipts", []):
         writer.writerow(["receipt", *row])
     entry = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)

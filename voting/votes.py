@@ -584,8 +584,12 @@ def tally(vote: Vote, eligible: int) -> dict:
     if vote.secret:
         result["receipts"] = sorted([b.receipt_hash, shown(b)] for b in ballots)
     else:
+        # [name, choice, membership id]: the id lets erasure find the row to pseudonymise,
+        # and the audit log binds ids and choices (not names, which erasure changes).
         result["named"] = sorted(
-            [b.participation.on_behalf_of.user.name, shown(b)] for b in ballots if b.participation
+            [b.participation.on_behalf_of.user.name, shown(b), b.participation.on_behalf_of_id]
+            for b in ballots
+            if b.participation
         )
     return result
 
@@ -663,12 +667,22 @@ def _audit_config(vote: Vote) -> dict:
 _PER_BALLOT = ("named", "receipts")
 
 
+def result_sha256(result: dict) -> str:
+    """The hash of the published result that the audit log keeps. A named vote's rows
+    count as (membership id, choice): who voted what is bound, and stays checkable after
+    an erased member's name in the result has become a pseudonym."""
+    bound = result | (
+        {"named": sorted([row[2], row[1]] for row in result["named"])} if "named" in result else {}
+    )
+    published = json.dumps(bound, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(published.encode()).hexdigest()
+
+
 def _audit_result(result: dict) -> dict:
     """What the audit log records when a vote closes: the counts and the outcome, and a
     hash of the whole published result (so the per-ballot lists are bound, not copied)."""
-    published = json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     summary = {key: value for key, value in result.items() if key not in _PER_BALLOT}
-    return summary | {"result_sha256": hashlib.sha256(published.encode()).hexdigest()}
+    return summary | {"result_sha256": result_sha256(result)}
 
 
 def _record_roll(vote: Vote) -> None:

@@ -177,6 +177,8 @@ def main_pages(
         Main("password-reset", reverse("password_reset"), None),
         Main("invitation", reverse("panels:invitation", args=[token]), None),
         Main("home", reverse("panels:home"), bob),
+        Main("account", reverse("panels:account"), bob),
+        Main("account-erase", reverse("panels:account_delete"), bob),
         Main("panel", panel.get_absolute_url(), alice, shows=DATES),
         Main("members", reverse("panels:members", args=[p]), alice, shows=MONTHS),
         Main("meeting-moderator", meeting.get_absolute_url(), alice, live=True),

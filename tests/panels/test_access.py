@@ -24,6 +24,10 @@ ANY_LOGGED_IN = "any logged-in person"
 # URL name → (what the person needs, the methods the view answers)
 MATRIX = {
     "home": (ANY_LOGGED_IN, {"GET"}),
+    # One's own account: everyone logged in, about themselves only (tests/panels/test_privacy.py).
+    "account": (ANY_LOGGED_IN, {"GET"}),
+    "account_data": (ANY_LOGGED_IN, {"GET"}),
+    "account_delete": (ANY_LOGGED_IN, {"GET", "POST"}),
     "detail": (Perm.VIEW_PANEL, {"GET"}),
     "members": (Perm.MANAGE_MEMBERS, {"GET", "POST"}),
     "member_update": (Perm.MANAGE_MEMBERS, {"POST"}),

@@ -177,6 +177,27 @@ def test_postgresql_refuses_to_change_or_delete_entries(chain, sql):
     assert audit.verify() == (5, None, chain[-1].hash)
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+def test_postgresql_allows_only_removing_an_actor_s_name(chain, alice):
+    sneaky = (
+        "UPDATE panels_auditentry SET actor_name = '', actor_salt = '', subject = 'vote:9'"
+        " WHERE sequence = 2"
+    )
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sneaky)
+
+    assert audit.forget_actor([alice.pk]) == 4
+    assert set(AuditEntry.objects.values_list("actor_name", flat=True)) == {""}
+    # Every link still holds; that alice was not erased is what verify() then reports.
+    broken = audit.verify().broken
+    assert broken.sequence == 1 and "not erased" in broken.problem
+
+
 def test_the_admin_shows_the_log_but_allows_no_add_change_or_delete(client, chain):
     root = User.objects.create_superuser(email="root@example.org", password="x", name="Root")
     client.force_login(root)

@@ -253,7 +253,7 @@ def test_in_a_named_vote_a_second_submission_changes_the_ballot_until_close(
 
     votes.close_vote(alice, vote)
     assert "not open" in vote_refused(lambda: cast(bob, vote, "abstain"))
-    assert Vote.objects.get(pk=vote.pk).result["named"] == [["Bob Member", "against"]]
+    assert Vote.objects.get(pk=vote.pk).result["named"] == [["Bob Member", "against", bob.pk]]
 
 
 @pytest.mark.parametrize("secret", [True, False], ids=["secret", "named"])

@@ -44,10 +44,10 @@ def test_a_named_yes_no_vote_result(make_vote, alice, bob, tina, voters):
         "quorum_needed": 0,
         "outcome": "adopted",
         "named": [
-            ["Alice Moderator", "for"],
-            ["Bob Member", "for"],
-            ["Dave Voter", "abstain"],
-            ["Tina Tenantorg", "against"],
+            ["Alice Moderator", "for", alice.pk],
+            ["Bob Member", "for", bob.pk],
+            ["Dave Voter", "abstain", dave.pk],
+            ["Tina Tenantorg", "against", tina.pk],
         ],
     }
     assert fresh(vote).result == result
@@ -87,7 +87,7 @@ def test_a_one_choice_vote_result(make_vote, alice, bob, tina, voters):
         "quorum_needed": 0,
         "outcome": "adopted",
     }
-    assert ["Bob Member", "Blauw"] in result["named"]
+    assert ["Bob Member", "Blauw", bob.pk] in result["named"]
 
 
 def test_a_ranked_vote_result(make_vote, alice, bob, tina, voters):

@@ -256,7 +256,7 @@ def test_the_holder_casts_for_both_in_one_action(make_vote, alice, live_meeting,
     assert votes.voted_for(vote, tina) == {tina.pk, bob.pk}
     result = votes.close_vote(alice, vote).result
     assert dict(result["counts"])["for"] == 2
-    assert result["named"] == [["Bob Member", "for"], ["Tina Tenantorg", "for"]]
+    assert result["named"] == [["Bob Member", "for", bob.pk], ["Tina Tenantorg", "for", tina.pk]]
 
 
 def test_the_holder_may_vote_differently_for_the_principal(
@@ -269,8 +269,8 @@ def test_the_holder_may_vote_differently_for_the_principal(
     cast(tina, vote, "for", on_behalf_of=bob)
 
     assert votes.close_vote(alice, vote).result["named"] == [
-        ["Bob Member", "for"],
-        ["Tina Tenantorg", "against"],
+        ["Bob Member", "for", bob.pk],
+        ["Tina Tenantorg", "against", tina.pk],
     ]
 
 
