@@ -14,12 +14,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from config.routing import websocket_urlpatterns
 from tests.agreements import test_views as agreement_matrix
 from tests.panels import test_access as panel_matrix
+from tests.voting import test_participation as participation_matrix
 from tests.voting import test_views as proposal_matrix
 from tests.voting import test_votes_views as vote_matrix
 
 MATRICES = {
     "panels": set(panel_matrix.MATRIX) | panel_matrix.PUBLIC,
-    "voting": set(proposal_matrix.MATRIX) | set(vote_matrix.MATRIX),
+    "voting": set(proposal_matrix.MATRIX)
+    | set(vote_matrix.MATRIX)
+    | set(participation_matrix.MATRIX),
     "agreements": set(agreement_matrix.MATRIX),
 }
 # Django's own views, each with its own checks (login, password reset by token, language).
@@ -67,7 +70,7 @@ PERSONAS = {"anonymous", "mallory", "oscar", "olga", "bob", "nora", "carl", "tin
 
 @pytest.mark.parametrize(
     "matrix",
-    [panel_matrix, proposal_matrix, vote_matrix, agreement_matrix],
+    [panel_matrix, proposal_matrix, vote_matrix, participation_matrix, agreement_matrix],
     ids=lambda m: m.__name__,
 )
 def test_every_matrix_tries_every_persona(matrix):

@@ -205,6 +205,7 @@ def main_pages(
         ),
         Main("agreement-print", reverse("agreements:print", args=[p, agreement.pk]), bob),
         Main("feedback", reverse("agreements:feedback", args=[p]), tina),
+        Main("participation", reverse("voting:participation", args=[p]), tina),
         Main("not-found", "/panels/999999/", bob),
         Main("forbidden", reverse("voting:vote_new", args=[p]), bob),
     ]

@@ -82,11 +82,15 @@ REFUSED = "302 with an error message; nothing changed"
 # Where the views answer differently from the matrix today (see the report of these tests).
 # Vote, ballot and proxy URLs have their own matrix in test_votes_views.py.
 VOTE_URLS = {"vote_new", "vote", "vote_open", "vote_close", "vote_cast", "vote_csv", "proxy"}
+# The participation dashboard's: tests/voting/test_participation.py.
+PARTICIPATION_URLS = {"participation", "participation_csv"}
 
 
 def voting_patterns() -> dict:
     """The proposal and amendment URLs (every voting URL but VOTE_URLS)."""
-    return {p.name: p for p in voting_urls.urlpatterns if p.name not in VOTE_URLS}
+    return {
+        p.name: p for p in voting_urls.urlpatterns if p.name not in VOTE_URLS | PARTICIPATION_URLS
+    }
 
 
 def expected(name: str, method: str, role: str) -> int | str:
