@@ -141,26 +141,38 @@ def figures(panel: Panel) -> PanelFigures:
 
 # --- charts --------------------------------------------------------------------------------
 
-CHART_WIDTH, BAR_HEIGHT, GAP = 600, 22, 8
+CHART_WIDTH, BAR_MAX, BAR_HEIGHT, ROW = 600, 500, 16, 44  # each row: its label, then its bar
 
 
 @dataclass
 class Bar:
     label: str
     value: float
-    text: str  # the value as shown
-    y: int
+    text: str  # the value as shown, after the bar
+    y: int  # the top of the row: the label sits on y + 14, the bar from y + 20
     width: float
+
+    @property
+    def label_y(self) -> int:
+        return self.y + 14
+
+    @property
+    def bar_y(self) -> int:
+        return self.y + 20
+
+    @property
+    def text_x(self) -> float:
+        return self.width + 6
 
 
 def chart_height(bars_: list[Bar]) -> int:
-    return max(1, len(bars_)) * (BAR_HEIGHT + GAP)
+    return max(1, len(bars_)) * ROW
 
 
 def bars(rows: list[tuple[str, float, str]], *, scale: float | None = None) -> list[Bar]:
     """Horizontal bars for an SVG chart: (label, value, shown value) → geometry."""
     top = scale or max((value for _label, value, _text in rows), default=0) or 1
     return [
-        Bar(label, value, text, y=index * (BAR_HEIGHT + GAP), width=CHART_WIDTH * value / top)
+        Bar(label, value, text, y=index * ROW, width=BAR_MAX * value / top)
         for index, (label, value, text) in enumerate(rows)
     ]

@@ -101,3 +101,23 @@ def test_demo_moderator_can_log_in(client):
     assert response.url == reverse("panels:home")
     home = client.get(response.url)
     assert [m.panel for m in home.context["memberships"]] == [Panel.objects.get()]
+
+
+def test_the_demo_has_two_meetings_held_whose_figures_the_dashboard_shows(settings):
+    """Counted by hand from seed_demo's story: 7 present at the first meeting (plus the
+    moderator), all but the last voted; 6 at the second, all but the last voted, of whom
+    lid01 and lid03 had come before."""
+    from voting import participation
+
+    settings.DEBUG = True
+    seed()
+    seed()  # again: nothing more
+
+    figures = participation.figures(Panel.objects.get())
+    by_title = {m.meeting.title: m for m in figures.meetings}
+    first, second = by_title["Bewonersavond groen en buurt"], by_title["Bewonersavond veiligheid"]
+    assert (len(first.participants), first.new, first.returning) == (6, 6, 0)
+    assert (len(second.participants), second.new, second.returning) == (5, 3, 2)
+    assert [(t.cast, t.eligible) for t in figures.votes] == [(6, 8), (5, 7)]
+    assert len(figures.participants) == 9
+    assert figures.reach == 9 / 4200

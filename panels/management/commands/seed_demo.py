@@ -3,6 +3,7 @@
 Idempotent: running it again changes nothing and prints the same logins.
 """
 
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from panels import meetings
-from panels.models import Membership, Organisation, Panel, Role, User
+from panels.models import LiveWorker, Membership, Organisation, Panel, Presence, Role, User
 
 DEMO_PASSWORD = "knoppen-demo"
 DEMO_DOMAIN = "demo.knoppen.nl"
@@ -100,6 +101,7 @@ class Command(BaseCommand):
             )
             rows.append((email, name, Role(role).label))
 
+        self._seed_history(panel)
         self._seed_meeting(panel)
 
         self.stdout.write(self.style.SUCCESS(f"Demo panel: {panel.name}"))
@@ -123,3 +125,70 @@ class Command(BaseCommand):
         )
         for item_title, description in AGENDA:
             meetings.add_item(moderator, meeting, title=item_title, description=description)
+
+    def _seed_history(self, panel: Panel) -> None:
+        """Two meetings held before, so the participation figures have something to show:
+        who posted, raised a hand, brought in a proposal and voted (some came to both)."""
+        from voting import services as proposals
+        from voting import votes
+
+        if panel.meetings.filter(state="closed").exists():
+            return
+        moderator = panel.memberships.get(role=Role.MODERATOR)
+        people = {m.user.email.split("@")[0]: m for m in panel.memberships.select_related("user")}
+        held = [
+            (
+                "Bewonersavond groen en buurt",
+                60,
+                ["lid01", "lid02", "lid03", "lid04", "lid05", "lid06", "huurdersorganisatie"],
+                "Komen er meer bankjes in de binnentuin?",
+            ),
+            (
+                "Bewonersavond veiligheid",
+                30,
+                ["lid01", "lid03", "lid07", "lid08", "lid09", "huurdersorganisatie"],
+                "Moet de verlichting in de portieken de hele nacht branden?",
+            ),
+        ]
+        worker, _ = LiveWorker.objects.get_or_create(pk="seed-demo")
+        for title, days_ago, present, question in held:
+            meeting = meetings.create_meeting(
+                moderator,
+                title=title,
+                starts_at=timezone.now().replace(minute=0, second=0, microsecond=0)
+                - timedelta(days=days_ago),
+                notify=False,
+            )
+            meetings.add_item(moderator, meeting, title="Ideeën van huurders")
+            meetings.start_meeting(moderator, meeting)
+            meetings.set_floor(moderator, meeting, True)
+            item = meeting.items.get()
+            first, second, third, *rest = (people[key] for key in present)
+            meetings.post_message(first, meeting, "Goed dat we hier samen over praten.")
+            meetings.post_message(second, meeting, "Ik wil graag iets vertellen over mijn portiek.")
+            meetings.raise_hand(third, meeting)
+            proposals.create_proposal(
+                second, item, title=question.rstrip("?"), text=f"Voorstel: {question}"
+            )
+            for member in [moderator, first, second, third, *rest]:
+                Presence.objects.create(
+                    meeting=meeting, membership=member, worker=worker,
+                    connection=f"seed-demo/{meeting.pk}/{member.pk}",
+                )  # fmt: skip
+            vote = votes.open_vote(
+                moderator,
+                votes.prepare_vote(
+                    moderator,
+                    votes.VoteSpec(question=question, method="yes_no", options=[]),
+                    meeting=meeting,
+                ),
+            )
+            for index, member in enumerate([first, second, third, *rest][:-1]):
+                votes.cast_ballot(
+                    member, vote, choice="against" if index % 3 == 2 else "for",
+                    key=secrets.token_hex(16),
+                )  # fmt: skip
+            votes.close_vote(moderator, vote)
+            Presence.objects.filter(meeting=meeting).delete()
+            meetings.close_meeting(moderator, meeting)
+        worker.delete()
