@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from agreements.models import Agreement, Signature
+from agreements.models import Agreement, InputResponse, Signature
 from panels.admin import ReadOnly
 
 
@@ -23,3 +23,11 @@ class AgreementAdmin(SimpleHistoryAdmin):
 class SignatureAdmin(ReadOnly, SimpleHistoryAdmin):
     list_display = ["agreement", "version", "party", "signed_by", "signed_at", "voided_at"]
     list_filter = ["party"]
+
+
+@admin.register(InputResponse)
+class InputResponseAdmin(ReadOnly, SimpleHistoryAdmin):
+    """Answered in the app by the corporation (with an audit entry and emails)."""
+
+    list_display = ["proposal", "status", "answered_by", "answered_at"]
+    list_filter = ["status"]

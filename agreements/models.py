@@ -142,3 +142,37 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement} v{self.version} — {self.get_party_display()}"
+
+
+class InputResponse(models.Model):
+    """The corporation's answer to a proposal the panel adopted (terugkoppeling): did it
+    follow the panel's input, and if not (or not wholly), why not. One per proposal; a
+    changed answer is a new row in its history."""
+
+    class Status(models.TextChoices):
+        FOLLOWED = "followed", _("Followed")
+        PARTLY = "partly", _("Partly followed")
+        NOT_FOLLOWED = "not_followed", _("Not followed")
+
+    REASONS_MAX = 3000
+
+    proposal = models.OneToOneField(
+        "voting.Proposal",
+        on_delete=models.PROTECT,
+        related_name="response",
+        verbose_name=_("proposal"),
+    )
+    status = models.CharField(_("outcome"), max_length=20, choices=Status.choices)
+    reasons = models.TextField(_("reasons"), max_length=REASONS_MAX, blank=True)
+    answered_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    answered_at = models.DateTimeField(_("answered"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("response to the panel's input")
+        verbose_name_plural = _("responses to the panel's input")
+
+    def __str__(self) -> str:
+        return f"{self.proposal} — {self.get_status_display()}"

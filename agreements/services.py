@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements import emails
-from agreements.models import SECTION_MAX, SECTIONS, TITLE_MAX, Agreement, Signature
+from agreements.models import SECTION_MAX, SECTIONS, TITLE_MAX, Agreement, InputResponse, Signature
 from panels import audit, events
 from panels.access import Perm, has_perm
 from panels.models import AuditAction, Meeting, Membership
@@ -245,3 +245,57 @@ def verify(signature: Signature) -> bool:
     return hash_content(signature.agreement_id, signature.version, content_of(record)) == (
         signature.content_hash
     )
+
+
+def answer_input(
+    actor: Membership, proposal: Proposal, *, status: str, reasons: str
+) -> InputResponse:
+    """The corporation answers a proposal the panel adopted: followed, partly or not, and
+    why (required unless it was followed). Those who brought it in, supported it or voted
+    on it hear of it by email."""
+    if actor.signs_for != Signature.Party.CORPORATION:
+        raise AgreementError(_("Only a representative of the corporation answers the panel."))
+    if status not in InputResponse.Status.values:
+        raise AgreementError(_("Choose whether the corporation followed the panel's input."))
+    reasons = (reasons or "").strip()
+    if len(reasons) > InputResponse.REASONS_MAX:
+        raise AgreementError(
+            _("The reasons can be at most %(max)s characters.") % {"max": InputResponse.REASONS_MAX}
+        )
+    if status != InputResponse.Status.FOLLOWED and not reasons:
+        raise AgreementError(
+            _("Give the reasons why the corporation does not (wholly) follow the panel's input.")
+        )
+    with transaction.atomic():
+        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.item.meeting.panel_id != actor.panel_id:
+            raise AgreementError(_("You are not allowed to do this."))
+        if proposal.state != Proposal.State.ADOPTED:
+            raise AgreementError(_("Only a proposal the panel adopted is answered."))
+        response = InputResponse.objects.filter(proposal=proposal).first()
+        if response is not None and (response.status, response.reasons) == (status, reasons):
+            return response
+        response = response or InputResponse(proposal=proposal)
+        response.status, response.reasons = status, reasons
+        response.answered_by, response.answered_at = actor, timezone.now()
+        save_with_history(response, actor.user, "answered")
+        audit.record(
+            actor,
+            AuditAction.INPUT_ANSWERED,
+            f"proposal:{proposal.pk}",
+            panel=actor.panel_id,
+            details={"status": status},
+        )
+        events.after_commit(lambda: emails.send_input_answered(response.pk))
+    return response
+
+
+def known_outcomes(proposals) -> tuple[int, int]:
+    """(proposals with a known outcome, proposals brought in): rejected or withdrawn, or
+    adopted and answered by the corporation. Drafts are not brought in yet."""
+    brought_in = proposals.exclude(state=Proposal.State.DRAFT)
+    known = (
+        brought_in.filter(state__in=[Proposal.State.REJECTED, Proposal.State.WITHDRAWN]).count()
+        + brought_in.filter(state=Proposal.State.ADOPTED, response__isnull=False).count()
+    )
+    return known, brought_in.count()

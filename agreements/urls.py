@@ -10,6 +10,7 @@ urlpatterns = [
     path("panels/<int:panel_id>/agreements/", views.agreement_list, name="list"),
     path("panels/<int:panel_id>/agreements/new/", views.agreement_new, name="new"),
     path("panels/<int:panel_id>/feedback/", views.feedback, name="feedback"),
+    path("panels/<int:panel_id>/feedback/answer/", views.answer, name="answer"),
     path(one, views.agreement_detail, name="detail"),
     path(one + "edit/", views.agreement_edit, name="edit"),
     path(one + "sign/", views.agreement_sign, name="sign"),

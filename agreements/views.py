@@ -11,12 +11,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from agreements import services
 from agreements.forms import AgreementForm
-from agreements.models import SECTIONS, Agreement, content_of, hash_content
+from agreements.models import (
+    SECTIONS,
+    Agreement,
+    InputResponse,
+    Signature,
+    content_of,
+    hash_content,
+)
 from agreements.pdf import render_pdf
 from panels import audit
 from panels.access import Perm, panel_for
 from panels.models import AuditAction
-from panels.pages import first_per_version, versions_to_compare
+from panels.pages import first_per_version, int_or_none, versions_to_compare
 from voting import text as texts
 from voting.models import Proposal, Vote
 from voting.votes import outcome_label
@@ -363,7 +370,7 @@ def feedback(request: HttpRequest, panel_id: int) -> HttpResponse:
     proposals = (
         Proposal.objects.filter(item__meeting__panel=panel, hidden_at__isnull=True)
         .exclude(state=Proposal.State.DRAFT)
-        .select_related("submitter__user", "item__meeting")
+        .select_related("submitter__user", "item__meeting", "response__answered_by__user")
         .prefetch_related("agreements", "votes")
         .order_by("-pk")
     )
@@ -378,8 +385,43 @@ def feedback(request: HttpRequest, panel_id: int) -> HttpResponse:
                 "mine": proposal.submitter_id == membership.pk,
             }
         )
+    known, brought_in = services.known_outcomes(
+        Proposal.objects.filter(item__meeting__panel=panel, hidden_at__isnull=True)
+    )
     return render(
         request,
         "agreements/feedback.html",
-        {"panel": panel, "membership": membership, "rows": rows},
+        {
+            "panel": panel,
+            "membership": membership,
+            "rows": rows,
+            "known": known,
+            "brought_in": brought_in,
+            "answers": membership.signs_for == Signature.Party.CORPORATION,
+            "statuses": InputResponse.Status.choices,
+        },
     )
+
+
+@require_POST
+@login_required
+def answer(request: HttpRequest, panel_id: int) -> HttpResponse:
+    """The corporation's answer to an adopted proposal (the service checks who may)."""
+    panel, membership = panel_for(request.user, panel_id)
+    proposal = Proposal.objects.filter(
+        pk=int_or_none(request.POST.get("proposal")), item__meeting__panel=panel
+    ).first()
+    try:
+        if proposal is None:
+            raise services.AgreementError(_("This proposal does not exist (any more)."))
+        services.answer_input(
+            membership,
+            proposal,
+            status=request.POST.get("status", ""),
+            reasons=request.POST.get("reasons", ""),
+        )
+    except services.AgreementError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The answer is saved; those involved hear of it by email."))
+    return redirect("agreements:feedback", panel.pk)

@@ -25,6 +25,7 @@ from panels.access import Perm, meeting_for, panel_for
 from panels.forms import AgendaItemForm, HideMessageForm, MeetingForm, MessageForm
 from panels.ics import meeting_calendar as calendar_for
 from panels.models import AgendaItem, Meeting, Membership, Message
+from panels.pages import int_or_none
 
 
 def _fragments_for(meeting: Meeting, membership: Membership) -> str:
@@ -66,13 +67,6 @@ def _act(
         if success:
             messages.success(request, success)
     return redirect(meeting)
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 # --- pages ------------------------------------------------------------------------
@@ -334,7 +328,7 @@ def item_finish(request, panel_id: int, meeting_id: int) -> HttpResponse:
 @login_required
 def speaker_next(request, panel_id: int, meeting_id: int) -> HttpResponse:
     raw_request, raw_minutes = request.POST.get("request", ""), request.POST.get("minutes", "")
-    request_id, minutes = _int_or_none(raw_request), _int_or_none(raw_minutes)
+    request_id, minutes = int_or_none(raw_request), int_or_none(raw_minutes)
 
     def give(meeting, m):
         if raw_request and request_id is None:

@@ -562,6 +562,7 @@ class AuditAction(models.TextChoices):
     PROPOSAL_HIDDEN = "proposal_hidden", _("Proposal hidden")
     AMENDMENT_HIDDEN = "amendment_hidden", _("Amendment hidden")
     PERSON_ERASED = "person_erased", _("Personal data erased")
+    INPUT_ANSWERED = "input_answered", _("Panel's input answered")
 
 
 class AppendOnly(Exception):

@@ -37,3 +37,12 @@ def versions_to_compare(request: HttpRequest, numbers: list[int]) -> tuple[int, 
 
     newest = numbers[-1]
     return pick("a", numbers[-2] if len(numbers) > 1 else newest), pick("b", newest)
+
+
+def int_or_none(value) -> int | None:
+    """A whole number sent in a form, or None (also for one no database id can be)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if -(2**63) < number < 2**63 else None

@@ -59,7 +59,7 @@ def _when(value) -> str | None:
 
 def export(user: User) -> dict:
     """Everything we hold about this person, as plain data (served as JSON)."""
-    from agreements.models import Signature
+    from agreements.models import InputResponse, Signature
     from voting.models import Amendment, Ballot, Participation, Proposal, Proxy
 
     mine = list(Membership.objects.filter(user=user).select_related("panel"))
@@ -198,6 +198,15 @@ def export(user: User) -> dict:
             for s in Signature.objects.filter(signed_by__in=ids)
             .select_related("agreement")
             .order_by("signed_at")
+        ],
+        "answers_for_the_corporation": [
+            {
+                "proposal": r.proposal.title,
+                "status": r.status,
+                "reasons": r.reasons,
+                "answered_at": _when(r.answered_at),
+            }
+            for r in InputResponse.objects.filter(answered_by__in=ids).select_related("proposal")
         ],
         "audit_log": [
             {

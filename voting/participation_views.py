@@ -8,8 +8,10 @@ from django.shortcuts import render
 from django.utils import formats
 from django.views.decorators.http import require_GET
 
+from agreements.services import known_outcomes
 from panels.access import Perm, has_perm, panel_for
 from voting import participation
+from voting.models import Proposal
 
 
 def _percent(share: float | None) -> str:
@@ -21,6 +23,9 @@ def _percent(share: float | None) -> str:
 def dashboard(request: HttpRequest, panel_id: int) -> HttpResponse:
     panel, membership = panel_for(request.user, panel_id)
     figures = participation.figures(panel)
+    known, brought_in = known_outcomes(
+        Proposal.objects.filter(item__meeting__panel=panel, hidden_at__isnull=True)
+    )
     # Who contributed what is for moderators and both parties' representatives.
     detailed = has_perm(membership, Perm.DRAFT_AGREEMENTS)
     meetings = participation.bars(
@@ -54,6 +59,9 @@ def dashboard(request: HttpRequest, panel_id: int) -> HttpResponse:
             "chart_width": participation.CHART_WIDTH,
             "bar_height": participation.BAR_HEIGHT,
             "detailed": detailed,
+            "known": known,
+            "brought_in": brought_in,
+            "known_share": _percent(known / brought_in if brought_in else None),
             "people": people,
         },
     )

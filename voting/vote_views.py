@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from panels import audit
 from panels.access import Perm, meeting_for, panel_for
 from panels.models import AuditAction, Membership
-from panels.pages import redirect_back
+from panels.pages import int_or_none, redirect_back
 from voting import counting, votes
 from voting.access import vote_for
 from voting.forms import CloseForm, VoteForm
@@ -171,13 +171,6 @@ def vote_close(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespons
     return _back(request, vote)
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @require_POST
 @login_required
 def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
@@ -187,14 +180,14 @@ def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
     if vote.method == Vote.Method.RANKED:
         ranks = []
         for option in vote.options.all():
-            position = _int(request.POST.get(f"rank_{option.pk}"))
+            position = int_or_none(request.POST.get(f"rank_{option.pk}"))
             if position is not None and position > 0:
                 ranks.append((position, option.position, option.pk))
         ranking = [pk for _p, _o, pk in sorted(ranks)]
     # Abstaining among options is one of the options' radio buttons (a single group).
     option = request.POST.get("option")
     choice = request.POST.get("choice") or (option if option == counting.ABSTAIN else None)
-    targets = [_int(x) for x in request.POST.getlist("for")] or [membership.pk]
+    targets = [int_or_none(x) for x in request.POST.getlist("for")] or [membership.pk]
     # Pushed ballot forms get their key from the browser; a form posted without
     # JavaScript and without a key gets one here (it is then not retry-safe, but a
     # second submission is still refused or, in a named vote, only changes the ballot).
@@ -214,7 +207,7 @@ def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
                 vote,
                 on_behalf_of=person,
                 choice=choice,
-                option_id=_int(option),
+                option_id=int_or_none(option),
                 ranking=ranking,
                 # One submission may cast for several people: each gets its own key.
                 key=f"{key}:{index}" if index else key,
@@ -277,7 +270,7 @@ def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
         try:
             if request.POST.get("revoke"):
                 given = Proxy.objects.filter(
-                    pk=_int(request.POST["revoke"]), meeting=meeting
+                    pk=int_or_none(request.POST["revoke"]), meeting=meeting
                 ).first()
                 if given is None:
                     raise VotingError(_("This proxy no longer exists."))
@@ -286,7 +279,7 @@ def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
             else:
                 holder = (
                     Membership.objects.active()
-                    .filter(pk=_int(request.POST.get("holder")), panel=meeting.panel)
+                    .filter(pk=int_or_none(request.POST.get("holder")), panel=meeting.panel)
                     .first()
                 )
                 if holder is None:

@@ -20,6 +20,7 @@ MATRIX = {
     "list": (Perm.VIEW_PANEL, {"GET"}),
     "new": (Perm.DRAFT_AGREEMENTS, {"GET", "POST"}),
     "feedback": (Perm.VIEW_PANEL, {"GET"}),
+    "answer": (Perm.VIEW_PANEL, {"POST"}),  # the service checks for the corporation
     "detail": (Perm.VIEW_PANEL, {"GET"}),
     "edit": (Perm.DRAFT_AGREEMENTS, {"GET", "POST"}),
     "sign": (Perm.VIEW_PANEL, {"POST"}),  # the service checks the party
