@@ -141,7 +141,7 @@ def figures(panel: Panel) -> PanelFigures:
 
 # --- charts --------------------------------------------------------------------------------
 
-CHART_WIDTH, BAR_MAX, BAR_HEIGHT, ROW = 600, 500, 16, 44  # each row: its label, then its bar
+CHART_WIDTH, BAR_MAX, BAR_HEIGHT, ROW = 300, 240, 16, 44  # each row: its label, then its bar
 
 
 @dataclass
