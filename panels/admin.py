@@ -16,6 +16,8 @@ from panels.models import (
     Organisation,
     Panel,
     Presence,
+    PulseAnswer,
+    PulseParticipation,
     SpeakerRequest,
     User,
 )
@@ -182,3 +184,16 @@ class AuditEntryAdmin(ReadOnly, admin.ModelAdmin):
     list_filter = ["action", "panel"]
     search_fields = ["subject", "actor_name", "hash"]
     ordering = ["-sequence"]
+
+
+@admin.register(PulseParticipation)
+class PulseParticipationAdmin(ReadOnly, admin.ModelAdmin):
+    """Who answered a meeting's pulse (what they answered is stored apart)."""
+
+    list_display = ["meeting", "membership"]
+
+
+@admin.register(PulseAnswer)
+class PulseAnswerAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["meeting", "heard"]
+    list_filter = ["heard"]

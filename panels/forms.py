@@ -182,3 +182,19 @@ class EraseAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+
+class PulseForm(forms.Form):
+    heard = forms.TypedChoiceField(
+        label=_("Did you feel heard in this meeting?"),
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+        help_text=_("1 is not at all, 5 is completely."),
+    )
+    comment = forms.CharField(
+        label=_("Anything you want to tell us? (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+    )

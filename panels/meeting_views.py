@@ -20,12 +20,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from panels import events, meetings, presence
+from panels import events, meetings, presence, pulse
 from panels.access import Perm, meeting_for, panel_for
-from panels.forms import AgendaItemForm, HideMessageForm, MeetingForm, MessageForm
+from panels.forms import AgendaItemForm, HideMessageForm, MeetingForm, MessageForm, PulseForm
 from panels.ics import meeting_calendar as calendar_for
 from panels.models import AgendaItem, Meeting, Membership, Message
 from panels.pages import int_or_none
+from panels.services import PanelError
 
 
 def _fragments_for(meeting: Meeting, membership: Membership) -> str:
@@ -144,6 +145,7 @@ def _live_page(
             "item_form": AgendaItemForm(),
             "slots": events.render_slots(state, audience, membership, request=request),
             "oob": False,
+            "pulse_open": pulse.is_open(meeting) and not pulse.has_answered(membership, meeting),
         }
     )
     return render(request, "panels/meeting.html", context, status=status)
@@ -453,3 +455,40 @@ def message_post(request, panel_id: int, meeting_id: int) -> HttpResponse:
             request, meeting, membership, message_form=shown, message_error=error, status=400
         )
     return redirect(meeting)
+
+
+# --- the pulse after a meeting ------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def meeting_pulse(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    """Two short questions about the meeting, answered anonymously, once per person."""
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id)
+    form = PulseForm(request.POST if request.method == "POST" else None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            pulse.answer(
+                membership,
+                meeting,
+                heard=form.cleaned_data["heard"],
+                comment=form.cleaned_data["comment"],
+            )
+        except PanelError as refused:
+            error = str(refused)
+        else:
+            messages.success(request, _("Thank you! Your answer is saved, without your name."))
+            return redirect(meeting)
+    return render(
+        request,
+        "panels/meeting_pulse.html",
+        {
+            "panel": meeting.panel,
+            "meeting": meeting,
+            "form": form,
+            "error": error,
+            "open": pulse.is_open(meeting),
+            "answered": pulse.has_answered(membership, meeting),
+        },
+    )

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -545,6 +546,51 @@ class Presence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} @ {self.meeting}"
+
+
+class PulseParticipation(models.Model):
+    """That a person answered the pulse after a meeting: all that is known about them.
+    The answer itself is a `PulseAnswer`, stored apart (random id, no time, no link), as a
+    secret ballot is."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("pulse participation")
+        verbose_name_plural = _("pulse participations")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "membership"], name="pulse_once_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} @ {self.meeting}"
+
+
+class PulseAnswer(models.Model):
+    """One anonymous answer to "Did you feel heard?" (1–5) and an optional comment."""
+
+    COMMENT_MAX = 1000
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="pulse", verbose_name=_("meeting")
+    )
+    heard = models.PositiveSmallIntegerField(_("felt heard (1–5)"))
+    comment = models.TextField(_("comment"), max_length=COMMENT_MAX, blank=True)
+
+    class Meta:
+        verbose_name = _("pulse answer")
+        verbose_name_plural = _("pulse answers")
+        ordering = ["id"]  # a random order, never the order of answering
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(heard__gte=1, heard__lte=5), name="pulse_heard_1_to_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting}: {self.heard}"
 
 
 class AuditAction(models.TextChoices):

@@ -37,6 +37,7 @@ from panels.models import (
     Message,
     Panel,
     Presence,
+    PulseParticipation,
     Role,
     SpeakerRequest,
     User,
@@ -208,6 +209,12 @@ def export(user: User) -> dict:
             }
             for r in InputResponse.objects.filter(answered_by__in=ids).select_related("proposal")
         ],
+        # What they answered is stored without their name: only that they answered.
+        "pulse_answered_for": list(
+            PulseParticipation.objects.filter(membership__in=ids)
+            .order_by("meeting__starts_at")
+            .values_list("meeting__title", flat=True)
+        ),
         "audit_log": [
             {
                 "sequence": e.sequence,

@@ -37,6 +37,7 @@ urlpatterns = [
     path(meeting + "edit/", mv.meeting_edit, name="meeting_edit"),
     path(meeting + "screen/", mv.meeting_screen, name="meeting_screen"),
     path(meeting + "calendar.ics", mv.meeting_calendar, name="meeting_calendar"),
+    path(meeting + "pulse/", mv.meeting_pulse, name="meeting_pulse"),
     path(meeting + "state/", mv.meeting_state, name="meeting_state"),
     path(meeting + "floor/", mv.meeting_floor, name="meeting_floor"),
     path(meeting + "items/", mv.item_add, name="item_add"),

@@ -12,6 +12,7 @@ stored, so they can never drift from what happened.
 
 from dataclasses import dataclass, field
 
+from panels import pulse as pulses
 from panels.models import Meeting, Message, Panel, SpeakerRequest
 from voting.models import Amendment, Participation, Proposal, RollEntry, Vote
 
@@ -33,6 +34,7 @@ class MeetingFigures:
     participants: set[int] = field(default_factory=set)
     new: int = 0
     votes: list[VoteTurnout] = field(default_factory=list)
+    pulse: pulses.Pulse = field(default_factory=pulses.Pulse)
 
     @property
     def returning(self) -> int:
@@ -105,6 +107,8 @@ def figures(panel: Panel) -> PanelFigures:
     for meeting_id, person in activity:
         if meeting_id in meetings:
             meetings[meeting_id].participants.add(person)
+    for meeting_id, answers in pulses.results(meetings).items():
+        meetings[meeting_id].pulse = answers
     seen: set[int] = set()
     for figures_ in meetings.values():  # in order: who is new at each meeting
         figures_.new = len(figures_.participants - seen)

@@ -59,6 +59,7 @@ def dashboard(request: HttpRequest, panel_id: int) -> HttpResponse:
             "chart_width": participation.CHART_WIDTH,
             "bar_height": participation.BAR_HEIGHT,
             "detailed": detailed,
+            "scale": list(range(1, 6)),
             "known": known,
             "brought_in": brought_in,
             "known_share": _percent(known / brought_in if brought_in else None),
@@ -84,6 +85,15 @@ def dashboard_csv(request: HttpRequest, panel_id: int) -> HttpResponse:
         writer.writerow(
             ["meeting", m.meeting.starts_at.date().isoformat(), len(m.participants), m.new,
              m.returning, "" if m.turnout is None else f"{m.turnout:.4f}"]
+        )  # fmt: skip
+    writer.writerow(
+        ["pulse", "date", "answers", "mean_heard", *[f"heard_{n}" for n in range(1, 6)]]
+    )
+    for m in figures.meetings:
+        p = m.pulse
+        writer.writerow(
+            ["pulse", m.meeting.starts_at.date().isoformat(), p.answers,
+             "" if p.mean is None else f"{p.mean:.2f}", *p.counts.values()]
         )  # fmt: skip
     writer.writerow(["vote", "question", "cast", "eligible", "turnout"])
     for t in figures.votes:

@@ -185,6 +185,7 @@ def main_pages(
         Main("meeting-member", meeting.get_absolute_url(), bob, live=True),
         Main("meeting-screen", reverse("panels:meeting_screen", args=[p, m]), alice),
         Main("meeting-new", reverse("panels:meeting_new", args=[p]), alice),
+        Main("pulse", reverse("panels:meeting_pulse", args=[p, m]), bob),
         Main("agenda-item", reverse("panels:item_edit", args=[p, m, item.pk]), alice),
         Main("proposal-new", reverse("voting:proposal_new", args=[p, item.pk]), bob),
         Main("proposal", green.get_absolute_url(), alice),

@@ -13,7 +13,7 @@ from pytest_django.asserts import assertTemplateUsed
 
 from panels import meetings
 from panels.access import Perm
-from panels.models import Invitation, Membership, Role
+from panels.models import Invitation, Membership, PulseParticipation, Role
 from tests.conftest import MEETING_STARTS_AT, make_user
 from tests.helpers import agenda, meetings_snapshot
 
@@ -37,6 +37,8 @@ MATRIX = {
     "meeting": (Perm.VIEW_PANEL, {"GET"}),
     "meeting_screen": (Perm.VIEW_PANEL, {"GET"}),
     "meeting_calendar": (Perm.VIEW_PANEL, {"GET"}),
+    # The pulse: everyone in the panel answers once (tests/panels/test_pulse.py).
+    "meeting_pulse": (Perm.VIEW_PANEL, {"GET", "POST"}),
     # ... moderators plan and steer ...
     "meeting_new": (Perm.MODERATE, {"GET", "POST"}),
     "meeting_edit": (Perm.MODERATE, {"GET", "POST"}),
@@ -108,6 +110,7 @@ def snapshot(panel) -> tuple:
         ),
         sorted(Invitation.objects.filter(panel=panel).values_list("pk", "email", "revoked_at")),
         meetings_snapshot(panel),
+        PulseParticipation.objects.filter(meeting__panel=panel).count(),
     )
 
 
@@ -157,6 +160,7 @@ POST_DATA = {
     "hand": {"raise": "1"},
     "message_post": {"text": "Ik wil graag iets zeggen over de tuin."},
     "message_hide": {"reason": "Persoonlijke aanval"},
+    "meeting_pulse": {"heard": "4", "comment": "Fijne avond."},
 }
 
 

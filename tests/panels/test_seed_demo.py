@@ -121,3 +121,7 @@ def test_the_demo_has_two_meetings_held_whose_figures_the_dashboard_shows(settin
     assert [(t.cast, t.eligible) for t in figures.votes] == [(6, 8), (5, 7)]
     assert len(figures.participants) == 9
     assert figures.reach == 9 / 4200
+    # Whoever voted answered the pulse: 5, 4, 4, 3, 5, 2 at the first; 5, 4, 4, 3, 5 after.
+    assert (first.pulse.answers, first.pulse.mean) == (6, 23 / 6)
+    assert (second.pulse.answers, second.pulse.mean) == (5, 21 / 5)
+    assert first.pulse.comments == second.pulse.comments == ["Goed voorbereid."] * 2

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from panels import meetings
+from panels import meetings, pulse
 from panels.models import LiveWorker, Membership, Organisation, Panel, Presence, Role, User
 
 DEMO_PASSWORD = "knoppen-demo"
@@ -41,6 +41,9 @@ AGENDA = [
     ("Isolatie van de flats aan de Lindelaan", "Wat vinden huurders van de planning en overlast?"),
     ("Rondvraag en sluiting", ""),
 ]
+
+# "Did you feel heard?" of those who voted in the meetings held, in turn.
+PULSE = [5, 4, 4, 3, 5, 2]
 
 # (local part of the email, name, role, voting rights)
 PEOPLE = [
@@ -189,6 +192,12 @@ class Command(BaseCommand):
                     key=secrets.token_hex(16),
                 )  # fmt: skip
             votes.close_vote(moderator, vote)
+            # Those who voted say whether they felt heard (anonymous; see panels/pulse.py).
+            meeting.refresh_from_db()
+            for member, heard in zip([first, second, third, *rest][:-1], PULSE, strict=False):
+                pulse.answer(
+                    member, meeting, heard=heard, comment="Goed voorbereid." if heard == 5 else ""
+                )
             Presence.objects.filter(meeting=meeting).delete()
             meetings.close_meeting(moderator, meeting)
         worker.delete()
