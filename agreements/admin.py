@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from agreements.models import Agreement, InputResponse, Signature
+from agreements.models import AdviceRequest, Agreement, InputResponse, Signature
 from panels.admin import ReadOnly
 
 
@@ -31,3 +31,12 @@ class InputResponseAdmin(ReadOnly, SimpleHistoryAdmin):
 
     list_display = ["proposal", "status", "answered_by", "answered_at"]
     list_filter = ["status"]
+
+
+@admin.register(AdviceRequest)
+class AdviceRequestAdmin(ReadOnly, SimpleHistoryAdmin):
+    """Filed, advised on and decided in the app by the representatives."""
+
+    list_display = ["title", "panel", "requested_at", "advice_due", "advised_at", "decision"]
+    list_filter = ["decision"]
+    search_fields = ["title"]

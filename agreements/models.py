@@ -176,3 +176,54 @@ class InputResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.proposal} — {self.get_status_display()}"
+
+
+class AdviceRequest(models.Model):
+    """An advice request (adviesaanvraag) under the Overlegwet: the corporation asks the
+    tenant organisation's advice on an intended change of policy. The advice is due no
+    sooner than six weeks after the request; a corporation that does not (wholly) follow
+    it answers with its reasons within two weeks of the advice. See agreements/advice.py.
+    """
+
+    class Decision(models.TextChoices):
+        FOLLOWED = "followed", _("Advice followed")
+        PARTLY = "partly", _("Advice partly followed")
+        NOT_FOLLOWED = "not_followed", _("Advice not followed")
+
+    TEXT_MAX = 10_000
+
+    panel = models.ForeignKey(
+        "panels.Panel", on_delete=models.CASCADE, related_name="advice_requests"
+    )
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    intended_change = models.TextField(_("the intended change"), max_length=TEXT_MAX)
+    requested_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    advice_due = models.DateField(_("advice due"))
+    advice = models.TextField(_("advice"), max_length=TEXT_MAX, blank=True)
+    advised_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    advised_at = models.DateTimeField(_("advised"), null=True, blank=True)
+    # What formed the advice.
+    meetings = models.ManyToManyField("panels.Meeting", blank=True, related_name="+")
+    votes = models.ManyToManyField("voting.Vote", blank=True, related_name="+")
+    agreements = models.ManyToManyField(Agreement, blank=True, related_name="+")
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, blank=True)
+    response = models.TextField(_("reasoned response"), max_length=TEXT_MAX, blank=True)
+    decided_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reminders_sent = models.JSONField(default=list, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["reminders_sent"])
+
+    class Meta:
+        verbose_name = _("advice request")
+        verbose_name_plural = _("advice requests")
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

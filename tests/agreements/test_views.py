@@ -21,6 +21,12 @@ MATRIX = {
     "new": (Perm.DRAFT_AGREEMENTS, {"GET", "POST"}),
     "feedback": (Perm.VIEW_PANEL, {"GET"}),
     "answer": (Perm.VIEW_PANEL, {"POST"}),  # the service checks for the corporation
+    # Advice requests: both sides read; the service checks which representative acts.
+    "advice_list": (Perm.VIEW_PANEL, {"GET"}),
+    "advice_new": (Perm.VIEW_PANEL, {"POST"}),
+    "advice": (Perm.VIEW_PANEL, {"GET"}),
+    "advice_give": (Perm.VIEW_PANEL, {"POST"}),
+    "advice_decide": (Perm.VIEW_PANEL, {"POST"}),
     "detail": (Perm.VIEW_PANEL, {"GET"}),
     "edit": (Perm.DRAFT_AGREEMENTS, {"GET", "POST"}),
     "sign": (Perm.VIEW_PANEL, {"POST"}),  # the service checks the party
@@ -50,6 +56,13 @@ def agreement(alice):
     return services.create_agreement(alice, **FIELDS)
 
 
+@pytest.fixture
+def advice_request(carl):
+    from agreements import advice
+
+    return advice.file_request(carl, title="Huurverhoging 2027", intended_change="2,5 %.")
+
+
 def names() -> set[str]:
     return {p.name for p in agreement_urls.urlpatterns}
 
@@ -73,6 +86,13 @@ def test_who_may_open_what(request, client, agreement, panel, name, role):
         ].pattern.converters
     ):
         kwargs["agreement_id"] = agreement.pk
+    if (
+        "advice_id"
+        in agreement_urls.urlpatterns[
+            [p.name for p in agreement_urls.urlpatterns].index(name)
+        ].pattern.converters
+    ):
+        kwargs["advice_id"] = request.getfixturevalue("advice_request").pk
     url = reverse(f"agreements:{name}", kwargs=kwargs)
     for method in ("GET", "POST"):
         response = client.get(url) if method == "GET" else client.post(url, {})

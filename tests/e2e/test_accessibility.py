@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from agreements import advice
 from agreements import services as agreement_services
 from agreements.models import Agreement
 from panels import events, meetings
@@ -170,6 +171,10 @@ def main_pages(
         carl, agreement, version=agreement.version, content_hash=agreement.content_hash()
     )
 
+    # An advice request, advised on by the tenant organisation, awaiting the decision.
+    filed = advice.file_request(carl, title="Huurverhoging 2027", intended_change="3,5 %.")
+    advice.give_advice(tina, filed, advice="Niet boven de inflatie.", meetings=[meeting.pk])
+
     _invitation, token = make_invitation()
     p, m = panel.pk, meeting.pk
     return [
@@ -207,6 +212,8 @@ def main_pages(
         Main("agreement-print", reverse("agreements:print", args=[p, agreement.pk]), bob),
         Main("feedback", reverse("agreements:feedback", args=[p]), tina),
         Main("participation", reverse("voting:participation", args=[p]), tina),
+        Main("advice-requests", reverse("agreements:advice_list", args=[p]), carl),
+        Main("advice-request", reverse("agreements:advice", args=[p, filed.pk]), tina),
         Main("not-found", "/panels/999999/", bob),
         Main("forbidden", reverse("voting:vote_new", args=[p]), bob),
     ]

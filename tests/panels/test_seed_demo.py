@@ -125,3 +125,31 @@ def test_the_demo_has_two_meetings_held_whose_figures_the_dashboard_shows(settin
     assert (first.pulse.answers, first.pulse.mean) == (6, 23 / 6)
     assert (second.pulse.answers, second.pulse.mean) == (5, 21 / 5)
     assert first.pulse.comments == second.pulse.comments == ["Goed voorbereid."] * 2
+
+
+def test_the_demo_has_an_advice_request_waiting_and_one_overdue(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from agreements import advice
+
+    settings.DEBUG = True
+    seed()
+    seed()
+
+    today = timezone.localdate()
+    stages = {r.title: advice.stage(r) for r in Panel.objects.get().advice_requests.all()}
+    waiting = stages["Huurverhoging per 1 juli 2027"]
+    assert (waiting.key, waiting.due, waiting.overdue(today)) == (
+        "awaiting_advice",
+        today + timedelta(weeks=6),
+        False,
+    )
+    late = stages["Nieuw beleid voor servicekosten"]
+    # Advised 20 days ago: the reasoned response was due 14 days after, 6 days ago.
+    assert (late.key, late.due, late.overdue(today)) == (
+        "awaiting_decision",
+        today - timedelta(days=6),
+        True,
+    )

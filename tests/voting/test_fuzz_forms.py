@@ -15,6 +15,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agreements import advice
 from agreements import forms as agreement_forms
 from agreements import services as agreements
 from panels import forms as panel_forms
@@ -40,6 +41,8 @@ def form_field_names() -> set[str]:
     return names | {
         "action", "active", "choice", "option", "for", "key", "open", "raise", "direction",
         "next", "version", "content_hash", "holder", "rank_1", "rank_2", "written_round_until",
+        "proposal", "status", "reasons", "intended_change", "advice_due", "advice", "meetings",
+        "votes", "agreements", "decision", "response",
     }  # fmt: skip
 
 
@@ -82,8 +85,8 @@ def bodies(draw, field_names: list[str]) -> dict:
 
 
 @pytest.fixture
-def world(alice, bob, tina, olga, mallory, oscar, make_invitation, live_meeting, proposal, amend,
-          make_vote, item, panel):  # fmt: skip
+def world(alice, bob, tina, carl, olga, mallory, oscar, make_invitation, live_meeting, proposal,
+          amend, make_vote, item, panel):  # fmt: skip
     meetings.set_floor(alice, live_meeting, True)
     request = meetings.raise_hand(bob, live_meeting)
     message = meetings.post_message(bob, live_meeting, "Wanneer komt de schilder?")
@@ -91,7 +94,9 @@ def world(alice, bob, tina, olga, mallory, oscar, make_invitation, live_meeting,
     vote = make_vote(present=[alice, bob, tina])
     agreement = agreements.create_agreement(alice, **AGREEMENT_FIELDS)
     invitation, _token = make_invitation(email="pending@example.org")
+    filed = advice.file_request(carl, title="Huurverhoging", intended_change="2,5 %.")
     return {
+        "advice_id": filed.pk,
         "panel_id": panel.pk,
         "membership_id": bob.pk,
         "invitation_id": invitation.pk,

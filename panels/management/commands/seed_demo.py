@@ -105,6 +105,7 @@ class Command(BaseCommand):
             rows.append((email, name, Role(role).label))
 
         self._seed_history(panel)
+        self._seed_advice(panel)
         self._seed_meeting(panel)
 
         self.stdout.write(self.style.SUCCESS(f"Demo panel: {panel.name}"))
@@ -201,3 +202,36 @@ class Command(BaseCommand):
             Presence.objects.filter(meeting=meeting).delete()
             meetings.close_meeting(moderator, meeting)
         worker.delete()
+
+    def _seed_advice(self, panel: Panel) -> None:
+        """Two advice requests: one just filed (advice due in six weeks) and one advised on
+        20 days ago whose reasoned response is overdue."""
+        from agreements import advice
+
+        if panel.advice_requests.exists():
+            return
+        corporation = panel.memberships.get(role=Role.CORPORATION_REP)
+        tenants = panel.memberships.get(role=Role.TENANT_ORG_REP)
+        advice.file_request(
+            corporation,
+            title="Huurverhoging per 1 juli 2027",
+            intended_change="De corporatie wil de huren met 3,5 % verhogen, en met 5 % voor "
+            "woningen met een hoog inkomen.",
+        )
+        earlier = advice.file_request(
+            corporation,
+            title="Nieuw beleid voor servicekosten",
+            intended_change="De kosten voor schoonmaak en groen worden per complex verdeeld.",
+        )
+        advised = advice.give_advice(
+            tenants,
+            earlier,
+            advice="Verdeel per complex, maar met een maximum per huishouden.",
+            meetings=list(panel.meetings.filter(state="closed").values_list("pk", flat=True)),
+        )
+        now = timezone.now()
+        type(advised).objects.filter(pk=advised.pk).update(
+            requested_at=now - timedelta(days=64),
+            advice_due=(now - timedelta(days=22)).date(),
+            advised_at=now - timedelta(days=20),
+        )
