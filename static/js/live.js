@@ -69,7 +69,15 @@
         again = el;
       }
     }
-    if (again && !gone(again)) { again.focus(); }
+    if (again && !gone(again)) {
+      // The same fragment, re-rendered by the server, comes without the tabindex we gave
+      // it to hold the focus (after voting, a push of "you have voted" replaces the very
+      // fragment the focus was kept on): without one, focus() would do nothing.
+      if (again.tabIndex < 0 && !again.hasAttribute("tabindex")) {
+        again.setAttribute("tabindex", "-1");
+      }
+      again.focus();
+    }
   }
 
   document.addEventListener("htmx:oobBeforeSwap", function (event) {

@@ -123,6 +123,12 @@ def test_a_member_votes_for_against_or_abstain_with_the_keyboard(people, alice, 
     # The ballot went away under the focus: the focus is kept on the page, where bob was.
     now = focused(page)
     assert now["tag"] != "body" and now["shown"], f"the focus was lost after voting: {now}"
+    # And a push that then replaces that very fragment (its re-rendered copy comes without
+    # the tabindex that held the focus) keeps it there too.
+    assert now["id"], now
+    replaced_by_a_push(page, f"#{now['id']}")
+    again = focused(page)
+    assert (again["tag"], again["id"]) == (now["tag"], now["id"]), f"the focus moved: {again}"
     after = press(page, "Tab")
     assert not after["inBallot"], after
     screenshot(page, "keyboard-voted")
