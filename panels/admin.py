@@ -8,6 +8,7 @@ from panels import privacy
 from panels.models import (
     AgendaItem,
     AuditEntry,
+    ConstituencyShare,
     Invitation,
     LiveWorker,
     Meeting,
@@ -18,6 +19,7 @@ from panels.models import (
     Presence,
     PulseAnswer,
     PulseParticipation,
+    SharedProfile,
     SpeakerRequest,
     User,
 )
@@ -197,3 +199,16 @@ class PulseParticipationAdmin(ReadOnly, admin.ModelAdmin):
 class PulseAnswerAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["meeting", "heard"]
     list_filter = ["heard"]
+
+
+@admin.register(SharedProfile)
+class SharedProfileAdmin(ReadOnly, admin.ModelAdmin):
+    """Shared by members themselves, with consent; shown here only to staff."""
+
+    list_display = ["membership", "consented_at"]
+
+
+@admin.register(ConstituencyShare)
+class ConstituencyShareAdmin(SimpleHistoryAdmin):
+    list_display = ["panel", "attribute", "value", "percent"]
+    list_filter = ["attribute", "panel"]

@@ -39,6 +39,7 @@ from panels.models import (
     Presence,
     PulseParticipation,
     Role,
+    SharedProfile,
     SpeakerRequest,
     User,
 )
@@ -209,6 +210,19 @@ def export(user: User) -> dict:
             }
             for r in InputResponse.objects.filter(answered_by__in=ids).select_related("proposal")
         ],
+        "shared_about_yourself": [
+            {
+                "panel": p.membership.panel.name,
+                "age": p.age,
+                "neighbourhood": p.neighbourhood,
+                "household": p.household,
+                "years_as_tenant": p.tenancy,
+                "consent_given_at": _when(p.consented_at),
+            }
+            for p in SharedProfile.objects.filter(membership__in=ids).select_related(
+                "membership__panel"
+            )
+        ],
         # What they answered is stored without their name: only that they answered.
         "pulse_answered_for": list(
             PulseParticipation.objects.filter(membership__in=ids)
@@ -317,6 +331,7 @@ def erase(user: User, *, requested_by: str) -> User:
             proxy._change_reason = "personal data erased"
             proxy.save(update_fields=["revoked_at"])
         Presence.objects.filter(membership__in=ids).delete()
+        SharedProfile.objects.filter(membership__in=ids).delete()  # age band, neighbourhood…
 
         # Copies of the name and the address elsewhere.
         for invitation in Invitation.objects.filter(

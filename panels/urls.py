@@ -27,6 +27,8 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("panels/<int:panel_id>/about-me/", views.profile, name="profile"),
+    path("panels/<int:panel_id>/composition/", views.composition, name="composition"),
     # One's own account and data
     path("account/", views.account, name="account"),
     path("account/data.json", views.account_data, name="account_data"),

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from panels import limits, privacy, services
+from panels import limits, privacy, representation, services
 from panels.access import Perm, panel_for
 from panels.forms import EraseAccountForm, InviteForm, MembershipForm, NewAccountForm
-from panels.models import Invitation, Meeting, Membership, User
+from panels.models import Attribute, Invitation, Meeting, Membership, User
 
 
 @require_GET
@@ -190,6 +190,90 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     context["form"] = form
     return render(
         request, "panels/invitation_signup.html", context, status=400 if form.errors else 200
+    )
+
+
+# --- representativeness ------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile(request: HttpRequest, panel_id: int) -> HttpResponse:
+    """What a member chooses to share about themselves, with consent; or withdraws."""
+    panel, membership = panel_for(request.user, panel_id, Perm.TAKE_PART)
+    error = None
+    if request.method == "POST":
+        if request.POST.get("action") == "withdraw":
+            representation.withdraw(membership)
+            messages.success(request, _("What you shared has been deleted."))
+            return redirect("panels:profile", panel.pk)
+        if request.POST.get("consent") != "on":
+            error = _("Tick the box to give your consent, or share nothing.")
+        else:
+            try:
+                representation.share(membership, request.POST)
+            except services.PanelError as refused:
+                error = str(refused)
+            else:
+                messages.success(request, _("Thank you. You can change or withdraw it here."))
+                return redirect("panels:profile", panel.pk)
+    current = getattr(membership, "shared_profile", None)
+    questions = [
+        (attribute, label, representation.values_for(panel, attribute),
+         getattr(current, attribute, "") if current else "")
+        for attribute, label in Attribute.choices
+    ]  # fmt: skip
+    return render(
+        request,
+        "panels/profile.html",
+        {"panel": panel, "membership": membership, "questions": questions,
+         "current": current, "error": error, "min_cell": representation.MIN_CELL},
+        status=400 if error else 200,
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def composition(request: HttpRequest, panel_id: int) -> HttpResponse:
+    """The constituency's composition, per attribute, as the moderator knows it."""
+    panel, membership = panel_for(request.user, panel_id, Perm.MODERATE)
+    error = None
+    if request.method == "POST":
+        try:
+            if "neighbourhoods" in request.POST:
+                names = request.POST["neighbourhoods"][:2000]
+                panel.neighbourhoods = "\n".join(
+                    line.strip()[:100] for line in names.splitlines() if line.strip()
+                )
+                services.save_with_history(panel, request.user, "neighbourhoods")
+            else:
+                attribute = request.POST.get("attribute", "")
+                values = (
+                    representation.values_for(panel, attribute)
+                    if attribute in Attribute.values
+                    else []
+                )
+                representation.set_composition(
+                    membership,
+                    attribute,
+                    {value: request.POST.get(f"share-{value}", "") for value, _label in values},
+                )
+        except services.PanelError as refused:
+            error = str(refused)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("panels:composition", panel.pk)
+    saved = {(r.attribute, r.value): r.percent for r in panel.composition.all()}
+    attributes = [
+        (attribute, label, [(v, name, saved.get((attribute, v), "")) for v, name in
+                            representation.values_for(panel, attribute)])
+        for attribute, label in Attribute.choices
+    ]  # fmt: skip
+    return render(
+        request,
+        "panels/composition.html",
+        {"panel": panel, "membership": membership, "attributes": attributes, "error": error},
+        status=400 if error else 200,
     )
 
 

@@ -9,6 +9,7 @@ from django.utils import formats
 from django.views.decorators.http import require_GET
 
 from agreements.services import known_outcomes
+from panels import representation
 from panels.access import Perm, has_perm, panel_for
 from voting import participation
 from voting.models import Proposal
@@ -23,6 +24,7 @@ def _percent(share: float | None) -> str:
 def dashboard(request: HttpRequest, panel_id: int) -> HttpResponse:
     panel, membership = panel_for(request.user, panel_id)
     figures = participation.figures(panel)
+    members_count, compared = representation.comparison(panel)
     known, brought_in = known_outcomes(
         Proposal.objects.filter(item__meeting__panel=panel, hidden_at__isnull=True)
     )
@@ -60,6 +62,9 @@ def dashboard(request: HttpRequest, panel_id: int) -> HttpResponse:
             "bar_height": participation.BAR_HEIGHT,
             "detailed": detailed,
             "scale": list(range(1, 6)),
+            "representation": compared,
+            "members_count": members_count,
+            "min_cell": representation.MIN_CELL,
             "known": known,
             "brought_in": brought_in,
             "known_share": _percent(known / brought_in if brought_in else None),

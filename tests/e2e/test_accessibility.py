@@ -212,6 +212,8 @@ def main_pages(
         Main("agreement-print", reverse("agreements:print", args=[p, agreement.pk]), bob),
         Main("feedback", reverse("agreements:feedback", args=[p]), tina),
         Main("participation", reverse("voting:participation", args=[p]), tina),
+        Main("about-me", reverse("panels:profile", args=[p]), bob),
+        Main("composition", reverse("panels:composition", args=[p]), alice),
         Main("advice-requests", reverse("agreements:advice_list", args=[p]), carl),
         Main("advice-request", reverse("agreements:advice", args=[p, filed.pk]), tina),
         Main("not-found", "/panels/999999/", bob),

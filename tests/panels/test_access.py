@@ -13,7 +13,14 @@ from pytest_django.asserts import assertTemplateUsed
 
 from panels import meetings
 from panels.access import Perm
-from panels.models import Invitation, Membership, PulseParticipation, Role
+from panels.models import (
+    ConstituencyShare,
+    Invitation,
+    Membership,
+    PulseParticipation,
+    Role,
+    SharedProfile,
+)
 from tests.conftest import MEETING_STARTS_AT, make_user
 from tests.helpers import agenda, meetings_snapshot
 
@@ -37,6 +44,9 @@ MATRIX = {
     "meeting": (Perm.VIEW_PANEL, {"GET"}),
     "meeting_screen": (Perm.VIEW_PANEL, {"GET"}),
     "meeting_calendar": (Perm.VIEW_PANEL, {"GET"}),
+    # Representativeness (tests/panels/test_representation.py).
+    "profile": (Perm.TAKE_PART, {"GET", "POST"}),
+    "composition": (Perm.MODERATE, {"GET", "POST"}),
     # The pulse: everyone in the panel answers once (tests/panels/test_pulse.py).
     "meeting_pulse": (Perm.VIEW_PANEL, {"GET", "POST"}),
     # ... moderators plan and steer ...
@@ -111,6 +121,8 @@ def snapshot(panel) -> tuple:
         sorted(Invitation.objects.filter(panel=panel).values_list("pk", "email", "revoked_at")),
         meetings_snapshot(panel),
         PulseParticipation.objects.filter(meeting__panel=panel).count(),
+        SharedProfile.objects.filter(membership__panel=panel).count(),
+        sorted(ConstituencyShare.objects.filter(panel=panel).values_list("value", "percent")),
     )
 
 
@@ -161,6 +173,8 @@ POST_DATA = {
     "message_post": {"text": "Ik wil graag iets zeggen over de tuin."},
     "message_hide": {"reason": "Persoonlijke aanval"},
     "meeting_pulse": {"heard": "4", "comment": "Fijne avond."},
+    "profile": {"age": "45_64", "consent": "on"},
+    "composition": {"attribute": "age", "share-under_30": "20,5"},
 }
 
 

@@ -153,3 +153,22 @@ def test_the_demo_has_an_advice_request_waiting_and_one_overdue(settings):
         today - timedelta(days=6),
         True,
     )
+
+
+def test_the_demo_shows_where_the_panel_over_and_under_represents(settings):
+    """14 members shared their age: 2 under 30 and 1 of 30–44 (too few to show), 6 of
+    45–64, 5 of 65–74, none of 75+; against 15/25/30/18/12 % of all households."""
+    from panels import representation
+
+    settings.DEBUG = True
+    seed()
+    seed()
+
+    _members, groups = representation.comparison(Panel.objects.get())
+    age = next(g for g in groups if g.attribute == "age")
+    cells = {c.value: c for c in age.cells}
+    assert age.shared == 14
+    assert cells["under_30"].count is None and cells["30_44"].count is None
+    assert (cells["45_64"].count, round(cells["45_64"].difference, 1)) == (6, 12.9)
+    assert (cells["65_74"].count, round(cells["65_74"].difference, 1)) == (5, 17.7)
+    assert (cells["75_plus"].count, cells["75_plus"].difference) == (0, -12.0)

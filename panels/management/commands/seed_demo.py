@@ -42,6 +42,11 @@ AGENDA = [
     ("Rondvraag en sluiting", ""),
 ]
 
+# Age bands members chose to share, in the order of PEOPLE (None: shared nothing), and the
+# composition of all tenant households by age, from the corporation's figures.
+AGES = ["45_64", None, "45_64", "under_30", *["45_64"] * 4, *["65_74"] * 5, "under_30", "30_44"]
+AGE_COMPOSITION = {"under_30": "15", "30_44": "25", "45_64": "30", "65_74": "18", "75_plus": "12"}
+
 # "Did you feel heard?" of those who voted in the meetings held, in turn.
 PULSE = [5, 4, 4, 3, 5, 2]
 
@@ -106,6 +111,7 @@ class Command(BaseCommand):
 
         self._seed_history(panel)
         self._seed_advice(panel)
+        self._seed_representation(panel)
         self._seed_meeting(panel)
 
         self.stdout.write(self.style.SUCCESS(f"Demo panel: {panel.name}"))
@@ -235,3 +241,17 @@ class Command(BaseCommand):
             advice_due=(now - timedelta(days=22)).date(),
             advised_at=now - timedelta(days=20),
         )
+
+    def _seed_representation(self, panel: Panel) -> None:
+        from panels import representation
+
+        if panel.composition.exists():
+            return
+        panel.neighbourhoods = "Lindehof\nDe Bongerd\nStationskwartier"
+        panel.save(update_fields=["neighbourhoods"])
+        moderator = panel.memberships.get(role=Role.MODERATOR)
+        representation.set_composition(moderator, "age", AGE_COMPOSITION)
+        for (local, *_rest), age in zip(PEOPLE, AGES, strict=False):
+            if age:
+                member = panel.memberships.get(user__email=f"{local}@{DEMO_DOMAIN}")
+                representation.share(member, {"age": age})
