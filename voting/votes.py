@@ -26,7 +26,7 @@ from panels import audit, events, presence
 from panels.access import Perm, has_perm
 from panels.models import AuditAction, Meeting, Membership, Presence, Role
 from panels.services import save_with_history
-from voting import counting
+from voting import counting, emails
 from voting import services as proposals
 from voting.models import (
     Amendment,
@@ -750,6 +750,8 @@ def _close_subject(vote: Vote, user) -> None:
         )
         save_with_history(proposal, user, f"vote: {outcome}", update_fields=["state"])
         proposals._changed(proposal)
+        decided = proposal.pk
+        events.after_commit(lambda: emails.send_proposal_decided(decided))
 
 
 def close_if_due(vote: Vote) -> Vote:

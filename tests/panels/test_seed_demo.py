@@ -172,3 +172,20 @@ def test_the_demo_shows_where_the_panel_over_and_under_represents(settings):
     assert (cells["45_64"].count, round(cells["45_64"].difference, 1)) == (6, 12.9)
     assert (cells["65_74"].count, round(cells["65_74"].difference, 1)) == (5, 17.7)
     assert (cells["75_plus"].count, cells["75_plus"].difference) == (0, -12.0)
+
+
+def test_the_demo_has_a_proposal_adopted_and_answered(settings):
+    """The first meeting's vote was on the proposal: 4 for, 2 against, adopted; the
+    corporation answered "partly". The second proposal is still open: 1 of 2 known."""
+    from agreements.services import known_outcomes
+    from voting.models import Proposal
+
+    settings.DEBUG = True
+    seed()
+    seed()
+
+    proposals = Proposal.objects.filter(item__meeting__panel=Panel.objects.get())
+    adopted = proposals.get(state=Proposal.State.ADOPTED)
+    assert adopted.response.status == "partly"
+    assert adopted.votes.get().result["counts"][:2] == [["for", 4], ["against", 2]]
+    assert known_outcomes(proposals) == (1, 2)

@@ -506,6 +506,27 @@ def test_a_rejected_amendment_leaves_the_proposal_as_it_was(
     assert (fresh(proposal).version, fresh(proposal).text) == (1, PROPOSAL_TEXT)
 
 
+def test_those_involved_hear_that_their_proposal_was_decided(
+    make_vote, alice, bob, tina, nora, proposal, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    services.admit_proposal(alice, proposal)
+    proposal.supporters.add(nora)
+    vote = make_vote(question="", proposal=proposal, present=[alice, bob, tina], secret=True)
+    cast(alice, vote, "for")
+    cast(tina, vote, "against")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        votes.close_vote(alice, vote)
+
+    # bob brought it in, nora supported it, alice and tina voted (what: not used).
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        p.user.email for p in (alice, bob, tina, nora)
+    )
+    assert "Groen in de wijk" in mail.outbox[0].subject
+
+
 @pytest.mark.parametrize(
     ("choices", "state"),
     [

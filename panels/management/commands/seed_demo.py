@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from panels import meetings, pulse
@@ -70,13 +71,20 @@ class Command(BaseCommand):
             help="Seed even though DEBUG is off (never on a real site: the passwords are public).",
         )
 
-    @transaction.atomic
     def handle(self, *args, **options) -> None:
         if not settings.DEBUG and not options["allow_without_debug"]:
             raise CommandError(
                 "Demo data has public passwords; it is only seeded with DEBUG on "
                 "(or --allow-without-debug)."
             )
+        # The story sends no mail (decisions and answers would mail the demo people).
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
+            self._seed()
+
+    def _seed(self) -> None:
         corporation, _ = Organisation.objects.get_or_create(
             name="Woonstichting De Linde", kind=Organisation.Kind.CORPORATION
         )
@@ -177,7 +185,7 @@ class Command(BaseCommand):
             meetings.post_message(first, meeting, "Goed dat we hier samen over praten.")
             meetings.post_message(second, meeting, "Ik wil graag iets vertellen over mijn portiek.")
             meetings.raise_hand(third, meeting)
-            proposals.create_proposal(
+            proposal = proposals.create_proposal(
                 second, item, title=question.rstrip("?"), text=f"Voorstel: {question}"
             )
             for member in [moderator, first, second, third, *rest]:
@@ -185,12 +193,17 @@ class Command(BaseCommand):
                     meeting=meeting, membership=member, worker=worker,
                     connection=f"seed-demo/{meeting.pk}/{member.pk}",
                 )  # fmt: skip
+            # The first meeting votes on the proposal itself, the second on a question.
+            on_proposal = title == held[0][0]
+            if on_proposal:
+                proposals.admit_proposal(moderator, proposal)
             vote = votes.open_vote(
                 moderator,
                 votes.prepare_vote(
                     moderator,
                     votes.VoteSpec(question=question, method="yes_no", options=[]),
                     meeting=meeting,
+                    proposal=proposal if on_proposal else None,
                 ),
             )
             for index, member in enumerate([first, second, third, *rest][:-1]):
@@ -208,6 +221,17 @@ class Command(BaseCommand):
             Presence.objects.filter(meeting=meeting).delete()
             meetings.close_meeting(moderator, meeting)
         worker.delete()
+        # The corporation answers the proposal the panel adopted (terugkoppeling).
+        from agreements import services as agreements
+        from voting.models import Proposal
+
+        adopted = Proposal.objects.get(item__meeting__panel=panel, state=Proposal.State.ADOPTED)
+        agreements.answer_input(
+            panel.memberships.get(role=Role.CORPORATION_REP),
+            adopted,
+            status="partly",
+            reasons="Er komen twee bankjes bij, geen vier: het budget voor 2027 is beperkt.",
+        )
 
     def _seed_advice(self, panel: Panel) -> None:
         """Two advice requests: one just filed (advice due in six weeks) and one advised on
