@@ -42,3 +42,25 @@ def send_meeting_invitations(meeting_id: int) -> int:
         messages.append(message)
     with get_connection() as connection:
         return connection.send_messages(messages) or 0
+
+
+def send_pulse_invitations(meeting_id: int, attended: list[int]) -> int:
+    """Ask those who were at the meeting the pulse's two questions (panels/pulse.py)."""
+    from panels.models import Membership
+    from panels.pulse import OPEN_DAYS
+
+    meeting = Meeting.objects.select_related("panel").get(pk=meeting_id)
+    url = settings.SITE_URL + reverse("panels:meeting_pulse", args=[meeting.panel_id, meeting.pk])
+    recipients = (
+        Membership.objects.active()
+        .filter(pk__in=attended, panel_id=meeting.panel_id, user__is_active=True)
+        .values_list("user__email", flat=True)
+        .order_by("pk")
+    )
+    context = {"meeting": meeting, "url": url, "days": OPEN_DAYS}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("panels/email/pulse_subject.txt", context).strip()
+        body = render_to_string("panels/email/pulse.txt", context)
+    messages = [EmailMessage(subject, body, None, [address]) for address in recipients]
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0

@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 
 from panels import audit, emails, events, limits
 from panels.access import Perm, has_perm
-from panels.models import AgendaItem, AuditAction, Meeting, Membership, Message, SpeakerRequest
+from panels.models import (
+    AgendaItem,
+    AuditAction,
+    Meeting,
+    Membership,
+    Message,
+    Presence,
+    SpeakerRequest,
+)
 from panels.services import PanelError, save_with_history
 
 State = Meeting.State
@@ -148,9 +156,20 @@ def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
         )
         events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
         if to == State.CLOSED:
-            meeting_id = meeting.pk
+            meeting_id, attended = meeting.pk, _attendees(meeting)
             events.after_commit(lambda: events.meeting_closed(meeting_id))
+            events.after_commit(lambda: emails.send_pulse_invitations(meeting_id, attended))
     return meeting
+
+
+def _attendees(meeting: Meeting) -> list[int]:
+    """Who was there: connected when it closed, or spoke up (a message, a raised hand).
+    Everyone who voted live was connected to vote."""
+    return sorted(
+        {*Presence.objects.filter(meeting=meeting).values_list("membership_id", flat=True)}
+        | {*Message.objects.filter(item__meeting=meeting).values_list("author_id", flat=True)}
+        | {*meeting.speaker_requests.values_list("membership_id", flat=True)}
+    )
 
 
 def _end_open_requests(meeting: Meeting, now: datetime) -> list[int]:

@@ -122,3 +122,22 @@ def test_the_dashboard_shows_the_pulse_and_comments_only_to_those_who_see_detail
     assert "Did people feel heard?" in member_page and "3.0" in member_page
     assert "Geheim commentaar" not in member_page
     assert "Geheim commentaar" in moderator_page
+
+
+def test_closing_the_meeting_asks_those_who_were_there(
+    live_meeting, alice, bob, tina, nora, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from tests.voting.conftest import be_present
+
+    be_present(live_meeting, tina)  # connected when it closes
+    meetings.post_message(bob, live_meeting, "Ik was er.")  # spoke up, has left since
+    # nora was never there.
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meetings.close_meeting(alice, live_meeting)
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([bob.user.email, tina.user.email])
+    url = reverse("panels:meeting_pulse", args=[live_meeting.panel_id, live_meeting.pk])
+    assert url in mail.outbox[0].body
