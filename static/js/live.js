@@ -221,9 +221,15 @@
     p.textContent = text;
     notice.replaceChildren(p);
   }
-  document.addEventListener("htmx:responseError", function (event) {
-    var status = event.detail.xhr ? event.detail.xhr.status : 0;
-    requestFailed(status === 503 ? "busy" : "failed");
+  // Listen on the request itself, not for htmx's error events: those are fired on the
+  // form that sent it, and a push may have replaced that form (the ballot) while the
+  // request was under way; events on a detached form never reach the document.
+  document.addEventListener("htmx:beforeSend", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr) { return; }
+    xhr.addEventListener("error", function () { requestFailed("offline"); });
+    xhr.addEventListener("load", function () {
+      if (xhr.status >= 400) { requestFailed(xhr.status === 503 ? "busy" : "failed"); }
+    });
   });
-  document.addEventListener("htmx:sendError", function () { requestFailed("offline"); });
 })();

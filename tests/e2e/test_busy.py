@@ -38,6 +38,16 @@ def test_a_ballot_that_does_not_get_through_is_kept_and_sent_again(people, alice
     page.route("**/cast/", trouble)
     against.check()
 
+    # While the first request is under way a push replaces the ballot (as pushes do): the
+    # answer must still be reported, although the form that sent it is gone.
+    page.evaluate(
+        """() => document.addEventListener("htmx:beforeSend", () => setTimeout(() => {
+             const ballot = document.getElementById("live-ballot");
+             const copy = ballot.cloneNode(true);
+             ballot.replaceWith(copy);
+             htmx.process(copy);
+           }), {once: true})"""
+    )
     cast.click()
     expect(notice).to_contain_text("Geen verbinding: er is niets verstuurd.")
     expect(against).to_be_checked()
