@@ -78,8 +78,9 @@ def _act(request: HttpRequest, panel_id: int, step, done: str, advice_id: int | 
         result = step(membership, target)
     except advice.AdviceError as error:
         messages.error(request, str(error))
-        return redirect(*(["agreements:advice", panel.pk, advice_id] if target else
-                          ["agreements:advice_list", panel.pk]))  # fmt: skip
+        if target is None:
+            return redirect("agreements:advice_list", panel.pk)
+        return redirect("agreements:advice", panel.pk, target.pk)
     messages.success(request, done)
     return redirect("agreements:advice", panel.pk, result.pk)
 

@@ -62,7 +62,7 @@ def _when(value) -> str | None:
 def export(user: User) -> dict:
     """Everything we hold about this person, as plain data (served as JSON)."""
     from agreements.models import InputResponse, Signature
-    from voting.models import Amendment, Ballot, Participation, Proposal, Proxy
+    from voting.models import Amendment, Participation, Proposal, Proxy
 
     mine = list(Membership.objects.filter(user=user).select_related("panel"))
     ids = [m.pk for m in mine]
@@ -88,11 +88,9 @@ def export(user: User) -> dict:
             "cast_by_you": part.voter_id in ids,
             "on_behalf_of": None if part.on_behalf_of_id in ids else part.on_behalf_of.user.name,
         }
-        if vote.secret:
-            row["ballot"] = None  # never stored with a name: we cannot tell what was voted
-        else:
-            ballot = Ballot.objects.filter(participation=part).select_related("option").first()
-            row["ballot"] = _shown(vote, ballot)
+        # A secret ballot was never stored with a name: we cannot tell what was voted.
+        ballot = None if vote.secret else getattr(part, "ballot", None)
+        row["ballot"] = _shown(vote, ballot)
         return row
 
     return {
@@ -180,7 +178,7 @@ def export(user: User) -> dict:
         "votes": [
             vote_row(p)
             for p in Participation.objects.filter(Q(voter__in=ids) | Q(on_behalf_of__in=ids))
-            .select_related("vote__panel", "on_behalf_of__user")
+            .select_related("vote__panel", "on_behalf_of__user", "ballot__option")
             .order_by("vote__opened_at", "pk")
         ],
         "proxies": [
@@ -285,7 +283,7 @@ def erase(user: User, *, requested_by: str) -> User:
     longer than the retention period). A member cannot leave a panel without a
     moderator; staff can, since a request under the AVG must be carried out.
     """
-    from voting.models import Proxy, Vote
+    from voting.models import Proxy
 
     with transaction.atomic():
         memberships = list(Membership.objects.filter(user=user).order_by("panel_id"))
@@ -342,7 +340,7 @@ def erase(user: User, *, requested_by: str) -> User:
                 invitation.revoked_at = now
             invitation.save(update_fields=["email", "revoked_at"])
         Invitation.history.filter(email__iexact=old_email).update(email=user.email)
-        _pseudonymise_named_results(Vote, ids, old_name, user.name)
+        _pseudonymise_named_results(ids, old_name, user.name)
         LogEntry.objects.filter(
             Q(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk))
             | Q(content_type=ContentType.objects.get_for_model(Membership), object_id__in=ids)
@@ -360,9 +358,11 @@ def erase(user: User, *, requested_by: str) -> User:
     return user
 
 
-def _pseudonymise_named_results(Vote, ids: list[int], old_name: str, new_name: str) -> None:
+def _pseudonymise_named_results(ids: list[int], old_name: str, new_name: str) -> None:
     """Named votes publish [name, choice, membership id] rows: put the pseudonym in the
     person's rows, in each closed vote and in every saved version of it."""
+    from voting.models import Vote
+
     votes = Vote.objects.filter(
         secret=False, participations__on_behalf_of__in=ids, result__isnull=False
     ).distinct()

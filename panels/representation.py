@@ -24,7 +24,7 @@ from panels.models import (
     Panel,
     SharedProfile,
 )
-from panels.services import PanelError
+from panels.services import PanelError, save_with_history
 
 MIN_CELL = 5
 
@@ -58,6 +58,16 @@ def share(membership: Membership, answers: dict[str, str]) -> SharedProfile:
 def withdraw(membership: Membership) -> bool:
     deleted, _rows = SharedProfile.objects.filter(membership=membership).delete()
     return bool(deleted)
+
+
+def set_neighbourhoods(actor: Membership, text: str) -> None:
+    """The panel's list of neighbourhoods, one per line (blank lines and repeats dropped)."""
+    if not has_perm(actor, Perm.MODERATE):
+        raise PanelError(_("You are not allowed to do this."))
+    names = [line.strip()[:100] for line in (text or "")[:2000].splitlines() if line.strip()]
+    panel = Panel.objects.get(pk=actor.panel_id)
+    panel.neighbourhoods = "\n".join(dict.fromkeys(names))
+    save_with_history(panel, actor.user, "neighbourhoods", update_fields=["neighbourhoods"])
 
 
 def set_composition(actor: Membership, attribute: str, percents: dict[str, str]) -> None:

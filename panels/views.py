@@ -241,11 +241,7 @@ def composition(request: HttpRequest, panel_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if "neighbourhoods" in request.POST:
-                names = request.POST["neighbourhoods"][:2000]
-                panel.neighbourhoods = "\n".join(
-                    line.strip()[:100] for line in names.splitlines() if line.strip()
-                )
-                services.save_with_history(panel, request.user, "neighbourhoods")
+                representation.set_neighbourhoods(membership, request.POST["neighbourhoods"])
             else:
                 attribute = request.POST.get("attribute", "")
                 values = (
