@@ -27,6 +27,10 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("Set ALLOWED_HOSTS (comma-separated) when DEBUG is off.")
 
+# Keys SECRET_KEY replaced: still accepted for sessions and signed links, and to open the
+# sealed boxes of secret votes until close_due_votes has sealed them anew (panels/sealing.py).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [

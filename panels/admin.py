@@ -17,7 +17,7 @@ from panels.models import (
     Organisation,
     Panel,
     Presence,
-    PulseAnswer,
+    PulseBox,
     PulseParticipation,
     SharedProfile,
     SpeakerRequest,
@@ -195,10 +195,12 @@ class PulseParticipationAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["meeting", "membership"]
 
 
-@admin.register(PulseAnswer)
-class PulseAnswerAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["meeting", "heard"]
-    list_filter = ["heard"]
+@admin.register(PulseBox)
+class PulseBoxAdmin(ReadOnly, admin.ModelAdmin):
+    """That a meeting's pulse has answers; what they are is sealed (panels/sealing.py) and
+    shown, as totals, on the participation page."""
+
+    list_display = ["meeting"]
 
 
 @admin.register(SharedProfile)

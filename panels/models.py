@@ -1,6 +1,5 @@
 import hashlib
 import secrets
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -554,10 +553,18 @@ class Presence(models.Model):
         return f"{self.membership} @ {self.meeting}"
 
 
+class SealedBox(models.Model):
+    """The anonymous answers to one question, sealed in one row (panels/sealing.py)."""
+
+    sealed = models.BinaryField(editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class PulseParticipation(models.Model):
     """That a person answered the pulse after a meeting: all that is known about them.
-    The answer itself is a `PulseAnswer`, stored apart (random id, no time, no link), as a
-    secret ballot is."""
+    What they answered is in the meeting's `PulseBox`, with everyone else's answers."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
@@ -573,30 +580,25 @@ class PulseParticipation(models.Model):
         return f"{self.membership} @ {self.meeting}"
 
 
-class PulseAnswer(models.Model):
-    """One anonymous answer to "Did you feel heard?" (1–5) and an optional comment."""
+class PulseBox(SealedBox):
+    """The anonymous answers to "Did you feel heard?" (1–5, and a comment) about a meeting."""
 
     COMMENT_MAX = 1000
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    meeting = models.ForeignKey(
-        Meeting, on_delete=models.CASCADE, related_name="pulse", verbose_name=_("meeting")
+    meeting = models.OneToOneField(
+        Meeting,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("meeting"),
     )
-    heard = models.PositiveSmallIntegerField(_("felt heard (1–5)"))
-    comment = models.TextField(_("comment"), max_length=COMMENT_MAX, blank=True)
 
     class Meta:
-        verbose_name = _("pulse answer")
-        verbose_name_plural = _("pulse answers")
-        ordering = ["id"]  # a random order, never the order of answering
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(heard__gte=1, heard__lte=5), name="pulse_heard_1_to_5"
-            )
-        ]
+        verbose_name = _("pulse answers (sealed)")
+        verbose_name_plural = _("pulse answers (sealed)")
 
     def __str__(self) -> str:
-        return f"{self.meeting}: {self.heard}"
+        return str(self.meeting)
 
 
 class Attribute(models.TextChoices):

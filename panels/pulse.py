@@ -1,9 +1,9 @@
 """The satisfaction pulse: after a meeting, "Did you feel heard?" (1–5) and a comment.
 
-Anonymous, like a secret ballot: that someone answered (`PulseParticipation`, so nobody
-answers twice) and what they answered (`PulseAnswer`: random id, no time, no link) are
-stored apart, in one transaction. Open while the meeting is live and for
-`OPEN_DAYS` after it closed.
+Anonymous, like a secret ballot: that someone answered is a `PulseParticipation` (so
+nobody answers twice); what they answered goes into the meeting's sealed box with every
+other answer (panels/sealing.py), in the same transaction. Open while the meeting is live
+and for `OPEN_DAYS` after it closed.
 """
 
 from dataclasses import dataclass, field
@@ -13,7 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels.models import Meeting, Membership, PulseAnswer, PulseParticipation
+from panels import sealing
+from panels.models import Meeting, Membership, PulseBox, PulseParticipation
 from panels.services import PanelError
 
 OPEN_DAYS = 14
@@ -42,9 +43,9 @@ def answer(membership: Membership, meeting: Meeting, *, heard, comment: str = ""
     if heard not in SCALE:
         raise PanelError(_("Choose a number from 1 to 5."))
     comment = (comment or "").strip()
-    if len(comment) > PulseAnswer.COMMENT_MAX:
+    if len(comment) > PulseBox.COMMENT_MAX:
         raise PanelError(
-            _("A comment can be at most %(max)s characters.") % {"max": PulseAnswer.COMMENT_MAX}
+            _("A comment can be at most %(max)s characters.") % {"max": PulseBox.COMMENT_MAX}
         )
     if not membership.is_active or meeting.panel_id != membership.panel_id:
         raise PanelError(_("You are not allowed to do this."))
@@ -53,9 +54,11 @@ def answer(membership: Membership, meeting: Meeting, *, heard, comment: str = ""
     try:
         with transaction.atomic():
             PulseParticipation.objects.create(meeting=meeting, membership=membership)
-            PulseAnswer.objects.create(meeting=meeting, heard=heard, comment=comment)
+            sealing.put(PulseBox, meeting.pk, answers=[heard, comment])
     except IntegrityError:
         raise PanelError(_("You have already answered for this meeting. Thank you!")) from None
+    # The box's previous version (without this answer) is dead now: gone with it.
+    transaction.on_commit(lambda: sealing.vacuum(PulseBox), robust=True)
 
 
 @dataclass
@@ -72,15 +75,14 @@ class Pulse:
 
 
 def results(meeting_ids) -> dict[int, Pulse]:
-    """Per meeting: how many answered, how often each score, the comments (in a random
-    order: the answers' ids)."""
+    """Per meeting: how many answered, how often each score, the comments (sorted: the
+    box keeps no order of answering)."""
     pulses = {pk: Pulse() for pk in meeting_ids}
-    for meeting_id, heard, comment in PulseAnswer.objects.filter(
-        meeting_id__in=list(pulses)
-    ).values_list("meeting_id", "heard", "comment"):
+    for meeting_id, box in sealing.read_many(PulseBox, pulses).items():
         pulse = pulses[meeting_id]
-        pulse.answers += 1
-        pulse.counts[heard] += 1
-        if comment:
-            pulse.comments.append(comment)
+        for heard, comment in box.get("answers", []):
+            pulse.answers += 1
+            pulse.counts[heard] += 1
+            if comment:
+                pulse.comments.append(comment)
     return pulses

@@ -5,6 +5,7 @@ from panels.admin import ReadOnly
 from voting.models import (
     Amendment,
     Ballot,
+    BallotBox,
     Option,
     Participation,
     Proposal,
@@ -80,9 +81,17 @@ class ParticipationAdmin(ReadOnlyAdmin):
 
 @admin.register(Ballot)
 class BallotAdmin(ReadOnlyAdmin):
-    # No link to a person is stored for secret votes, so none can be shown.
-    list_display = ["id", "vote", "choice", "option"]
+    """Named votes' ballots (public in the result anyway)."""
+
+    list_display = ["id", "vote", "participation", "choice", "option"]
     list_filter = ["vote"]
+
+
+@admin.register(BallotBox)
+class BallotBoxAdmin(ReadOnlyAdmin):
+    """That a secret vote has ballots; what they are is sealed until the count."""
+
+    list_display = ["vote"]
 
 
 @admin.register(RollEntry)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from panels.models import AgendaItem, Membership
+from panels.models import AgendaItem, Membership, SealedBox
 from voting import text as texts
 
 TITLE_MAX = 200
@@ -315,8 +315,8 @@ class Option(models.Model):
 class Participation(models.Model):
     """That a member took part in a vote, in their own name or for their principal.
 
-    For a secret vote this is all that is known about the person: the ballot is
-    stored apart, with a random id, no timestamp and nothing that points here.
+    For a secret vote this is all that is stored about the person: what they voted went
+    into the vote's sealed `BallotBox`, with everyone else's ballots (panels/sealing.py).
     `key_hash` makes a retried submission idempotent without revealing the ballot.
     """
 
@@ -343,31 +343,41 @@ class Participation(models.Model):
 
 
 class Ballot(models.Model):
-    """What was voted. Random id, no timestamp; linked to a person only in a named vote."""
+    """What a member voted in a named vote. (A secret vote has no ballot rows: its ballots
+    are in its `BallotBox`.)"""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="ballots")
     participation = models.OneToOneField(
-        Participation,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="ballot",
-        help_text=_("Only for named votes."),
+        Participation, on_delete=models.CASCADE, related_name="ballot"
     )
     choice = models.CharField(max_length=20, blank=True)  # for/against/abstain
     option = models.ForeignKey(Option, on_delete=models.PROTECT, null=True, blank=True)
     ranking = models.JSONField(default=list, blank=True)  # option ids, best first
-    receipt_hash = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("ballot")
         verbose_name_plural = _("ballots")
-        # Listing ballots in a random order: never in the order they were cast.
         ordering = ["id"]
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class BallotBox(SealedBox):
+    """A secret vote's ballots and receipts, sealed in one row: each cast rewrites it whole,
+    so no row written by a voter holds their choice alone (panels/sealing.py)."""
+
+    vote = models.OneToOneField(
+        Vote, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("vote")
+    )
+
+    class Meta:
+        verbose_name = _("ballot box (sealed)")
+        verbose_name_plural = _("ballot boxes (sealed)")
+
+    def __str__(self) -> str:
+        return str(self.vote)
 
 
 class RollEntry(models.Model):

@@ -116,25 +116,36 @@ def ballot_context(vote: Vote, membership: Membership) -> dict:
     }
 
 
+def _vote_page(request: HttpRequest, vote: Vote, membership: Membership, **extra) -> HttpResponse:
+    context = ballot_context(vote, membership) | {"panel": vote.panel, "membership": membership}
+    if vote.state == Vote.State.CLOSED:
+        context["audit_entry"] = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
+        if vote.secret:
+            context["receipts"] = votes.published_receipts(vote)
+    if vote.meeting_id:
+        context["meeting"] = vote.meeting
+    return render(request, "voting/vote_detail.html", context | extra)
+
+
 @require_GET
 @login_required
 def vote_detail(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     vote, membership = vote_for(request.user, panel_id, vote_id)
-    context = ballot_context(vote, membership) | {"panel": vote.panel, "membership": membership}
-    receipt = request.GET.get("receipt", "").strip()[:20]
-    if vote.state == Vote.State.CLOSED and vote.secret:
-        context["receipts"] = [
-            (hash_, votes.choice_label(shown)) for hash_, shown in vote.result.get("receipts", [])
-        ]
-        if receipt:
-            wanted = votes.receipt_hash(vote.pk, receipt)
-            found = [shown for hash_, shown in context["receipts"] if hash_ == wanted]
-            context["receipt_check"] = {"code": receipt, "found": found[0] if found else None}
-    if vote.state == Vote.State.CLOSED:
-        context["audit_entry"] = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
-    if vote.meeting_id:
-        context["meeting"] = vote.meeting
-    return render(request, "voting/vote_detail.html", context)
+    return _vote_page(request, vote, membership)
+
+
+@require_POST
+@login_required
+def vote_receipt(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
+    """Check a receipt code: by POST, so that the code never stands in a URL (nor in an
+    access log with the voter's address). The answer is the vote page itself, not a
+    redirect, for the same reason."""
+    vote, membership = vote_for(request.user, panel_id, vote_id)
+    if not (vote.secret and vote.state == Vote.State.CLOSED):
+        raise Http404
+    code = request.POST.get("receipt", "")
+    counted = votes.receipt_counted(vote, code)
+    return _vote_page(request, vote, membership, receipt_check={"counted": counted})
 
 
 @require_POST
@@ -231,7 +242,10 @@ def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
     for person, code in receipts:
         messages.info(
             request,
-            _("Receipt code for %(name)s: %(code)s. Keep it to check the count after closing.")
+            _(
+                "Receipt code for %(name)s: %(code)s. Keep it: after the close it lets you "
+                "check that the ballot was counted (it does not show what was voted)."
+            )
             % {"name": person.user.name, "code": code},
         )
     return _back(request, vote)
@@ -254,8 +268,8 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
         writer.writerow(["count", label, count])
     for row in result.get("named", []):
         writer.writerow(["ballot", *row[:2]])  # name and choice (not the membership id)
-    for row in result.get("receipts", []):
-        writer.writerow(["receipt", *row])
+    for hash_ in votes.published_receipts(vote):
+        writer.writerow(["receipt", hash_])
     entry = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
     if entry is not None:
         writer.writerow(["audit_log_entry", entry.sequence, entry.hash])

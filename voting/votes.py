@@ -3,10 +3,10 @@
 One member, one vote (plus one per proxy held) is enforced by the database
 (a unique constraint on participation) and by checking the vote's state under
 a row lock in the same transaction. A retried submission with the same key
-gets the same answer. In a secret vote the ballot is stored apart from the
-participation: random id, no timestamp, nothing that points to the person; the
-voter's receipt code is derived from their submission key, which is stored
-only as a hash.
+gets the same answer. In a secret vote the participation is all that is stored
+about the person: the ballot goes into the vote's sealed box with every other
+ballot (panels/sealing.py), and the voter's receipt code, derived from their
+submission key (stored only as a hash), proves to them that it was counted.
 """
 
 import hashlib
@@ -22,7 +22,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels import audit, events, presence
+from panels import audit, events, presence, sealing
 from panels.access import Perm, has_perm
 from panels.models import AuditAction, Meeting, Membership, Presence, Role
 from panels.services import save_with_history
@@ -31,6 +31,7 @@ from voting import services as proposals
 from voting.models import (
     Amendment,
     Ballot,
+    BallotBox,
     Option,
     Participation,
     Proposal,
@@ -380,26 +381,52 @@ def receipt_hash(vote_id: int, code: str) -> str:
     return hashlib.sha256(f"{vote_id}:{code.strip().upper()}".encode()).hexdigest()
 
 
+RECEIPT_MAX = 40  # a code is 14 characters; room for spaces around it, not for a book
+
+
+def published_receipts(vote: Vote) -> list[str]:
+    """The receipt hashes a closed secret vote's result lists: one per counted ballot.
+
+    (Results published before receipts stopped naming the choice hold [hash, choice]
+    pairs; only the hash is read, and shown, from those.)
+    """
+    listed = (vote.result or {}).get("receipts", []) if vote.secret else []
+    return [entry[0] if isinstance(entry, list) else entry for entry in listed]
+
+
+def receipt_counted(vote: Vote, code: str) -> bool:
+    """Whether the ballot this receipt code was given for is in the count.
+
+    All a receipt can prove, to whoever holds it: that a ballot was counted. The count
+    keeps no link from a receipt to a choice, so it never shows what was voted.
+    """
+    code = (code or "").strip()
+    if not code or len(code) > RECEIPT_MAX:
+        return False
+    return receipt_hash(vote.pk, code) in set(published_receipts(vote))
+
+
 def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _ballot_fields(vote: Vote, choice: str | None, option_id: int | None, ranking) -> dict:
+    """A valid ballot as plain data: a named vote's `Ballot` fields, a secret vote's box entry."""
     if vote.method == Vote.Method.YES_NO:
         if choice not in (counting.FOR, counting.AGAINST, counting.ABSTAIN):
             raise VotingError(_("Choose for, against or abstain."))
-        return {"choice": choice, "option": None, "ranking": []}
-    options = {o.pk: o for o in vote.options.all()}
+        return {"choice": choice, "option_id": None, "ranking": []}
+    options = set(vote.options.values_list("pk", flat=True))
     if vote.method == Vote.Method.ONE_CHOICE:
         if option_id is None and choice == counting.ABSTAIN:
-            return {"choice": counting.ABSTAIN, "option": None, "ranking": []}
+            return {"choice": counting.ABSTAIN, "option_id": None, "ranking": []}
         if option_id not in options:
             raise VotingError(_("Choose one of the options."))
-        return {"choice": "", "option": options[option_id], "ranking": []}
+        return {"choice": "", "option_id": option_id, "ranking": []}
     ranking = list(ranking or [])
-    if len(set(ranking)) != len(ranking) or not set(ranking) <= set(options):
+    if len(set(ranking)) != len(ranking) or not set(ranking) <= options:
         raise VotingError(_("Rank each option at most once."))
-    return {"choice": "" if ranking else counting.ABSTAIN, "option": None, "ranking": ranking}
+    return {"choice": "" if ranking else counting.ABSTAIN, "option_id": None, "ranking": ranking}
 
 
 def cast_ballot(
@@ -457,16 +484,17 @@ def cast_ballot(
         if participation is None:
             raise VotingError(_("This vote has already been cast."))
         code = None
-        if vote.secret:
-            code = receipt_code(vote.pk, key)
-            Ballot.objects.create(vote=vote, receipt_hash=receipt_hash(vote.pk, code), **fields)
-        else:
+        if not vote.secret:
             Ballot.objects.create(vote=vote, participation=participation, **fields)
         if vote.mode == Vote.Mode.LIVE:
             # On the roll if not yet (arrived after the vote opened): one statement, no lookup.
             RollEntry.objects.bulk_create(
                 [RollEntry(vote=vote, member=on_behalf_of)], ignore_conflicts=True
             )
+        if vote.secret:
+            code = receipt_code(vote.pk, key)
+            # Last: it holds the box's lock until the commit (ballots queue for it).
+            sealing.put(BallotBox, vote.pk, ballots=fields, receipts=receipt_hash(vote.pk, code))
         events.after_commit(lambda: events.meeting_dirty(vote.meeting_id, "vote"))
         if vote.meeting_id:
             user_id = actor.user_id
@@ -530,19 +558,27 @@ def rule_of(vote: Vote) -> counting.Rule:
     )
 
 
+def ballots(vote: Vote) -> list[dict]:
+    """What was voted, ballot by ballot, as `_ballot_fields` made it: a named vote's in the
+    order of its ballots' random ids, a secret vote's in sorted order (as its box keeps it)."""
+    if vote.secret:
+        return sealing.read(BallotBox, vote.pk).get("ballots", [])
+    return list(vote.ballots.values("choice", "option_id", "ranking"))
+
+
 def tally(vote: Vote, eligible: int) -> dict:
     """Count the ballots: a plain dict, stored as the result and shown as it is."""
-    ballots = list(vote.ballots.select_related("option", "participation__on_behalf_of__user"))
+    cast = ballots(vote)
     rule = rule_of(vote)
     options = list(vote.options.all())
     result: dict = {"method": vote.method, "secret": vote.secret}
     if vote.method == Vote.Method.YES_NO:
-        counted = counting.count_yes_no([b.choice for b in ballots], eligible, rule)
+        counted = counting.count_yes_no([b["choice"] for b in cast], eligible, rule)
         # Pairs, not a dict: PostgreSQL's jsonb does not keep the order of keys.
         result |= {"counts": [[k, counted.counts[k]] for k in counting.CHOICES], "winner": None}
     elif vote.method == Vote.Method.ONE_CHOICE:
         counted = counting.count_one_choice(
-            [str(b.option_id) if b.option_id else None for b in ballots],
+            [str(b["option_id"]) if b["option_id"] else None for b in cast],
             [str(o.pk) for o in options],
             eligible,
             rule,
@@ -554,7 +590,7 @@ def tally(vote: Vote, eligible: int) -> dict:
         }
     else:
         counted = counting.count_ranked(
-            [[str(x) for x in b.ranking] for b in ballots],
+            [[str(x) for x in b["ranking"]] for b in cast],
             [str(o.pk) for o in options],
             eligible,
             rule,
@@ -582,14 +618,15 @@ def tally(vote: Vote, eligible: int) -> dict:
         return ballot.choice
 
     if vote.secret:
-        result["receipts"] = sorted([b.receipt_hash, shown(b)] for b in ballots)
+        # That each receipt's ballot is in the count; never what it was.
+        result["receipts"] = sorted(sealing.read(BallotBox, vote.pk).get("receipts", []))
     else:
         # [name, choice, membership id]: the id lets erasure find the row to pseudonymise,
         # and the audit log binds ids and choices (not names, which erasure changes).
+        named = vote.ballots.select_related("participation__on_behalf_of__user")
         result["named"] = sorted(
             [b.participation.on_behalf_of.user.name, shown(b), b.participation.on_behalf_of_id]
-            for b in ballots
-            if b.participation
+            for b in named
         )
     return result
 
@@ -637,7 +674,10 @@ def close_vote(
         vote.closed_at = timezone.now()
         save_with_history(vote, user, "closed", update_fields=["state", "closed_at", "result"])
         if vote.secret:
-            _forget_order(vote)
+            # The box's last writer is now the close, not the last voter; the versions the
+            # ballots left behind are vacuumed once this commits (panels/sealing.py).
+            sealing.reseal(BallotBox, vote.pk)
+            transaction.on_commit(lambda: sealing.vacuum(BallotBox), robust=True)
         _close_subject(vote, user)
         _push(vote, "vote", "ballot")
         audit.record(
@@ -709,15 +749,6 @@ def _record_roll(vote: Vote) -> None:
         [RollEntry(vote=vote, member_id=pk) for pk in voted], ignore_conflicts=True
     )
     vote.roll.filter(member_id__in=voted).update(took_part=True)
-
-
-def _forget_order(vote: Vote) -> None:
-    """Write the secret ballots anew in random (uuid) order, so that neither their stored
-    order (SQLite's rowid, PostgreSQL's heap) nor their row versions follow the order
-    they were cast in."""
-    ballots = list(Ballot.objects.filter(vote=vote).order_by("id"))
-    Ballot.objects.filter(vote=vote).delete()
-    Ballot.objects.bulk_create(ballots)
 
 
 def _close_subject(vote: Vote, user) -> None:

@@ -11,10 +11,20 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
+from panels import sealing
 from panels.models import AgendaItem, LiveWorker, Meeting, Membership, Presence, Role
 from tests.conftest import make_user
 from voting import services, votes
-from voting.models import Amendment, Ballot, Participation, Proposal, Proxy, RollEntry, Vote
+from voting.models import (
+    Amendment,
+    Ballot,
+    BallotBox,
+    Participation,
+    Proposal,
+    Proxy,
+    RollEntry,
+    Vote,
+)
 
 # Three paragraphs, so amendments can aim at the first, the middle and the last.
 PROPOSAL_TEXT = (
@@ -264,8 +274,12 @@ def votes_snapshot(panel) -> tuple:
             )
         ),
         sorted(
-            (str(b.id), b.choice, b.option_id, tuple(b.ranking), b.receipt_hash)
+            (str(b.id), b.choice, b.option_id, tuple(b.ranking))
             for b in Ballot.objects.filter(**in_panel)
+        ),
+        # A secret vote's ballots and receipts, as its sealed box holds them.
+        sealing.read_many(
+            BallotBox, Vote.objects.filter(panel=panel).values_list("pk", flat=True)
         ),
         sorted(RollEntry.objects.filter(**in_panel).values_list("pk", "member", "took_part")),
         sorted(

@@ -81,7 +81,16 @@ REFUSED = "302 with an error message; nothing changed"
 
 # Where the views answer differently from the matrix today (see the report of these tests).
 # Vote, ballot and proxy URLs have their own matrix in test_votes_views.py.
-VOTE_URLS = {"vote_new", "vote", "vote_open", "vote_close", "vote_cast", "vote_csv", "proxy"}
+VOTE_URLS = {
+    "vote_new",
+    "vote",
+    "vote_open",
+    "vote_close",
+    "vote_cast",
+    "vote_csv",
+    "vote_receipt",
+    "proxy",
+}
 # The participation dashboard's: tests/voting/test_participation.py.
 PARTICIPATION_URLS = {"participation", "participation_csv"}
 

@@ -11,7 +11,7 @@ from panels import services as panel_services
 from panels.models import LiveWorker, Presence
 from tests.voting.conftest import ballot_key, be_present, cast, leave, votes_snapshot
 from voting import votes
-from voting.models import Ballot, Participation, RollEntry, Vote
+from voting.models import Participation, RollEntry, Vote
 from voting.services import VotingError
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def pks(members) -> set[int]:
 
 def ballots(vote: Vote) -> list[str]:
     """What was voted in a yes/no vote, in no particular order."""
-    return sorted(Ballot.objects.filter(vote=vote).values_list("choice", flat=True))
+    return sorted(ballot["choice"] for ballot in votes.ballots(vote))
 
 
 # --- who may vote ------------------------------------------------------------------------
@@ -351,7 +351,7 @@ def test_a_one_choice_ballot_names_one_of_its_options(make_vote, bob, tina, vote
     blue = vote.options.get(label="Blauw")
     cast(bob, vote, None, option_id=blue.pk)
     cast(tina, vote, "abstain")
-    assert {(b.option_id, b.choice) for b in Ballot.objects.filter(vote=vote)} == {
+    assert {(b["option_id"], b["choice"]) for b in votes.ballots(vote)} == {
         (blue.pk, ""),
         (None, "abstain"),
     }
@@ -375,7 +375,7 @@ def test_a_ranked_ballot_ranks_each_option_at_most_once(make_vote, bob, tina, al
     cast(bob, vote, None, ranking=[c, a])  # leaving an option unranked is fine
     cast(tina, vote, None, ranking=[])  # ranking nothing is an abstention
     cast(alice, vote, None, ranking=[b, c, a])
-    assert sorted((x.choice, x.ranking) for x in Ballot.objects.filter(vote=vote)) == [
+    assert sorted((x["choice"], x["ranking"]) for x in votes.ballots(vote)) == [
         ("", [b, c, a]),
         ("", [c, a]),
         ("abstain", []),

@@ -100,7 +100,7 @@ def test_a_secret_vote_leaves_no_trace_of_who_voted_what(make_vote, alice, bob, 
     for voter in (bob, tina, voters[0]):
         assert voter.user.name not in text
         assert f'"{voter.pk}"' not in text and f"[{voter.pk}," not in text
-    for hash_, _choice in fresh(vote).result["receipts"]:
+    for hash_ in fresh(vote).result["receipts"]:
         assert hash_ not in text
     for receipt in receipts:
         assert receipt not in text

@@ -5,13 +5,22 @@ Run it every few minutes from cron (or a systemd timer):
     */5 * * * * cd /srv/knoppen && .venv/bin/python manage.py close_due_votes
 
 Votes are also closed on access, so a late run never lets anyone vote after the deadline.
+
+Each run also looks after the sealed boxes of secret votes and of the pulse
+(panels/sealing.py): it seals again with the current SECRET_KEY those that only an old key
+opens (after a key change), and vacuums them: every ballot rewrites its vote's box and
+leaves the previous version behind, which with the key would show each ballot as it came
+in (docs/security.md).
 """
 
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
+from panels import sealing
+from panels.models import PulseBox
 from voting import votes
+from voting.models import BallotBox
 
 
 class Command(BaseCommand):
@@ -33,4 +42,8 @@ class Command(BaseCommand):
         reminded = 0
         if options["remind_hours"] > 0:
             reminded = votes.send_reminders(timedelta(hours=options["remind_hours"]))
+        renewed = sealing.renew(BallotBox, PulseBox)
+        if renewed:
+            self.stdout.write(f"sealed again with the current key: {renewed} boxes")
+        sealing.vacuum(BallotBox, PulseBox)
         self.stdout.write(self.style.SUCCESS(f"{len(closed)} closed, {reminded} reminders sent"))

@@ -1,0 +1,415 @@
+"""Secret ballots and pulse answers against the realistic attacker: a copy of the database.
+
+DESIGN.md names it: a nightly backup taken while a timed vote or a written round is open for
+days, or while a meeting's pulse is open. The attacker here gets more than that backup:
+`pg_dump --data-only` (the order of every table's rows), each row's system columns
+(`SELECT xmin, *`), and even the server's SECRET_KEY, to open the sealed boxes. It tries
+the linkage attacks: pair the people who took part with the answers by row order, by id
+order, by transaction id (`xmin`: the same, or the nearest), and by time; and so guesses
+each person's answer.
+
+The game is ballot privacy's: two worlds in which the same people answer in the same order,
+with the answers swapped among them (each person's answer differs between the two worlds;
+the totals are the same). An attack that learns anything about a person guesses differently
+in the two worlds. Every attack here must guess the same in both, so it is right about a
+person in at most one of them: no better than chance. Against the storage this replaced (a
+row per ballot or answer, written in the same transaction as the row naming its author),
+row order and `xmin` named all 24 answers of either world while open.
+"""
+
+import io
+import json
+import re
+import subprocess
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from panels import meetings, pulse
+from panels.models import Meeting
+from tests.voting.conftest import cast
+from voting import votes
+from voting.models import Vote
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="attacks a PostgreSQL dump (DATABASE_URL)"
+    ),
+]
+
+OPTIONS = ["Dakisolatie", "Zonnepanelen", "Groendak"]
+SCORES = [1, 3, 5]
+PEOPLE = 12
+
+
+# --- what the attacker holds ---------------------------------------------------------------
+
+
+def _unescape(field: str) -> str | None:
+    """A value of pg_dump's COPY text format."""
+    if field == r"\N":
+        return None
+    escapes = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\", "b": "\b", "f": "\f", "v": "\v"}
+    return re.sub(r"\\(.)", lambda m: escapes.get(m.group(1), m.group(1)), field)
+
+
+@dataclass
+class Row:
+    position: int  # where the dump lists it within its table
+    values: dict[str, str | None]
+    xmin: int
+
+
+class Copy:
+    """A copy of the database as the attacker holds it: the rows of a data-only dump in the
+    order it lists them, each with the transaction id that wrote it."""
+
+    def __init__(self) -> None:
+        db = connection.settings_dict
+        dump = subprocess.run(
+            [
+                "pg_dump",
+                "--data-only",
+                "--host",
+                db["HOST"] or "127.0.0.1",
+                "--port",
+                str(db["PORT"] or 5432),
+                "--username",
+                db["USER"] or "postgres",
+                db["NAME"],
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        self.tables: dict[str, list[Row]] = {}
+        for table, columns, body in re.findall(
+            r"^COPY public\.(\w+) \(([^)]*)\) FROM stdin;\n(.*?)^\\\.$", dump, re.M | re.S
+        ):
+            names = [c.strip().strip('"') for c in columns.split(",")]
+            xmins = self._xmins(table, names[0])
+            rows = []
+            for position, line in enumerate(body.splitlines()):
+                values = dict(zip(names, map(_unescape, line.split("\t")), strict=True))
+                rows.append(Row(position, values, xmins[values[names[0]]]))
+            self.tables[table] = rows
+
+    @staticmethod
+    def _xmins(table: str, key: str) -> dict[str, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT "{key}"::text, xmin::text::bigint FROM "{table}"')
+            return dict(cursor.fetchall())
+
+    def rows(self, table: str, **where) -> list[Row]:
+        return [
+            row
+            for row in self.tables.get(table, [])
+            if all(row.values.get(k) == str(v) for k, v in where.items())
+        ]
+
+
+def unsealed(table: str, key: str, row: Row) -> dict[str, list]:
+    """A box opened with the server's key, its entries in the order they are stored."""
+    from panels import sealing
+
+    sealed = bytes.fromhex(row.values["sealed"].removeprefix("\\x"))
+    contents = sealing.unseal(sealed, f"{table.replace('_', '.', 1)}:{row.values[key]}")
+    return {
+        name: [json.loads(k) for k in counts for _ in range(counts[k])]
+        for name, counts in contents.items()
+    }
+
+
+# --- the attacks ------------------------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """A record that holds what someone answered, as the copy shows it."""
+
+    value: object
+    position: int  # dump order (within a box: its order in the box)
+    ident: str  # its id (within a box: its index)
+    xmin: int
+
+
+def attacks(who: list[Row], person: str, answers: list[Answer]) -> dict[str, dict]:
+    """Each attack's guess of each person's answer (None: no guess)."""
+    guesses: dict[str, dict] = {}
+    people_by = {
+        "dump order": sorted(who, key=lambda r: r.position),
+        "id order": sorted(who, key=lambda r: int(r.values["id"])),
+        "transaction order": sorted(who, key=lambda r: r.xmin),
+    }
+    answers_by = {
+        "dump order": sorted(answers, key=lambda a: a.position),
+        "id order": sorted(answers, key=lambda a: a.ident),
+        "transaction order": sorted(answers, key=lambda a: (a.xmin, a.position)),
+    }
+    for people_order, in_order in people_by.items():
+        for answer_order, listed in answers_by.items():
+            guesses[f"people by {people_order}, answers by {answer_order}"] = {
+                row.values[person]: answer.value
+                for row, answer in zip(in_order, listed, strict=False)
+            }
+    # Answers written by the person's own transaction; several (a box): the most common.
+    by_xmin = defaultdict(list)
+    for answer in sorted(answers, key=lambda a: a.position):
+        by_xmin[answer.xmin].append(answer.value)
+    guesses["same transaction"] = {
+        row.values[person]: Counter(by_xmin[row.xmin]).most_common(1)[0][0]
+        if by_xmin[row.xmin]
+        else None
+        for row in who
+    }
+    # A row written in a savepoint has an xid of its own, next to its transaction's.
+    guesses["nearest transaction"] = {
+        row.values[person]: min(answers, key=lambda a: (abs(a.xmin - row.xmin), a.position)).value
+        if answers
+        else None
+        for row in who
+    }
+    return guesses
+
+
+def vote_answers(copy: Copy, vote: Vote) -> list[Answer]:
+    """What the copy holds of a vote's ballots: ballot rows, or the entries of its box."""
+    labels = {str(o.pk): o.label for o in vote.options.all()}
+    found = [
+        Answer(labels.get(row.values["option_id"]), row.position, row.values["id"], row.xmin)
+        for row in copy.rows("voting_ballot", vote_id=vote.pk)
+    ]
+    for row in copy.rows("voting_ballotbox", vote_id=vote.pk):
+        ballots = unsealed("voting_ballotbox", "vote_id", row)["ballots"]
+        found += [
+            Answer(labels[str(ballot["option_id"])], index, f"{index:06d}", row.xmin)
+            for index, ballot in enumerate(ballots)
+        ]
+    return found
+
+
+def pulse_answers(copy: Copy, meeting: Meeting) -> list[Answer]:
+    found = [
+        Answer(
+            (int(row.values["heard"]), row.values["comment"]),
+            row.position,
+            row.values["id"],
+            row.xmin,
+        )
+        for row in copy.rows("panels_pulseanswer", meeting_id=meeting.pk)
+    ]
+    for row in copy.rows("panels_pulsebox", meeting_id=meeting.pk):
+        answers = unsealed("panels_pulsebox", "meeting_id", row)["answers"]
+        found += [
+            Answer(tuple(answer), index, f"{index:06d}", row.xmin)
+            for index, answer in enumerate(answers)
+        ]
+    return found
+
+
+def assert_no_attack_tells_the_worlds_apart(guesses: dict, truth: dict) -> None:
+    """`guesses[world][attack][person]`; `truth[world][person]`."""
+    a, b = guesses
+    # Each person's answer differs between the worlds: the same guess is right in at most
+    # one of them.
+    assert all(truth[a][p] != truth[b][p] for p in truth[a])
+    assert set(guesses[a]) == set(guesses[b])
+    report, apart = [], []
+    for attack in guesses[a]:
+        right = sum(
+            guesses[world][attack].get(person) == truth[world][person]
+            for world in (a, b)
+            for person in truth[world]
+        )
+        report.append(f"{attack}: {right} of {2 * len(truth[a])} right")
+        if guesses[a][attack] != guesses[b][attack]:
+            apart.append(attack)
+    assert not apart, (
+        "attacks that tell the worlds apart: " + ", ".join(apart) + "\n" + "\n".join(report)
+    )
+
+
+def no_time_in(answers_table_rows: list[Row]) -> None:
+    """The tables that hold answers carry no time at all: nothing to sort them by."""
+    stamp = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+    for row in answers_table_rows:
+        assert not [v for v in row.values.values() if v and stamp.search(v)], row
+
+
+# --- the votes -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(make_member):
+    return [make_member(f"Lid{number:02d}") for number in range(PEOPLE)]
+
+
+def cast_in_two_worlds(make_vote, people) -> tuple[dict[str, Vote], dict]:
+    """Two secret timed votes, the same people casting in the same order, the choices of
+    the second shifted by one (so each person's choice differs; the totals are equal)."""
+    worlds = {
+        name: make_vote(
+            secret=True,
+            mode=Vote.Mode.TIMED,
+            method=Vote.Method.ONE_CHOICE,
+            question=f"Wat eerst? ({name})",
+            options=OPTIONS,
+        )
+        for name in ("A", "B")
+    }
+    truth = {name: {} for name in worlds}
+    for index, person in enumerate(people):
+        for shift, (name, vote) in enumerate(worlds.items()):
+            label = OPTIONS[(index + shift) % len(OPTIONS)]
+            cast(person, vote, None, option_id=vote.options.get(label=label).pk)
+            truth[name][str(person.pk)] = label
+    return worlds, truth
+
+
+def vote_guesses(worlds: dict[str, Vote]) -> dict:
+    copy = Copy()
+    guesses = {}
+    for name, vote in worlds.items():
+        who = copy.rows("voting_participation", vote_id=vote.pk)
+        assert len(who) == PEOPLE
+        guesses[name] = attacks(who, "on_behalf_of_id", vote_answers(copy, vote))
+        roll = copy.rows("voting_rollentry", vote_id=vote.pk)
+        if roll:
+            for attack, guessed in attacks(roll, "member_id", vote_answers(copy, vote)).items():
+                guesses[name][f"roll: {attack}"] = guessed
+    no_time_in(copy.tables.get("voting_ballot", []) + copy.tables.get("voting_ballotbox", []))
+    return guesses
+
+
+def test_a_dump_while_a_secret_vote_is_open_links_nobody_to_a_choice(make_vote, people):
+    worlds, truth = cast_in_two_worlds(make_vote, people)
+
+    assert_no_attack_tells_the_worlds_apart(vote_guesses(worlds), truth)
+
+
+def test_a_dump_after_a_secret_vote_closed_links_nobody_to_a_choice(make_vote, people, alice):
+    worlds, truth = cast_in_two_worlds(make_vote, people)
+    for vote in worlds.values():
+        votes.close_vote(alice, vote)
+
+    assert_no_attack_tells_the_worlds_apart(vote_guesses(worlds), truth)
+    for vote in worlds.values():
+        vote.refresh_from_db()
+        assert dict(vote.result["counts"]) == {**dict.fromkeys(OPTIONS, 4), "abstain": 0}
+
+
+# --- the pulse -------------------------------------------------------------------------------
+
+
+def answer_in_two_worlds(alice, people) -> tuple[dict[str, Meeting], dict]:
+    worlds = {}
+    for name in ("A", "B"):
+        meeting = meetings.create_meeting(
+            alice, title=f"Avond {name}", starts_at=timezone.now(), notify=False
+        )
+        meetings.start_meeting(alice, meeting)
+        worlds[name] = Meeting.objects.get(pk=meeting.pk)
+    truth = {name: {} for name in worlds}
+    for index, person in enumerate(people):
+        for shift, (name, meeting) in enumerate(worlds.items()):
+            position = (index + shift) % PEOPLE
+            answer = (SCORES[position % len(SCORES)], f"opmerking {position:02d}")
+            pulse.answer(person, meeting, heard=answer[0], comment=answer[1])
+            truth[name][str(person.pk)] = answer
+    return worlds, truth
+
+
+def pulse_guesses(worlds: dict[str, Meeting]) -> dict:
+    copy = Copy()
+    guesses = {}
+    for name, meeting in worlds.items():
+        who = copy.rows("panels_pulseparticipation", meeting_id=meeting.pk)
+        assert len(who) == PEOPLE
+        guesses[name] = attacks(who, "membership_id", pulse_answers(copy, meeting))
+    no_time_in(copy.tables.get("panels_pulseanswer", []) + copy.tables.get("panels_pulsebox", []))
+    return guesses
+
+
+def test_a_dump_while_the_pulse_is_open_links_nobody_to_an_answer(alice, people):
+    worlds, truth = answer_in_two_worlds(alice, people)
+
+    assert_no_attack_tells_the_worlds_apart(pulse_guesses(worlds), truth)
+
+
+def test_a_dump_after_the_meeting_closed_links_nobody_to_an_answer(alice, people):
+    worlds, truth = answer_in_two_worlds(alice, people)
+    for meeting in worlds.values():
+        meetings.close_meeting(alice, meeting)
+
+    assert_no_attack_tells_the_worlds_apart(pulse_guesses(worlds), truth)
+    assert pulse.results([worlds["A"].pk])[worlds["A"].pk].answers == PEOPLE
+
+
+def test_a_dump_without_the_key_shows_no_answer_at_all(make_vote, people, alice, settings):
+    """Without the server's key (a stolen backup) not even the totals of an open vote or
+    pulse can be read: what two nightly copies differ by names nobody's answers."""
+    worlds, _truth = cast_in_two_worlds(make_vote, people)
+    pulses, _ = answer_in_two_worlds(alice, people[:3])
+    copy = Copy()
+    settings.SECRET_KEY = "another-server-" + "x" * 50
+    settings.SECRET_KEY_FALLBACKS = []
+
+    from panels import sealing
+
+    for table, key in (("voting_ballotbox", "vote_id"), ("panels_pulsebox", "meeting_id")):
+        assert copy.tables[table]
+        for row in copy.tables[table]:
+            with pytest.raises(sealing.BoxUnreadable):
+                unsealed(table, key, row)
+            assert "opmerking" not in row.values["sealed"]
+    assert worlds and pulses and settings.SECRET_KEY
+
+
+# --- below the dump: the versions a box leaves behind -----------------------------------------
+
+
+def versions(table: str) -> int:
+    """Every version of the table's rows still in its pages, live or dead (pageinspect)."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        cursor.execute(
+            "SELECT count(*) FROM generate_series(0, pg_relation_size(%s)"
+            " / current_setting('block_size')::int - 1) AS page,"
+            " heap_page_items(get_raw_page(%s, page::int)) WHERE lp_flags = 1",
+            [table, table],
+        )
+        return cursor.fetchone()[0]
+
+
+def test_closing_a_vote_leaves_no_earlier_version_of_its_box(make_vote, people, alice):
+    """Each ballot rewrites the box; with the key, the versions in a row would show each
+    ballot as it came in. The close vacuums them away."""
+    worlds, _truth = cast_in_two_worlds(make_vote, people)
+    assert versions("voting_ballotbox") > len(worlds), "every ballot left a version"
+
+    for vote in worlds.values():
+        votes.close_vote(alice, vote)
+
+    assert versions("voting_ballotbox") == len(worlds)
+
+
+def test_the_scheduled_run_vacuums_the_boxes_of_open_votes(make_vote, people):
+    from django.core.management import call_command
+
+    cast_in_two_worlds(make_vote, people)
+    assert versions("voting_ballotbox") > 2
+
+    call_command("close_due_votes", "--remind-hours", "0", stdout=io.StringIO())
+
+    assert versions("voting_ballotbox") == 2
+
+
+def test_each_pulse_answer_leaves_no_earlier_version_of_the_box(alice, people):
+    worlds, _truth = answer_in_two_worlds(alice, people)
+
+    assert versions("panels_pulsebox") == len(worlds)
