@@ -23,9 +23,6 @@ snapshots there, presence writes and heartbeats fell minutes behind.
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 import time
 import weakref
 from collections import defaultdict
@@ -81,7 +78,7 @@ class CachedSnapshot:
 
 class Relay:
     def __init__(self) -> None:
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.worker_id = presence.worker_name()
         self.layer = get_channel_layer()
         self.sockets: dict[int, set[LiveSocket]] = defaultdict(set)
         self.listeners: dict[int, asyncio.Task] = {}

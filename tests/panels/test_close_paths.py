@@ -196,3 +196,32 @@ def test_a_browser_that_vanishes_without_a_word_leaves_no_presence(
         ws.socket.close()
 
         until_gone(bob)
+
+
+# --- the worker goes ----------------------------------------------------------------------------
+
+
+def test_a_worker_that_starts_removes_the_presence_its_killed_predecessor_left(
+    tmp_path, meeting, alice, bob
+):
+    """A worker killed outright cleans up nothing; the one that replaces it on the same
+    machine sees its process is gone and removes its rows at its first heartbeat (not ten
+    minutes later, when a silent worker is forgotten)."""
+    before = Daphne("before", tmp_path)
+    after = None
+    try:
+        before.wait_until_serving()
+        with connected(before, meeting, bob):
+            before.kill()
+        assert present(bob), "nothing could clean up after a killed worker"
+
+        after = Daphne("after", tmp_path)
+        after.wait_until_serving()
+        with connected(after, meeting, alice):
+            until_gone(bob)
+            assert present(alice)
+        until_gone(alice)
+    finally:
+        for worker in (before, after):
+            if worker is not None:
+                worker.stop()
