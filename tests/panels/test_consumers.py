@@ -446,6 +446,23 @@ async def test_a_handler_that_fails_still_takes_the_socket_out_of_the_room(
     assert meeting.pk not in get_relay().sockets
 
 
+async def test_the_departure_is_recorded_even_when_leaving_the_channel_layer_fails(
+    live, meeting, bob, monkeypatch
+):
+    socket = await live(bob, meeting, language="en")
+    await settle([socket], 1)
+    layer = get_channel_layer()
+
+    async def layer_away(group, channel):
+        raise ConnectionError("simulated: Redis is away")
+
+    monkeypatch.setattr(layer, "group_discard", layer_away)
+    await socket.disconnect()
+
+    assert not await db(Presence.objects.filter(membership=bob).exists)()
+    assert meeting.pk not in get_relay().sockets
+
+
 # --- closing the meeting ----------------------------------------------------------------------
 
 
