@@ -3,11 +3,18 @@
 Browsers never write through the socket (writes are HTTP POSTs); it carries
 pushes from the server and tells us who is present. On every (re)connect it
 sends a full snapshot, so a browser that slept or changed worker converges.
+
+However a socket ends (either side closes it, the network goes, a handler fails,
+daphne gives up on it), the socket leaves the relay and the room: a consumer that
+died without its cleanup stayed "present", with a vote, for as long as its worker
+lived. The server closes only with the codes of `Close`.
 """
 
+import asyncio
 import json
 import logging
 import time
+from enum import IntEnum
 
 from channels.auth import get_user
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -28,9 +35,41 @@ MAX_BAD_FRAMES = 10
 # network came back); each costs a render. More than this in a window closes the socket.
 MAX_FRAMES_PER_WINDOW = 20
 FRAME_WINDOW_SECONDS = 10
-# Close codes: 1000 normal (meeting over), 1008 policy (no access), 1012 reconnect.
-CLOSE_RECONNECT = 1012
-CLOSE_NO_ACCESS = 4403
+
+
+class Close(IntEnum):
+    """Every code the server closes a live socket with, and why.
+
+    A server may send only 1000 or a code in 3000-4999 (RFC 6455, 7.4.2); autobahn, under
+    daphne, refuses any other (1008, 1012) with an exception that kills the consumer: the
+    socket then drops with 1011 and its cleanup never runs. What the page does after each
+    code is `AFTER`; static/js/live.js has the same table.
+    """
+
+    # The meeting is over. The page has the final state (sent just before); it stops.
+    MEETING_ENDED = 1000
+    # The person's role changed, and with it what they see (their audience): the page
+    # reconnects at once and gets the new view's snapshot.
+    AUDIENCE_CHANGED = 4012
+    # More than MAX_BAD_FRAMES frames our pages never send: not our page, or a broken one.
+    # The page stops (trying again would send the same); reloading it starts afresh.
+    BAD_FRAMES = 4400
+    # The membership (or the account) is no longer active: the page stops and says so.
+    NO_ACCESS = 4403
+    # More than MAX_FRAMES_PER_WINDOW requests in a window. Our page asks for a snapshot
+    # when it wakes up or comes back online, which a flapping network can make a loop: it
+    # reconnects after a pause longer than the window (a flood has to wait as long).
+    TOO_MANY_FRAMES = 4429
+
+
+# What the page does after each code (static/js/live.js: `AFTER`, kept alike by a test).
+AFTER = {
+    Close.MEETING_ENDED: "stop",
+    Close.AUDIENCE_CHANGED: "reconnect",
+    Close.BAD_FRAMES: "stop",
+    Close.NO_ACCESS: "refused",
+    Close.TOO_MANY_FRAMES: "pause",
+}
 
 
 def live_membership(user, meeting_id: int) -> tuple[Meeting, Membership] | None:
@@ -81,9 +120,31 @@ def session_stack(inner):
 class MeetingConsumer(AsyncWebsocketConsumer):
     screen = False
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.relay = None
+        self.membership: Membership | None = None
+        self.grouped = False  # in the person's own group (membership changes, personal pushes)
+        self.joined = False  # present: an arrival was queued for this socket
+        self.gone = False  # out of the relay and the room (see `forget`)
+        self.departure: asyncio.Future | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        """The socket's whole life; however it ends, the cleanup runs.
+
+        Normally daphne reports the end (`disconnect`). Not when a handler fails (a
+        database error while re-checking a membership): Channels then lets the exception
+        end the application, daphne closes the socket with 1011 (the page reconnects)
+        and `disconnect` never runs. Nor when daphne cancels an application that did not
+        finish in time after its socket closed.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.end()
+
     async def connect(self) -> None:
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
-        self.registered = False
         self.bad_frames = 0
         self.window = (time.monotonic(), 0)  # (began, frames in it)
         self.wire: wire.DirectWriter | None = None
@@ -98,45 +159,89 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.wire = wire.DirectWriter.find(self.base_send)
         self.relay = get_relay()
+        self.grouped = True
         await self.channel_layer.group_add(
             events.user_group(self.membership.user_id), self.channel_name
         )
         # Subscribe before the snapshot, so nothing falls between the two.
         await self.relay.add(self)
-        self.registered = True
+        if self.gone:
+            return  # closed while subscribing (the meeting ended): nothing to join
         if not self.screen:
             # Before the snapshot: whether this person may vote depends on it.
+            self.joined = True
             await self.relay.record_presence(
                 join=(self.meeting_id, self.membership.pk, self.channel_name)
             )
         await self.send_snapshot()
         if meeting.state == Meeting.State.CLOSED:
-            await self.close(code=1000)  # nothing will change any more
+            await self.close(Close.MEETING_ENDED)  # nothing will change any more
 
     def identify(self) -> tuple[Meeting, Membership] | None:
         """Who this is (from the session, with Django's checks), and their membership."""
         self.scope["user"] = get_user.func(self.scope)
         return live_membership(self.scope["user"], self.meeting_id)
 
+    # --- the end ------------------------------------------------------------------
+
+    def forget(self) -> asyncio.Future | None:
+        """Take the socket out of the room and the relay at once; the departure it queued.
+
+        Synchronous, so nothing can interrupt it halfway, and the departure first: once
+        queued, the relay writes it (retrying) whatever becomes of this consumer. Safe to
+        call again (it does nothing then), and before `connect` got anywhere.
+        """
+        if not self.gone:
+            self.gone = True
+            if self.joined:
+                self.departure = self.relay.queue_presence(leave=self.channel_name)
+            if self.relay is not None:
+                self.relay.remove(self)
+        return self.departure
+
+    async def end(self) -> None:
+        """Forget the socket, leave the person's group, and wait until the departure is
+        written (the next page they open sees them gone). Idempotent."""
+        departure = self.forget()
+        if self.grouped:
+            self.grouped = False
+            try:
+                await self.channel_layer.group_discard(
+                    events.user_group(self.membership.user_id), self.channel_name
+                )
+            except Exception:  # noqa: BLE001 - the group expires; the departure matters
+                log.warning("a closed socket could not leave its user group", exc_info=True)
+        if departure is not None:
+            await asyncio.shield(departure)
+
     async def disconnect(self, code: int) -> None:
-        if not getattr(self, "registered", False):
-            return
-        self.registered = False
-        await self.relay.remove(self)
-        await self.channel_layer.group_discard(
-            events.user_group(self.membership.user_id), self.channel_name
-        )
-        if not self.screen:
-            await self.relay.record_presence(leave=self.channel_name)
+        await self.end()
+
+    async def close(self, code: Close | None = None, reason: str | None = None) -> None:
+        """Close from the server's side, with one of `Close` (None: refuse the handshake).
+
+        The socket leaves the room and the relay before the close frame goes out, not
+        when daphne reports the closing handshake done: a client that never answers it
+        keeps its socket until autobahn gives up, and must not count as present, nor get
+        pushes, meanwhile. `disconnect` then finds nothing left to do.
+        """
+        if code is not None:
+            # A code a server may not send fails here, not in daphne; and a plain int
+            # goes out (autobahn refuses even an int subclass).
+            code = int(Close(code))
+        self.forget()
+        await super().close(code=code, reason=reason)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         """Only {"type": "resync"} is understood; anything else is counted and ignored."""
+        if self.gone:
+            return  # sent before our close reached the browser
         began, frames = self.window
         now = time.monotonic()
         self.window = (began, frames + 1) if now - began < FRAME_WINDOW_SECONDS else (now, 1)
         if self.window[1] > MAX_FRAMES_PER_WINDOW:
             log.info("closing a socket that sent more than %s frames", MAX_FRAMES_PER_WINDOW)
-            await self.close(code=1008)
+            await self.close(Close.TOO_MANY_FRAMES)
             return
         message = None
         if text_data is not None and len(text_data.encode()) <= MAX_FRAME_BYTES:
@@ -150,7 +255,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.bad_frames += 1
         if self.bad_frames > MAX_BAD_FRAMES:
             log.info("closing a socket that sent %s bad frames", self.bad_frames)
-            await self.close(code=1008)
+            await self.close(Close.BAD_FRAMES)
 
     # --- what the relay and the services send ---------------------------------
 
@@ -185,10 +290,10 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self.send_frame(text)
 
     async def close_for_meeting_end(self) -> None:
-        await self.close(code=1000)
+        await self.close(Close.MEETING_ENDED)
 
     async def live_personal(self, event: dict) -> None:
-        if event.get("meeting") != self.meeting_id or self.screen:
+        if event.get("meeting") != self.meeting_id or self.screen or self.gone:
             return
         names = event.get("names")
         if names is not None:
@@ -199,13 +304,15 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     async def membership_changed(self, event: dict) -> None:
         """Someone changed this person's role or access: re-check, and reconnect if needed."""
+        if self.gone:
+            return
         found = await in_pool(self.identify)()
         if found is None:
-            await self.close(code=CLOSE_NO_ACCESS)
+            await self.close(Close.NO_ACCESS)
             return
         _meeting, membership = found
         if events.audience_for(membership, screen=self.screen) != self.audience:
-            await self.close(code=CLOSE_RECONNECT)
+            await self.close(Close.AUDIENCE_CHANGED)
         else:
             self.membership = membership
 

@@ -1,12 +1,25 @@
 """Who is present in a live meeting, across tabs and workers.
 
 Each open socket is a `Presence` row owned by the worker process that holds
-it. Workers heartbeat; the rows of a worker that has been silent for
-WORKER_TIMEOUT stop counting. They are not deleted at once: a worker that was
-only slow (a reconnect storm, a long pause) counts again with its next
+it, written when the socket opens and deleted when it ends, however it ends
+(panels/consumers.py). Workers heartbeat; the rows of a worker that has been
+silent for WORKER_TIMEOUT stop counting. They are not deleted at once: a worker
+that was only slow (a reconnect storm, a long pause) counts again with its next
 heartbeat, so nobody silently loses their place (and with it their right to
 vote in a live vote). A worker silent for FORGET_AFTER is dead, and any other
 worker's heartbeat removes it and its rows.
+
+Silence is no proof of death, but a process that no longer runs is. A worker's
+id says where its process id means one process (its "process space": this boot
+of this machine's kernel, and its PID namespace) and what that id is. At its
+first heartbeat, and every one after, a worker removes at once the workers of
+its own process space whose process is gone: its predecessor after a restart,
+or a sibling killed beside it. A live sibling's process runs, so it is never
+touched, whatever its heartbeat; and a worker elsewhere (another machine,
+another container) cannot be checked from here, so for it only FORGET_AFTER
+holds. (In a container that is started anew, the worker before it ran in
+another PID namespace: it too is forgotten after FORGET_AFTER, and stops
+counting after WORKER_TIMEOUT.)
 
 A live page shown without a socket (no JavaScript, or a network that blocks
 WebSockets) counts too: its viewer is present for PAGE_PRESENCE after each
@@ -17,8 +30,13 @@ restart), so each worker writes them in batches (`record`), one transaction
 for everything that arrived while the previous batch was being written.
 """
 
+import hashlib
+import os
+import secrets
+import socket
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -34,6 +52,50 @@ PAGE_PREFIX = "page:"
 
 # (meeting id, membership id, connection name)
 Join = tuple[int, int, str]
+
+
+def process_space() -> str:
+    """Where a process id means one process: a hash of the kernel's boot id and the PID
+    namespace; "-" where that cannot be told (no /proc), and nobody is checked."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return "-"
+    return hashlib.sha256(f"{boot} {namespace}".encode()).hexdigest()[:10]
+
+
+def worker_name() -> str:
+    """A new worker's id: host (for people reading it), process space, process id, token."""
+    host = socket.gethostname().replace(":", "-")[:30]
+    return f"{host}:{process_space()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def _space_and_pid(worker_id: str) -> tuple[str, int] | None:
+    parts = worker_id.split(":")
+    if len(parts) != 4 or parts[1] == "-" or not parts[2].isdigit():
+        return None  # a page, or a worker that cannot be checked
+    return parts[1], int(parts[2])
+
+
+def _ended(worker_id: str, me: str) -> bool:
+    """Whether a worker ran in this worker's process space and its process is gone.
+
+    Only where `me` is the running process's own worker id: its process space is where
+    `os.kill` looks.
+    """
+    mine, theirs = _space_and_pid(me), _space_and_pid(worker_id)
+    if mine is None or theirs is None or theirs[0] != mine[0] or worker_id == me:
+        return False
+    if theirs[1] == mine[1]:
+        return True  # its process id is this process's now: it was the one before
+    try:
+        os.kill(theirs[1], 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it runs, as another user
+        return False
+    return False
 
 
 def alive_since():
@@ -140,7 +202,8 @@ def heartbeat(worker_id: str) -> set[int]:
 
     Changed: where this worker counts again after being silent too long, where another
     worker stopped counting since about the last heartbeat, and where a page's time ran out
-    or a dead worker was removed.
+    or a dead worker was removed (forgotten, or its process gone: see the module docstring).
+    `worker_id` must be this process's own (`worker_name`).
     """
     now = timezone.now()
     stale = now - WORKER_TIMEOUT
@@ -158,8 +221,17 @@ def heartbeat(worker_id: str) -> set[int]:
                 worker__seen_at__gte=stale - 2 * timedelta(seconds=HEARTBEAT_SECONDS),
             )
         )
+        mine = _space_and_pid(worker_id)
+        neighbours = (
+            LiveWorker.objects.filter(pk__contains=f":{mine[0]}:").values_list("pk", flat=True)
+            if mine
+            else []
+        )
+        ended = [pk for pk in neighbours if _ended(pk, worker_id)]
         gone = LiveWorker.objects.filter(
-            Q(seen_at__lt=now - FORGET_AFTER) | Q(pk__startswith=PAGE_PREFIX, seen_at__lt=stale)
+            Q(seen_at__lt=now - FORGET_AFTER)
+            | Q(pk__startswith=PAGE_PREFIX, seen_at__lt=stale)
+            | Q(pk__in=ended)
         )
         changed |= set(meetings.filter(worker__in=gone))
         gone.delete()

@@ -23,9 +23,6 @@ snapshots there, presence writes and heartbeats fell minutes behind.
 import asyncio
 import contextlib
 import logging
-import os
-import secrets
-import socket
 import time
 import weakref
 from collections import defaultdict
@@ -81,7 +78,7 @@ class CachedSnapshot:
 
 class Relay:
     def __init__(self) -> None:
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.worker_id = presence.worker_name()
         self.layer = get_channel_layer()
         self.sockets: dict[int, set[LiveSocket]] = defaultdict(set)
         self.listeners: dict[int, asyncio.Task] = {}
@@ -117,7 +114,9 @@ class Relay:
             self.heartbeat_task = asyncio.create_task(self._heartbeat(), name="relay-heartbeat")
         await self.ready[meeting_id].wait()
 
-    async def remove(self, live_socket: LiveSocket) -> None:
+    def remove(self, live_socket: LiveSocket) -> None:
+        """Forget a socket (at once: no waiting, so a closing consumer cannot be stopped
+        halfway); nothing happens for a socket the relay does not hold."""
         meeting_id = live_socket.meeting_id
         local = self.sockets.get(meeting_id)
         if local is None:
@@ -267,11 +266,16 @@ class Relay:
     # --- presence, in batches ------------------------------------------------------
 
     async def record_presence(self, join: presence.Join | None = None, leave: str = "") -> None:
-        """Queue a socket's arrival or departure; returns once it is in the database.
+        """Queue a socket's arrival or departure; returns once it is in the database."""
+        await asyncio.shield(self.queue_presence(join, leave))
+
+    def queue_presence(self, join: presence.Join | None = None, leave: str = "") -> asyncio.Future:
+        """Queue a socket's arrival or departure; the future is done once it is written.
 
         Everything queued while a batch is being written goes into the next one. A failed
         write is retried (with the same backoff as the subscription) until it succeeds: a
         lost arrival would cost someone their vote, a lost departure would keep a ghost.
+        Once queued, it is written whatever becomes of the socket that asked.
         """
         if join is not None:
             self.presence_joins.append(join)
@@ -281,7 +285,7 @@ class Relay:
         self.presence_waiters.append(waiter)
         if self.presence_task is None or self.presence_task.done():
             self.presence_task = asyncio.create_task(self._write_presence(), name="presence")
-        await asyncio.shield(waiter)
+        return waiter
 
     async def _write_presence(self) -> None:
         attempt = 0

@@ -8,6 +8,8 @@
  * - A lost connection is retried soon: spread out when a server restarts (so a thousand
  *   phones do not knock at once), every second while the phone itself is offline (nothing
  *   reaches the server then), and never more than ten seconds apart.
+ * - When the server closes the connection, its code says what to do (AFTER): reconnect at
+ *   once (a new role), after a pause (too many requests), or stop and say why.
  * - Speaking-time countdowns tick in the browser.
  * - A request that fails (server too busy, no network) says so in the notice area; the form
  *   keeps what was filled in, so sending it again is one click.
@@ -134,6 +136,19 @@
   }
   if (window.htmx) { window.htmx.config.wsReconnectDelay = reconnectDelay; }
 
+  // The codes the server closes with (panels/consumers.py: Close, and AFTER, which a test
+  // keeps equal to this table) and what the page does then. htmx-ext-ws itself retries
+  // after the network's and a failing server's codes (1006, 1011), with reconnectDelay.
+  var AFTER = {
+    1000: "stop",       // the meeting is over: the page already shows the final state
+    4012: "reconnect",  // a new role: at once, for the new view
+    4400: "stop",       // frames this page never sends: trying again would not help
+    4403: "refused",    // no access any more: say so
+    4429: "pause"       // too many requests: come back after the server's window (10 s)
+  };
+  var PAUSE = 15000;
+  var RETRIED_BY_HTMX = [1006, 1011, 1012, 1013];
+
   document.addEventListener("htmx:wsConnecting", function () { setConnection("connecting"); });
   document.addEventListener("htmx:wsOpen", function (event) {
     socket = event.detail.socketWrapper;
@@ -141,8 +156,21 @@
   });
   document.addEventListener("htmx:wsClose", function (event) {
     var code = event.detail.event && event.detail.event.code;
-    var retrying = [1006, 1011, 1012, 1013].indexOf(code) >= 0;
-    setConnection(retrying ? "closed" : "ended");
+    var after = AFTER[code];
+    var source = event.target;
+    var wrapper = event.detail.socketWrapper;
+    socket = null;
+    if (after === "reconnect" || after === "pause") {
+      setConnection("closed");
+      var delay = reconnectDelay(0) + (after === "pause" ? PAUSE : 0);
+      setTimeout(function () {
+        if (source.isConnected) { wrapper.reconnect(); }
+      }, delay);
+    } else if (after) {
+      setConnection(after === "refused" ? "refused" : "ended");
+    } else {
+      setConnection(RETRIED_BY_HTMX.indexOf(code) >= 0 ? "closed" : "ended");
+    }
   });
 
   function resync() {

@@ -8,10 +8,12 @@ offline until the line is restored.
 
 import re
 
+from django.urls import reverse
 from playwright.sync_api import BrowserContext, WebSocketRoute, expect
 
+from panels.models import Role
 from tests.e2e.conftest import SEEN_WITHIN_MS, live
-from tests.live_helpers import make_live_meeting
+from tests.live_helpers import make_live_meeting, session_cookie
 from voting.models import Ballot, Vote
 
 # Once the phone is back online it reconnects within a second or two (live.js retries every
@@ -91,3 +93,62 @@ def test_a_member_who_was_offline_sees_the_current_state_without_reloading(peopl
     member.locator(f"#btn-cast-{vote.pk}").click()
     expect(moderator.locator("#live-vote")).to_contain_text("1 van de", timeout=SEEN_WITHIN_MS)
     assert Ballot.objects.filter(vote=vote).count() == 1
+
+
+# --- when the server closes the connection, the page does what its code says ----------------
+
+
+def test_a_member_made_moderator_gets_the_moderator_view_without_reloading(
+    people, server, alice, bob
+):
+    meeting = make_live_meeting(alice)
+    member = people.page_for(bob)
+    member.goto(meeting.get_absolute_url())
+    live(member)
+    member.evaluate("window.sameDocument = true")
+    expect(member.locator("#btn-floor")).to_have_count(0)
+
+    server.post_as(
+        session_cookie(alice),
+        reverse("panels:member_update", args=[bob.panel_id, bob.pk]),
+        {f"m{bob.pk}-role": Role.MODERATOR, f"m{bob.pk}-has_voting_rights": "on"},
+    )
+
+    expect(member.locator("#btn-floor")).to_be_visible(timeout=SEEN_WITHIN_MS)
+    expect(member.locator("#live-connection")).to_have_attribute("data-state", "open")
+    assert member.evaluate("window.sameDocument") is True
+
+
+def test_a_deactivated_member_is_told_they_no_longer_have_access(people, server, alice, bob):
+    meeting = make_live_meeting(alice)
+    member = people.page_for(bob)
+    member.goto(meeting.get_absolute_url())
+    live(member)
+
+    server.post_as(
+        session_cookie(alice),
+        reverse("panels:member_set_active", args=[bob.panel_id, bob.pk]),
+        {"active": "0"},
+    )
+
+    connection = member.locator("#live-connection")
+    expect(connection).to_have_attribute("data-state", "refused", timeout=SEEN_WITHIN_MS)
+    expect(connection).to_have_text(connection.get_attribute("data-refused"))
+
+
+def test_when_the_meeting_ends_the_page_shows_the_end_and_stays(people, server, alice, bob):
+    meeting = make_live_meeting(alice)
+    member = people.page_for(bob)
+    member.goto(meeting.get_absolute_url())
+    live(member)
+
+    server.post_as(
+        session_cookie(alice),
+        reverse("panels:meeting_state", args=[meeting.panel_id, meeting.pk]),
+        {"action": "close"},
+    )
+
+    expect(member.locator("#live-connection")).to_have_attribute(
+        "data-state", "ended", timeout=SEEN_WITHIN_MS
+    )
+    expect(member.locator("#live-status")).to_contain_text("afgelopen")

@@ -18,16 +18,12 @@ import pytest_asyncio
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.db import OperationalError
 from django.utils import translation
 
 from config.asgi import application
 from panels import events, meetings, services
-from panels.consumers import (
-    CLOSE_NO_ACCESS,
-    CLOSE_RECONNECT,
-    MAX_BAD_FRAMES,
-    MAX_FRAMES_PER_WINDOW,
-)
+from panels.consumers import MAX_BAD_FRAMES, MAX_FRAMES_PER_WINDOW, Close, MeetingConsumer
 from panels.models import AgendaItem, Membership, Presence, Role
 from panels.relay import get_relay
 from tests.live_helpers import (
@@ -366,7 +362,7 @@ async def test_deactivating_a_membership_closes_that_persons_socket(live, meetin
 
     await db(services.set_active)(alice, bob, False)
 
-    assert await bob_socket.closed() == CLOSE_NO_ACCESS
+    assert await bob_socket.closed() == Close.NO_ACCESS
     await bob_socket.disconnect()
     frame = await alice_socket.until(has("live-presence"), what="bob leaving")
     assert present_count(frame) == 1  # alice is still connected, and Bob is gone
@@ -382,7 +378,7 @@ async def test_a_role_change_makes_the_browser_reconnect_with_the_new_role(
 
     await db(services.change_role)(alice, bob, Role.MODERATOR, True)
 
-    assert await bob_socket.closed() == CLOSE_RECONNECT
+    assert await bob_socket.closed() == Close.AUDIENCE_CHANGED
     await bob_socket.disconnect()
     again = await live(bob, meeting, language="en", name="bob, moderator now")
     assert again.connected
@@ -398,6 +394,73 @@ async def test_a_change_that_keeps_the_audience_keeps_the_socket(live, meeting, 
     await bob_socket.nothing(0.5)
     await db(meetings.raise_hand)(bob, meeting)
     assert "number 1" in await bob_socket.until(has("live-my-hand"))
+
+
+# --- however a socket ends, it leaves ----------------------------------------------------------
+
+
+async def until_absent(membership) -> None:
+    """Wait until the person has no presence left (it is written in the background)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while await db(Presence.objects.filter(membership=membership).exists)():
+        assert loop.time() < deadline, f"{membership} is still present"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_socket_the_server_closes_leaves_before_the_browser_answers(live, meeting, bob):
+    """A client that never completes the closing handshake keeps its TCP connection until
+    daphne gives up on it; it is out of the room (and gets no pushes) from the close on."""
+    socket = await live(bob, meeting, language="en")
+    await settle([socket], 1)
+
+    for _ in range(MAX_FRAMES_PER_WINDOW + 1):
+        await socket.send(json.dumps({"type": "resync"}))
+    assert await socket.closed() == Close.TOO_MANY_FRAMES
+
+    await until_absent(bob)  # no websocket.disconnect was sent
+    assert meeting.pk not in get_relay().sockets
+    await socket.send(json.dumps({"type": "resync"}))  # still arriving: ignored
+    await socket.nothing(0.3)
+
+
+async def test_a_handler_that_fails_still_takes_the_socket_out_of_the_room(
+    live, meeting, alice, bob, monkeypatch
+):
+    socket = await live(bob, meeting, language="en")
+    await settle([socket], 1)
+
+    def database_away(consumer):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(MeetingConsumer, "identify", database_away)
+    await db(services.change_role)(alice, bob, Role.MODERATOR, True)
+
+    # The consumer ends with the error (daphne logs it and closes the socket with 1011,
+    # after which the page reconnects)...
+    with pytest.raises(OperationalError):
+        await socket.communicator.wait(timeout=5)
+    socket.disconnected = True
+    # ...but not before it left: no ghost in the room, nothing held by the relay.
+    assert not await db(Presence.objects.filter(membership=bob).exists)()
+    assert meeting.pk not in get_relay().sockets
+
+
+async def test_the_departure_is_recorded_even_when_leaving_the_channel_layer_fails(
+    live, meeting, bob, monkeypatch
+):
+    socket = await live(bob, meeting, language="en")
+    await settle([socket], 1)
+    layer = get_channel_layer()
+
+    async def layer_away(group, channel):
+        raise ConnectionError("simulated: Redis is away")
+
+    monkeypatch.setattr(layer, "group_discard", layer_away)
+    await socket.disconnect()
+
+    assert not await db(Presence.objects.filter(membership=bob).exists)()
+    assert meeting.pk not in get_relay().sockets
 
 
 # --- closing the meeting ----------------------------------------------------------------------
@@ -416,11 +479,11 @@ async def test_closing_the_meeting_sends_the_final_state_then_closes_every_socke
     await db(meetings.close_meeting)(alice, meeting)
 
     for socket in page:
-        assert await socket.closed() == 1000
+        assert await socket.closed() == Close.MEETING_ENDED
         final = "".join(socket.before_close)
         assert "badge--closed" in final, socket.name
         assert "This meeting has ended. Thank you for taking part." in final
-    assert await screen.closed() == 1000
+    assert await screen.closed() == Close.MEETING_ENDED
     assert "The meeting has ended" in "".join(screen.before_close)
 
 
@@ -455,7 +518,7 @@ async def test_garbage_gets_no_answer_until_too_much_of_it_closes_the_socket(liv
     assert fragment_ids(await socket.snapshot()) >= PAGE_IDS
     # ...until one bad frame more than allowed.
     await socket.send("{still not json")
-    assert await socket.closed() == 1008
+    assert await socket.closed() == Close.BAD_FRAMES
 
 
 def generated_frames(count: int) -> list[dict]:
@@ -494,7 +557,7 @@ def generated_frames(count: int) -> list[dict]:
 
 
 async def test_generated_frames_never_break_a_socket_or_change_anything(live, meeting, bob):
-    """Each batch of generated frames: the socket ignores them (or closes with 1008 after
+    """Each batch of generated frames: the socket ignores them (or closes with BAD_FRAMES after
     too many it cannot understand), a resync still works while open, nothing is written."""
     corpus = generated_frames(120)
     before = await db(lambda: sorted(Presence.objects.values_list("membership_id", flat=True)))()
@@ -518,7 +581,7 @@ async def test_a_socket_that_floods_even_good_requests_is_closed(live, meeting, 
     for _ in range(MAX_FRAMES_PER_WINDOW + 1):
         await socket.send(json.dumps({"type": "resync"}))
 
-    assert await socket.closed() == 1008
+    assert await socket.closed() == Close.TOO_MANY_FRAMES
 
 
 async def test_resync_sends_a_fresh_snapshot(live, meeting, items, bob):

@@ -3,9 +3,12 @@
 A worker that misses heartbeats (a reconnect storm, a long pause, or killed) must not cost
 its members their vote: the presence list shows them gone while it is silent and back as
 soon as it beats, but only closing the page, or a worker silent for a long time (dead and
-forgotten), takes away the right to cast a live ballot.
+forgotten), takes away the right to cast a live ballot. A worker whose process is known
+to be gone (one beside it on the same machine sees that) takes its people with it at once.
 """
 
+import os
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -78,3 +81,81 @@ def test_a_worker_silent_for_long_is_forgotten(make_vote, live_meeting, bob):
     assert not LiveWorker.objects.filter(pk="dead").exists()
     assert not Presence.objects.exists()
     assert votes.capacities(vote, bob) == [], "now bob must come back to vote"
+
+
+# --- a worker whose process is gone -------------------------------------------------------------
+
+
+@pytest.fixture
+def processes():
+    """A process id that ran and ended, and one of a process that runs (stopped afterwards)."""
+    if presence.process_space() == "-":
+        pytest.skip("no /proc here: no worker can tell another's process has ended")
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    running = subprocess.Popen(["sleep", "60"])
+    try:
+        yield ended.pid, running.pid
+    finally:
+        running.kill()
+        running.wait()
+
+
+def worker(pid: int, space: str | None = None, token: str = "0000") -> str:
+    """A worker id as `presence.worker_name` makes them, for another process."""
+    return f"host:{space or presence.process_space()}:{pid}:{token}"
+
+
+def test_a_worker_removes_at_once_the_workers_beside_it_whose_process_is_gone(
+    make_vote, live_meeting, bob, nora, processes
+):
+    ended_pid, _running_pid = processes
+    me = presence.worker_name()
+    before_me = worker(os.getpid(), token="old")  # this process, before a restart
+    killed = worker(ended_pid)  # a sibling killed a moment ago: its heartbeat is fresh
+    presence.record(before_me, joins=[(live_meeting.pk, bob.pk, "b1")])
+    presence.record(killed, joins=[(live_meeting.pk, nora.pk, "n1")])
+    vote = make_vote()
+    assert votes.capacities(vote, bob) == [bob]
+
+    assert presence.heartbeat(me) == {live_meeting.pk}, "the presence list is pushed"
+
+    assert not LiveWorker.objects.filter(pk__in=[before_me, killed]).exists()
+    assert not Presence.objects.exists()
+    assert votes.capacities(vote, bob) == [], "bob's socket died with its worker"
+
+
+def test_a_sibling_that_runs_keeps_its_people_however_long_it_was_silent(
+    make_vote, live_meeting, bob, processes
+):
+    _ended_pid, running_pid = processes
+    slow = worker(running_pid)
+    presence.record(slow, joins=[(live_meeting.pk, bob.pk, "b1")])
+    vote = make_vote()
+    silent_for(slow, presence.FORGET_AFTER.total_seconds() - 60)
+
+    presence.heartbeat(presence.worker_name())
+
+    assert Presence.objects.filter(connection="b1").exists()
+    assert votes.capacities(vote, bob) == [bob], "slow, not dead"
+
+
+def test_a_worker_elsewhere_is_forgotten_only_after_its_long_silence(live_meeting, bob, processes):
+    ended_pid, _running_pid = processes
+    # The same process id on another machine, or in another container, says nothing here.
+    elsewhere = worker(ended_pid, space="0123456789")
+    presence.record(elsewhere, joins=[(live_meeting.pk, bob.pk, "b1")])
+
+    assert presence.heartbeat(presence.worker_name()) == set()
+    assert Presence.objects.filter(connection="b1").exists()
+
+    silent_for(elsewhere, presence.FORGET_AFTER.total_seconds() + 1)
+    assert presence.heartbeat(presence.worker_name()) == {live_meeting.pk}
+    assert not Presence.objects.exists()
+
+
+def test_a_worker_id_says_where_its_process_runs_and_fits_its_column():
+    name = presence.worker_name()
+    host, space, pid, token = name.split(":")
+    assert space == presence.process_space() and int(pid) == os.getpid() and token
+    assert len(name) <= LiveWorker._meta.get_field("id").max_length
