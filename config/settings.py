@@ -236,6 +236,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the workers append to X-Forwarded-For (README: nginx is one).
+# 0: the connection's own address is the client's. Anything the client wrote itself in the
+# header is never believed (panels.addresses): login limits count by this address.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0, maximum=10)
 
 LOGGING = {
     "version": 1,

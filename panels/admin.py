@@ -4,13 +4,14 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from panels import privacy
+from panels import login_limits, privacy
 from panels.models import (
     AgendaItem,
     AuditEntry,
     ConstituencyShare,
     Invitation,
     LiveWorker,
+    LoginLockout,
     Meeting,
     Membership,
     Message,
@@ -212,3 +213,44 @@ class SharedProfileAdmin(ReadOnly, admin.ModelAdmin):
 class ConstituencyShareAdmin(SimpleHistoryAdmin):
     list_display = ["panel", "attribute", "value", "percent"]
     list_filter = ["attribute", "panel"]
+
+
+class InForce(admin.SimpleListFilter):
+    title = _("in force")
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes"))]
+
+    def queryset(self, request, queryset):
+        return queryset.in_force() if self.value() == "yes" else queryset
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(ReadOnly, admin.ModelAdmin):
+    """Pauses on logging in (panels.login_limits). Staff find one by the person's email or
+    the network, and lift it for someone who phoned the desk."""
+
+    list_display = ["kind", "user", "network", "started_at", "until", "in_force", "lifted_by"]
+    list_filter = [InForce, "kind"]
+    search_fields = ["user__email", "user__name", "network"]
+    actions = ["lift"]
+
+    @admin.display(boolean=True, description=_("in force"))
+    def in_force(self, lockout: LoginLockout) -> bool:
+        return lockout.in_force
+
+    def has_lift_permission(self, request) -> bool:
+        return request.user.has_perm("panels.change_loginlockout")
+
+    @admin.action(description=_("Lift: they may log in again at once"), permissions=["lift"])
+    def lift(self, request, queryset):
+        lockouts = [lockout for lockout in queryset if lockout.in_force]
+        count = login_limits.lift(lockouts, by=request.user)
+        for lockout in lockouts:
+            self.log_change(request, lockout, "lifted")
+        self.message_user(
+            request,
+            _("Lifted: %(count)d accounts or networks may log in again.") % {"count": count},
+            messages.SUCCESS,
+        )

@@ -32,6 +32,7 @@ from panels.models import (
     AuditAction,
     AuditEntry,
     Invitation,
+    LoginLockout,
     Meeting,
     Membership,
     Message,
@@ -236,6 +237,11 @@ def export(user: User) -> dict:
             }
             for e in AuditEntry.objects.filter(actor_membership_id__in=ids).order_by("sequence")
         ],
+        # Pauses on logging in after wrong passwords (kept a month, panels.login_limits).
+        "login_lockouts": [
+            {"since": _when(lock.started_at), "until": _when(lock.until)}
+            for lock in LoginLockout.objects.filter(user=user).order_by("started_at")
+        ],
     }
 
 
@@ -330,6 +336,7 @@ def erase(user: User, *, requested_by: str) -> User:
             proxy.save(update_fields=["revoked_at"])
         Presence.objects.filter(membership__in=ids).delete()
         SharedProfile.objects.filter(membership__in=ids).delete()  # age band, neighbourhood…
+        LoginLockout.objects.filter(user=user).delete()
 
         # Copies of the name and the address elsewhere.
         for invitation in Invitation.objects.filter(
