@@ -168,6 +168,10 @@ else:
 # Abuse limits' counts (panels.limits): the same store, under an alias of their own.
 CACHES["limits"] = CACHES["default"]
 
+# The admin shows each record's history but offers no revert: a revert would save an old
+# version's every field around the services and their audit log (panels.admin.HistoryAdmin).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 AUTH_USER_MODEL = "panels.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -235,7 +235,9 @@ def export(user: User) -> dict:
                 "action": e.action,
                 "subject": e.subject,
             }
-            for e in AuditEntry.objects.filter(actor_membership_id__in=ids).order_by("sequence")
+            for e in AuditEntry.objects.filter(
+                Q(actor_membership_id__in=ids) | Q(actor_membership_id=None, details__staff=user.pk)
+            ).order_by("sequence")
         ],
         # Pauses on logging in after wrong passwords (kept a month, panels.login_limits).
         "login_lockouts": [
@@ -352,7 +354,7 @@ def erase(user: User, *, requested_by: str) -> User:
             Q(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk))
             | Q(content_type=ContentType.objects.get_for_model(Membership), object_id__in=ids)
         ).update(object_repr=user.name, change_message="")
-        audit.forget_actor(ids)
+        audit.forget_actor(ids, staff=user.pk)
         for m in memberships:
             audit.record(
                 None,
