@@ -1,12 +1,11 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from agreements.models import AdviceRequest, Agreement, InputResponse, Signature
-from panels.admin import ReadOnly
+from panels.admin import HistoryAdmin, ReadOnly
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(HistoryAdmin):
     """Agreements are edited in the app, where every save is a version that voids signatures;
     the admin shows them and their history."""
 
@@ -20,13 +19,13 @@ class AgreementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(ReadOnly, SimpleHistoryAdmin):
+class SignatureAdmin(ReadOnly, HistoryAdmin):
     list_display = ["agreement", "version", "party", "signed_by", "signed_at", "voided_at"]
     list_filter = ["party"]
 
 
 @admin.register(InputResponse)
-class InputResponseAdmin(ReadOnly, SimpleHistoryAdmin):
+class InputResponseAdmin(ReadOnly, HistoryAdmin):
     """Answered in the app by the corporation (with an audit entry and emails)."""
 
     list_display = ["proposal", "status", "answered_by", "answered_at"]
@@ -34,7 +33,7 @@ class InputResponseAdmin(ReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(AdviceRequest)
-class AdviceRequestAdmin(ReadOnly, SimpleHistoryAdmin):
+class AdviceRequestAdmin(ReadOnly, HistoryAdmin):
     """Filed, advised on and decided in the app by the representatives."""
 
     list_display = ["title", "panel", "requested_at", "advice_due", "advised_at", "decision"]

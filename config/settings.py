@@ -172,6 +172,10 @@ else:
 # Abuse limits' counts (panels.limits): the same store, under an alias of their own.
 CACHES["limits"] = CACHES["default"]
 
+# The admin shows each record's history but offers no revert: a revert would save an old
+# version's every field around the services and their audit log (panels.admin.HistoryAdmin).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 AUTH_USER_MODEL = "panels.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -240,6 +244,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the workers append to X-Forwarded-For (README: nginx is one).
+# 0: the connection's own address is the client's. Anything the client wrote itself in the
+# header is never believed (panels.addresses): login limits count by this address.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0, maximum=10)
 
 LOGGING = {
     "version": 1,

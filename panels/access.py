@@ -36,6 +36,20 @@ def has_perm(membership: Membership | None, perm: Perm) -> bool:
     return membership is not None and RULES[perm](membership)
 
 
+# What staff may do in any panel from the admin, by the Django permission it takes there.
+STAFF_RULES: dict[Perm, str] = {Perm.MANAGE_MEMBERS: "panels.change_membership"}
+
+
+def staff_may(user, perm: Perm) -> bool:
+    """Staff working in the admin, who are no member of the panel."""
+    return (
+        user.is_active
+        and user.is_staff
+        and perm in STAFF_RULES
+        and user.has_perm(STAFF_RULES[perm])
+    )
+
+
 def get_membership(user, panel_id: int) -> Membership:
     """The user's active membership of the panel, or 404."""
     if not user.is_authenticated or not user.is_active:

@@ -1,16 +1,29 @@
+"""The admin: for staff, where the app's pages do not reach.
+
+Every change the product audits is audited however it is made. Here the fields behind an
+audited action are read-only (meeting state, hidden messages, and in voting and agreements
+proposals, amendments, votes, signatures), except where staff really need the change:
+a member's role, voting rights and being active, which the admin saves through the
+services (the audit entry names the staff member; the last-moderator rule holds).
+tests/test_admin_audit.py walks every registered admin and inline for these fields.
+"""
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from panels import privacy
+from panels import login_limits, privacy, services
 from panels.models import (
     AgendaItem,
     AuditEntry,
     ConstituencyShare,
     Invitation,
     LiveWorker,
+    LoginLockout,
     Meeting,
     Membership,
     Message,
@@ -37,6 +50,17 @@ class ReadOnly:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Shows each record's history, but never reverts to an old version: a revert saves
+    every field of that version at once, read-only ones too, around the services (a live
+    meeting back to planned, a hidden message shown again, with no audit entry)."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(User)
@@ -88,35 +112,100 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(HistoryAdmin):
     list_display = ["name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name"]
 
 
+class MembershipAdminForm(forms.ModelForm):
+    """Refuses, on the form, a change that would leave a panel without a moderator (the
+    service checks it again when it saves)."""
+
+    class Meta:
+        model = Membership
+        fields = ["role", "has_voting_rights", "is_active"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        stored = self.instance  # still as stored: the form's values are set after clean()
+        try:
+            services.check_moderator_remains(
+                stored, cleaned.get("role", stored.role), cleaned.get("is_active", stored.is_active)
+            )
+        except services.PanelError as refused:
+            raise forms.ValidationError(str(refused)) from None
+        return cleaned
+
+
+def save_membership(request, changed: Membership) -> None:
+    """Save what an admin form changed on a membership through the services, as staff."""
+    stored = Membership.objects.get(pk=changed.pk)
+    try:
+        if (changed.role, changed.has_voting_rights) != (stored.role, stored.has_voting_rights):
+            services.change_role(request.user, stored, changed.role, changed.has_voting_rights)
+        if changed.is_active != stored.is_active:
+            services.set_active(request.user, stored, changed.is_active)
+    except services.PanelError as refused:  # the rule changed its mind under the lock
+        messages.error(request, str(refused))
+
+
 class MembershipInline(admin.TabularInline):
+    """People join by invitation and are deactivated, never removed (panels.services)."""
+
     model = Membership
+    form = MembershipAdminForm
     extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "role", "has_voting_rights", "is_active", "joined_at"]
+    readonly_fields = ["user", "joined_at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Panel)
-class PanelAdmin(SimpleHistoryAdmin):
+class PanelAdmin(HistoryAdmin):
     list_display = ["name", "corporation", "tenant_organisation", "constituency_size"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        changed = [member for member in formset.forms if member.has_changed()]
+        for member in changed:
+            save_membership(request, member.instance)
+        # What formset.save() would leave for the admin's change message.
+        formset.new_objects, formset.deleted_objects = [], []
+        formset.changed_objects = [(member.instance, member.changed_data) for member in changed]
+        return None
+
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(HistoryAdmin):
+    """Role, voting rights and being active change through the services; people join by
+    invitation and are deactivated, never deleted."""
+
     list_display = ["user", "panel", "role", "has_voting_rights", "is_active"]
     list_filter = ["role", "is_active", "has_voting_rights", "panel"]
     search_fields = ["user__name", "user__email", "panel__name"]
-    autocomplete_fields = ["user"]
+    form = MembershipAdminForm
+    fields = ["panel", "user", "role", "has_voting_rights", "is_active", "joined_at"]
+    readonly_fields = ["panel", "user", "joined_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        save_membership(request, obj)
 
 
 @admin.register(Invitation)
-class InvitationAdmin(SimpleHistoryAdmin):
+class InvitationAdmin(HistoryAdmin):
     list_display = ["email", "panel", "role", "created_at", "expires_at", "accepted_at"]
     list_filter = ["role", "panel"]
     search_fields = ["email"]
@@ -130,27 +219,29 @@ class AgendaItemInline(admin.TabularInline):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SimpleHistoryAdmin):
+class MeetingAdmin(HistoryAdmin):
     list_display = ["title", "panel", "starts_at", "state", "floor_open"]
     list_filter = ["state", "panel"]
     search_fields = ["title"]
-    readonly_fields = ["seq", "started_at", "closed_at", "created_by"]
+    # State and floor change in the meeting (started and closed with an audit entry).
+    readonly_fields = ["state", "floor_open", "seq", "started_at", "closed_at", "created_by"]
     inlines = [AgendaItemInline]
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(SimpleHistoryAdmin):
+class AgendaItemAdmin(HistoryAdmin):
     list_display = ["title", "meeting", "position", "state"]
     list_filter = ["state"]
     search_fields = ["title", "meeting__title"]
 
 
 @admin.register(Message)
-class MessageAdmin(SimpleHistoryAdmin):
+class MessageAdmin(HistoryAdmin):
     list_display = ["item", "author", "created_at", "hidden_at"]
     list_filter = [("hidden_at", admin.EmptyFieldListFilter)]
     search_fields = ["text", "author__user__name"]
-    readonly_fields = ["item", "author", "created_at"]
+    # Hidden by a moderator in the meeting, with a reason and an audit entry.
+    readonly_fields = ["item", "author", "created_at", "hidden_at", "hidden_by", "hidden_reason"]
 
 
 @admin.register(SpeakerRequest)
@@ -211,6 +302,47 @@ class SharedProfileAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(ConstituencyShare)
-class ConstituencyShareAdmin(SimpleHistoryAdmin):
+class ConstituencyShareAdmin(HistoryAdmin):
     list_display = ["panel", "attribute", "value", "percent"]
     list_filter = ["attribute", "panel"]
+
+
+class InForce(admin.SimpleListFilter):
+    title = _("in force")
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes"))]
+
+    def queryset(self, request, queryset):
+        return queryset.in_force() if self.value() == "yes" else queryset
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(ReadOnly, admin.ModelAdmin):
+    """Pauses on logging in (panels.login_limits). Staff find one by the person's email or
+    the network, and lift it for someone who phoned the desk."""
+
+    list_display = ["kind", "user", "network", "started_at", "until", "in_force", "lifted_by"]
+    list_filter = [InForce, "kind"]
+    search_fields = ["user__email", "user__name", "network"]
+    actions = ["lift"]
+
+    @admin.display(boolean=True, description=_("in force"))
+    def in_force(self, lockout: LoginLockout) -> bool:
+        return lockout.in_force
+
+    def has_lift_permission(self, request) -> bool:
+        return request.user.has_perm("panels.change_loginlockout")
+
+    @admin.action(description=_("Lift: they may log in again at once"), permissions=["lift"])
+    def lift(self, request, queryset):
+        lockouts = [lockout for lockout in queryset if lockout.in_force]
+        count = login_limits.lift(lockouts, by=request.user)
+        for lockout in lockouts:
+            self.log_change(request, lockout, "lifted")
+        self.message_user(
+            request,
+            _("Lifted: %(count)d accounts or networks may log in again.") % {"count": count},
+            messages.SUCCESS,
+        )

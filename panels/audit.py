@@ -19,6 +19,10 @@ Erasure: the chain covers a salted digest of the actor's name, not the name. Whe
 person's data is erased the name and salt are removed (the only change the table
 allows) and every hash still holds; `verify()` checks that a name still present matches
 its digest and that a removed one belonged to someone who was erased.
+
+Actors: a panel member acts through their membership; staff acting in the admin are no
+member of the panel, and are recorded by name with their user id in the details
+(`details["staff"]`), which is how their entries are found again when they are erased.
 """
 
 import hashlib
@@ -28,9 +32,10 @@ from datetime import UTC
 from typing import NamedTuple
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from panels.models import AuditAction, AuditEntry, Membership, Panel
+from panels.models import AuditAction, AuditEntry, Membership, Panel, User
 
 GENESIS = "0" * 64
 # Any constant: the key of the PostgreSQL advisory lock that serialises appends.
@@ -85,18 +90,24 @@ def _lock_head() -> AuditEntry | None:
 
 
 def record(
-    actor: Membership | None,
+    actor: Membership | User | None,
     action: AuditAction | str,
     subject: str,
     *,
     panel: Panel | int | None,
     details: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry; `actor` is None for the scheduler and commands."""
+    """Append one entry. `actor` is the member who acted, a staff user (in the admin), or
+    None for the scheduler and commands."""
+    staff = actor if isinstance(actor, User) else None
+    if staff is not None:
+        details = {**(details or {}), "staff": staff.pk}
+        actor = None
     # Through JSON and back, so the hash is computed over what the database returns.
     details = json.loads(_canonical(details or {}))
-    name = actor.user.name if actor is not None else ""
-    salt = secrets.token_hex(16) if actor is not None else ""
+    person = actor.user if actor is not None else staff
+    name = person.name if person is not None else ""
+    salt = secrets.token_hex(16) if person is not None else ""
     with transaction.atomic(savepoint=False):
         last = _lock_head()
         entry = AuditEntry(
@@ -125,6 +136,7 @@ def verify() -> Verification:
     erased = set(
         Membership.objects.filter(user__erased_at__isnull=False).values_list("pk", flat=True)
     )
+    erased_staff = set(User.objects.filter(erased_at__isnull=False).values_list("pk", flat=True))
     for entry in AuditEntry.objects.order_by("sequence").iterator(chunk_size=2000):
         count += 1
         problem = None
@@ -140,7 +152,11 @@ def verify() -> Verification:
         elif entry.actor_name or entry.actor_salt:
             if name_digest(entry.actor_salt, entry.actor_name) != entry.actor_digest:
                 problem = "its actor's name does not match the name's digest (it was changed)"
-        elif entry.actor_digest and entry.actor_membership_id not in erased:
+        elif entry.actor_digest and not (
+            entry.actor_membership_id in erased
+            if entry.actor_membership_id is not None
+            else entry.details.get("staff") in erased_staff
+        ):
             problem = "its actor's name was removed, but that person's data was not erased"
         if problem and broken is None:
             entry.problem = problem
@@ -149,9 +165,13 @@ def verify() -> Verification:
     return Verification(count, broken, expected_prev)
 
 
-def forget_actor(memberships: list[int]) -> int:
-    """Remove these memberships' names from the log (their digests stay in the chain)."""
-    return AuditEntry.objects.filter(actor_membership_id__in=memberships).forget_actor_names()
+def forget_actor(memberships: list[int], staff: int | None = None) -> int:
+    """Remove these memberships' names from the log, and the person's as staff (user id);
+    their digests stay in the chain."""
+    entries = Q(actor_membership_id__in=memberships)
+    if staff is not None:
+        entries |= Q(actor_membership_id=None, details__staff=staff)
+    return AuditEntry.objects.filter(entries).forget_actor_names()
 
 
 def head() -> AuditEntry | None:

@@ -24,6 +24,7 @@ from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from panels import events, wire
+from panels.addresses import socket_address
 from panels.models import Meeting, Membership
 from panels.relay import get_relay, in_pool
 
@@ -240,7 +241,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         now = time.monotonic()
         self.window = (began, frames + 1) if now - began < FRAME_WINDOW_SECONDS else (now, 1)
         if self.window[1] > MAX_FRAMES_PER_WINDOW:
-            log.info("closing a socket that sent more than %s frames", MAX_FRAMES_PER_WINDOW)
+            log.info(
+                "closing a socket from %s that sent more than %s frames",
+                socket_address(self.scope),
+                MAX_FRAMES_PER_WINDOW,
+            )
             await self.close(Close.TOO_MANY_FRAMES)
             return
         message = None
@@ -254,7 +259,11 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             return
         self.bad_frames += 1
         if self.bad_frames > MAX_BAD_FRAMES:
-            log.info("closing a socket that sent %s bad frames", self.bad_frames)
+            log.info(
+                "closing a socket from %s that sent %s bad frames",
+                socket_address(self.scope),
+                self.bad_frames,
+            )
             await self.close(Close.BAD_FRAMES)
 
     # --- what the relay and the services send ---------------------------------

@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from panels import login_limits
+from panels.addresses import request_address
 from panels.models import Role, normalise_email
 
 
@@ -21,7 +22,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         email = self.cleaned_data.get("username", "")
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        address = request_address(self.request) if self.request else ""
         if login_limits.locked(email, address):
             self.throttled = True
             minutes = login_limits.LOCKOUT_SECONDS // 60
@@ -36,6 +37,32 @@ class EmailAuthenticationForm(AuthenticationForm):
             login_limits.failed(email, address)
             raise
         login_limits.succeeded(email, address)
+        return cleaned
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Ask for a password-reset link; a few per address typed and per network an hour.
+
+    Past the limit the same message whether or not the address has an account, so
+    nobody learns from it which addresses do (login_limits.reset_allowed)."""
+
+    def __init__(self, *args, request=None, **kwargs) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        email = normalise_email(cleaned.get("email", ""))
+        if email and not login_limits.reset_allowed(email, request_address(self.request)):
+            minutes = login_limits.RESET_WINDOW_SECONDS // 60
+            raise forms.ValidationError(
+                _(
+                    "You asked for a new link several times. Look in your email (also in the "
+                    "spam folder), or wait %(minutes)s minutes and ask again."
+                )
+                % {"minutes": minutes},
+                code="throttled",
+            )
         return cleaned
 
 

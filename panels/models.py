@@ -1,6 +1,6 @@
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -761,3 +761,59 @@ class AuditEntry(models.Model):
     @property
     def short_hash(self) -> str:
         return self.hash[:12]
+
+
+class LoginLockoutQuerySet(models.QuerySet["LoginLockout"]):
+    def in_force(self, now: datetime | None = None) -> "LoginLockoutQuerySet":
+        return self.filter(lifted_at__isnull=True, until__gt=now or timezone.now())
+
+
+class LoginLockout(models.Model):
+    """A pause on logging in, for one account or one network (panels.login_limits).
+
+    The failures that lead to it are counted in the cache; the pause itself is a row, so
+    that staff can see it and lift it. No email address is stored: an account's pause
+    holds a digest of the address typed, and the person when that is an account.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("account")
+        NETWORK = "network", _("network")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=80, db_index=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    network = models.CharField(_("network"), max_length=50, blank=True)
+    started_at = models.DateTimeField(_("since"))
+    until = models.DateTimeField(_("until"))
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+
+    objects = LoginLockoutQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("login lockout")
+        verbose_name_plural = _("login lockouts")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        # No name or address: the admin's history keeps this text after an erasure.
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.lifted_at is None and self.until > timezone.now()

@@ -32,6 +32,7 @@ from panels.models import (
     AuditAction,
     AuditEntry,
     Invitation,
+    LoginLockout,
     Meeting,
     Membership,
     Message,
@@ -234,7 +235,14 @@ def export(user: User) -> dict:
                 "action": e.action,
                 "subject": e.subject,
             }
-            for e in AuditEntry.objects.filter(actor_membership_id__in=ids).order_by("sequence")
+            for e in AuditEntry.objects.filter(
+                Q(actor_membership_id__in=ids) | Q(actor_membership_id=None, details__staff=user.pk)
+            ).order_by("sequence")
+        ],
+        # Pauses on logging in after wrong passwords (kept a month, panels.login_limits).
+        "login_lockouts": [
+            {"since": _when(lock.started_at), "until": _when(lock.until)}
+            for lock in LoginLockout.objects.filter(user=user).order_by("started_at")
         ],
     }
 
@@ -330,6 +338,7 @@ def erase(user: User, *, requested_by: str) -> User:
             proxy.save(update_fields=["revoked_at"])
         Presence.objects.filter(membership__in=ids).delete()
         SharedProfile.objects.filter(membership__in=ids).delete()  # age band, neighbourhood…
+        LoginLockout.objects.filter(user=user).delete()
 
         # Copies of the name and the address elsewhere.
         for invitation in Invitation.objects.filter(
@@ -345,7 +354,7 @@ def erase(user: User, *, requested_by: str) -> User:
             Q(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk))
             | Q(content_type=ContentType.objects.get_for_model(Membership), object_id__in=ids)
         ).update(object_repr=user.name, change_message="")
-        audit.forget_actor(ids)
+        audit.forget_actor(ids, staff=user.pk)
         for m in memberships:
             audit.record(
                 None,

@@ -4,7 +4,6 @@ Every function takes the acting person, checks the rule, changes data in a
 transaction and records who did it and why in the history.
 """
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from panels import audit, emails, events
-from panels.access import Perm, has_perm
+from panels.access import Perm, has_perm, staff_may
 from panels.models import (
     ROLES_VOTING_BY_DEFAULT,
     AuditAction,
@@ -20,6 +19,7 @@ from panels.models import (
     Membership,
     Panel,
     Role,
+    User,
     normalise_email,
 )
 
@@ -171,7 +171,6 @@ def accept_invitation(token: str, user) -> Membership:
 
 def accept_invitation_with_new_account(token: str, name: str, password: str):
     """Create the account for the invited address and join the panel in one step."""
-    User = get_user_model()
     with transaction.atomic():
         invitation = check_invitation(token, lock=True)
         if User.objects.filter(email__iexact=invitation.email).exists():
@@ -193,49 +192,80 @@ def _is_last_moderator(membership: Membership) -> bool:
     )
 
 
+def check_moderator_remains(membership: Membership, role: str, active: bool) -> None:
+    """Refuse a change that would leave the membership's panel without a moderator."""
+    if (Role(role) != Role.MODERATOR or not active) and _is_last_moderator(membership):
+        raise PanelError(_("A panel needs at least one moderator. Appoint another first."))
+
+
+def _lock_member(actor: Membership | User, membership: Membership) -> tuple:
+    """The actor, checked again under the panel's lock, and the membership, locked.
+
+    A member changes their own panel's people; staff (in the admin) any panel's.
+    """
+    if isinstance(actor, Membership):
+        actor = _lock_panel(actor, Perm.MANAGE_MEMBERS)
+    else:
+        Panel.objects.select_for_update().filter(pk=membership.panel_id).first()
+    panel_id = actor.panel_id if isinstance(actor, Membership) else membership.panel_id
+    return actor, Membership.objects.select_for_update().get(pk=membership.pk, panel_id=panel_id)
+
+
+def _person(actor: Membership | User) -> User:
+    return actor.user if isinstance(actor, Membership) else actor
+
+
+def _require_manager(actor: Membership | User) -> None:
+    allowed = (
+        has_perm(actor, Perm.MANAGE_MEMBERS)
+        if isinstance(actor, Membership)
+        else staff_may(actor, Perm.MANAGE_MEMBERS)
+    )
+    if not allowed:
+        raise PanelError(_("You are not allowed to do this."))
+
+
 def change_role(
-    actor: Membership, membership: Membership, role: str, has_voting_rights: bool
+    actor: Membership | User, membership: Membership, role: str, has_voting_rights: bool
 ) -> Membership:
-    _require(actor, Perm.MANAGE_MEMBERS)
+    """Change a member's role and voting rights: by a moderator of the panel, or by staff
+    in the admin (the audit entry names whoever it was)."""
+    _require_manager(actor)
     role = Role(role)
     with transaction.atomic():
-        actor = _lock_panel(actor, Perm.MANAGE_MEMBERS)
-        membership = Membership.objects.select_for_update().get(pk=membership.pk, panel=actor.panel)
-        if role != Role.MODERATOR and _is_last_moderator(membership):
-            raise PanelError(_("A panel needs at least one moderator. Appoint another first."))
+        actor, membership = _lock_member(actor, membership)
+        check_moderator_remains(membership, role, membership.is_active)
         if membership.role == role and membership.has_voting_rights == has_voting_rights:
             return membership
         before = {"role": membership.role, "voting_rights": membership.has_voting_rights}
         membership.role = role
         membership.has_voting_rights = has_voting_rights
         save_with_history(
-            membership, actor.user, "role changed", update_fields=["role", "has_voting_rights"]
+            membership, _person(actor), "role changed", update_fields=["role", "has_voting_rights"]
         )
         audit.record(
             actor,
             AuditAction.ROLE_CHANGED,
             f"membership:{membership.pk}",
-            panel=actor.panel_id,
+            panel=membership.panel_id,
             details={"from": before, "to": {"role": role, "voting_rights": has_voting_rights}},
         )
         events.notify_membership_changed(membership.user_id, membership.panel_id)
     return membership
 
 
-def set_active(actor: Membership, membership: Membership, active: bool) -> Membership:
+def set_active(actor: Membership | User, membership: Membership, active: bool) -> Membership:
     """Deactivate (or reactivate) a membership. People are never deleted from a panel."""
-    _require(actor, Perm.MANAGE_MEMBERS)
+    _require_manager(actor)
     with transaction.atomic():
-        actor = _lock_panel(actor, Perm.MANAGE_MEMBERS)
-        membership = Membership.objects.select_for_update().get(pk=membership.pk, panel=actor.panel)
-        if not active and _is_last_moderator(membership):
-            raise PanelError(_("A panel needs at least one moderator. Appoint another first."))
+        actor, membership = _lock_member(actor, membership)
+        check_moderator_remains(membership, membership.role, active)
         if membership.is_active == active:
             return membership
         membership.is_active = active
         save_with_history(
             membership,
-            actor.user,
+            _person(actor),
             "reactivated" if active else "deactivated",
             update_fields=["is_active"],
         )
@@ -243,7 +273,7 @@ def set_active(actor: Membership, membership: Membership, active: bool) -> Membe
             actor,
             AuditAction.MEMBER_REACTIVATED if active else AuditAction.MEMBER_DEACTIVATED,
             f"membership:{membership.pk}",
-            panel=actor.panel_id,
+            panel=membership.panel_id,
         )
         events.notify_membership_changed(membership.user_id, membership.panel_id)
     return membership

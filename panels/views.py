@@ -3,6 +3,7 @@ import sys
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -14,7 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from panels import limits, privacy, representation, services
 from panels.access import Perm, panel_for
-from panels.forms import EraseAccountForm, InviteForm, MembershipForm, NewAccountForm
+from panels.forms import (
+    EraseAccountForm,
+    InviteForm,
+    MembershipForm,
+    NewAccountForm,
+    ThrottledPasswordResetForm,
+)
 from panels.models import Attribute, Invitation, Meeting, Membership, User
 
 
@@ -329,6 +336,15 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         "panels/account_delete.html",
         {"form": form, "error": error, "last_moderator_of": privacy.last_moderator_of(user)},
     )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, with the request handed to the form, which counts by the client's address."""
+
+    form_class = ThrottledPasswordResetForm
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -116,7 +116,7 @@ class Daphne:
         assert status == 302, f"POST {path} on {self.name}: {status}\n{body[:500]!r}"
         return status
 
-    def post_form(self, sessionid: str, path: str, data: dict):
+    def post_form(self, sessionid: str, path: str, data: dict, headers: dict | None = None):
         """A plain form POST, as a browser without JavaScript sends it (CSRF included):
         (status, headers, body)."""
         token = secrets.token_hex(16)  # any 32-character secret will do as the CSRF cookie
@@ -129,6 +129,7 @@ class Daphne:
                 "Cookie": f"sessionid={sessionid}; csrftoken={token}",
                 "Origin": self.origin,
                 "Referer": self.origin + path,
+                **(headers or {}),
             },
         )
 

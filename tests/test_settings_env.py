@@ -53,6 +53,14 @@ def test_env_int_refuses_anything_else(value):
         env_int("COUNT", 3, environ={"COUNT": value})
 
 
+def test_env_int_refuses_a_number_out_of_its_range():
+    with pytest.raises(ImproperlyConfigured, match="COUNT must be at least 0"):
+        env_int("COUNT", 0, environ={"COUNT": "-1"}, minimum=0)
+    with pytest.raises(ImproperlyConfigured, match="COUNT must be at most 10"):
+        env_int("COUNT", 0, environ={"COUNT": "11"}, minimum=0, maximum=10)
+    assert env_int("COUNT", 0, environ={"COUNT": "10"}, minimum=0, maximum=10) == 10
+
+
 def test_env_list_splits_on_commas_and_strips():
     environ = {"HOSTS": " knoppen.example.nl ,www.knoppen.example.nl,, "}
 
@@ -102,6 +110,7 @@ print(json.dumps({
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
     "DB_OPTIONS": settings.DATABASES["default"].get("OPTIONS", {}),
     "CONN_MAX_AGE": settings.DATABASES["default"]["CONN_MAX_AGE"],
+    "TRUSTED_PROXIES": settings.TRUSTED_PROXIES,
 }))
 """
 
@@ -144,6 +153,19 @@ def test_production_settings_load():
 
     assert loaded["DEBUG"] is False
     assert loaded["ALLOWED_HOSTS"] == ["knoppen.example.nl"]
+
+
+def test_no_proxy_is_trusted_unless_configured():
+    assert load_settings(**PRODUCTION)["TRUSTED_PROXIES"] == 0
+    assert load_settings(**PRODUCTION, TRUSTED_PROXIES="1")["TRUSTED_PROXIES"] == 1
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.0", "99"])
+def test_a_bad_number_of_trusted_proxies_fails_at_start_up(value):
+    stderr = settings_error(**PRODUCTION, TRUSTED_PROXIES=value)
+
+    assert "ImproperlyConfigured" in stderr
+    assert "TRUSTED_PROXIES" in stderr
 
 
 def test_debug_off_without_secret_key_fails():

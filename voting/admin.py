@@ -1,7 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from panels.admin import ReadOnly
+from panels.admin import HistoryAdmin, ReadOnly
 from voting.models import (
     Amendment,
     Ballot,
@@ -24,22 +23,41 @@ class AmendmentInline(admin.TabularInline):
 
 
 @admin.register(Proposal)
-class ProposalAdmin(SimpleHistoryAdmin):
+class ProposalAdmin(HistoryAdmin):
     list_display = ["title", "item", "submitter", "state", "version", "hidden_at"]
     list_filter = ["state"]
     search_fields = ["title", "text", "submitter__user__name"]
-    readonly_fields = ["version", "produced_by", "created_at", "submitted_at"]
+    # The state follows the votes, hiding is a moderator's (both audited): read-only here.
+    readonly_fields = [
+        "state",
+        "version",
+        "produced_by",
+        "created_at",
+        "submitted_at",
+        "hidden_at",
+        "hidden_by",
+        "hidden_reason",
+    ]
     autocomplete_fields = ["supporters"]
-    raw_id_fields = ["item", "submitter", "hidden_by"]
+    raw_id_fields = ["item", "submitter"]
     inlines = [AmendmentInline]
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(SimpleHistoryAdmin):
+class AmendmentAdmin(HistoryAdmin):
     list_display = ["__str__", "author", "kind", "state", "base_version", "created_at"]
     list_filter = ["state", "kind"]
     search_fields = ["rationale", "new_text", "proposal__title"]
-    readonly_fields = ["base_version", "base_text", "proposed_text", "created_at", "decided_at"]
+    readonly_fields = [
+        "state",
+        "base_version",
+        "base_text",
+        "proposed_text",
+        "created_at",
+        "decided_at",
+        "hidden_at",
+        "hidden_reason",
+    ]
     raw_id_fields = ["proposal", "author"]
 
 
@@ -53,11 +71,19 @@ class OptionInline(admin.TabularInline):
 
 
 @admin.register(Vote)
-class VoteAdmin(SimpleHistoryAdmin):
+class VoteAdmin(HistoryAdmin):
     list_display = ["question", "panel", "method", "majority", "secret", "mode", "state"]
     list_filter = ["state", "method", "secret", "mode"]
     search_fields = ["question"]
-    readonly_fields = ["state", "opened_at", "closed_at", "result", "reminded_at", "created_by"]
+    readonly_fields = [
+        "state",
+        "opened_at",
+        "closed_at",
+        "written_round_until",
+        "result",
+        "reminded_at",
+        "created_by",
+    ]
     raw_id_fields = ["panel", "meeting", "proposal", "amendment"]
     inlines = [OptionInline]
 
@@ -100,7 +126,7 @@ class RollEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Proxy)
-class ProxyAdmin(SimpleHistoryAdmin):
+class ProxyAdmin(HistoryAdmin):
     list_display = ["principal", "holder", "meeting", "created_at", "revoked_at"]
     raw_id_fields = ["meeting", "principal", "holder"]
 

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from panels import audit, meetings, services
+from panels import audit, meetings, privacy, services
 from panels.models import AppendOnly, AuditAction, AuditEntry, Membership, Role, User
 
 pytestmark = pytest.mark.django_db
@@ -241,6 +241,56 @@ def test_a_role_change_that_changes_nothing_or_is_refused_records_nothing(alice,
         services.change_role(bob, alice, Role.MEMBER, True)  # not allowed
 
     assert entries() == []
+
+
+def test_staff_change_a_role_in_any_panel_and_the_entry_names_them(alice, bob, oscar, panel):
+    desk = User.objects.create_superuser(email="desk@example.org", password="x", name="Desk")
+
+    services.change_role(desk, bob, Role.OBSERVER, False)
+    services.set_active(desk, oscar, True)  # already active: nothing recorded
+
+    (entry,) = entries()
+    assert (entry.action, entry.panel_id, entry.actor_membership_id) == (
+        AuditAction.ROLE_CHANGED,
+        panel.pk,
+        None,
+    )
+    assert (entry.actor_name, entry.details["staff"]) == ("Desk", desk.pk)
+    assert audit.verify().broken is None
+
+
+def test_staff_without_the_right_to_change_members_are_refused(alice, bob, mallory):
+    mallory.is_staff = True
+    mallory.save()
+
+    with pytest.raises(services.PanelError):
+        services.change_role(mallory, bob, Role.MODERATOR, True)
+    with pytest.raises(services.PanelError):
+        services.set_active(mallory, bob, False)
+
+    assert entries() == []
+
+
+def test_staff_cannot_leave_a_panel_without_a_moderator(alice):
+    desk = User.objects.create_superuser(email="desk@example.org", password="x", name="Desk")
+
+    with pytest.raises(services.PanelError):
+        services.change_role(desk, alice, Role.MEMBER, True)
+    with pytest.raises(services.PanelError):
+        services.set_active(desk, alice, False)
+
+    assert entries() == []
+
+
+def test_an_erased_staff_member_s_name_leaves_the_log_and_it_still_verifies(bob):
+    desk = User.objects.create_superuser(email="desk@example.org", password="x", name="Desk")
+    services.change_role(desk, bob, Role.OBSERVER, False)
+
+    privacy.erase(desk, requested_by="staff")
+
+    (entry,) = entries(action=AuditAction.ROLE_CHANGED)
+    assert (entry.actor_name, entry.details["staff"]) == ("", desk.pk)
+    assert audit.verify().broken is None
 
 
 def test_a_change_rolled_back_leaves_no_entry(alice, bob):

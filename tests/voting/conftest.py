@@ -278,9 +278,7 @@ def votes_snapshot(panel) -> tuple:
             for b in Ballot.objects.filter(**in_panel)
         ),
         # A secret vote's ballots and receipts, as its sealed box holds them.
-        sealing.read_many(
-            BallotBox, Vote.objects.filter(panel=panel).values_list("pk", flat=True)
-        ),
+        sealing.read_many(BallotBox, Vote.objects.filter(panel=panel).values_list("pk", flat=True)),
         sorted(RollEntry.objects.filter(**in_panel).values_list("pk", "member", "took_part")),
         sorted(
             Proxy.objects.filter(meeting__panel=panel).values_list(

@@ -669,7 +669,8 @@ def check_receipt(client, vote: Vote, code: str) -> str:
     response = client.post(vote_url("vote_receipt", vote), {"receipt": code})
     assert response.status_code == 200  # the page itself: no redirect to carry the code
     # Without the CSRF tokens, which differ on every page.
-    return re.sub(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")\w+', "", response.content.decode())
+    token = r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")\w+'
+    return re.sub(token, "", response.content.decode())
 
 
 def test_a_voter_checks_their_receipt_on_the_vote_page(client_for, tina, closed_secret_vote):
