@@ -70,6 +70,18 @@ def fragment_ids(text: str) -> set[str]:
     return set(_ID.findall(text))
 
 
+async def snapshot_of(socket, within: float = 5) -> str:
+    """The first frame of a real socket (`websockets`) that shows the meeting's status: the
+    snapshot, or a push even fresher. A presence push may overtake the snapshot (the socket
+    joins the relay before its snapshot is rendered, so nothing falls between the two)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        left = deadline - asyncio.get_running_loop().time()
+        frame = await asyncio.wait_for(socket.recv(), max(left, 0.001))
+        if "live-status" in fragment_ids(frame):
+            return frame
+
+
 def section(text: str, fragment_id: str) -> str:
     """One pushed fragment (a <section> with this id) out of a frame."""
     match = re.search(rf'<section id="{fragment_id}".*?</section>', text, re.S)

@@ -22,7 +22,13 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from tests.live_helpers import fragment_ids, make_live_meeting, section, session_cookie
+from tests.live_helpers import (
+    fragment_ids,
+    make_live_meeting,
+    section,
+    session_cookie,
+    snapshot_of,
+)
 from tests.panels.test_cluster import meeting_path, open_socket
 from tests.servers import START_TIMEOUT, Daphne, database_url, free_port
 
@@ -105,7 +111,7 @@ def test_after_redis_restarts_pages_resync_and_pushes_resume(redis_and_worker, a
 
     async def scenario() -> None:
         async with open_socket(worker, meeting, bob_session) as socket:
-            snapshot = await asyncio.wait_for(socket.recv(), 5)
+            snapshot = await snapshot_of(socket)
             assert "The floor is closed" in snapshot
 
             redis.kill()
@@ -123,7 +129,7 @@ def test_after_redis_restarts_pages_resync_and_pushes_resume(redis_and_worker, a
 
         # And pushes reach the page again.
         async with open_socket(worker, meeting, bob_session) as socket:
-            await asyncio.wait_for(socket.recv(), 5)
+            await snapshot_of(socket)
             await asyncio.to_thread(
                 worker.post_as, alice_session, meeting_path(meeting, "meeting_floor"),
                 {"open": "0"},
