@@ -1,33 +1,69 @@
 """A PDF of one version of an agreement, with its signatures, content hash and sources.
 
-fpdf2 writes the PDF in pure Python (no system libraries to install). Its built-in
-fonts cover Latin-1 (all Dutch letters); typographic quotes and dashes are mapped to
-their plain forms, and anything else outside Latin-1 is replaced by "?".
+fpdf2 writes the PDF in pure Python. The names of the people who sign are part of a legal
+document, so they are printed as written: in FiraGO, a Unicode font (Latin with every
+accent, Greek, Cyrillic, Arabic, Hebrew and more, and the euro sign) that the
+`pymupdf-fonts` package ships, embedded in the file as the subset the text uses. Arabic
+letters take their joined forms and run right to left through HarfBuzz (`uharfbuzz`),
+fpdf2's text shaping; the text itself stays in the file, so it can be searched and copied.
+
+A character the font lacks (an emoji, Chinese) is printed as "?", never dropped silently.
+The lines are Dutch, left to right; a name in Arabic inside one is closed with a
+left-to-right mark, so the date or count after it stays in its place, and no text can
+carry characters that reorder the rest of its line (see `_printable`).
 """
 
+import functools
+import tempfile
 import unicodedata
+from pathlib import Path
 
+import pymupdf_fonts
 from django.utils import formats
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from agreements.models import SECTIONS, Agreement
 
-_PLAIN = str.maketrans(
-    {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "\u00ad": ""}
-)
+FONT = "firago"
+# fpdf2 reads a font from a file; pymupdf-fonts holds FiraGO as bytes, by these names.
+FONT_STYLES = {"": "figo", "B": "figbo"}
+
+# Explicit embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): with these a
+# name such as "Eve" + U+202E would print the date after it backwards. Marks stay.
+_REORDERING = {chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+_LEFT_TO_RIGHT_MARK = "\u200e"
 
 
-def _latin1(text: str) -> str:
-    text = str(text or "").translate(_PLAIN)
+@functools.cache
+def _font_folder() -> tempfile.TemporaryDirectory:
+    """The font files, written once per process to a private folder (removed at exit)."""
+    folder = tempfile.TemporaryDirectory(prefix="knoppen-fonts-")
+    for name in FONT_STYLES.values():
+        (Path(folder.name) / f"{name}.ttf").write_bytes(pymupdf_fonts.fontbuffers[name]())
+    return folder
+
+
+def _as_written(text: str) -> str:
+    """Text someone wrote, to go inside one of our lines: right-to-left text is closed with
+    a left-to-right mark, so that what follows it in the line keeps its place."""
+    text = str(text or "")
+    if any(unicodedata.bidirectional(char) in ("R", "AL") for char in text):
+        text += _LEFT_TO_RIGHT_MARK
+    return text
+
+
+def _printable(text: str, glyphs: dict[int, str]) -> str:
+    """Every character as itself if the font has it, else "?"; line breaks as line breaks,
+    and no invisible characters that the font has no glyph for or that reorder the line."""
     out = []
-    for char in text:
-        try:
-            char.encode("latin-1")
+    for char in text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "):
+        if char in _REORDERING:
+            continue
+        if char == "\n" or ord(char) in glyphs:
             out.append(char)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
-            out.append(base or "?")
+        elif unicodedata.category(char) not in ("Cf", "Cc"):
+            out.append("?")
     return "".join(out)
 
 
@@ -35,19 +71,25 @@ def render_pdf(
     *, panel, record, version: int, content_hash: str, signatures, sources, audit_entry=None
 ) -> bytes:
     pdf = FPDF(format="A4")
-    pdf.set_title(_latin1(record.title))
+    folder = Path(_font_folder().name)
+    for style, name in FONT_STYLES.items():
+        pdf.add_font(FONT, style, folder / f"{name}.ttf")
+    pdf.set_text_shaping(True, direction="ltr")
+    pdf.set_title(str(record.title))
     pdf.set_creator("Knoppen")
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
     def line(text: str, size: int = 11, style: str = "", gap: float = 2) -> None:
-        pdf.set_font("helvetica", style=style, size=size)
-        pdf.multi_cell(width, size * 0.5, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, style=style, size=size)
+        text = _printable(text, pdf.current_font.cmap)
+        pdf.multi_cell(width, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(gap)
 
-    line(f"{panel.name} - {panel.corporation} - {panel.tenant_organisation}", size=9)
-    line(record.title, size=18, style="B", gap=1)
+    names = [panel.name, str(panel.corporation), str(panel.tenant_organisation)]
+    line(" - ".join(_as_written(name) for name in names), size=9)
+    line(_as_written(record.title), size=18, style="B", gap=1)
     line(
         f"{_('Process agreement')} - {_('version %(version)s') % {'version': version}} - "
         f"{formats.date_format(record.history_date, 'j F Y')}",
@@ -64,13 +106,13 @@ def render_pdf(
             value = formats.date_format(value, "j F Y")
         label = str(Agreement._meta.get_field(name).verbose_name)
         line(label[:1].upper() + label[1:], size=11, style="B", gap=0)
-        line(str(value), size=11, gap=4)
+        line(_as_written(value), size=11, gap=4)
     line(_("Signatures"), size=13, style="B")
     signed = list(signatures)
     for signature in signed:
         state = f" ({_('lapsed')})" if signature.voided_at else ""
         line(
-            f"{signature.get_party_display()}: {signature.signed_by.user.name}, "
+            f"{signature.get_party_display()}: {_as_written(signature.signed_by.user.name)}, "
             f"{formats.date_format(signature.signed_at, 'j F Y H:i')}{state}",
             gap=1,
         )
@@ -80,9 +122,11 @@ def render_pdf(
         pdf.ln(3)
         line(_("Where this comes from"), size=13, style="B")
         for row in sources:
+            proposal = row["proposal"]
             result = row["vote"].result if row["vote"] else None
             tail = f": {result['cast']}/{result['eligible']}, {row['outcome']}" if result else ""
-            line(f"{row['proposal'].title} ({row['proposal'].submitter.user.name}){tail}", gap=1)
+            title, name = _as_written(proposal.title), _as_written(proposal.submitter.user.name)
+            line(f"{title} ({name}){tail}", gap=1)
     pdf.ln(4)
     line(f"{_('Content hash')}: {content_hash}", size=8)
     if audit_entry is not None:
