@@ -19,7 +19,7 @@ import unicodedata
 from pathlib import Path
 
 import pymupdf_fonts
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
@@ -92,7 +92,7 @@ def render_pdf(
     line(_as_written(record.title), size=18, style="B", gap=1)
     line(
         f"{_('Process agreement')} - {_('version %(version)s') % {'version': version}} - "
-        f"{formats.date_format(record.history_date, 'j F Y')}",
+        f"{formats.date_format(timezone.localtime(record.history_date), 'j F Y')}",
         size=9,
         gap=6,
     )
@@ -113,7 +113,7 @@ def render_pdf(
         state = f" ({_('lapsed')})" if signature.voided_at else ""
         line(
             f"{signature.get_party_display()}: {_as_written(signature.signed_by.user.name)}, "
-            f"{formats.date_format(signature.signed_at, 'j F Y H:i')}{state}",
+            f"{formats.date_format(timezone.localtime(signature.signed_at), 'j F Y H:i')}{state}",
             gap=1,
         )
     if not signed:

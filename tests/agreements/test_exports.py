@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from pypdf import PdfReader
 
 from agreements import services
@@ -35,9 +35,9 @@ def sign(person, agreement) -> None:
 
 
 def shown(moment) -> str:
-    """A moment as the agreement's PDF shows it."""
+    """A moment as the agreement's pages show it: in Dutch, in the site's time zone."""
     with translation.override("nl"):
-        return formats.date_format(moment, "j F Y H:i")
+        return formats.date_format(timezone.localtime(moment), "j F Y H:i")
 
 
 def pdf_text(response) -> str:
@@ -130,3 +130,17 @@ def test_an_arabic_name_keeps_the_date_after_it_in_place(client_for, alice, tina
     pages = PdfReader(io.BytesIO(response.content)).pages
     laid_out = " ".join(" ".join(p.extract_text(extraction_mode="layout") for p in pages).split())
     assert f", {signed_at}" in laid_out
+
+
+def test_the_pdf_shows_the_signing_time_as_the_printable_page_does(client_for, alice, carl):
+    agreement = services.create_agreement(alice, **FIELDS)
+    sign(carl, agreement)
+    signed_at = shown(agreement.signatures.get().signed_at)  # Amsterdam time, not UTC
+    client = client_for(carl)
+    args = [agreement.panel_id, agreement.pk]
+
+    printed = client.get(reverse("agreements:print", args=args)).content.decode()
+    text = pdf_text(client.get(reverse("agreements:pdf", args=args)))
+
+    assert f"{carl.user.name}, {signed_at}" in printed
+    assert f"{carl.user.name}, {signed_at}" in text
