@@ -22,7 +22,6 @@ as strings.
 """
 
 import csv
-import math
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -45,8 +44,6 @@ def cell(value: object) -> str:
     """One CSV cell: a number as a Dutch number, anything else as neutralised text."""
     if value is None:
         return ""
-    if isinstance(value, bool):  # an int to Python, but a yes/no to a reader
-        return str(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float | Decimal):
@@ -59,10 +56,8 @@ def cell(value: object) -> str:
 
 def _number(value: float | Decimal) -> str:
     if isinstance(value, float):
-        if not math.isfinite(value):
-            return ""
         value = Decimal(repr(value))  # the shortest form that reads back as this float
-    if not value.is_finite():
+    if not value.is_finite():  # no number a spreadsheet could read
         return ""
     return format(value, "f").replace(".", ",")  # "f": never "1E+20"
 

@@ -34,6 +34,7 @@ def test_other_text_is_written_as_it_is(text):
         (1e-05, "0,00001"),
         (1e20, "100000000000000000000"),
         (float("nan"), ""),
+        (float("-inf"), ""),
         (None, ""),
     ],
 )
