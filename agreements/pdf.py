@@ -13,9 +13,11 @@ left-to-right mark, so the date or count after it stays in its place, and no tex
 carry characters that reorder the rest of its line (see `_printable`).
 """
 
+import contextlib
 import functools
 import tempfile
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 import pymupdf_fonts
@@ -26,7 +28,7 @@ from fpdf import FPDF
 from agreements.models import SECTIONS, Agreement
 
 FONT = "firago"
-# fpdf2 reads a font from a file; pymupdf-fonts holds FiraGO as bytes, by these names.
+# pymupdf-fonts holds FiraGO as packed bytes, by these names.
 FONT_STYLES = {"": "figo", "B": "figbo"}
 
 # Explicit embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): with these a
@@ -36,12 +38,8 @@ _LEFT_TO_RIGHT_MARK = "\u200e"
 
 
 @functools.cache
-def _font_folder() -> tempfile.TemporaryDirectory:
-    """The font files, written once per process to a private folder (removed at exit)."""
-    folder = tempfile.TemporaryDirectory(prefix="knoppen-fonts-")
-    for name in FONT_STYLES.values():
-        (Path(folder.name) / f"{name}.ttf").write_bytes(pymupdf_fonts.fontbuffers[name]())
-    return folder
+def _font(name: str) -> bytes:
+    return pymupdf_fonts.fontbuffers[name]()  # unpacked once per process
 
 
 def _as_written(text: str) -> str:
@@ -67,69 +65,87 @@ def _printable(text: str, glyphs: dict[int, str]) -> str:
     return "".join(out)
 
 
+def _when(moment, format: str) -> str:
+    """A moment in the site's time zone, as the printable page shows it."""
+    return formats.date_format(timezone.localtime(moment), format)
+
+
+@contextlib.contextmanager
+def _document() -> Iterator[FPDF]:
+    """An empty A4 document with FiraGO in regular and bold, shaping text."""
+    # fpdf2 reads a font from a file, also while it writes the PDF: a private folder for
+    # this one PDF (one kept for the whole process could be emptied by a /tmp cleaner).
+    with tempfile.TemporaryDirectory(prefix="knoppen-pdf-") as folder:
+        pdf = FPDF(format="A4")
+        for style, name in FONT_STYLES.items():
+            path = Path(folder) / f"{name}.ttf"
+            path.write_bytes(_font(name))
+            pdf.add_font(FONT, style, path)
+        pdf.set_text_shaping(True, direction="ltr")
+        yield pdf
+
+
 def render_pdf(
     *, panel, record, version: int, content_hash: str, signatures, sources, audit_entry=None
 ) -> bytes:
-    pdf = FPDF(format="A4")
-    folder = Path(_font_folder().name)
-    for style, name in FONT_STYLES.items():
-        pdf.add_font(FONT, style, folder / f"{name}.ttf")
-    pdf.set_text_shaping(True, direction="ltr")
-    pdf.set_title(str(record.title))
-    pdf.set_creator("Knoppen")
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_page()
-    width = pdf.w - pdf.l_margin - pdf.r_margin
+    with _document() as pdf:
+        pdf.set_title(str(record.title))
+        pdf.set_creator("Knoppen")
+        pdf.set_auto_page_break(auto=True, margin=18)
+        pdf.add_page()
+        width = pdf.w - pdf.l_margin - pdf.r_margin
 
-    def line(text: str, size: int = 11, style: str = "", gap: float = 2) -> None:
-        pdf.set_font(FONT, style=style, size=size)
-        text = _printable(text, pdf.current_font.cmap)
-        pdf.multi_cell(width, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(gap)
+        def line(text: str, size: int = 11, style: str = "", gap: float = 2) -> None:
+            pdf.set_font(FONT, style=style, size=size)
+            text = _printable(text, pdf.current_font.cmap)
+            pdf.multi_cell(width, size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(gap)
 
-    names = [panel.name, str(panel.corporation), str(panel.tenant_organisation)]
-    line(" - ".join(_as_written(name) for name in names), size=9)
-    line(_as_written(record.title), size=18, style="B", gap=1)
-    line(
-        f"{_('Process agreement')} - {_('version %(version)s') % {'version': version}} - "
-        f"{formats.date_format(timezone.localtime(record.history_date), 'j F Y')}",
-        size=9,
-        gap=6,
-    )
-    for name in SECTIONS[1:]:  # the title is the heading
-        value = getattr(record, name)
-        if not value:
-            continue
-        if name == "overlegwet_right":
-            value = Agreement.Right(value).label
-        elif name == "review_date":
-            value = formats.date_format(value, "j F Y")
-        label = str(Agreement._meta.get_field(name).verbose_name)
-        line(label[:1].upper() + label[1:], size=11, style="B", gap=0)
-        line(_as_written(value), size=11, gap=4)
-    line(_("Signatures"), size=13, style="B")
-    signed = list(signatures)
-    for signature in signed:
-        state = f" ({_('lapsed')})" if signature.voided_at else ""
+        names = [panel.name, str(panel.corporation), str(panel.tenant_organisation)]
+        line(" - ".join(_as_written(name) for name in names), size=9)
+        line(_as_written(record.title), size=18, style="B", gap=1)
         line(
-            f"{signature.get_party_display()}: {_as_written(signature.signed_by.user.name)}, "
-            f"{formats.date_format(timezone.localtime(signature.signed_at), 'j F Y H:i')}{state}",
-            gap=1,
+            f"{_('Process agreement')} - {_('version %(version)s') % {'version': version}} - "
+            f"{_when(record.history_date, 'j F Y')}",
+            size=9,
+            gap=6,
         )
-    if not signed:
-        line(_("Not signed."), gap=1)
-    if sources:
-        pdf.ln(3)
-        line(_("Where this comes from"), size=13, style="B")
-        for row in sources:
-            proposal = row["proposal"]
-            result = row["vote"].result if row["vote"] else None
-            tail = f": {result['cast']}/{result['eligible']}, {row['outcome']}" if result else ""
-            title, name = _as_written(proposal.title), _as_written(proposal.submitter.user.name)
-            line(f"{title} ({name}){tail}", gap=1)
-    pdf.ln(4)
-    line(f"{_('Content hash')}: {content_hash}", size=8)
-    if audit_entry is not None:
-        entry = _("entry %(sequence)s") % {"sequence": audit_entry.sequence}
-        line(f"{_('Audit log check code')}: {audit_entry.hash} ({entry})", size=8)
-    return bytes(pdf.output())
+        for name in SECTIONS[1:]:  # the title is the heading
+            value = getattr(record, name)
+            if not value:
+                continue
+            if name == "overlegwet_right":
+                value = Agreement.Right(value).label
+            elif name == "review_date":
+                value = formats.date_format(value, "j F Y")
+            label = str(Agreement._meta.get_field(name).verbose_name)
+            line(label[:1].upper() + label[1:], size=11, style="B", gap=0)
+            line(_as_written(value), size=11, gap=4)
+        line(_("Signatures"), size=13, style="B")
+        signed = list(signatures)
+        for signature in signed:
+            state = f" ({_('lapsed')})" if signature.voided_at else ""
+            line(
+                f"{signature.get_party_display()}: {_as_written(signature.signed_by.user.name)}, "
+                f"{_when(signature.signed_at, 'j F Y H:i')}{state}",
+                gap=1,
+            )
+        if not signed:
+            line(_("Not signed."), gap=1)
+        if sources:
+            pdf.ln(3)
+            line(_("Where this comes from"), size=13, style="B")
+            for row in sources:
+                proposal = row["proposal"]
+                result = row["vote"].result if row["vote"] else None
+                tail = ""
+                if result:
+                    tail = f": {result['cast']}/{result['eligible']}, {row['outcome']}"
+                name = _as_written(proposal.submitter.user.name)
+                line(f"{_as_written(proposal.title)} ({name}){tail}", gap=1)
+        pdf.ln(4)
+        line(f"{_('Content hash')}: {content_hash}", size=8)
+        if audit_entry is not None:
+            entry = _("entry %(sequence)s") % {"sequence": audit_entry.sequence}
+            line(f"{_('Audit log check code')}: {audit_entry.hash} ({entry})", size=8)
+        return bytes(pdf.output())

@@ -3,6 +3,7 @@ are formulas to a spreadsheet, and names in Turkish, Polish and Arabic script in
 document they sign."""
 
 import io
+import tempfile
 
 import pytest
 from django.urls import reverse
@@ -144,3 +145,15 @@ def test_the_pdf_shows_the_signing_time_as_the_printable_page_does(client_for, a
 
     assert f"{carl.user.name}, {signed_at}" in printed
     assert f"{carl.user.name}, {signed_at}" in text
+
+
+def test_the_pdf_leaves_no_font_files_behind(client_for, alice, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the fonts are written
+    agreement = services.create_agreement(alice, **FIELDS)
+
+    response = client_for(alice).get(
+        reverse("agreements:pdf", args=[agreement.panel_id, agreement.pk])
+    )
+
+    assert FIELDS["topic"] in pdf_text(response)
+    assert list(tmp_path.iterdir()) == []
