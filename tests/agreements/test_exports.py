@@ -157,3 +157,16 @@ def test_the_pdf_leaves_no_font_files_behind(client_for, alice, tmp_path, monkey
 
     assert FIELDS["topic"] in pdf_text(response)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_section_written_in_arabic_runs_right_to_left_numbers_and_all(client_for, alice):
+    topic = "تم الاتفاق على زيادة ١٢ يورو"  # "An increase of 12 euros was agreed"
+    agreement = services.create_agreement(alice, **FIELDS | {"topic": topic})
+
+    text = pdf_text(
+        client_for(alice).get(reverse("agreements:pdf", args=[agreement.panel_id, agreement.pk]))
+    )
+
+    # Read back in reading order: the words before the number still come first (in a
+    # left-to-right paragraph, fpdf2 put "يورو" ahead of the start of the sentence).
+    assert text.index("تم الاتفاق على زيادة") < text.index("يورو")
