@@ -91,7 +91,7 @@ def _when(moment, format: str) -> str:
 
 @contextlib.contextmanager
 def _document() -> Iterator[FPDF]:
-    """An empty A4 document with FiraGO in regular and bold, shaping text."""
+    """An empty A4 document with FiraGO in regular and bold."""
     # fpdf2 reads a font from a file, also while it writes the PDF: a private folder for
     # this one PDF (one kept for the whole process could be emptied by a /tmp cleaner).
     with tempfile.TemporaryDirectory(prefix="knoppen-pdf-") as folder:
