@@ -1,7 +1,5 @@
 """Agreement pages: list, draft, read and sign, edit, history, print, export, terugkoppeling."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -22,6 +20,7 @@ from agreements.models import (
 from agreements.pdf import render_pdf
 from panels import audit
 from panels.access import Perm, panel_for
+from panels.downloads import attachment, csv_response
 from panels.models import AuditAction
 from panels.pages import first_per_version, int_or_none, versions_to_compare
 from voting import text as texts
@@ -316,10 +315,8 @@ def agreement_pdf(request: HttpRequest, panel_id: int, agreement_id: int) -> Htt
         sources=context["sources"],
         audit_entry=context["audit_entry"],
     )
-    response = HttpResponse(body, content_type="application/pdf")
     name = f"procesafspraak-{context['agreement'].pk}-v{context['version']}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(HttpResponse(body, content_type="application/pdf"), name)
 
 
 @require_GET
@@ -354,12 +351,10 @@ def agreement_export(request: HttpRequest, panel_id: int, agreement_id: int, fmt
             {"agreement": agreement.pk, "versions": rows, "signatures": signatures},
             json_dumps_params={"ensure_ascii": False, "indent": 2},
         )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="procesafspraak-{agreement.pk}.csv"'
-    writer = csv.DictWriter(response, fieldnames=list(rows[0]) if rows else ["version"])
-    writer.writeheader()
-    writer.writerows(rows)
-    return response
+    header = list(rows[0]) if rows else ["version"]
+    return csv_response(
+        f"procesafspraak-{agreement.pk}.csv", [header, *(row.values() for row in rows)]
+    )
 
 
 @require_GET

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from panels import events, meetings, presence, pulse
 from panels.access import Perm, meeting_for, panel_for
+from panels.downloads import attachment
 from panels.forms import AgendaItemForm, HideMessageForm, MeetingForm, MessageForm, PulseForm
 from panels.ics import meeting_calendar as calendar_for
 from panels.models import AgendaItem, Meeting, Membership, Message
@@ -179,8 +180,7 @@ def meeting_calendar(request: HttpRequest, panel_id: int, meeting_id: int) -> Ht
     url = request.build_absolute_uri(meeting.get_absolute_url())
     body = calendar_for(meeting, url, urlsplit(settings.SITE_URL).hostname or request.get_host())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="bijeenkomst-{meeting.pk}.ics"'
-    return response
+    return attachment(response, f"bijeenkomst-{meeting.pk}.ics")
 
 
 # --- moderator actions ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from panels import limits, privacy, representation, services
 from panels.access import Perm, panel_for
+from panels.downloads import attachment
 from panels.forms import (
     EraseAccountForm,
     InviteForm,
@@ -305,7 +306,7 @@ def account_data(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(
         privacy.export(request.user), json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
-    response["Content-Disposition"] = 'attachment; filename="knoppen-mijn-gegevens.json"'
+    attachment(response, "knoppen-mijn-gegevens.json")
     response["Cache-Control"] = "no-store"
     return response
 

@@ -1,5 +1,8 @@
 """Small helpers shared by tests (fixtures live in conftest.py)."""
 
+import csv
+import io
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -15,6 +18,31 @@ def invitation_token_in(body: str) -> str:
     match = resolve(urlsplit(links[0]).path)
     assert match.view_name == "panels:invitation"
     return match.kwargs["token"]
+
+
+# Text anyone may type into a name, title or option that a spreadsheet would run as a formula
+# (OWASP's CSV injection list), also behind a tab, a carriage return or spaces.
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1", "-1+1", "@SUM(1)", "\t=1", "\r=1", "  =1"]
+
+
+def formula_cells(rows: list[list[str]]) -> list[str]:
+    """The cells a spreadsheet would evaluate: text starting with `=`, `+`, `-` or `@`
+    (after any spaces), a tab or a carriage return. A plain number such as -12,9 is none."""
+    return [
+        cell
+        for row in rows
+        for cell in row
+        if (cell.startswith(("\t", "\r")) or cell.lstrip().startswith(("=", "+", "-", "@")))
+        and not re.fullmatch(r"-?\d+(,\d+)?", cell)
+    ]
+
+
+def csv_rows(response) -> list[list[str]]:
+    """A downloaded CSV file read the way Dutch Excel reads it: a byte order mark first,
+    then UTF-8 text with `;` between cells."""
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff"), "no byte order mark: Excel would not read it as UTF-8"
+    return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"), newline=""), delimiter=";"))
 
 
 def agenda(meeting: Meeting) -> list[AgendaItem]:

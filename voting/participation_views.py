@@ -1,6 +1,6 @@
 """The participation dashboard and its CSV (figures: voting/participation.py)."""
 
-import csv
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from agreements.services import known_outcomes
 from panels import representation
 from panels.access import Perm, has_perm, panel_for
+from panels.downloads import csv_response
 from voting import participation
 from voting.models import Proposal
 
@@ -78,36 +79,37 @@ def dashboard(request: HttpRequest, panel_id: int) -> HttpResponse:
 def dashboard_csv(request: HttpRequest, panel_id: int) -> HttpResponse:
     panel, _membership = panel_for(request.user, panel_id, Perm.DRAFT_AGREEMENTS)
     figures = participation.figures(panel)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="deelname-panel-{panel.pk}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["panel", panel.name])
-    writer.writerow(["constituency_size", panel.constituency_size])
-    writer.writerow(["participants", len(figures.participants)])
-    writer.writerow(["reach", "" if figures.reach is None else f"{figures.reach:.4f}"])
-    writer.writerow(["meeting", "date", "participants", "new", "returning", "mean_turnout"])
-    for m in figures.meetings:
-        writer.writerow(
-            ["meeting", m.meeting.starts_at.date().isoformat(), len(m.participants), m.new,
-             m.returning, "" if m.turnout is None else f"{m.turnout:.4f}"]
-        )  # fmt: skip
-    writer.writerow(
-        ["pulse", "date", "answers", "mean_heard", *[f"heard_{n}" for n in range(1, 6)]]
-    )
-    for m in figures.meetings:
-        p = m.pulse
-        writer.writerow(
-            ["pulse", m.meeting.starts_at.date().isoformat(), p.answers,
-             "" if p.mean is None else f"{p.mean:.2f}", *p.counts.values()]
-        )  # fmt: skip
-    writer.writerow(["vote", "question", "cast", "eligible", "turnout"])
-    for t in figures.votes:
-        share = "" if t.share is None else f"{t.share:.4f}"
-        writer.writerow(["vote", t.vote.question, t.cast, t.eligible, share])
+    rows: list[list] = [
+        ["panel", panel.name],
+        ["constituency_size", panel.constituency_size],
+        ["participants", len(figures.participants)],
+        ["reach", _rounded(figures.reach)],
+        ["meeting", "date", "participants", "new", "returning", "mean_turnout"],
+    ]
+    rows += [
+        ["meeting", m.meeting.starts_at.date().isoformat(), len(m.participants), m.new,
+         m.returning, _rounded(m.turnout)]
+        for m in figures.meetings
+    ]  # fmt: skip
+    rows.append(["pulse", "date", "answers", "mean_heard", *[f"heard_{n}" for n in range(1, 6)]])
+    rows += [
+        ["pulse", m.meeting.starts_at.date().isoformat(), m.pulse.answers,
+         _rounded(m.pulse.mean, 2), *m.pulse.counts.values()]
+        for m in figures.meetings
+    ]  # fmt: skip
+    rows.append(["vote", "question", "cast", "eligible", "turnout"])
+    rows += [
+        ["vote", t.vote.question, t.cast, t.eligible, _rounded(t.share)] for t in figures.votes
+    ]
     names = dict(panel.memberships.values_list("pk", "user__name"))
-    writer.writerow(["member", "name", "proposals", "amendments", "messages"])
-    for pk, counts in sorted(figures.contributions.items()):
-        writer.writerow(
-            ["member", names.get(pk, "?"), counts.proposals, counts.amendments, counts.messages]
-        )
-    return response
+    rows.append(["member", "name", "proposals", "amendments", "messages"])
+    rows += [
+        ["member", names.get(pk, "?"), counts.proposals, counts.amendments, counts.messages]
+        for pk, counts in sorted(figures.contributions.items())
+    ]
+    return csv_response(f"deelname-panel-{panel.pk}.csv", rows)
+
+
+def _rounded(value: float | None, places: int = 4) -> Decimal | None:
+    """A figure to so many decimals, trailing zeros kept so a column lines up."""
+    return None if value is None else round(Decimal(value), places)

@@ -1,6 +1,5 @@
 """Vote pages: prepare, open, cast, close, results, CSV, proxies. Thin views over voting.votes."""
 
-import csv
 import secrets
 from fractions import Fraction
 
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from panels import audit
 from panels.access import Perm, meeting_for, panel_for
+from panels.downloads import csv_response
 from panels.models import AuditAction, Membership
 from panels.pages import int_or_none, redirect_back
 from voting import counting, votes
@@ -257,23 +257,18 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     vote, _membership = vote_for(request.user, panel_id, vote_id)
     if vote.state != Vote.State.CLOSED:
         raise Http404
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="stemming-{vote.pk}.csv"'
-    writer = csv.writer(response)
     result = vote.result or {}
-    writer.writerow(["question", vote.question])
-    for key in ("method", "outcome", "cast", "eligible", "quorum_needed", "winner"):
-        writer.writerow([key, result.get(key, "")])
-    for label, count in result.get("counts") or []:
-        writer.writerow(["count", label, count])
-    for row in result.get("named", []):
-        writer.writerow(["ballot", *row[:2]])  # name and choice (not the membership id)
-    for hash_ in votes.published_receipts(vote):
-        writer.writerow(["receipt", hash_])
+    rows: list[list] = [["question", vote.question]]
+    keys = ("method", "outcome", "cast", "eligible", "quorum_needed", "winner")
+    rows += [[key, result.get(key, "")] for key in keys]
+    rows += [["count", label, count] for label, count in result.get("counts") or []]
+    # A named ballot is [name, choice, membership id]: the id stays out of the file.
+    rows += [["ballot", *row[:2]] for row in result.get("named", [])]
+    rows += [["receipt", hash_] for hash_ in votes.published_receipts(vote)]
     entry = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
     if entry is not None:
-        writer.writerow(["audit_log_entry", entry.sequence, entry.hash])
-    return response
+        rows.append(["audit_log_entry", entry.sequence, entry.hash])
+    return csv_response(f"stemming-{vote.pk}.csv", rows)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,8 +1,6 @@
 """The participation dashboard: who may see what, and figures checked against a story whose
 numbers are counted by hand here (not with the code under test)."""
 
-import csv
-import io
 from datetime import timedelta
 
 import pytest
@@ -11,6 +9,7 @@ from django.urls import reverse
 from panels import meetings
 from panels.access import Perm
 from panels.models import Panel
+from tests.helpers import csv_rows
 from tests.voting.conftest import cast
 from voting import participation, votes
 
@@ -124,12 +123,12 @@ def test_members_see_the_summary_and_representatives_the_detail(client_for, stor
 def test_the_csv_holds_the_same_figures(client_for, story, alice, bob, panel):
     response = client_for(alice).get(reverse("voting:participation_csv", args=[panel.pk]))
 
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response)
     assert ["participants", "4"] in rows
-    assert ["reach", "0.2000"] in rows
+    assert ["reach", "0,2000"] in rows
     meetings_ = [row for row in rows if row[0] == "meeting" and row[1] != "date"]
     assert [row[2:5] for row in meetings_] == [["3", "3", "0"], ["2", "1", "1"]]
-    assert ["vote", "Bankjes?", "3", "4", "0.7500"] in rows
+    assert ["vote", "Bankjes?", "3", "4", "0,7500"] in rows
     assert ["member", bob.user.name, "1", "0", "1"] in rows
 
 

@@ -2,9 +2,7 @@
 the counts (never who voted what in a secret vote), moderators hiding things; nothing on
 refusal and nothing per ballot; the vote page shows the close entry's check code."""
 
-import csv
 import hashlib
-import io
 import json
 from datetime import timedelta
 
@@ -13,6 +11,7 @@ from django.utils import timezone
 
 from panels import audit
 from panels.models import AuditAction, AuditEntry
+from tests.helpers import csv_rows
 from tests.voting.conftest import cast, fresh
 from tests.voting.test_votes_views import vote_url
 from voting import services, votes
@@ -172,5 +171,5 @@ def test_the_result_csv_ends_with_the_close_entry(client_for, make_vote, alice, 
 
     response = client_for(bob).get(vote_url("vote_csv", vote))
 
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response)
     assert rows[-1] == ["audit_log_entry", str(closed.sequence), closed.hash]

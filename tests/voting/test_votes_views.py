@@ -2,8 +2,6 @@
 preparing, the ballot form, casting with and without JavaScript, results, CSV, receipts,
 and the proxy page (voting/vote_views.py)."""
 
-import csv
-import io
 import re
 from datetime import timedelta
 
@@ -15,6 +13,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from panels import meetings
 from panels.access import Perm
+from tests.helpers import csv_rows
 from tests.voting.conftest import ballot_key, be_present, cast, fresh, votes_snapshot
 from voting import services, votes
 from voting import urls as voting_urls
@@ -608,7 +607,7 @@ def test_the_csv_has_the_counts_and_the_receipts(client_for, bob, closed_secret_
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="stemming-{vote.pk}.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response)
     assert rows[0] == ["question", vote.question]
     assert ["outcome", "adopted"] in rows
     assert ["cast", "3"] in rows and ["eligible", "3"] in rows
@@ -634,7 +633,7 @@ def test_the_counts_are_listed_in_ballot_order(client_for, make_vote, alice, bob
     client = client_for(bob)
 
     page = client.get(vote_url("vote", vote)).content.decode()
-    rows = csv.reader(io.StringIO(client.get(vote_url("vote_csv", vote)).content.decode()))
+    rows = csv_rows(client.get(vote_url("vote_csv", vote)))
 
     in_ballot_order = ["Groen", "Blauw", "Rood", "abstain"]
     assert [r[1] for r in rows if r[0] == "count"] == in_ballot_order
@@ -648,7 +647,7 @@ def test_the_csv_of_a_named_vote_names_the_voters(client_for, make_vote, alice, 
     votes.close_vote(alice, vote)
     response = client_for(bob).get(vote_url("vote_csv", vote))
 
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response)
 
     assert ["ballot", "Bob Member", "against"] in rows
 
