@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from panels import audit
 from panels.access import Perm, meeting_for, panel_for
+from panels.bidi import isolate
 from panels.models import AuditAction, Membership
 from panels.pages import int_or_none, redirect_back
 from voting import counting, votes
@@ -232,7 +233,7 @@ def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
         messages.info(
             request,
             _("Receipt code for %(name)s: %(code)s. Keep it to check the count after closing.")
-            % {"name": person.user.name, "code": code},
+            % {"name": isolate(person.user.name), "code": code},
         )
     return _back(request, vote)
 
@@ -287,7 +288,8 @@ def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
                 votes.give_proxy(membership, meeting, holder)
                 messages.success(
                     request,
-                    _("%(name)s may now vote for you in this meeting.") % {"name": holder.user},
+                    _("%(name)s may now vote for you in this meeting.")
+                    % {"name": isolate(holder.user)},
                 )
         except VotingError as error:
             messages.error(request, str(error))
