@@ -12,21 +12,24 @@ that cannot hold markup: the window title, messages formed in Python).
 """
 
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 from django.urls import get_resolver, reverse
 
 from agreements import advice
+from agreements import emails as agreement_emails
 from agreements import services as agreements
+from agreements.models import Agreement
 from panels import events, meetings, pulse, representation
 from panels.bidi import isolate
-from panels.models import AgendaItem, Meeting, Organisation, Panel
+from panels.models import AgendaItem, Invitation, Meeting, Organisation, Panel
 from tests.agreements.test_services import FIELDS as AGREEMENT_FIELDS
 from tests.voting.conftest import be_present, cast
 from voting import services as proposals
 from voting import votes
-from voting.models import Vote
+from voting.models import Proposal, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -368,6 +371,36 @@ def test_a_message_naming_a_member_isolates_the_name(client_for, world, alice, t
     html = response.content.decode()
     assert isolate(written("tina-naam")) in html
     assert unisolated(html) == []
+
+
+def test_plain_text_emails_isolate_names_and_titles(world, alice, carl, mailoutbox):
+    """Plain text holds no markup: names and titles in a sentence of ours sit between an
+    isolate's FSI and PDI, in the subject line too (which also keeps "&" as "&")."""
+    from panels import emails as panel_emails
+    from voting import emails as voting_emails
+
+    Panel.objects.filter(pk=world["panel_id"]).update(name=written("panel-naam") + " & co")
+    proposal = Proposal.objects.get(pk=world["proposal_id"])
+    due_soon = advice.file_request(carl, title=written("tweede-advies"), intended_change="Meer.")
+    invitation = Invitation.objects.filter(panel_id=world["panel_id"]).get()
+    panel_emails.send_invitation(invitation, "token")
+    panel_emails.send_meeting_invitations(world["meeting_id"])
+    panel_emails.send_pulse_invitations(world["meeting_id"], [alice.pk])
+    voting_emails.send_proposal_decided(proposal.pk)
+    agreement_emails.send_input_answered(proposal.response.pk)
+    agreements.follow(alice, Agreement.objects.get(pk=world["agreement_id"]), True)
+    agreement_emails.send_signatures_lapsed(world["agreement_id"])
+    advice.send_reminders(due_soon.advice_due - timedelta(days=3))
+
+    subjects = {mail.subject for mail in mailoutbox}
+    assert len(subjects) == 7, subjects
+    for mail in mailoutbox:
+        assert RLO in mail.subject, mail.subject
+        assert balanced(mail.subject), mail.subject
+        # A line is a paragraph: one that holds only their words turns nothing of ours.
+        for line in mail.body.splitlines():
+            assert balanced(line) or all(theirs(c) for c in line.split()), line
+        assert "&amp;" not in mail.subject
 
 
 def test_the_checker_finds_a_name_that_is_not_isolated():
