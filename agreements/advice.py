@@ -25,7 +25,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from agreements.models import AdviceRequest, Agreement, Signature
+from agreements.models import TITLE_MAX, AdviceRequest, Agreement, Signature
 from panels.models import Meeting, Membership, Role
 from panels.services import PanelError, save_with_history
 from voting.models import Vote
@@ -88,14 +88,14 @@ def _require(actor: Membership, party: str) -> None:
         raise AdviceError(_("Only a representative of the tenant organisation can do this."))
 
 
-def _text(value: str, what: str, *, required: bool) -> str:
+def _text(value: str, what: str, *, required: bool, limit: int = AdviceRequest.TEXT_MAX) -> str:
     value = (value or "").strip()
     if required and not value:
         raise AdviceError(_("Fill in %(what)s.") % {"what": what})
-    if len(value) > AdviceRequest.TEXT_MAX:
+    if len(value) > limit:
         raise AdviceError(
             _("%(what)s can be at most %(max)s characters.")
-            % {"what": capfirst(what), "max": AdviceRequest.TEXT_MAX}
+            % {"what": capfirst(what), "max": limit}
         )
     return value
 
@@ -104,7 +104,7 @@ def file_request(
     actor: Membership, *, title: str, intended_change: str, advice_due: date | None = None
 ) -> AdviceRequest:
     _require(actor, CORPORATION)
-    title = _text(title, _("the title"), required=True)[:200]
+    title = _text(title, _("the title"), required=True, limit=TITLE_MAX)
     intended_change = _text(intended_change, _("the intended change"), required=True)
     today = timezone.localdate()
     advice_due = advice_due or earliest_due(today)

@@ -2,10 +2,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import SECTION_MAX, TITLE_MAX, Agreement
+from panels.forms import TextField
 
 
 def _section(label, help_text="", required=False):
-    return forms.CharField(
+    return TextField(
         label=label,
         required=required,
         max_length=SECTION_MAX,
@@ -15,7 +16,7 @@ def _section(label, help_text="", required=False):
 
 
 class AgreementForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    title = TextField(label=_("Title"), max_length=TITLE_MAX)
     topic = _section(_("Topic"), _("What the agreement is about."), required=True)
     input_method = _section(_("How tenant input is gathered"))
     responsible = _section(_("Who is responsible"))
@@ -34,6 +35,4 @@ class AgreementForm(forms.Form):
     )
     free_text = _section(_("Further agreements"))
     base_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
-    reason = forms.CharField(
-        label=_("What did you change, and why?"), max_length=100, required=False
-    )
+    reason = TextField(label=_("What did you change, and why?"), max_length=100, required=False)

@@ -83,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # Everywhere, like escaping: `|bdi` and `|isolate` set people's words apart.
+            "builtins": ["panels.templatetags.knoppen"],
         },
     },
 ]

@@ -1,11 +1,48 @@
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.validators import MaxLengthValidator
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from panels import login_limits
 from panels.addresses import request_address
-from panels.models import Role, normalise_email
+from panels.models import Message, PulseBox, Role, normalise_email
+
+
+class TextField(forms.CharField):
+    """Text a person writes, up to a limit that a refusal names, with the length it found.
+
+    A line break counts once, as the browser counts it while it stops typing at the limit
+    (the `maxlength` attribute): a plain form sends each one as two characters, which would
+    refuse a text the browser let through. Shown back after a refusal, a text is cut to the
+    limit (config/forms.py), so a megabyte is never echoed into the page.
+    """
+
+    def __init__(self, *, max_length: int, too_long=None, **kwargs) -> None:
+        super().__init__(max_length=max_length, **kwargs)
+        # Our own check below says the same as Django's validator, in plainer words.
+        self.validators = [v for v in self.validators if not isinstance(v, MaxLengthValidator)]
+        self.too_long = too_long or _(
+            "This can be at most %(max)s characters; yours has %(count)s."
+        )
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return super().to_python(value)
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if len(value) > self.max_length:
+            raise forms.ValidationError(
+                self.too_long,
+                code="max_length",
+                params={
+                    "max": number_format(self.max_length, force_grouping=True),
+                    "count": number_format(len(value), force_grouping=True),
+                },
+            )
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -13,6 +50,7 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     username = forms.EmailField(
         label=_("Email address"),
+        max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
     throttled = False
@@ -94,7 +132,7 @@ class MembershipForm(forms.Form):
 class NewAccountForm(forms.Form):
     """The account created when someone without one accepts an invitation."""
 
-    name = forms.CharField(
+    name = TextField(
         label=_("Your name"),
         max_length=150,
         help_text=_("As the other panel members will see it."),
@@ -139,7 +177,7 @@ class NewAccountForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = TextField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(
         label=_("Starts at"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M"],
@@ -148,7 +186,7 @@ class MeetingForm(forms.Form):
     duration_minutes = forms.IntegerField(
         label=_("Duration in minutes"), min_value=15, max_value=8 * 60, initial=90
     )
-    description = forms.CharField(
+    description = TextField(
         label=_("Description"),
         required=False,
         max_length=5000,
@@ -158,8 +196,8 @@ class MeetingForm(forms.Form):
 
 
 class AgendaItemForm(forms.Form):
-    title = forms.CharField(label=_("Title of the agenda item"), max_length=200)
-    description = forms.CharField(
+    title = TextField(label=_("Title of the agenda item"), max_length=200)
+    description = TextField(
         label=_("Explanation"),
         required=False,
         max_length=5000,
@@ -170,16 +208,18 @@ class AgendaItemForm(forms.Form):
 class MessageForm(forms.Form):
     # The agenda item the writer was looking at, so a message never lands under another one.
     item = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    text = forms.CharField(
+    text = TextField(
         label=_("Your message"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        max_length=Message.MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("At most 1000 characters."),
+        too_long=_("A message can be at most %(max)s characters; yours has %(count)s."),
+        error_messages={"required": _("Write a message first.")},
     )
 
 
 class HideMessageForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Why are you hiding this message?"),
         max_length=300,
         help_text=_("The reason is kept in the history. Members see that a message was hidden."),
@@ -219,9 +259,9 @@ class PulseForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("1 is not at all, 5 is completely."),
     )
-    comment = forms.CharField(
+    comment = TextField(
         label=_("Anything you want to tell us? (optional)"),
         required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        max_length=PulseBox.COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

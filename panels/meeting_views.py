@@ -423,16 +423,15 @@ def message_post(request, panel_id: int, meeting_id: int) -> HttpResponse:
             )
         except meetings.MeetingError as exc:
             error = str(exc)
-            form.add_error("text", error)
     else:
-        error = _("Check your message.")
-    # A refused message is shown again with its text, now aimed at the current item;
-    # a posted one leaves an empty box.
+        # The box's own words say what is wrong (the limit and the length, say).
+        error = next(iter(form.errors.get("text", [])), _("Check your message."))
+    # A refused message is shown again with its text, now aimed at the current item; a
+    # posted one leaves an empty box. The text shown back is the form's (config/forms.py):
+    # never longer than the limit, so a megabyte sent by a script is not echoed.
     current = meeting.items.filter(state=AgendaItem.State.CURRENT).first()
     item_id = current.pk if current else None
-    shown = MessageForm(
-        initial={"item": item_id, "text": form.data.get("text", "") if error else ""}
-    )
+    shown = MessageForm(initial={"item": item_id, "text": form["text"].value() if error else ""})
     if request.htmx:
         html = render_to_string(
             "panels/meeting.html#message_form",

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from panels import audit, emails, events, limits
 from panels.access import Perm, has_perm
+from panels.bidi import isolate
 from panels.models import (
     AgendaItem,
     AuditAction,
@@ -509,7 +510,7 @@ def post_message(
                     "The meeting has moved on to “%(title)s”. Your message was not posted; "
                     "it is still in the box. Post it again if it still fits."
                 )
-                % {"title": item.title}
+                % {"title": isolate(item.title)}
             )
         message = Message(item=item, author=actor, text=text)
         save_with_history(message, actor.user, "posted")

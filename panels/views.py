@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from panels import limits, privacy, representation, services
 from panels.access import Perm, panel_for
+from panels.bidi import isolate
 from panels.downloads import attachment
 from panels.forms import (
     EraseAccountForm,
@@ -116,7 +117,9 @@ def member_update(request: HttpRequest, panel_id: int, membership_id: int) -> Ht
         except services.PanelError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("Saved the role of %(name)s.") % {"name": target.user})
+            messages.success(
+                request, _("Saved the role of %(name)s.") % {"name": isolate(target.user)}
+            )
     return redirect("panels:members", panel.pk)
 
 
@@ -132,9 +135,13 @@ def member_set_active(request: HttpRequest, panel_id: int, membership_id: int) -
         messages.error(request, str(error))
     else:
         if active:
-            messages.success(request, _("%(name)s is active again.") % {"name": target.user})
+            messages.success(
+                request, _("%(name)s is active again.") % {"name": isolate(target.user)}
+            )
         else:
-            messages.success(request, _("%(name)s was deactivated.") % {"name": target.user})
+            messages.success(
+                request, _("%(name)s was deactivated.") % {"name": isolate(target.user)}
+            )
     return redirect("panels:members", panel.pk)
 
 
@@ -175,7 +182,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             except services.PanelError as error:
                 messages.error(request, str(error))
                 return redirect("panels:home")
-            messages.success(request, _("Welcome to %(panel)s.") % {"panel": membership.panel})
+            messages.success(
+                request, _("Welcome to %(panel)s.") % {"panel": isolate(membership.panel)}
+            )
             return redirect(membership.panel)
         return render(request, "panels/invitation_accept.html", context)
 
@@ -193,7 +202,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, str(error))
             return redirect("panels:invitation", token)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to %(panel)s.") % {"panel": membership.panel})
+        messages.success(request, _("Welcome to %(panel)s.") % {"panel": isolate(membership.panel)})
         return redirect(membership.panel)
     context["form"] = form
     return render(

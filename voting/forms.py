@@ -1,12 +1,30 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from panels.forms import TextField
 from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment
+from voting.services import VotingError
+from voting.votes import OPTIONS_MAX, vote_options
+
+
+class OptionsField(TextField):
+    """A vote's options, one per line, held to the limits the vote's own rules set."""
+
+    def __init__(self, **kwargs) -> None:
+        # Room for every option at its longest, each on its own line.
+        super().__init__(max_length=OPTIONS_MAX * (TITLE_MAX + 1), **kwargs)
+
+    def validate(self, value) -> None:
+        try:
+            vote_options(value.splitlines())
+        except VotingError as error:
+            raise forms.ValidationError(str(error), code="options") from None
+        super().validate(value)
 
 
 class ProposalForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
-    text = forms.CharField(
+    title = TextField(label=_("Title"), max_length=TITLE_MAX)
+    text = TextField(
         label=_("Text of the proposal"),
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 10}),
@@ -32,14 +50,14 @@ class AmendmentForm(forms.Form):
         required=False,
         help_text=_("For inserting: the new text comes before this paragraph."),
     )
-    new_text = forms.CharField(
+    new_text = TextField(
         label=_("New text"),
         required=False,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Leave empty when you delete a paragraph."),
     )
-    rationale = forms.CharField(
+    rationale = TextField(
         label=_("Why this change?"),
         max_length=RATIONALE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -57,7 +75,7 @@ class AmendmentForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=_("Why are you hiding this?"),
         max_length=300,
         help_text=_("The reason is kept in the history."),
@@ -79,13 +97,12 @@ class WindowForm(forms.Form):
 class VoteForm(forms.Form):
     QUALIFIED = [("2/3", _("two thirds")), ("3/4", _("three quarters")), ("1/2", _("half"))]
 
-    question = forms.CharField(label=_("Question"), max_length=TITLE_MAX, required=False)
+    question = TextField(label=_("Question"), max_length=TITLE_MAX, required=False)
     method = forms.ChoiceField(label=_("Method"), choices=[])
-    options = forms.CharField(
+    options = OptionsField(
         label=_("Options (one per line)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Only for a choice among options."),
     )
     majority = forms.ChoiceField(label=_("Majority"), choices=[])
     qualified = forms.ChoiceField(label=_("Qualified majority of"), choices=QUALIFIED)
@@ -124,6 +141,11 @@ class VoteForm(forms.Form):
         self.fields["mode"].choices = Vote.Mode.choices
         if subject:
             del self.fields["options"]
+        else:
+            self.fields["options"].help_text = _(
+                "Only for a choice among options: at most %(options)s, each at most "
+                "%(characters)s characters."
+            ) % {"options": OPTIONS_MAX, "characters": TITLE_MAX}
 
 
 class CloseForm(forms.Form):

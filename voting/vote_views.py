@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from panels import audit
 from panels.access import Perm, meeting_for, panel_for
+from panels.bidi import isolate
 from panels.downloads import csv_response
 from panels.models import AuditAction, Membership
 from panels.pages import int_or_none, redirect_back
@@ -246,7 +247,7 @@ def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
                 "Receipt code for %(name)s: %(code)s. Keep it: after the close it lets you "
                 "check that the ballot was counted (it does not show what was voted)."
             )
-            % {"name": person.user.name, "code": code},
+            % {"name": isolate(person.user.name), "code": code},
         )
     return _back(request, vote)
 
@@ -296,7 +297,8 @@ def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
                 votes.give_proxy(membership, meeting, holder)
                 messages.success(
                     request,
-                    _("%(name)s may now vote for you in this meeting.") % {"name": holder.user},
+                    _("%(name)s may now vote for you in this meeting.")
+                    % {"name": isolate(holder.user)},
                 )
         except VotingError as error:
             messages.error(request, str(error))

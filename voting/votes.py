@@ -20,6 +20,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from panels import audit, events, presence, sealing
@@ -29,6 +31,7 @@ from panels.services import save_with_history
 from voting import counting, emails
 from voting import services as proposals
 from voting.models import (
+    TITLE_MAX,
     Amendment,
     Ballot,
     BallotBox,
@@ -200,6 +203,35 @@ def capacities(vote: Vote, voter: Membership) -> list[Membership]:
 # --- preparing and opening ------------------------------------------------------------
 
 
+# A ballot is read on a phone, often by older tenants: a list longer than this is no longer
+# a choice anyone can weigh. It also bounds what every push of the ballot and the count
+# cost (a ranked count compares every pair of options, so it grows with the cube).
+OPTIONS_MAX = 50
+
+
+def vote_options(lines: list[str]) -> list[str]:
+    """The options as stored (spaces tidied, empty lines dropped), or why they cannot be."""
+    options = [" ".join(line.split()) for line in lines if line.strip()]
+    if len(options) > OPTIONS_MAX:
+        raise VotingError(
+            _("A vote can have at most %(max)s options; this one has %(count)s.")
+            % {"max": OPTIONS_MAX, "count": number_format(len(options), force_grouping=True)}
+        )
+    for number, option in enumerate(options, start=1):
+        if len(option) > TITLE_MAX:
+            raise VotingError(
+                _("An option can be at most %(max)s characters; option %(number)s has %(count)s.")
+                % {
+                    "max": TITLE_MAX,
+                    "number": number,
+                    "count": number_format(len(option), force_grouping=True),
+                }
+            )
+    if len(set(options)) != len(options):
+        raise VotingError(_("Every option must be different."))
+    return options
+
+
 @dataclass
 class VoteSpec:
     question: str
@@ -235,23 +267,28 @@ def prepare_vote(
         ):
             raise VotingError(_("You are not allowed to do this."))
         meeting = subject_meeting
-        question = question or (
-            _("Amendment #%(number)s to “%(title)s”")
-            % {"number": amendment.pk, "title": subject.title}
-            if amendment is not None
-            else subject.title
-        )
+        if not question:
+            # Named after its subject: shortened to fit, as nobody wrote it.
+            question = Truncator(
+                _("Amendment #%(number)s to “%(title)s”")
+                % {"number": amendment.pk, "title": subject.title}
+                if amendment is not None
+                else subject.title
+            ).chars(TITLE_MAX)
         if spec.method != Vote.Method.YES_NO:
             raise VotingError(_("A proposal or an amendment is voted for, against or abstaining."))
     if not question:
         raise VotingError(_("Write the question that is voted on."))
+    if len(question) > TITLE_MAX:
+        raise VotingError(
+            _("A question can be at most %(max)s characters; this one has %(count)s.")
+            % {"max": TITLE_MAX, "count": number_format(len(question), force_grouping=True)}
+        )
     if spec.method not in Vote.Method.values or spec.majority not in Vote.Majority.values:
         raise VotingError(_("Choose a voting method and a majority."))
-    options = [" ".join(o.split()) for o in spec.options if o.strip()]
+    options = vote_options(spec.options)
     if spec.method != Vote.Method.YES_NO and len(options) < 2:
         raise VotingError(_("Give at least two options."))
-    if len(set(options)) != len(options):
-        raise VotingError(_("Every option must be different."))
     if not Fraction(1, 2) <= spec.qualified <= 1:
         raise VotingError(_("A qualified majority is between one half and all votes."))
     if spec.quorum_percent is not None and not 0 <= spec.quorum_percent <= 100:
@@ -270,7 +307,7 @@ def prepare_vote(
             meeting=meeting,
             proposal=proposal if amendment is None else None,
             amendment=amendment,
-            question=question[:200],
+            question=question,
             method=spec.method,
             majority=spec.majority,
             qualified_numerator=spec.qualified.numerator,
@@ -285,8 +322,7 @@ def prepare_vote(
         )
         save_with_history(vote, actor.user, "prepared")
         Option.objects.bulk_create(
-            Option(vote=vote, label=label[:200], position=index)
-            for index, label in enumerate(options)
+            Option(vote=vote, label=label, position=index) for index, label in enumerate(options)
         )
         _push(vote, "vote")
     return vote

@@ -3,8 +3,12 @@
 import re
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from panels.bidi import isolate
 
 register = template.Library()
 
@@ -73,3 +77,12 @@ def percent_of(part, whole):
     except (TypeError, ValueError):
         return ""
     return 100 * part / whole if whole else ""
+
+
+@register.filter
+def bdi(value) -> SafeString:
+    """A person's words inline in a sentence of ours, isolated from it (panels/bidi.py)."""
+    return format_html("<bdi>{}</bdi>", value)
+
+
+register.filter("isolate", isolate)

@@ -40,6 +40,13 @@ def test_the_advice_is_due_six_weeks_after_the_request_at_the_earliest(carl):
     assert AdviceRequest.objects.count() == 1
 
 
+def test_a_title_over_200_characters_is_refused_not_cut(carl):
+    with pytest.raises(advice.AdviceError, match="The title can be at most 200 characters."):
+        advice.file_request(carl, title="Huurverhoging " * 20, intended_change="2,5 %.")
+
+    assert not AdviceRequest.objects.exists()
+
+
 @pytest.mark.parametrize("who", ["tina", "alice", "bob"])
 def test_only_the_corporation_files(request, who):
     with pytest.raises(advice.AdviceError, match="corporation"):

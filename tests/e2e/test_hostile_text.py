@@ -4,8 +4,9 @@ Script and markup payloads, and Django template syntax, go into names, meeting a
 texts, messages and hide reasons, proposals and amendments, vote questions and options,
 and every section of a process agreement. On every page that shows them: no script runs,
 no element of a payload exists, the payload is shown as the text it is (escaped), the
-template syntax is not evaluated, and the page reports no policy violation. The agreement's
-PDF shows the same text literally.
+template syntax is not evaluated, a right-to-left override stays inside an element that
+isolates it (and between FSI and PDI in the window title), and the page reports no policy
+violation. The agreement's PDF shows the same text literally.
 """
 
 import io
@@ -18,6 +19,7 @@ from agreements import services as agreements
 from panels import meetings
 from tests.agreements.test_services import FIELDS as AGREEMENT_FIELDS
 from tests.e2e.conftest import act
+from tests.voting.test_bidi_isolation import balanced
 from voting import services as proposals
 from voting import votes
 from voting.models import Vote
@@ -35,9 +37,23 @@ PAYLOADS = [
     "\u202eesrever",
 ]
 LONG = "Hoi " + " ".join(PAYLOADS)
-SHORT = "<img src=x onerror=\"window.pwned='kort'\"> {{ 7|add:42 }}"
+SHORT = "<img src=x onerror=\"window.pwned='kort'\"> {{ 7|add:42 }} \u202eesrever"
 # What a payload would have made, had it become markup or been evaluated.
 INJECTED = "img, svg, iframe, a, b, style"
+# Text with a right-to-left override (U+202E) outside an element that isolates it: the
+# override would turn round the page's own words after it. Form controls, chart labels and
+# text for screen readers only lay out their text apart from the page's.
+TURNED = """() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const found = [];
+  while (walker.nextNode()) {
+    const parent = walker.currentNode.parentElement;
+    if (!walker.currentNode.data.includes("\u202e")) continue;
+    if (parent.closest("bdi, [dir], textarea, option, svg, .visually-hidden")) continue;
+    found.push(parent.outerHTML.slice(0, 200));
+  }
+  return found;
+}"""
 
 
 @pytest.fixture
@@ -128,6 +144,9 @@ def test_no_payload_runs_or_becomes_markup_on_any_page(people, alice, hostile):
             ".map(e => e.outerHTML.slice(0, 300))"
         )
         assert injected == [], f"a payload became markup on {url}: {injected}"
+        turned = page.evaluate(TURNED)
+        assert turned == [], f"an override is not isolated on {url}: {turned}"
+        assert balanced(page.title()), f"an override is not isolated in the title: {url}"
         own[url] = page.inner_text("body")
     # The payloads are shown as the text they are (so the template syntax was not evaluated).
     assert "{{ 7|add:42 }}" in own[hostile["pages"][2]]
@@ -146,3 +165,6 @@ def test_the_pdf_prints_the_payloads_as_text(people, alice, hostile):
     assert "{{ 7|add:42 }}" in flat
     assert "<script>window.pwned = 'script'</script>" in flat
     assert "onerror" in flat
+    # The PDF's fonts know no direction marks: the override is printed as "?", turning nothing.
+    assert "?esrever" in flat
+    assert "\u202e" not in text

@@ -96,7 +96,7 @@ def test_a_member_takes_part_without_javascript(people, meeting, alice, bob, tin
     # An empty message is refused in the page; a real one is posted and shown.
     post_refused(page, page.get_by_role("button", name="Bericht plaatsen"))
     expect(page.locator("#message-form").get_by_role("alert")).to_have_text(
-        "Controleer uw bericht."
+        "Schrijf eerst een bericht."
     )
     assert not Message.objects.filter(author=bob).exists()
     page.get_by_label("Uw bericht").fill("De kozijnen aan de achterkant zijn rot.")

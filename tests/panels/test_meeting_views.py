@@ -419,13 +419,24 @@ def test_message_for_an_item_that_is_no_longer_current_is_kept(
     assert not Message.objects.exists()
 
 
-@pytest.mark.parametrize("text", ["", "   ", "x" * 1001])
-def test_invalid_message_is_refused_with_the_page(client_for, bob, live_meeting, text):
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("", "Write a message first."),
+        ("   ", "Write a message first."),
+        ("x" * 1001, "A message can be at most %(max)s characters; yours has %(count)s."),
+    ],
+    ids=["empty", "spaces", "too long"],
+)
+def test_invalid_message_is_refused_with_the_page_saying_why(
+    client_for, bob, live_meeting, text, error
+):
     response = client_for(bob).post(url("message_post", live_meeting), {"text": text})
 
     assert response.status_code == 400
     assert not Message.objects.exists()
-    assert messages_in(response) == [("error", translated("Check your message.", "nl"))]
+    said = translated(error, "nl") % {"max": "1.000", "count": "1.001"}
+    assert messages_in(response) == [("error", said)]
 
 
 # --- planning and the calendar ---------------------------------------------------------------

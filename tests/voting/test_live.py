@@ -213,9 +213,9 @@ def test_every_audience_sees_the_proposals_and_amendments_with_diffs(
         assert f'id="proposal-{proposal.pk}"' in html, audience
         assert "Groen in de wijk" in html
         assert "<p>De tuinen worden twee keer per jaar gesnoeid.</p>" in html
-        assert "by Bob Member · version 1" in html
+        assert "by <bdi>Bob Member</bdi> · version 1" in html
         assert f'id="amendment-{amendment.pk}"' in html
-        assert f"Amendment #{amendment.pk} by Tina Tenantorg" in html
+        assert f"Amendment #{amendment.pk} by <bdi>Tina Tenantorg</bdi>" in html
         assert "[deleted: </span>planten" in html
         assert "[inserted: </span>bomen" in html
 

@@ -367,6 +367,59 @@ def test_a_prepared_vote_keeps_its_options_in_order(make_vote):
     ]
 
 
+def test_a_vote_has_at_most_fifty_options(make_vote, alice, live_meeting, vote_refused):
+    fifty = [f"Datum {n}" for n in range(1, votes.OPTIONS_MAX + 1)]
+    spec = vote_spec(method=Vote.Method.RANKED, options=[*fifty, "Nog een datum"])
+
+    refusal = vote_refused(lambda: votes.prepare_vote(alice, spec, meeting=live_meeting))
+
+    assert refusal == "A vote can have at most 50 options; this one has 51."
+    vote = make_vote(opened=False, method=Vote.Method.RANKED, options=fifty)
+    assert vote.options.count() == 50
+
+
+def test_three_thousand_options_are_refused_not_stored(alice, live_meeting, vote_refused):
+    spec = vote_spec(method=Vote.Method.ONE_CHOICE, options=[str(n) for n in range(3000)])
+
+    refusal = vote_refused(lambda: votes.prepare_vote(alice, spec, meeting=live_meeting))
+
+    assert refusal == "A vote can have at most 50 options; this one has 3,000."
+
+
+def test_an_option_over_200_characters_is_refused_not_cut(
+    make_vote, alice, live_meeting, vote_refused
+):
+    spec = vote_spec(method=Vote.Method.ONE_CHOICE, options=["Groen", "b" * 1_048_576])
+
+    refusal = vote_refused(lambda: votes.prepare_vote(alice, spec, meeting=live_meeting))
+
+    assert refusal == "An option can be at most 200 characters; option 2 has 1,048,576."
+    vote = make_vote(opened=False, method=Vote.Method.ONE_CHOICE, options=["Groen", "b" * 200])
+    assert vote.options.get(position=1).label == "b" * 200
+
+
+def test_a_question_over_200_characters_is_refused_not_cut(alice, live_meeting, vote_refused):
+    spec = vote_spec(question="Komen er bankjes? " + "x" * 300)
+
+    refusal = vote_refused(lambda: votes.prepare_vote(alice, spec, meeting=live_meeting))
+
+    assert refusal == "A question can be at most 200 characters; this one has 318."
+
+
+def test_a_vote_named_after_a_long_proposal_title_is_shortened_to_fit(
+    make_vote, proposal, amend, tina
+):
+    proposal.title = "Groen " * 33  # 198 characters: with "Amendment #1 to" it is longer
+    proposal.save(update_fields=["title"])
+    amendment = amend(tina)
+
+    vote = make_vote(opened=False, question="", amendment=amendment)
+
+    assert len(vote.question) == 200
+    assert vote.question.startswith(f"Amendment #{amendment.pk} to “Groen Groen")
+    assert vote.question.endswith("…")
+
+
 @pytest.fixture
 def their_proposal(oscar):
     """A proposal in oscar's panel."""

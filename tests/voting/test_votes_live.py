@@ -344,7 +344,7 @@ def test_the_personal_bits_say_whether_and_for_whom_one_votes(
     voted = events.render_personal(live_meeting.pk, dave)
 
     assert f'data-vote="{vote.pk}"' in holder
-    assert "You hold a proxy for Bob Member." in holder
+    assert "You hold a proxy for <bdi>Bob Member</bdi>." in holder
     assert "You cannot vote in this vote." in principal
     assert "You have voted." in voted
     assert 'data-voted="1"' in voted

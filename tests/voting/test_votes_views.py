@@ -221,7 +221,7 @@ def test_the_moderator_gets_the_form(client_for, alice, panel, live_meeting):
 def test_a_vote_on_a_proposal_is_for_or_against_only(client_for, alice, panel, proposal):
     response = client_for(alice).get(url("vote_new", panel.pk) + f"?proposal={proposal.pk}")
 
-    assertContains(response, "On the proposal “Groen in de wijk”.")
+    assertContains(response, "On the proposal “<bdi>Groen in de wijk</bdi>”.")
     assertNotContains(response, 'name="options"')
     assertNotContains(response, 'value="ranked"')
 
@@ -353,7 +353,7 @@ def test_a_proxy_holder_chooses_for_whom_to_vote(client_for, make_vote, live_mee
 
     assertContains(response, f'name="for" value="{tina.pk}"')
     assertContains(response, f'name="for" value="{bob.pk}"')
-    assertContains(response, "Bob Member (proxy)")
+    assertContains(response, "<bdi>Bob Member</bdi> (proxy)")
 
 
 def test_only_the_moderator_sees_the_controls(client_for, make_vote, alice, bob):
@@ -389,7 +389,7 @@ def test_casting_with_a_plain_form_redirects_with_the_receipt(client_for, make_v
     (success, info) = messages_of(response)
     assert success == ("success", "Your vote has been recorded.")
     assert info[0] == "info"
-    assert info[1].startswith("Receipt code for Bob Member: ")
+    assert info[1].startswith("Receipt code for \u2068Bob Member\u2069: ")
     (code,) = RECEIPT.findall(info[1])
     assert votes.ballots(vote) == [{"choice": "against", "option_id": None, "ranking": []}]
     votes.close_vote(vote.created_by, vote)
@@ -474,8 +474,8 @@ def test_a_holder_casts_for_both_with_one_form(client_for, make_vote, live_meeti
     shown = [text for _level, text in messages_of(response)]
     assert shown[0] == "Your vote has been recorded."
     assert [t.split(":")[0] for t in shown[1:]] == [
-        "Receipt code for Tina Tenantorg",
-        "Receipt code for Bob Member",
+        "Receipt code for \u2068Tina Tenantorg\u2069",
+        "Receipt code for \u2068Bob Member\u2069",
     ]
     assert sorted(Participation.objects.values_list("voter", "on_behalf_of")) == sorted(
         [(tina.pk, tina.pk), (tina.pk, bob.pk)]
@@ -637,7 +637,7 @@ def test_the_counts_are_listed_in_ballot_order(client_for, make_vote, alice, bob
 
     in_ballot_order = ["Groen", "Blauw", "Rood", "abstain"]
     assert [r[1] for r in rows if r[0] == "count"] == in_ballot_order
-    shown = re.findall(r'<th scope="row">([^<]+)</th>', page)
+    shown = re.findall(r'<th scope="row">(?:<bdi>)?([^<]+)(?:</bdi>)?</th>', page)
     assert shown == ["Groen", "Blauw", "Rood", "Abstain"]
 
 
@@ -728,7 +728,7 @@ def test_a_named_vote_shows_who_voted_what_and_no_receipt_form(client_for, make_
     response = client_for(bob).get(vote_url("vote", vote))
 
     assertContains(response, "Who voted what")
-    assertContains(response, "<li>Bob Member: Abstain</li>", html=True)
+    assertContains(response, "<li><bdi>Bob Member</bdi>: Abstain</li>", html=True)
     assertNotContains(response, 'name="receipt"')
 
 
@@ -753,10 +753,10 @@ def test_a_member_gives_and_revokes_a_proxy_on_the_proxy_page(
     given = client.post(proxy_url(live_meeting), {"holder": tina.pk})
     assert given.url == proxy_url(live_meeting)
     assert messages_of(given) == [
-        ("success", "Tina Tenantorg may now vote for you in this meeting.")
+        ("success", "\u2068Tina Tenantorg\u2069 may now vote for you in this meeting.")
     ]
     proxy = Proxy.objects.get()
-    assertContains(client.get(proxy_url(live_meeting)), "Tina Tenantorg votes for you")
+    assertContains(client.get(proxy_url(live_meeting)), "<bdi>Tina Tenantorg</bdi> votes for you")
     assertContains(client_for(tina).get(proxy_url(live_meeting)), "Proxies you hold")
 
     client = client_for(bob)
@@ -789,7 +789,9 @@ def test_the_moderator_sees_and_revokes_every_proxy(client_for, live_meeting, al
     proxy = votes.give_proxy(bob, live_meeting, tina)
     client = client_for(alice)
 
-    assertContains(client.get(proxy_url(live_meeting)), "Bob Member → Tina Tenantorg")
+    assertContains(
+        client.get(proxy_url(live_meeting)), "<bdi>Bob Member</bdi> → <bdi>Tina Tenantorg</bdi>"
+    )
     client.post(proxy_url(live_meeting), {"revoke": proxy.pk})
 
     assert fresh(proxy).revoked_at is not None
