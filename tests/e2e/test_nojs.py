@@ -160,7 +160,7 @@ def test_a_member_takes_part_without_javascript(people, meeting, alice, bob, tin
     # The receipt checks out on the vote's page (a POST form: the code never in a URL),
     # without showing what was voted.
     page.locator("#live-vote").get_by_role("link", name="Akkoord met het schilderplan?").click()
-    page.get_by_label("Uw controlecode").fill(receipt.group(0))
+    page.get_by_role("textbox", name="Uw controlecode").fill(receipt.group(0))
     page.get_by_role("button", name="Nagaan").click()
     expect(
         page.get_by_text("Uw stem is geteld: het is de enige stem in de telling.")
