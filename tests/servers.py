@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -151,3 +152,20 @@ class Daphne:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+
+@contextlib.contextmanager
+def workers(names, log_dir: Path, **options) -> Iterator[list[Daphne]]:
+    """Several daphne workers started side by side (`options` as for Daphne), each
+    serving before the block runs; all stopped after it."""
+    started: list[Daphne] = []
+    try:
+        for name in names:
+            started.append(Daphne(name, log_dir, **options))
+        deadline = time.monotonic() + START_TIMEOUT
+        for worker in started:
+            worker.wait_until_serving(deadline)
+        yield started
+    finally:
+        for worker in started:
+            worker.stop()

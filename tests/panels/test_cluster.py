@@ -19,6 +19,7 @@ from django.urls import reverse
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
 
+from tests import servers
 from tests.live_helpers import (
     fragment_ids,
     make_live_meeting,
@@ -26,7 +27,7 @@ from tests.live_helpers import (
     session_cookie,
     snapshot_of,
 )
-from tests.servers import START_TIMEOUT, Daphne
+from tests.servers import Daphne
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 PUSH_WITHIN = 3.0
@@ -53,21 +54,15 @@ pytestmark = [
 def workers(tmp_path):
     """Worker A and worker B, on free ports, sharing the test database and a Redis prefix."""
     prefix = f"knoppen-cluster-{secrets.token_hex(6)}"
-    started: list[Daphne] = []
+    env = {"REDIS_URL": REDIS_URL, "CHANNEL_PREFIX": prefix}
     try:
-        for name in ("A", "B"):
-            started.append(
-                Daphne(name, tmp_path, env={"REDIS_URL": REDIS_URL, "CHANNEL_PREFIX": prefix})
-            )
-        deadline = time.monotonic() + START_TIMEOUT
-        for worker in started:
-            worker.wait_until_serving(deadline)
-        yield started
+        with servers.workers(("A", "B"), tmp_path, env=env) as started:
+            try:
+                yield started
+            finally:
+                for worker in started:
+                    print(f"--- daphne {worker.name} (last lines) ---\n{worker.tail(15)}")
     finally:
-        for worker in started:
-            worker.stop()
-        for worker in started:
-            print(f"--- daphne {worker.name} (last lines) ---\n{worker.tail(15)}")
         forget_redis_keys(prefix)
 
 

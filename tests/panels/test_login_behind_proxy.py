@@ -10,13 +10,13 @@ requests alternate between them.
 
 import os
 import secrets
-import time
 
 import pytest
 
 from panels import login_limits
+from tests import servers
 from tests.conftest import PASSWORD, make_user
-from tests.servers import START_TIMEOUT, Daphne
+from tests.servers import Daphne
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 VICTIM = "192.0.2.10"  # a tenant at home
@@ -31,17 +31,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def workers(tmp_path):
     prefix = f"knoppen-proxy-{secrets.token_hex(6)}"
     env = {"TRUSTED_PROXIES": "1", "REDIS_URL": REDIS_URL, "CHANNEL_PREFIX": prefix}
-    started = []
+    names = ("A", "B") if REDIS_URL else ("A",)
     try:
-        for name in ("A", "B") if REDIS_URL else ("A",):
-            started.append(Daphne(name, tmp_path, settings_module="tests.server_settings", env=env))
-        deadline = time.monotonic() + START_TIMEOUT
-        for worker in started:
-            worker.wait_until_serving(deadline)
-        yield started
+        with servers.workers(
+            names, tmp_path, settings_module="tests.server_settings", env=env
+        ) as started:
+            yield started
     finally:
-        for worker in started:
-            worker.stop()
         if REDIS_URL:
             from tests.panels.test_cluster import forget_redis_keys
 
