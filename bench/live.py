@@ -63,6 +63,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--pushes", type=int, default=25, help="pure fan-out pushes (5 a second)")
     parser.add_argument("--no-kill", action="store_true", help="skip the worker-kill phase")
     parser.add_argument(
+        "--secret",
+        action="store_true",
+        help="secret votes: every ballot goes into the vote's sealed box (panels/sealing.py)",
+    )
+    parser.add_argument(
         "--workers", type=int, default=2, choices=range(2, 9), help="daphne workers (2)"
     )
     parser.add_argument(
@@ -820,9 +825,10 @@ async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dic
         log.close()
 
 
-async def run_vote(world, workers, clients, rate, question, alive, kill=None) -> dict:
+async def run_vote(world, workers, clients, rate, question, alive, kill=None, secret=False) -> dict:
     """Open a vote, cast every member's ballot at `rate`, close it; figures and checks."""
-    from voting.models import Ballot, Participation, Vote
+    from voting import votes
+    from voting.models import Participation, Vote
 
     moderator = world.moderator_session
     port = workers[0].port
@@ -836,6 +842,7 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None) ->
             "majority": "simple",
             "qualified": "2/3",
             "mode": "live",
+            **({"secret": "on"} if secret else {}),
         },
         moderator,
         htmx=False,
@@ -879,7 +886,9 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None) ->
     await wait_until(lambda: all(key in c.results for c in clients), timeout=60)
 
     rows = await asyncio.to_thread(lambda: Participation.objects.filter(vote=vote).count())
-    ballots = await asyncio.to_thread(lambda: Ballot.objects.filter(vote=vote).count())
+    # Named: the ballot rows; secret: the ballots in the vote's box (the same key as the
+    # workers: the environment is shared).
+    ballots = await asyncio.to_thread(lambda: len(votes.ballots(vote)))
     voters = await asyncio.to_thread(
         lambda: Participation.objects.filter(vote=vote).values("voter").distinct().count()
     )
@@ -951,7 +960,12 @@ async def main_async(args, env, log_dir: Path) -> dict:
     clients = [Client(i, s) for i, s in enumerate(world.sessions)]
     stop = asyncio.Event()
     tasks: list[asyncio.Task] = []
-    result: dict = {"clients": args.clients, "rate": args.rate, "workers": args.workers}
+    result: dict = {
+        "clients": args.clients,
+        "rate": args.rate,
+        "workers": args.workers,
+        "secret": args.secret,
+    }
     try:
         say(f"connecting {args.clients} clients")
         rss_before = {w.name: rss_mb(w.process.pid) for w in workers}
@@ -983,7 +997,9 @@ async def main_async(args, env, log_dir: Path) -> dict:
 
         phase(f"vote 1 at {args.rate} ballots/s")
         meter.start()
-        result["vote"] = await run_vote(world, workers, clients, args.rate, "Bench vote 1", alive)
+        result["vote"] = await run_vote(
+            world, workers, clients, args.rate, "Bench vote 1", alive, secret=args.secret
+        )
         meter.stop("vote")
 
         if not args.no_kill:
@@ -996,7 +1012,14 @@ async def main_async(args, env, log_dir: Path) -> dict:
             phase("vote 2, killing worker B halfway")
             meter.start()
             result["vote_with_worker_killed"] = await run_vote(
-                world, workers, clients, args.rate, "Bench vote 2", alive, kill=kill
+                world,
+                workers,
+                clients,
+                args.rate,
+                "Bench vote 2",
+                alive,
+                kill=kill,
+                secret=args.secret,
             )
             meter.stop("kill")
     finally:
@@ -1043,6 +1066,7 @@ async def main_async(args, env, log_dir: Path) -> dict:
 
 def table(result: dict) -> str:
     rows = [("clients", result["clients"]), ("connect all (s)", result["connect_seconds"])]
+    rows.append(("ballots", "secret (sealed box)" if result.get("secret") else "named"))
     rows.append(("memory per connection (KB)", result["memory_per_connection_kb"]))
 
     def lat(name: str, figures: dict) -> None:
