@@ -39,11 +39,12 @@ class Command(BaseCommand):
         closed = votes.close_due_votes()
         for vote in closed:
             self.stdout.write(f"closed: {vote.question} ({vote.result.get('outcome')})")
-        reminded = 0
-        if options["remind_hours"] > 0:
-            reminded = votes.send_reminders(timedelta(hours=options["remind_hours"]))
+        # The boxes before the reminders: a failing mail server must not keep them waiting.
         renewed = sealing.renew(BallotBox, PulseBox)
         if renewed:
             self.stdout.write(f"sealed again with the current key: {renewed} boxes")
         sealing.vacuum(BallotBox, PulseBox)
+        reminded = 0
+        if options["remind_hours"] > 0:
+            reminded = votes.send_reminders(timedelta(hours=options["remind_hours"]))
         self.stdout.write(self.style.SUCCESS(f"{len(closed)} closed, {reminded} reminders sent"))
