@@ -206,7 +206,10 @@ class AgendaItemForm(forms.Form):
 
 
 class MessageForm(forms.Form):
-    # The agenda item the writer was looking at, so a message never lands under another one.
+    # The agenda item under discussion when the writer started the message (NO_ITEM: none
+    # was), so a message never lands under another one. The page's script keeps it up to
+    # date with the pushed status until the first letter is typed (static/js/live.js).
+    NO_ITEM = 0
     item = forms.IntegerField(required=False, widget=forms.HiddenInput)
     text = TextField(
         label=_("Your message"),
@@ -216,6 +219,12 @@ class MessageForm(forms.Form):
         too_long=_("A message can be at most %(max)s characters; yours has %(count)s."),
         error_messages={"required": _("Write a message first.")},
     )
+
+    @classmethod
+    def aimed_at(cls, item, text: str = "") -> "MessageForm":
+        """An empty box (or one holding `text`) for a message about `item` (None: no item
+        is under discussion)."""
+        return cls(initial={"item": item.pk if item else cls.NO_ITEM, "text": text})
 
 
 class HideMessageForm(forms.Form):

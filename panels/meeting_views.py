@@ -131,8 +131,7 @@ def _live_page(
     audience = events.audience_for(membership)
     state = events.LiveState(meeting.pk)
     if message_form is None:
-        current = state.current_item
-        message_form = MessageForm(initial={"item": current.pk if current else None})
+        message_form = MessageForm.aimed_at(state.current_item)
     context = (
         state.context()
         | events.personal_context(state, membership)
@@ -430,8 +429,7 @@ def message_post(request, panel_id: int, meeting_id: int) -> HttpResponse:
     # posted one leaves an empty box. The text shown back is the form's (config/forms.py):
     # never longer than the limit, so a megabyte sent by a script is not echoed.
     current = meeting.items.filter(state=AgendaItem.State.CURRENT).first()
-    item_id = current.pk if current else None
-    shown = MessageForm(initial={"item": item_id, "text": form["text"].value() if error else ""})
+    shown = MessageForm.aimed_at(current, form["text"].value() if error else "")
     if request.htmx:
         html = render_to_string(
             "panels/meeting.html#message_form",

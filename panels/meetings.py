@@ -479,9 +479,10 @@ def post_message(
 ) -> Message:
     """Post to the discussion of the current item.
 
-    With `expected_item_id` (the item the form was shown for), a message
-    written while the moderator moved on is refused rather than filed under
-    the wrong item; the view keeps the text so nothing is lost.
+    With `expected_item_id` (the item under discussion when the writer started;
+    0 when none was), a message written while the moderator moved on is refused
+    rather than filed under the wrong item; the view keeps the text so nothing is
+    lost.
     """
     _require(actor, Perm.TAKE_PART)
     text = text.strip()

@@ -239,6 +239,21 @@
     }
   });
 
+  // A message belongs to the agenda item under discussion when its writer started it.
+  // Until the first letter, the form follows the pushed status; from then on it keeps that
+  // item, so a message the moderator overtook is refused with its text kept (the server
+  // compares), never filed under the next item. Emptying the box starts afresh.
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (!box.form || box.form.id !== "message-form" || box.name !== "text") { return; }
+    if (!box.value) { delete box.dataset.started; return; }
+    if (box.dataset.started) { return; }
+    box.dataset.started = "1";
+    var status = document.getElementById("live-status");
+    var item = box.form.elements.namedItem("item"); // (`elements.item` is a method)
+    if (status && item) { item.value = status.getAttribute("data-current-item") || "0"; }
+  });
+
   // htmx swaps nothing for an error answer: the form stays as it was. Say what happened.
   function requestFailed(kind) {
     var notice = document.getElementById("live-notice");

@@ -419,6 +419,39 @@ def test_message_for_an_item_that_is_no_longer_current_is_kept(
     assert not Message.objects.exists()
 
 
+def test_a_page_opened_before_any_item_was_current_does_not_file_a_message_under_one(
+    client_for, alice, bob, meeting
+):
+    """The box of a page shown while nothing was under discussion says so (item 0): a
+    message sent from it once an item is current is refused, text kept, as for a page
+    shown under another item. (It used to carry no item, and the message was filed under
+    whatever had become current: issue 18.)"""
+    for title in ("Opening", "Onderhoud en reparaties"):
+        meetings.add_item(alice, meeting, title=title)
+    meetings.start_meeting(alice, meeting)  # the opening is current
+    meetings.set_floor(alice, meeting, True)
+    meetings.finish_current_item(alice, meeting)  # and done: nothing is current
+    second = meeting.items.get(title="Onderhoud en reparaties")
+    client = client_for(bob)
+
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    form = page[page.index('id="message-form"') :]
+    assert 'name="item" value="0"' in form
+    assert 'data-current-item="0"' in page
+    meetings.set_current_item(alice, second)
+
+    response = client.post(
+        url("message_post", meeting), {"text": "Tussen twee punten", "item": "0"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert "Onderhoud en reparaties" in html, "the notice names the item now discussed"
+    assert textarea(html[html.index('id="message-form"') :]) == "Tussen twee punten"
+    assert not Message.objects.exists()
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert f'data-current-item="{second.pk}"' in page, "the status tells the page's script"
+
+
 @pytest.mark.parametrize(
     ("text", "error"),
     [
