@@ -98,13 +98,19 @@ def test_a_member_who_was_offline_sees_the_current_state_without_reloading(peopl
 # --- when the server closes the connection, the page does what its code says ----------------
 
 
-def test_a_member_made_moderator_gets_the_moderator_view_without_reloading(
-    people, server, alice, bob
-):
+def bob_on_the_live_page(people, alice, bob):
+    """Alice's live meeting, and Bob's page on it with its socket open."""
     meeting = make_live_meeting(alice)
     member = people.page_for(bob)
     member.goto(meeting.get_absolute_url())
     live(member)
+    return meeting, member
+
+
+def test_a_member_made_moderator_gets_the_moderator_view_without_reloading(
+    people, server, alice, bob
+):
+    _meeting, member = bob_on_the_live_page(people, alice, bob)
     member.evaluate("window.sameDocument = true")
     expect(member.locator("#btn-floor")).to_have_count(0)
 
@@ -120,10 +126,7 @@ def test_a_member_made_moderator_gets_the_moderator_view_without_reloading(
 
 
 def test_a_deactivated_member_is_told_they_no_longer_have_access(people, server, alice, bob):
-    meeting = make_live_meeting(alice)
-    member = people.page_for(bob)
-    member.goto(meeting.get_absolute_url())
-    live(member)
+    _meeting, member = bob_on_the_live_page(people, alice, bob)
 
     server.post_as(
         session_cookie(alice),
@@ -137,10 +140,7 @@ def test_a_deactivated_member_is_told_they_no_longer_have_access(people, server,
 
 
 def test_when_the_meeting_ends_the_page_shows_the_end_and_stays(people, server, alice, bob):
-    meeting = make_live_meeting(alice)
-    member = people.page_for(bob)
-    member.goto(meeting.get_absolute_url())
-    live(member)
+    meeting, member = bob_on_the_live_page(people, alice, bob)
 
     server.post_as(
         session_cookie(alice),
