@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -359,6 +360,24 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid CSRF token: nothing was done.
+
+    A person who pressed a button on one of our own pages (the form had expired, or was
+    sent before the page was ready) goes back to that page with a notice, rather than to an
+    error page that ends what they were doing there. Anything else, and every htmx request
+    (whose page shows its own notice), gets the 403 page.
+    """
+    back = request.headers.get("Referer", "")
+    ours = url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if back and ours and not request.htmx:
+        messages.warning(request, _("Nothing was done: the page was not ready. Please try again."))
+        return redirect(back, permanent=False)
+    return render(request, "403_csrf.html", status=403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -16,13 +16,16 @@ from panels import audit
 from panels.access import Perm, meeting_for, panel_for
 from panels.bidi import isolate
 from panels.downloads import csv_response
-from panels.models import AuditAction, Membership
+from panels.models import AuditAction, Meeting, Membership
 from panels.pages import int_or_none, redirect_back
 from voting import counting, votes
 from voting.access import vote_for
 from voting.forms import CloseForm, VoteForm
 from voting.models import Amendment, Proposal, Proxy, Vote
 from voting.services import VotingError
+
+# Notices about the vote fragment of the live page go when its state moves on (live.js).
+LIVE_VOTE = "live-vote"
 
 
 def new_key() -> str:
@@ -34,8 +37,10 @@ def _back(request: HttpRequest, vote: Vote) -> HttpResponse:
     if request.htmx:
         # The change reaches this page through the socket; say how it went in the notice.
         notes = [(m.level_tag, str(m)) for m in messages.get_messages(request)]
+        # The state the notes speak of: the page keeps them until the vote moves past it.
+        seq = Meeting.objects.filter(pk=vote.meeting_id).values_list("seq", flat=True).first()
         return HttpResponse(
-            render_to_string("voting/notice.html", {"notes": notes}, request=request)
+            render_to_string("voting/notice.html", {"notes": notes, "seq": seq}, request=request)
         )
     return redirect_back(request, reverse("voting:vote", args=[vote.panel_id, vote.pk]))
 
@@ -82,7 +87,11 @@ def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
         except VotingError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("The vote is prepared. Open it when the time comes."))
+            messages.success(
+                request,
+                _("The vote is prepared. Open it when the time comes."),
+                extra_tags=LIVE_VOTE,
+            )
             return (
                 redirect(vote.meeting or vote)
                 if vote.meeting
@@ -158,7 +167,7 @@ def vote_open(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
     except VotingError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("The vote is open."))
+        messages.success(request, _("The vote is open."), extra_tags=LIVE_VOTE)
     return _back(request, vote)
 
 
@@ -177,9 +186,11 @@ def vote_close(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespons
         messages.error(request, str(error))
     else:
         if until:
-            messages.success(request, _("The written round has started."))
+            messages.success(request, _("The written round has started."), extra_tags=LIVE_VOTE)
         else:
-            messages.success(request, _("The vote is closed and the result is published."))
+            messages.success(
+                request, _("The vote is closed and the result is published."), extra_tags=LIVE_VOTE
+            )
     return _back(request, vote)
 
 

@@ -125,6 +125,11 @@
   function setConnection(state) {
     var el = document.getElementById("live-connection");
     if (!el) { return; }
+    // While the phone is offline, only coming back online changes what the line says.
+    if (navigator.onLine === false && state !== "network-down" &&
+        state !== "ended" && state !== "refused") {
+      state = "network-down";
+    }
     el.setAttribute("data-state", state);
     el.textContent = el.getAttribute("data-" + state) || "";
   }
@@ -181,7 +186,13 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") { resync(); }
   });
-  window.addEventListener("online", resync);
+  // The phone knows it is offline before the socket notices: say so at once, and that it
+  // is back; the socket's own events then say "live" again.
+  window.addEventListener("offline", function () { setConnection("network-down"); });
+  window.addEventListener("online", function () {
+    setConnection(socket ? "open" : "network-back");
+    resync();
+  });
 
   // Countdowns: "2:15" left, then "time is up".
   var timer = null;
@@ -254,25 +265,220 @@
     if (status && item) { item.value = status.getAttribute("data-current-item") || "0"; }
   });
 
-  // htmx swaps nothing for an error answer: the form stays as it was. Say what happened.
-  function requestFailed(kind) {
+  // Clicks. A live button acts once, however fast or often it is pressed, and a press never
+  // leaves the page:
+  // - A form htmx has not processed yet (swapped in a moment ago) would submit the plain
+  //   way, without the CSRF token pushed fragments cannot carry: htmx takes it over first.
+  // - While a form's request is under way, pressing it again does nothing.
+  // - The second click of a double click does nothing: no live button is meant for one.
+  // - A button that a change put under the finger just after a press in the same part of
+  //   the page ("Lower my hand" where "Raise my hand" was) ignores presses for a moment.
+  var processed = new WeakSet();
+  var inFlight = new WeakSet();
+  var pressed = null;   // { fragment: id, at: ms } of the last press on a live button
+  var changed = {};     // fragment id -> when a push replaced it right after a press there
+  var SETTLE_MS = 600;
+
+  document.addEventListener("htmx:afterProcessNode", function (event) {
+    if (event.target.tagName === "FORM") { processed.add(event.target); }
+  });
+
+  // The part of the page a push replaces whole: a fragment, or a form swapped by id.
+  function fragmentOf(el) {
+    var fragment = el.closest("[data-seq][id]") || el.closest("form[id]");
+    return fragment ? fragment.id : null;
+  }
+
+  function liveForm(el) {
+    var form = el && el.closest && el.closest("form[hx-post]");
+    return form && form.closest(".live") ? form : null;
+  }
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) { return; }
+    // Whatever slid under the pointer between the two clicks of a double click (a link, a
+    // button of another part) is not what the person aimed at.
+    if (event.detail >= 2 && event.target.closest(".live a[href], .live button, .live summary")) {
+      event.preventDefault();
+      return;
+    }
+    var button = event.target.closest("button[type=submit], button:not([type])");
+    var form = button && liveForm(button);
+    if (!form) { return; }
+    var fragment = fragmentOf(form);
+    var now = Date.now();
+    if (inFlight.has(form) ||
+        (fragment && changed[fragment] && now - changed[fragment] < SETTLE_MS)) {
+      event.preventDefault();
+      return;
+    }
+    pressed = { fragment: fragment, at: now };
+  }, true);
+
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var id = event.detail.target && event.detail.target.id;
+    if (id && pressed && pressed.fragment === id && Date.now() - pressed.at < SETTLE_MS) {
+      changed[id] = Date.now();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = liveForm(event.target);
+    if (!form || !window.htmx) { return; }
+    if (inFlight.has(form)) { event.preventDefault(); return; }
+    if (!processed.has(form)) {
+      event.preventDefault();
+      window.htmx.process(form);
+      processed.add(form);
+      form.requestSubmit(event.submitter || undefined);
+    }
+  }, true);
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = liveForm(event.detail.elt);
+    if (form) { inFlight.add(form); form.setAttribute("aria-busy", "true"); }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = liveForm(event.detail.elt);
+    if (form) { inFlight.delete(form); form.removeAttribute("aria-busy"); }
+  });
+
+  // Notices. The outcome of an action is shown next to the control that was used: the one
+  // notice area moves, before the request goes, to just below the part of the page that
+  // holds the form (not inside it: a push may replace that part while the request is under
+  // way). A notice holds as long as what it is about: it goes when that part of the page
+  // moves on to a newer state (for a fragment with data-state, when that state changes),
+  // except what must be kept (a receipt code, data-keep).
+  function partOf(el) {
+    var id = fragmentOf(el);
+    return id ? document.getElementById(id) : el;
+  }
+
+  function maxSeq() {
+    var seq = 0;
+    document.querySelectorAll(".live [data-seq]").forEach(function (el) {
+      seq = Math.max(seq, seqOf(el) || 0);
+    });
+    return seq;
+  }
+
+  function placeNotice(form) {
     var notice = document.getElementById("live-notice");
-    var text = notice && notice.getAttribute("data-" + kind);
+    var part = form && partOf(form);
+    if (!notice || !part || !part.parentNode) { return notice; }
+    if (part.nextElementSibling !== notice) { part.after(notice); }
+    // On a phone the parts are ordered by CSS: the notice takes the place of its part.
+    notice.style.order = window.getComputedStyle(part).order;
+    notice.setAttribute("data-about", part.id || "");
+    return notice;
+  }
+
+  function stampNotices() {
+    var seq = String(maxSeq());
+    document.querySelectorAll("#live-notice > :not([data-seq]), .messages > :not([data-seq])")
+      .forEach(function (el) { el.setAttribute("data-seq", seq); });
+  }
+  document.addEventListener("DOMContentLoaded", stampNotices);
+
+  function dropNoticesAbout(id, seq) {
+    var notice = document.getElementById("live-notice");
+    var stale = [];
+    if (notice && notice.getAttribute("data-about") === id) {
+      stale = Array.prototype.slice.call(notice.children);
+    }
+    document.querySelectorAll('.messages > [data-about="' + id + '"]').forEach(function (el) {
+      stale.push(el);
+    });
+    stale.forEach(function (el) {
+      if (!el.hasAttribute("data-keep") && (seqOf(el) || 0) < seq) { el.remove(); }
+    });
+  }
+
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target;
+    var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
+    if (!target || !target.id || !incoming || event.detail.shouldSwap === false) { return; }
+    if (target.id === "live-notice") { return; }
+    var was = target.getAttribute("data-state");
+    var now = incoming.getAttribute && incoming.getAttribute("data-state");
+    if (was !== null && now !== null && was === now) { return; }
+    dropNoticesAbout(target.id, seqOf(incoming) || Infinity);
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "live-notice") { return; }
+    stampNotices();
+    if (target.children.length) { target.scrollIntoView({ block: "nearest" }); }
+  });
+
+  // htmx swaps nothing for an error answer: the form stays as it was. Say what happened,
+  // next to the form, in its own words where it has them (the ballot: "your vote was not
+  // recorded").
+  function requestFailed(kind, form) {
+    var notice = placeNotice(form);
+    var text = form && form.getAttribute("data-" + kind) ||
+      notice && notice.getAttribute("data-" + kind);
     if (!text) { return; }
     var p = document.createElement("p");
     p.className = "message message--error";
     p.textContent = text;
     notice.replaceChildren(p);
+    stampNotices();
+    notice.scrollIntoView({ block: "nearest" });
   }
   // Listen on the request itself, not for htmx's error events: those are fired on the
   // form that sent it, and a push may have replaced that form (the ballot) while the
   // request was under way; events on a detached form never reach the document.
   document.addEventListener("htmx:beforeSend", function (event) {
     var xhr = event.detail.xhr;
+    var form = liveForm(event.detail.elt);
     if (!xhr) { return; }
-    xhr.addEventListener("error", function () { requestFailed("offline"); });
+    placeNotice(form);
+    xhr.addEventListener("error", function () { requestFailed("offline", form); });
     xhr.addEventListener("load", function () {
-      if (xhr.status >= 400) { requestFailed(xhr.status === 503 ? "busy" : "failed"); }
+      if (xhr.status >= 400) { requestFailed(xhr.status === 503 ? "busy" : "failed", form); }
     });
   });
+
+  // What asks for the person now (a ballot they have not filled in, the floor given to
+  // them) is called out at the foot of the screen while it is out of view, without taking
+  // the focus or touching what they type. Screen readers hear it through data-announce.
+  function shown(el) {
+    return el && el.getClientRects().length > 0;
+  }
+  function inView(el) {
+    var box = el.getBoundingClientRect();
+    return box.bottom > 0 && box.top < window.innerHeight;
+  }
+  function updateCallout() {
+    var callout = document.getElementById("live-callout");
+    if (!callout) { return; }
+    var ballot = document.getElementById("live-ballot");
+    var speaking = document.querySelector("#live-my-hand .you-speak");
+    var wants = {
+      ballot: shown(ballot) && ballot.querySelector("form") && !inView(ballot) ? ballot : null,
+      floor: shown(speaking) && !inView(speaking) ? speaking : null
+    };
+    var any = false;
+    callout.querySelectorAll("[data-callout]").forEach(function (link) {
+      var on = !!wants[link.getAttribute("data-callout")];
+      link.hidden = !on;
+      any = any || on;
+    });
+    var text = callout.querySelector("[data-callout-text]");
+    var legend = ballot && ballot.querySelector("legend");
+    if (text) { text.textContent = legend ? legend.textContent.trim() : ""; }
+    callout.hidden = !any;
+  }
+  var calloutQueued = false;
+  function queueCallout() {
+    if (calloutQueued) { return; }
+    calloutQueued = true;
+    window.requestAnimationFrame(function () { calloutQueued = false; updateCallout(); });
+  }
+  window.addEventListener("scroll", queueCallout, { passive: true });
+  window.addEventListener("resize", queueCallout);
+  document.addEventListener("htmx:oobAfterSwap", queueCallout);
+  document.addEventListener("DOMContentLoaded", queueCallout);
 })();

@@ -49,11 +49,11 @@ def test_a_ballot_that_does_not_get_through_is_kept_and_sent_again(people, alice
            }), {once: true})"""
     )
     cast.click()
-    expect(notice).to_contain_text("Geen verbinding: er is niets verstuurd.")
+    expect(notice).to_contain_text("Uw stem is NIET vastgelegd: er is geen verbinding.")
     expect(against).to_be_checked()
 
     cast.click()
-    expect(notice).to_contain_text("Het is even erg druk: er is niets opgeslagen.")
+    expect(notice).to_contain_text("Uw stem is NIET vastgelegd: het is even erg druk.")
     expect(against).to_be_checked()
     screenshot(page, "ballot-too-busy")
     assert not Ballot.objects.filter(vote=vote).exists()
