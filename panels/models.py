@@ -377,6 +377,11 @@ class Meeting(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("panels:meeting", args=[self.panel_id, self.pk])
 
+    def get_short_url(self) -> str:
+        """The address to type from the big screen: /m/ and the meeting's number, which is
+        digits only (nothing to mix up, such as O and 0) and quick on a phone's keypad."""
+        return reverse("panels:meeting_short", args=[self.pk])
+
     @property
     def is_live(self) -> bool:
         return self.state == self.State.LIVE

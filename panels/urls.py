@@ -38,6 +38,8 @@ urlpatterns = [
     path(meeting, mv.meeting_live, name="meeting"),
     path(meeting + "edit/", mv.meeting_edit, name="meeting_edit"),
     path(meeting + "screen/", mv.meeting_screen, name="meeting_screen"),
+    # The short address the big screen shows (Meeting.get_short_url).
+    path("m/<int:meeting_id>/", mv.meeting_short, name="meeting_short"),
     path(meeting + "calendar.ics", mv.meeting_calendar, name="meeting_calendar"),
     path(meeting + "pulse/", mv.meeting_pulse, name="meeting_pulse"),
     path(meeting + "state/", mv.meeting_state, name="meeting_state"),
