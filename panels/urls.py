@@ -31,6 +31,7 @@ urlpatterns = [
     path("panels/<int:panel_id>/composition/", views.composition, name="composition"),
     # One's own account and data
     path("account/", views.account, name="account"),
+    path("account/text-size/", views.text_size, name="text_size"),
     path("account/data.json", views.account_data, name="account_data"),
     path("account/delete/", views.account_delete, name="account_delete"),
     # Meetings

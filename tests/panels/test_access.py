@@ -20,6 +20,7 @@ from panels.models import (
     PulseParticipation,
     Role,
     SharedProfile,
+    User,
 )
 from tests.conftest import MEETING_STARTS_AT, make_user
 from tests.helpers import agenda, meetings_snapshot
@@ -35,6 +36,7 @@ MATRIX = {
     "account": (ANY_LOGGED_IN, {"GET"}),
     "account_data": (ANY_LOGGED_IN, {"GET"}),
     "account_delete": (ANY_LOGGED_IN, {"GET", "POST"}),
+    "text_size": (ANY_LOGGED_IN, {"POST"}),  # tests/panels/test_text_size.py
     "detail": (Perm.VIEW_PANEL, {"GET"}),
     "members": (Perm.MANAGE_MEMBERS, {"GET", "POST"}),
     "member_update": (Perm.MANAGE_MEMBERS, {"POST"}),
@@ -89,7 +91,7 @@ ROLES = {
 
 LOGIN_REDIRECT = "redirect to login"
 # URLs that answer an allowed request with a redirect (onwards, or back after saving).
-REDIRECTS = {"meeting_short"}
+REDIRECTS = {"meeting_short", "text_size"}
 METHODS = ["GET", "POST"]
 
 
@@ -106,7 +108,7 @@ def expected_status(name: str, method: str, role: str) -> int | str:
     if may is None:
         return LOGIN_REDIRECT
     if needs == ANY_LOGGED_IN:
-        return 200
+        return 302 if name in REDIRECTS else 200
     if Perm.VIEW_PANEL not in may:
         return 404  # do not leak that the panel exists
     if needs not in may:
@@ -127,6 +129,7 @@ def snapshot(panel) -> tuple:
         PulseParticipation.objects.filter(meeting__panel=panel).count(),
         SharedProfile.objects.filter(membership__panel=panel).count(),
         sorted(ConstituencyShare.objects.filter(panel=panel).values_list("value", "percent")),
+        sorted(User.objects.values_list("pk", "text_size")),
     )
 
 
@@ -179,6 +182,7 @@ POST_DATA = {
     "meeting_pulse": {"heard": "4", "comment": "Fijne avond."},
     "profile": {"age": "45_64", "consent": "on"},
     "composition": {"attribute": "age", "share-under_30": "20,5"},
+    "text_size": {"text_size": "large"},
 }
 
 
