@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from panels import login_limits
 from panels.addresses import request_address
-from panels.models import Message, PulseBox, Role, normalise_email
+from panels.models import Message, PulseBox, Role, User, normalise_email
 
 
 class TextField(forms.CharField):
@@ -258,6 +258,20 @@ class EraseAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("That is not your password."))
         return password
+
+
+class TextSizeForm(forms.Form):
+    text_size = forms.ChoiceField(
+        label=_("How large should the text be?"),
+        choices=User.TextSize.choices,
+        widget=forms.RadioSelect,
+        help_text=_("This applies to every page while you are logged in."),
+        # Not Django's message, which repeats the value sent: a script may send anything.
+        error_messages={
+            "required": _("Choose one of the text sizes."),
+            "invalid_choice": _("Choose one of the text sizes."),
+        },
+    )
 
 
 class PulseForm(forms.Form):

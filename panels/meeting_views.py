@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -27,6 +27,7 @@ from panels.forms import AgendaItemForm, HideMessageForm, MeetingForm, MessageFo
 from panels.ics import meeting_calendar as calendar_for
 from panels.models import AgendaItem, Meeting, Membership, Message
 from panels.pages import int_or_none
+from panels.qr import qr_svg
 from panels.services import PanelError
 
 
@@ -167,9 +168,35 @@ def meeting_screen(request: HttpRequest, panel_id: int, meeting_id: int) -> Http
     meeting, membership = meeting_for(request.user, panel_id, meeting_id)
     state = events.LiveState(meeting.pk)
     slots = events.render_slots(state, events.Audience.SCREEN, membership, request=request)
-    return render(
-        request, "panels/meeting_screen.html", state.context() | {"oob": False, "slots": slots}
-    )
+    context = state.context() | {"oob": False, "slots": slots}
+    if state.meeting.state != Meeting.State.CLOSED:
+        context["join"] = _join(request, state.meeting)
+    return render(request, "panels/meeting_screen.html", context)
+
+
+def _join(request: HttpRequest, meeting: Meeting) -> dict:
+    """How people in the room open the meeting on their own phone: a QR code of its page,
+    or a short address to type, written without "https://" (the browser adds it) and the
+    last slash (Django's APPEND_SLASH adds it)."""
+    short = urlsplit(request.build_absolute_uri(meeting.get_short_url()))
+    return {
+        "qr": qr_svg(request.build_absolute_uri(meeting.get_absolute_url())),
+        "host": short.netloc,
+        "path": short.path.rstrip("/"),
+    }
+
+
+@require_GET
+@login_required
+def meeting_short(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The short address from the big screen: on to the meeting's page, for the members of
+    its panel; anyone else finds nothing, as for a meeting that does not exist. (Digits only,
+    by the URL; a number too large for an id finds nothing either, in Django's lookups.)"""
+    panel_id = Meeting.objects.filter(pk=meeting_id).values_list("panel_id", flat=True).first()
+    if panel_id is None:
+        raise Http404
+    meeting, _membership = meeting_for(request.user, panel_id, meeting_id)
+    return redirect(meeting)
 
 
 @require_GET

@@ -37,6 +37,13 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person. People log in with their email address and are shown by name."""
 
+    class TextSize(models.TextChoices):
+        """For those who cannot use the browser's zoom: every page's text, larger."""
+
+        NORMAL = "normal", _("Normal")
+        LARGE = "large", _("Large")
+        VERY_LARGE = "very_large", _("Very large")
+
     email = models.EmailField(_("email address"), unique=True)
     name = models.CharField(_("name"), max_length=150)
     is_active = models.BooleanField(_("active"), default=True)
@@ -49,6 +56,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the person's personal data was erased (panels.privacy.erase): the row
     # stays, under a pseudonym, so that what they contributed keeps its place.
     erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True)
+    text_size = models.CharField(
+        _("text size"), max_length=20, choices=TextSize.choices, default=TextSize.NORMAL
+    )
 
     objects = UserManager()
 
@@ -75,6 +85,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name
+
+    @property
+    def text_size_class(self) -> str:
+        """The class on <html> that scales every page (static/css/knoppen.css, "Text size")."""
+        if self.text_size == self.TextSize.NORMAL:
+            return ""
+        return "text-" + self.text_size.replace("_", "-")
 
 
 class Organisation(models.Model):
@@ -376,6 +393,11 @@ class Meeting(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("panels:meeting", args=[self.panel_id, self.pk])
+
+    def get_short_url(self) -> str:
+        """The address to type from the big screen: /m/ and the meeting's number, which is
+        digits only (nothing to mix up, such as O and 0) and quick on a phone's keypad."""
+        return reverse("panels:meeting_short", args=[self.pk])
 
     @property
     def is_live(self) -> bool:

@@ -1,8 +1,9 @@
 """Tenants' data rights (AVG): seeing what we hold about them, erasure and retention.
 
 What we hold about a person is their account (name, email address, password hash, last
-login) and what they did in panels: memberships, messages, proposals, amendments,
-hands raised, proxies, ballots in named votes, signatures, and entries in the audit log.
+login, the text size they chose) and what they did in panels: memberships, messages,
+proposals, amendments, hands raised, proxies, ballots in named votes, signatures, and
+entries in the audit log.
 No birth dates, addresses or phone numbers are asked for or stored.
 
 Erasure keeps the record of what happened and removes the person from it. The `User`
@@ -103,6 +104,7 @@ def export(user: User) -> dict:
             "date_joined": _when(user.date_joined),
             "last_login": _when(user.last_login),
             "staff": user.is_staff,
+            "text_size": user.text_size,
         },
         "memberships": [
             {
@@ -317,6 +319,7 @@ def erase(user: User, *, requested_by: str) -> User:
         user.is_active = user.is_staff = user.is_superuser = False
         user.last_login = None
         user.erased_at = now
+        user.text_size = User.TextSize.NORMAL  # it may hint at their eyesight: back to the default
         user.save()
         user.groups.clear()
         user.user_permissions.clear()

@@ -277,3 +277,13 @@ def set_active(actor: Membership | User, membership: Membership, active: bool) -
         )
         events.notify_membership_changed(membership.user_id, membership.panel_id)
     return membership
+
+
+# --- one's own account -------------------------------------------------------------------
+
+
+def set_text_size(user: User, size: str) -> None:
+    """A person's own choice of text size. A display preference, like the language: it
+    decides nothing in any panel, so it has no history and no audit entry."""
+    user.text_size = User.TextSize(size)
+    user.save(update_fields=["text_size"])

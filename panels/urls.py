@@ -31,6 +31,7 @@ urlpatterns = [
     path("panels/<int:panel_id>/composition/", views.composition, name="composition"),
     # One's own account and data
     path("account/", views.account, name="account"),
+    path("account/text-size/", views.text_size, name="text_size"),
     path("account/data.json", views.account_data, name="account_data"),
     path("account/delete/", views.account_delete, name="account_delete"),
     # Meetings
@@ -38,6 +39,8 @@ urlpatterns = [
     path(meeting, mv.meeting_live, name="meeting"),
     path(meeting + "edit/", mv.meeting_edit, name="meeting_edit"),
     path(meeting + "screen/", mv.meeting_screen, name="meeting_screen"),
+    # The short address the big screen shows (Meeting.get_short_url).
+    path("m/<int:meeting_id>/", mv.meeting_short, name="meeting_short"),
     path(meeting + "calendar.ics", mv.meeting_calendar, name="meeting_calendar"),
     path(meeting + "pulse/", mv.meeting_pulse, name="meeting_pulse"),
     path(meeting + "state/", mv.meeting_state, name="meeting_state"),

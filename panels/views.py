@@ -23,6 +23,7 @@ from panels.forms import (
     InviteForm,
     MembershipForm,
     NewAccountForm,
+    TextSizeForm,
     ThrottledPasswordResetForm,
 )
 from panels.models import Attribute, Invitation, Meeting, Membership, User
@@ -306,8 +307,26 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "panels/account.html",
-        {"memberships": memberships, "retention_days": settings.RETENTION_DAYS},
+        {
+            "memberships": memberships,
+            "retention_days": settings.RETENTION_DAYS,
+            "text_size_form": TextSizeForm(initial={"text_size": request.user.text_size}),
+        },
     )
+
+
+@require_POST
+@login_required
+def text_size(request: HttpRequest) -> HttpResponse:
+    form = TextSizeForm(request.POST)
+    if form.is_valid():
+        services.set_text_size(request.user, form.cleaned_data["text_size"])
+        messages.success(request, _("Your text size is saved."))
+    else:
+        # The radio buttons always send a size they offer: this came from a script. The
+        # form's own words, never the value sent.
+        messages.error(request, form.errors["text_size"][0])
+    return redirect("panels:account")
 
 
 @require_GET

@@ -52,10 +52,23 @@ def quorum_reached(rule: Rule, eligible: int, cast: int) -> bool:
     return cast >= quorum_needed(rule, eligible)
 
 
+def abstentions_in_base(rule: Rule) -> bool:
+    """Whether abstentions are among the votes the rule weighs ("more for than against"
+    never counts them; an absolute or qualified majority does if configured)."""
+    return rule.majority != SIMPLE and rule.abstentions_count
+
+
+def majority_base(valid: int, abstain: int, rule: Rule) -> int:
+    """The votes a majority is measured against: the valid votes (for and against, or for
+    any option) and, if the rule counts them, the abstentions. A result's percentages are
+    of this number, so the figure shown is the one that decided."""
+    return valid + (abstain if abstentions_in_base(rule) else 0)
+
+
 def _passes(support: int, against: int, abstain: int, rule: Rule) -> bool:
     if rule.majority == SIMPLE:
-        return support > against
-    base = support + against + (abstain if rule.abstentions_count else 0)
+        return support > against  # i.e. more than half of majority_base
+    base = majority_base(support + against, abstain, rule)
     if base == 0:
         return False
     if rule.majority == ABSOLUTE:

@@ -18,7 +18,7 @@ from panels.bidi import isolate
 from panels.downloads import csv_response
 from panels.models import AuditAction, Meeting, Membership
 from panels.pages import int_or_none, redirect_back
-from voting import counting, votes
+from voting import counting, results, votes
 from voting.access import vote_for
 from voting.forms import CloseForm, VoteForm
 from voting.models import Amendment, Proposal, Proxy, Vote
@@ -274,6 +274,11 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     keys = ("method", "outcome", "cast", "eligible", "quorum_needed", "winner")
     rows += [[key, result.get(key, "")] for key in keys]
     rows += [["count", label, count] for label, count in result.get("counts") or []]
+    # The percentages as the page shows them, and what they are of (voting/results.py).
+    shares = results.shares(vote)
+    if shares.base:
+        rows.append(["percent_of", shares.basis, shares.base])
+        rows += [["percent", s.label, s.percent] for s in shares.rows if s.percent is not None]
     # A named ballot is [name, choice, membership id]: the id stays out of the file.
     rows += [["ballot", *row[:2]] for row in result.get("named", [])]
     rows += [["receipt", hash_] for hash_ in votes.published_receipts(vote)]

@@ -70,16 +70,6 @@ def reason(code: str | None) -> str:
 
 
 @register.filter
-def percent_of(part, whole):
-    """`part` as a percentage of `whole` (a float, for floatformat), or "" when whole is 0."""
-    try:
-        part, whole = float(part), float(whole)
-    except (TypeError, ValueError):
-        return ""
-    return 100 * part / whole if whole else ""
-
-
-@register.filter
 def bdi(value) -> SafeString:
     """A person's words inline in a sentence of ours, isolated from it (panels/bidi.py)."""
     return format_html("<bdi>{}</bdi>", value)

@@ -20,6 +20,7 @@ from panels.models import (
     PulseParticipation,
     Role,
     SharedProfile,
+    User,
 )
 from tests.conftest import MEETING_STARTS_AT, make_user
 from tests.helpers import agenda, meetings_snapshot
@@ -35,6 +36,7 @@ MATRIX = {
     "account": (ANY_LOGGED_IN, {"GET"}),
     "account_data": (ANY_LOGGED_IN, {"GET"}),
     "account_delete": (ANY_LOGGED_IN, {"GET", "POST"}),
+    "text_size": (ANY_LOGGED_IN, {"POST"}),  # tests/panels/test_text_size.py
     "detail": (Perm.VIEW_PANEL, {"GET"}),
     "members": (Perm.MANAGE_MEMBERS, {"GET", "POST"}),
     "member_update": (Perm.MANAGE_MEMBERS, {"POST"}),
@@ -44,6 +46,8 @@ MATRIX = {
     "meeting": (Perm.VIEW_PANEL, {"GET"}),
     "meeting_screen": (Perm.VIEW_PANEL, {"GET"}),
     "meeting_calendar": (Perm.VIEW_PANEL, {"GET"}),
+    # The big screen's short address (tests/panels/test_join_code.py).
+    "meeting_short": (Perm.VIEW_PANEL, {"GET"}),
     # Representativeness (tests/panels/test_representation.py).
     "profile": (Perm.TAKE_PART, {"GET", "POST"}),
     "composition": (Perm.MODERATE, {"GET", "POST"}),
@@ -86,6 +90,8 @@ ROLES = {
 }
 
 LOGIN_REDIRECT = "redirect to login"
+# URLs that answer an allowed request with a redirect (onwards, or back after saving).
+REDIRECTS = {"meeting_short", "text_size"}
 METHODS = ["GET", "POST"]
 
 
@@ -102,12 +108,12 @@ def expected_status(name: str, method: str, role: str) -> int | str:
     if may is None:
         return LOGIN_REDIRECT
     if needs == ANY_LOGGED_IN:
-        return 200
+        return 302 if name in REDIRECTS else 200
     if Perm.VIEW_PANEL not in may:
         return 404  # do not leak that the panel exists
     if needs not in may:
         return 403
-    return 200 if method == "GET" else 302
+    return 200 if method == "GET" and name not in REDIRECTS else 302
 
 
 def snapshot(panel) -> tuple:
@@ -123,6 +129,7 @@ def snapshot(panel) -> tuple:
         PulseParticipation.objects.filter(meeting__panel=panel).count(),
         SharedProfile.objects.filter(membership__panel=panel).count(),
         sorted(ConstituencyShare.objects.filter(panel=panel).values_list("value", "percent")),
+        sorted(User.objects.values_list("pk", "text_size")),
     )
 
 
@@ -175,6 +182,7 @@ POST_DATA = {
     "meeting_pulse": {"heard": "4", "comment": "Fijne avond."},
     "profile": {"age": "45_64", "consent": "on"},
     "composition": {"attribute": "age", "share-under_30": "20,5"},
+    "text_size": {"text_size": "large"},
 }
 
 

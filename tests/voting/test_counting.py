@@ -9,7 +9,7 @@ from fractions import Fraction
 from itertools import permutations
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from voting.counting import (
@@ -27,6 +27,7 @@ from voting.counting import (
     count_one_choice,
     count_ranked,
     count_yes_no,
+    majority_base,
     pairwise_preferences,
     quorum_needed,
     quorum_reached,
@@ -408,6 +409,39 @@ def test_yes_no_outcome_matches_reference_model(ballots, rule, eligible):
 def test_yes_no_ballot_order_does_not_matter(ballots, rule, eligible, data):
     shuffled = data.draw(st.permutations(ballots))
     assert count_yes_no(shuffled, eligible, rule) == count_yes_no(ballots, eligible, rule)
+
+
+# --- the base a result's percentages are of (voting/results.py) ------------------------
+
+
+def meets_the_rule(share: Fraction, rule: Rule) -> bool:
+    """The rule, read as a percentage of its base: what a reader of the result checks."""
+    if rule.majority == QUALIFIED:
+        return share >= rule.fraction
+    return share > Fraction(1, 2)  # simple: more for than against; absolute: more than half
+
+
+@given(ballots=yes_no_ballots, rule=no_quorum_rules)
+def test_yes_no_adopted_iff_the_share_shown_meets_the_rule(ballots, rule):
+    support, against, abstain = (ballots.count(c) for c in (FOR, AGAINST, ABSTAIN))
+    base = majority_base(support + against, abstain, rule)
+    counted_abstentions = rule.majority != SIMPLE and rule.abstentions_count
+    assert base == support + against + (abstain if counted_abstentions else 0)
+
+    adopted = count_yes_no(ballots, 0, rule).outcome == ADOPTED
+
+    assert adopted == (base > 0 and meets_the_rule(Fraction(support, base), rule))
+
+
+@given(election=choice_elections(), rule=no_quorum_rules)
+def test_one_choice_winner_iff_its_share_shown_meets_the_rule(election, rule):
+    options, ballots = election
+    result = count_one_choice(ballots, options, 0, rule)
+    assume(result.outcome in (ADOPTED, REJECTED) and rule.majority != SIMPLE)
+    best = max(result.counts.values(), default=0)
+    base = majority_base(sum(result.counts.values()), result.abstain, rule)
+
+    assert (result.outcome == ADOPTED) == (best > 0 and meets_the_rule(Fraction(best, base), rule))
 
 
 # --- one choice ------------------------------------------------------------------------

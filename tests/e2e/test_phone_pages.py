@@ -1,0 +1,79 @@
+"""The live page on a phone (360×740) for each role, in a meeting in full swing.
+
+Each test keeps two screenshots: the whole page and the first screen (what a person sees
+before scrolling). They go to PHONE_SHOTS when set (docs/screenshots/live-phone/ keeps a
+set from before and after a change of layout), else among the other screenshots.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from panels import meetings, presence
+from panels.models import Meeting, Membership
+from tests.conftest import AGENDA
+from tests.e2e.conftest import PHONE, SCREENSHOTS, act, live
+from voting import votes
+
+QUESTION = "Komen er bankjes in de binnentuin?"
+
+
+@pytest.fixture
+def meeting_in_full_swing(meeting, alice, bob, nora, tina) -> Meeting:
+    """Live: the second of three items under discussion, the floor open, three messages,
+    nora waiting for her turn, and a yes/no vote open in which tina has voted."""
+    for title in AGENDA:
+        act(meetings.add_item, alice, meeting, title=title)
+    act(meetings.start_meeting, alice, meeting)
+    act(meetings.set_current_item, alice, meeting.items.get(title=AGENDA[1]))
+    act(meetings.set_floor, alice, meeting, True)
+    for who in (alice, nora, tina):  # in the room before the vote opens: on its roll
+        act(presence.visit, meeting.pk, who.pk)
+    for who, text in (
+        (tina, "De lekkage in blok C is na drie meldingen nog steeds niet verholpen."),
+        (nora, "Bij ons in de Lindelaan komt de loodgieter steeds te laat."),
+        (bob, "Kan de corporatie een vaste dag per week voor reparaties afspreken?"),
+    ):
+        act(meetings.post_message, who, meeting, text)
+    act(meetings.raise_hand, nora, meeting)
+    spec = votes.VoteSpec(question=QUESTION, method="yes_no", options=[])
+    vote = act(votes.open_vote, alice, act(votes.prepare_vote, alice, spec, meeting=meeting))
+    act(votes.cast_ballot, tina, vote, choice="for", key=secrets.token_hex(16))
+    return meeting
+
+
+def opened_on_a_phone(people, meeting: Meeting, who: Membership) -> Page:
+    page = people.page_for(who, viewport=PHONE)
+    page.goto(meeting.get_absolute_url())
+    live(page)
+    current = meeting.items.get(title=AGENDA[1])
+    expect(page.locator("#live-status")).to_have_attribute("data-current-item", str(current.pk))
+    expect(page.locator("#live-vote")).to_contain_text(QUESTION)
+    return page
+
+
+def keep(page: Page, role: str) -> None:
+    folder = Path(os.environ.get("PHONE_SHOTS") or SCREENSHOTS / "live-phone")
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=folder / f"{role}.png", full_page=True)
+    page.screenshot(path=folder / f"{role}-first-screen.png")
+
+
+def test_a_member_on_a_phone(people, meeting_in_full_swing, bob):
+    page = opened_on_a_phone(people, meeting_in_full_swing, bob)
+    expect(page.locator("#live-ballot")).to_contain_text(QUESTION)
+    keep(page, "member")
+
+
+def test_the_moderator_on_a_phone(people, meeting_in_full_swing, alice):
+    page = opened_on_a_phone(people, meeting_in_full_swing, alice)
+    keep(page, "moderator")
+
+
+def test_an_observer_on_a_phone(people, meeting_in_full_swing, olga):
+    page = opened_on_a_phone(people, meeting_in_full_swing, olga)
+    expect(page.locator("#live-ballot")).to_be_hidden()
+    keep(page, "observer")
