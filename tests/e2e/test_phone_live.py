@@ -121,9 +121,7 @@ def test_an_offline_vote_says_next_to_the_button_that_it_was_not_recorded(
     wait_for(lambda: Ballot.objects.filter(vote=vote).count() == 1, what="one ballot")
 
 
-def test_the_connection_line_says_offline_at_once_and_when_it_is_back(
-    people, meeting, alice, bob
-):
+def test_the_connection_line_says_offline_at_once_and_when_it_is_back(people, meeting, alice, bob):
     under_discussion(meeting, alice, alice)
     page = people.page_for(bob, viewport=PHONE)
     page.goto(meeting.get_absolute_url())
