@@ -270,14 +270,11 @@
   // - A form htmx has not processed yet (swapped in a moment ago) would submit the plain
   //   way, without the CSRF token pushed fragments cannot carry: htmx takes it over first.
   // - While a form's request is under way, pressing it again does nothing.
-  // - The second click of a double click does nothing: no live button is meant for one.
-  // - A button that a change put under the finger just after a press in the same part of
-  //   the page ("Lower my hand" where "Raise my hand" was) ignores presses for a moment.
+  // - The second click of a double click does nothing, on whatever a change put under the
+  //   pointer in between ("Lower my hand" where "Raise my hand" was, or a link): no live
+  //   control is meant for a double click.
   var processed = new WeakSet();
   var inFlight = new WeakSet();
-  var pressed = null;   // { fragment: id, at: ms } of the last press on a live button
-  var changed = {};     // fragment id -> when a push replaced it right after a press there
-  var SETTLE_MS = 600;
 
   document.addEventListener("htmx:afterProcessNode", function (event) {
     if (event.target.tagName === "FORM") { processed.add(event.target); }
@@ -304,23 +301,8 @@
     }
     var button = event.target.closest("button[type=submit], button:not([type])");
     var form = button && liveForm(button);
-    if (!form) { return; }
-    var fragment = fragmentOf(form);
-    var now = Date.now();
-    if (inFlight.has(form) ||
-        (fragment && changed[fragment] && now - changed[fragment] < SETTLE_MS)) {
-      event.preventDefault();
-      return;
-    }
-    pressed = { fragment: fragment, at: now };
+    if (form && inFlight.has(form)) { event.preventDefault(); }
   }, true);
-
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
-    var id = event.detail.target && event.detail.target.id;
-    if (id && pressed && pressed.fragment === id && Date.now() - pressed.at < SETTLE_MS) {
-      changed[id] = Date.now();
-    }
-  });
 
   document.addEventListener("submit", function (event) {
     var form = liveForm(event.target);

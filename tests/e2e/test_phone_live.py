@@ -6,6 +6,7 @@ pushed to the others), the member on a 360 px phone, scrolled to where they were
 
 import re
 
+from django.core.cache import caches
 from playwright.sync_api import Page, expect
 
 from panels import meetings
@@ -28,6 +29,7 @@ def under_discussion(meeting, alice, *talkers) -> None:
     for n in range(8):
         for who in talkers:
             act(meetings.post_message, who, meeting, f"Bericht {n}: de lekkage in blok C.")
+            caches["limits"].clear()  # a chat this long would be paced by the message limit
 
 
 def prepared_vote(meeting, alice) -> Vote:
@@ -49,8 +51,9 @@ def test_a_vote_opened_while_the_member_reads_the_discussion_is_called_out_in_vi
 ):
     under_discussion(meeting, alice, alice, bob)
     vote = prepared_vote(meeting, alice)
-    moderator = live(people.page_for(alice))
+    moderator = people.page_for(alice)
     moderator.goto(meeting.get_absolute_url())
+    live(moderator)
     page = people.page_for(bob, viewport=PHONE)
     page.goto(meeting.get_absolute_url())
     live(page)
@@ -68,7 +71,7 @@ def test_a_vote_opened_while_the_member_reads_the_discussion_is_called_out_in_vi
     expect(box).to_be_focused()
     expect(box).to_have_value("Ik wilde nog zeggen")
 
-    callout.get_by_role("link", name=re.compile("Naar uw stembiljet")).click()
+    callout.get_by_role("link", name=re.compile("Nu stemmen")).click()
     expect(page.locator("#live-ballot")).to_be_in_viewport()
     expect(callout).to_be_hidden()
 
@@ -156,14 +159,3 @@ def test_notices_about_a_vote_go_when_the_vote_moves_on(people, meeting, alice, 
     moderator.locator("#btn-close-vote").click()
     expect(moderator.locator("#live-vote")).to_contain_text("Uitslag")
     expect(notice).not_to_contain_text("De stemming is open")
-
-
-def test_an_observer_is_not_offered_a_turn_to_speak(people, meeting, alice, olga):
-    under_discussion(meeting, alice, alice)
-    page = people.page_for(olga, viewport=PHONE)
-    page.goto(meeting.get_absolute_url())
-    live(page)
-
-    expect(page.locator("#live-status")).to_contain_text("als waarnemer")
-    expect(page.get_by_role("heading", name="Uw spreekbeurt")).to_have_count(0)
-    expect(page.locator("#live-my-hand")).to_be_hidden()

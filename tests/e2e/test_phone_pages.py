@@ -62,18 +62,55 @@ def keep(page: Page, role: str) -> None:
     page.screenshot(path=folder / f"{role}-first-screen.png")
 
 
+def top(page: Page, selector: str) -> float:
+    return page.locator(selector).bounding_box()["y"]
+
+
+def in_this_order(page: Page, *selectors: str) -> None:
+    """The parts appear on the phone's one column in this order, top to bottom."""
+    tops = [top(page, selector) for selector in selectors]
+    assert tops == sorted(tops), dict(zip(selectors, tops, strict=True))
+
+
+def first_screen_says_what_is_discussed(page: Page) -> None:
+    expect(page.locator("#live-status").get_by_text(AGENDA[1])).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
 def test_a_member_on_a_phone(people, meeting_in_full_swing, bob):
     page = opened_on_a_phone(people, meeting_in_full_swing, bob)
     expect(page.locator("#live-ballot")).to_contain_text(QUESTION)
     keep(page, "member")
+
+    first_screen_says_what_is_discussed(page)
+    # The open vote is on the first screen: the ballot, or the call-out that leads to it.
+    callout = page.locator("#live-callout")
+    expect(callout).to_be_in_viewport()
+    expect(callout).to_contain_text(QUESTION)
+    # What he can do comes before what he can read.
+    in_this_order(page, "#live-status", "#live-ballot", "#live-my-hand", "#live-discussion")
+    in_this_order(page, "#live-discussion", "#message-form", "#live-proposals", "#live-agenda")
 
 
 def test_the_moderator_on_a_phone(people, meeting_in_full_swing, alice):
     page = opened_on_a_phone(people, meeting_in_full_swing, alice)
     keep(page, "moderator")
 
+    first_screen_says_what_is_discussed(page)
+    expect(page.get_by_role("button", name="Woord sluiten")).to_be_in_viewport()
+    # Her controls (the vote, the speakers, the agenda) before the discussion.
+    in_this_order(
+        page, "#live-status", "#live-vote", "#live-speakers", "#live-give-floor",
+        "#live-agenda", "#live-discussion",
+    )  # fmt: skip
+
 
 def test_an_observer_on_a_phone(people, meeting_in_full_swing, olga):
     page = opened_on_a_phone(people, meeting_in_full_swing, olga)
     expect(page.locator("#live-ballot")).to_be_hidden()
     keep(page, "observer")
+
+    first_screen_says_what_is_discussed(page)
+    expect(page.locator("#live-status")).to_contain_text("als waarnemer")
+    expect(page.get_by_role("heading", name="Uw spreekbeurt")).to_have_count(0)
+    in_this_order(page, "#live-status", "#live-vote", "#live-speakers", "#live-discussion")

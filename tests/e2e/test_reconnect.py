@@ -65,8 +65,9 @@ def test_a_member_who_was_offline_sees_the_current_state_without_reloading(peopl
     member.evaluate("window.sameDocument = true")  # gone if the page were reloaded
 
     line.cut()
-    expect(member.locator("#live-connection")).to_have_attribute("data-state", "closed")
-    expect(member.locator("#live-connection")).to_contain_text("Verbinding verbroken")
+    # The phone knows it is offline: the line says so (not merely "connection lost").
+    expect(member.locator("#live-connection")).to_have_attribute("data-state", "network-down")
+    expect(member.locator("#live-connection")).to_contain_text("U bent offline")
 
     # While the member is away, the moderator moves to the next item and opens a vote.
     moderator.locator(f"#btn-current-{paint.pk}").click()

@@ -101,7 +101,7 @@ def test_from_invitation_to_signed_agreement(people, server, panel, alice, bob, 
     seen(moderator.locator("#live-presence"), "Dirk Nieuw")  # newcomer is among them
 
     moderator.locator("#btn-start").click()
-    everyone_sees(others, "#live-status", re.compile("Bezig|Live"))
+    everyone_sees(others, "#live-status", re.compile("Begonnen|Live"))
 
     # --- An agenda item is opened -------------------------------------------------------------
     moderator.locator(f"#btn-current-{paint.pk}").click()
