@@ -140,7 +140,8 @@ def test_the_site_header_leads_to_the_setting(client_for, bob):
     response = client_for(bob).get(reverse("panels:home"))
 
     header = re.search(r'<header class="site-header">.*?</header>', response.content.decode(), re.S)
-    link = f'<a href="{reverse("panels:account")}#text-size">{dutch("Text size")}</a>'
+    account = reverse("panels:account")
+    link = f'<a class="site-nav__text-size" href="{account}#text-size">{dutch("Text size")}</a>'
     assert link in header.group(0)
 
 
