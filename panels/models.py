@@ -652,7 +652,7 @@ ATTRIBUTE_VALUES = {
 class SharedProfile(models.Model):
     """What a member chose to share about themselves, with their consent; deleted when
     they withdraw it or are erased. Never shown per person: only counted, in groups no
-    smaller than `voting.participation.MIN_CELL`."""
+    smaller than `panels.representation.MIN_CELL`."""
 
     membership = models.OneToOneField(
         Membership, on_delete=models.CASCADE, related_name="shared_profile"
