@@ -7,6 +7,7 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Process agreements")
 
     def ready(self) -> None:
-        from agreements import live
+        from agreements import live, privacy
 
         live.register()
+        privacy.register()

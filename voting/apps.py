@@ -7,6 +7,7 @@ class VotingConfig(AppConfig):
     verbose_name = _("Proposals and votes")
 
     def ready(self) -> None:
-        from voting import live
+        from voting import live, privacy
 
         live.register()
+        privacy.register()
