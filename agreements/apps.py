@@ -8,6 +8,13 @@ class AgreementsConfig(AppConfig):
 
     def ready(self) -> None:
         from agreements import live, privacy
+        from panels import links
 
         live.register()
         privacy.register()
+        for label, url_name in [
+            (_("Process agreements"), "agreements:list"),
+            (_("What became of the proposals (terugkoppeling)"), "agreements:feedback"),
+            (_("Advice requests (Overlegwet)"), "agreements:advice_list"),
+        ]:
+            links.register(links.PanelLink(label, url_name))
