@@ -7,9 +7,10 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Process agreements")
 
     def ready(self) -> None:
-        from agreements import live, privacy
+        from agreements import audit_actions, live, privacy
         from panels import links
 
+        audit_actions.register()
         live.register()
         privacy.register()
         for label, url_name in [
