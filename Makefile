@@ -37,6 +37,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Needs GNU gettext: refresh the Dutch catalogue from the source and compile it.
 messages: setup

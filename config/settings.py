@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "panels",
     "voting",
     "agreements",
+    "overview",
 ]
 
 MIDDLEWARE = [

@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from overview import urls as overview_urls
 from panels.forms import EmailAuthenticationForm
 from panels.views import PasswordResetView
+from voting import urls as voting_urls
 
 urlpatterns = [
     path(
@@ -16,7 +18,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("panels.urls")),
-    path("", include("voting.urls")),
+    # The participation pages live in overview/ (the top layer) and keep their names in the
+    # voting namespace, where they were first published.
+    path("", include((voting_urls.urlpatterns + overview_urls.urlpatterns, "voting"))),
     path("", include("agreements.urls")),
 ]
 

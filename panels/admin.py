@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from panels import login_limits, privacy, services
 from panels.models import (
     AgendaItem,
+    AuditAction,
     AuditEntry,
     ConstituencyShare,
     Invitation,
@@ -261,6 +262,19 @@ class LiveWorkerAdmin(admin.ModelAdmin):
     list_display = ["id", "started_at", "seen_at"]
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The registered actions by their labels (the field itself has no choices)."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return AuditAction.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: the log is written by the services alone and never changed."""
@@ -268,15 +282,25 @@ class AuditEntryAdmin(ReadOnly, admin.ModelAdmin):
     list_display = [
         "sequence",
         "created_at",
-        "action",
+        "action_label",
         "subject",
         "actor_name",
         "panel",
         "short_hash",
     ]
-    list_filter = ["action", "panel"]
+    list_filter = [ActionFilter, "panel"]
     search_fields = ["subject", "actor_name", "hash"]
     ordering = ["-sequence"]
+    readonly_fields = ["action_label"]
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, entry: AuditEntry) -> str:
+        return entry.action_label
+
+    def get_fields(self, request, obj=None) -> list[str]:
+        """The action by its label, where the stored string would be."""
+        fields = [f for f in super().get_fields(request, obj) if f != "action_label"]
+        return ["action_label" if f == "action" else f for f in fields]
 
 
 @admin.register(PulseParticipation)

@@ -91,14 +91,16 @@ def _lock_head() -> AuditEntry | None:
 
 def record(
     actor: Membership | User | None,
-    action: AuditAction | str,
+    action: str,
     subject: str,
     *,
     panel: Panel | int | None,
     details: dict | None = None,
 ) -> AuditEntry:
     """Append one entry. `actor` is the member who acted, a staff user (in the admin), or
-    None for the scheduler and commands."""
+    None for the scheduler and commands. `action` must be one an app registered
+    (panels/audit_actions.py): ValueError otherwise, before anything is written."""
+    action = AuditAction(action)
     staff = actor if isinstance(actor, User) else None
     if staff is not None:
         details = {**(details or {}), "staff": staff.pk}
@@ -118,7 +120,7 @@ def record(
             actor_name=name,
             actor_salt=salt,
             actor_digest=name_digest(salt, name),
-            action=AuditAction(action),
+            action=action,
             subject=subject,
             details=details,
             prev_hash=last.hash if last else GENESIS,
@@ -178,7 +180,7 @@ def head() -> AuditEntry | None:
     return AuditEntry.objects.order_by("-sequence").first()
 
 
-def entry_for(subject: str, action: AuditAction | str, **details) -> AuditEntry | None:
+def entry_for(subject: str, action: str, **details) -> AuditEntry | None:
     """The latest entry that recorded this action on this subject (to print its hash),
     optionally only among entries with these values in their details."""
     found = AuditEntry.objects.filter(subject=subject, action=action)

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from panels.ics import meeting_calendar
-from panels.models import Invitation, Meeting
+from panels.models import Invitation, Meeting, Membership
+from panels.pulse import OPEN_DAYS
 
 
 def invitation_url(token: str) -> str:
@@ -46,9 +47,6 @@ def send_meeting_invitations(meeting_id: int) -> int:
 
 def send_pulse_invitations(meeting_id: int, attended: list[int]) -> int:
     """Ask those who were at the meeting the pulse's two questions (panels/pulse.py)."""
-    from panels.models import Membership
-    from panels.pulse import OPEN_DAYS
-
     meeting = Meeting.objects.select_related("panel").get(pk=meeting_id)
     url = settings.SITE_URL + reverse("panels:meeting_pulse", args=[meeting.panel_id, meeting.pk])
     recipients = (

@@ -11,6 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from panels.audit_actions import MAX_LENGTH as MAX_ACTION_LENGTH
+from panels.audit_actions import AuditAction as AuditAction  # every app's, by name
+
 
 def normalise_email(email: str) -> str:
     """Email addresses are compared case-insensitively everywhere."""
@@ -652,7 +655,7 @@ ATTRIBUTE_VALUES = {
 class SharedProfile(models.Model):
     """What a member chose to share about themselves, with their consent; deleted when
     they withdraw it or are erased. Never shown per person: only counted, in groups no
-    smaller than `voting.participation.MIN_CELL`."""
+    smaller than `panels.representation.MIN_CELL`."""
 
     membership = models.OneToOneField(
         Membership, on_delete=models.CASCADE, related_name="shared_profile"
@@ -692,24 +695,6 @@ class ConstituencyShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.panel}: {self.attribute}={self.value} {self.percent}%"
-
-
-class AuditAction(models.TextChoices):
-    VOTE_OPENED = "vote_opened", _("Vote opened")
-    VOTE_WRITTEN_ROUND = "vote_written_round", _("Written round started")
-    VOTE_CLOSED = "vote_closed", _("Vote closed")
-    AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
-    MEMBER_JOINED = "member_joined", _("Member joined")
-    ROLE_CHANGED = "role_changed", _("Role changed")
-    MEMBER_DEACTIVATED = "member_deactivated", _("Member deactivated")
-    MEMBER_REACTIVATED = "member_reactivated", _("Member reactivated")
-    MEETING_STARTED = "meeting_started", _("Meeting started")
-    MEETING_CLOSED = "meeting_closed", _("Meeting closed")
-    MESSAGE_HIDDEN = "message_hidden", _("Message hidden")
-    PROPOSAL_HIDDEN = "proposal_hidden", _("Proposal hidden")
-    AMENDMENT_HIDDEN = "amendment_hidden", _("Amendment hidden")
-    PERSON_ERASED = "person_erased", _("Personal data erased")
-    INPUT_ANSWERED = "input_answered", _("Panel's input answered")
 
 
 class AppendOnly(Exception):
@@ -755,7 +740,8 @@ class AuditEntry(models.Model):
     # cannot be turned back into the name).
     actor_salt = models.CharField(max_length=32, blank=True, editable=False)
     actor_digest = models.CharField(max_length=64, blank=True, editable=False)
-    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    # One of the actions the apps register (panels/audit_actions.py), checked on writing.
+    action = models.CharField(_("action"), max_length=MAX_ACTION_LENGTH)
     subject = models.CharField(_("subject"), max_length=60)
     details = models.JSONField(_("details"), default=dict, blank=True)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
@@ -770,7 +756,7 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["subject", "action"])]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.get_action_display()} {self.subject}"
+        return f"#{self.sequence} {self.action_label} {self.subject}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:
@@ -783,6 +769,10 @@ class AuditEntry(models.Model):
     @property
     def short_hash(self) -> str:
         return self.hash[:12]
+
+    @property
+    def action_label(self) -> str:
+        return str(AuditAction.label(self.action))
 
 
 class LoginLockoutQuerySet(models.QuerySet["LoginLockout"]):

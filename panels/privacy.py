@@ -18,7 +18,10 @@ removed; the chain covers its salted digest, so the log still verifies.
 """
 
 import secrets
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
@@ -34,7 +37,6 @@ from panels.models import (
     AuditEntry,
     Invitation,
     LoginLockout,
-    Meeting,
     Membership,
     Message,
     Panel,
@@ -54,46 +56,82 @@ class ErasureRefused(Exception):
     pass
 
 
+# --- what other apps hold ----------------------------------------------------------------
+# Apps above panels (voting, agreements) keep data about a person too. Each registers, in
+# its AppConfig.ready(), an exporter (its sections of the download) and an eraser (what it
+# does when the person is erased), the way pretix's data shredders work: panels never
+# imports the apps that own the data.
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an eraser is told, inside erase()'s transaction."""
+
+    user: User  # already under the pseudonym
+    membership_ids: list[int]
+    old_name: str
+    now: datetime
+
+
+Exporter = Callable[[User, list[int]], dict[str, Any]]
+Eraser = Callable[[Erasure], None]
+
+_exporters: list[Exporter] = []
+_erasers: list[Eraser] = []
+
+# The download's sections in the order of the file (format knoppen-personal-data/1), so it
+# reads the same whichever app supplies a section. A section not named here comes last.
+SECTIONS = (
+    "format",
+    "exported_at",
+    "account",
+    "memberships",
+    "invitations",
+    "messages",
+    "proposals",
+    "supported_proposals",
+    "amendments",
+    "hands_raised",
+    "votes",
+    "proxies",
+    "signatures",
+    "answers_for_the_corporation",
+    "shared_about_yourself",
+    "pulse_answered_for",
+    "audit_log",
+    "login_lockouts",
+)
+
+
+def register(*, exporter: Exporter | None = None, eraser: Eraser | None = None) -> None:
+    """Add an app's part of the download and of erasure (idempotent)."""
+    if exporter is not None and exporter not in _exporters:
+        _exporters.append(exporter)
+    if eraser is not None and eraser not in _erasers:
+        _erasers.append(eraser)
+
+
 # --- what we hold ------------------------------------------------------------------------
 
 
-def _when(value) -> str | None:
+def when(value) -> str | None:
+    """A time as the download writes it (ISO 8601), or None."""
     return value.isoformat() if value else None
 
 
 def export(user: User) -> dict:
     """Everything we hold about this person, as plain data (served as JSON)."""
-    from agreements.models import InputResponse, Signature
-    from voting.models import Amendment, Participation, Proposal, Proxy
-
     mine = list(Membership.objects.filter(user=user).select_related("panel"))
     ids = [m.pk for m in mine]
+    sections = _own_sections(user, mine)
+    for exporter in _exporters:
+        sections.update(exporter(user, ids))
+    order = {name: n for n, name in enumerate(SECTIONS)}
+    return dict(sorted(sections.items(), key=lambda item: order.get(item[0], len(order))))
 
-    def proxy_row(p: Proxy) -> dict:
-        given = p.principal_id in ids
-        return {
-            "meeting": p.meeting.title,
-            "panel": p.meeting.panel.name,
-            "direction": "given" if given else "held",
-            "other_person": (p.holder if given else p.principal).user.name,
-            "created_at": _when(p.created_at),
-            "revoked_at": _when(p.revoked_at),
-        }
 
-    def vote_row(part: Participation) -> dict:
-        vote = part.vote
-        row = {
-            "panel": vote.panel.name,
-            "question": vote.question,
-            "state": vote.state,
-            "secret": vote.secret,
-            "cast_by_you": part.voter_id in ids,
-            "on_behalf_of": None if part.on_behalf_of_id in ids else part.on_behalf_of.user.name,
-        }
-        # A secret ballot was never stored with a name: we cannot tell what was voted.
-        ballot = None if vote.secret else getattr(part, "ballot", None)
-        row["ballot"] = _shown(vote, ballot)
-        return row
+def _own_sections(user: User, mine: list[Membership]) -> dict[str, Any]:
+    ids = [m.pk for m in mine]
 
     return {
         "format": FORMAT,
@@ -101,8 +139,8 @@ def export(user: User) -> dict:
         "account": {
             "name": user.name,
             "email": user.email,
-            "date_joined": _when(user.date_joined),
-            "last_login": _when(user.last_login),
+            "date_joined": when(user.date_joined),
+            "last_login": when(user.last_login),
             "staff": user.is_staff,
             "text_size": user.text_size,
         },
@@ -112,7 +150,7 @@ def export(user: User) -> dict:
                 "role": m.role,
                 "voting_rights": m.has_voting_rights,
                 "active": m.is_active,
-                "joined_at": _when(m.joined_at),
+                "joined_at": when(m.joined_at),
             }
             for m in mine
         ],
@@ -120,8 +158,8 @@ def export(user: User) -> dict:
             {
                 "panel": i.panel.name,
                 "role": i.role,
-                "invited_at": _when(i.created_at),
-                "accepted_at": _when(i.accepted_at),
+                "invited_at": when(i.created_at),
+                "accepted_at": when(i.accepted_at),
             }
             for i in Invitation.objects.filter(Q(accepted_by=user) | Q(email__iexact=user.email))
             .select_related("panel")
@@ -132,84 +170,19 @@ def export(user: User) -> dict:
                 "panel": m.item.meeting.panel.name,
                 "meeting": m.item.meeting.title,
                 "agenda_item": m.item.title,
-                "posted_at": _when(m.created_at),
+                "posted_at": when(m.created_at),
                 "text": m.text,
-                "hidden_at": _when(m.hidden_at),
+                "hidden_at": when(m.hidden_at),
             }
             for m in Message.objects.filter(author__in=ids)
             .select_related("item__meeting__panel")
             .order_by("created_at")
         ],
-        "proposals": [
-            {
-                "panel": p.item.meeting.panel.name,
-                "agenda_item": p.item.title,
-                "title": p.title,
-                "text": p.text,
-                "version": p.version,
-                "state": p.state,
-                "submitted_at": _when(p.submitted_at),
-            }
-            for p in Proposal.objects.filter(submitter__in=ids)
-            .select_related("item__meeting__panel")
-            .order_by("created_at")
-        ],
-        "supported_proposals": list(
-            Proposal.objects.filter(supporters__in=ids)
-            .order_by("pk")
-            .values_list("title", flat=True)
-        ),
-        "amendments": [
-            {
-                "proposal": a.proposal.title,
-                "kind": a.kind,
-                "new_text": a.new_text,
-                "rationale": a.rationale,
-                "state": a.state,
-                "created_at": _when(a.created_at),
-            }
-            for a in Amendment.objects.filter(author__in=ids)
-            .select_related("proposal")
-            .order_by("created_at")
-        ],
         "hands_raised": [
-            {"meeting": r.meeting.title, "raised_at": _when(r.raised_at), "state": r.state}
+            {"meeting": r.meeting.title, "raised_at": when(r.raised_at), "state": r.state}
             for r in SpeakerRequest.objects.filter(membership__in=ids)
             .select_related("meeting")
             .order_by("raised_at")
-        ],
-        "votes": [
-            vote_row(p)
-            for p in Participation.objects.filter(Q(voter__in=ids) | Q(on_behalf_of__in=ids))
-            .select_related("vote__panel", "on_behalf_of__user", "ballot__option")
-            .order_by("vote__opened_at", "pk")
-        ],
-        "proxies": [
-            proxy_row(p)
-            for p in Proxy.objects.filter(Q(principal__in=ids) | Q(holder__in=ids))
-            .select_related("meeting__panel", "principal__user", "holder__user")
-            .order_by("created_at")
-        ],
-        "signatures": [
-            {
-                "agreement": s.agreement.title,
-                "version": s.version,
-                "party": s.party,
-                "signed_at": _when(s.signed_at),
-                "voided_at": _when(s.voided_at),
-            }
-            for s in Signature.objects.filter(signed_by__in=ids)
-            .select_related("agreement")
-            .order_by("signed_at")
-        ],
-        "answers_for_the_corporation": [
-            {
-                "proposal": r.proposal.title,
-                "status": r.status,
-                "reasons": r.reasons,
-                "answered_at": _when(r.answered_at),
-            }
-            for r in InputResponse.objects.filter(answered_by__in=ids).select_related("proposal")
         ],
         "shared_about_yourself": [
             {
@@ -218,7 +191,7 @@ def export(user: User) -> dict:
                 "neighbourhood": p.neighbourhood,
                 "household": p.household,
                 "years_as_tenant": p.tenancy,
-                "consent_given_at": _when(p.consented_at),
+                "consent_given_at": when(p.consented_at),
             }
             for p in SharedProfile.objects.filter(membership__in=ids).select_related(
                 "membership__panel"
@@ -233,7 +206,7 @@ def export(user: User) -> dict:
         "audit_log": [
             {
                 "sequence": e.sequence,
-                "time": _when(e.created_at),
+                "time": when(e.created_at),
                 "action": e.action,
                 "subject": e.subject,
             }
@@ -243,21 +216,10 @@ def export(user: User) -> dict:
         ],
         # Pauses on logging in after wrong passwords (kept a month, panels.login_limits).
         "login_lockouts": [
-            {"since": _when(lock.started_at), "until": _when(lock.until)}
+            {"since": when(lock.started_at), "until": when(lock.until)}
             for lock in LoginLockout.objects.filter(user=user).order_by("started_at")
         ],
     }
-
-
-def _shown(vote, ballot) -> str | None:
-    if ballot is None:
-        return None
-    if ballot.option_id:
-        return ballot.option.label
-    if ballot.ranking:
-        labels = dict(vote.options.values_list("pk", "label"))
-        return " > ".join(labels.get(x, "?") for x in ballot.ranking)
-    return ballot.choice
 
 
 # --- erasure -----------------------------------------------------------------------------
@@ -293,8 +255,6 @@ def erase(user: User, *, requested_by: str) -> User:
     longer than the retention period). A member cannot leave a panel without a
     moderator; staff can, since a request under the AVG must be carried out.
     """
-    from voting.models import Proxy
-
     with transaction.atomic():
         memberships = list(Membership.objects.filter(user=user).order_by("panel_id"))
         # The same lock the panel's people changes take (see services._lock_panel).
@@ -333,12 +293,6 @@ def erase(user: User, *, requested_by: str) -> User:
         SpeakerRequest.objects.filter(
             membership__in=ids, state__in=SpeakerRequest.OPEN_STATES
         ).update(state=SpeakerRequest.State.WITHDRAWN, ended_at=now)
-        for proxy in Proxy.objects.filter(
-            Q(principal__in=ids) | Q(holder__in=ids), revoked_at__isnull=True
-        ).exclude(meeting__state=Meeting.State.CLOSED):
-            proxy.revoked_at = now
-            proxy._change_reason = "personal data erased"
-            proxy.save(update_fields=["revoked_at"])
         Presence.objects.filter(membership__in=ids).delete()
         SharedProfile.objects.filter(membership__in=ids).delete()  # age band, neighbourhood…
         LoginLockout.objects.filter(user=user).delete()
@@ -352,7 +306,9 @@ def erase(user: User, *, requested_by: str) -> User:
                 invitation.revoked_at = now
             invitation.save(update_fields=["email", "revoked_at"])
         Invitation.history.filter(email__iexact=old_email).update(email=user.email)
-        _pseudonymise_named_results(ids, old_name, user.name)
+        erasure = Erasure(user=user, membership_ids=ids, old_name=old_name, now=now)
+        for eraser in _erasers:
+            eraser(erasure)
         LogEntry.objects.filter(
             Q(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk))
             | Q(content_type=ContentType.objects.get_for_model(Membership), object_id__in=ids)
@@ -368,27 +324,6 @@ def erase(user: User, *, requested_by: str) -> User:
             )
             events.notify_membership_changed(user.pk, m.panel_id)
     return user
-
-
-def _pseudonymise_named_results(ids: list[int], old_name: str, new_name: str) -> None:
-    """Named votes publish [name, choice, membership id] rows: put the pseudonym in the
-    person's rows, in each closed vote and in every saved version of it."""
-    from voting.models import Vote
-
-    votes = Vote.objects.filter(
-        secret=False, participations__on_behalf_of__in=ids, result__isnull=False
-    ).distinct()
-    for vote in votes:
-        for row in [vote, *vote.history.filter(result__isnull=False)]:
-            named = (row.result or {}).get("named")
-            if not named:
-                continue
-            changed = False
-            for entry in named:
-                if entry[2] in ids if len(entry) > 2 else entry[0] == old_name:
-                    entry[0], changed = new_name, True
-            if changed:
-                type(row).objects.filter(pk=row.pk).update(result=row.result)
 
 
 # --- retention ---------------------------------------------------------------------------

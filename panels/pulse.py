@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from panels import sealing
+from panels.errors import PanelError
 from panels.models import Meeting, Membership, PulseBox, PulseParticipation
-from panels.services import PanelError
 
 OPEN_DAYS = 14
 SCALE = range(1, 6)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from panels import audit, emails, events
 from panels.access import Perm, has_perm, staff_may
+from panels.errors import PanelError
 from panels.models import (
     ROLES_VOTING_BY_DEFAULT,
     AuditAction,
@@ -22,10 +23,6 @@ from panels.models import (
     User,
     normalise_email,
 )
-
-
-class PanelError(Exception):
-    """A rule said no. The message is shown to the person as it is."""
 
 
 class InvitationInvalid(PanelError):

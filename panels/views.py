@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from panels import limits, privacy, representation, services
+from panels import limits, links, privacy, representation, services
 from panels.access import Perm, panel_for
 from panels.bidi import isolate
 from panels.downloads import attachment
@@ -56,6 +56,7 @@ def panel_detail(request: HttpRequest, panel_id: int) -> HttpResponse:
             "membership": membership,
             "members": members,
             "meetings": [*meetings, *past],
+            "links": links.for_member(panel, membership),
         },
     )
 

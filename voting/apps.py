@@ -7,6 +7,8 @@ class VotingConfig(AppConfig):
     verbose_name = _("Proposals and votes")
 
     def ready(self) -> None:
-        from voting import live
+        from voting import audit_actions, live, privacy
 
+        audit_actions.register()
         live.register()
+        privacy.register()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from voting import participation_views, views, vote_views
+from voting import views, vote_views
 
 app_name = "voting"
 
@@ -11,14 +11,6 @@ item = "panels/<int:panel_id>/items/<int:item_id>/"
 vote = "panels/<int:panel_id>/votes/<int:vote_id>/"
 
 urlpatterns = [
-    path(
-        "panels/<int:panel_id>/participation/", participation_views.dashboard, name="participation"
-    ),
-    path(
-        "panels/<int:panel_id>/participation.csv",
-        participation_views.dashboard_csv,
-        name="participation_csv",
-    ),
     path("panels/<int:panel_id>/votes/new/", vote_views.vote_new, name="vote_new"),
     path(vote, vote_views.vote_detail, name="vote"),
     path(vote + "open/", vote_views.vote_open, name="vote_open"),

@@ -6,12 +6,13 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from overview import participation
 from panels import meetings
 from panels.access import Perm
 from panels.models import Panel
 from tests.helpers import csv_rows
 from tests.voting.conftest import cast
-from voting import participation, votes
+from voting import votes
 
 pytestmark = pytest.mark.django_db
 

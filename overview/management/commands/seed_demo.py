@@ -12,8 +12,13 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from agreements import advice
+from agreements import services as agreements
 from panels import meetings, pulse
 from panels.models import LiveWorker, Membership, Organisation, Panel, Presence, Role, User
+from voting import services as proposals
+from voting import votes
+from voting.models import Proposal
 
 DEMO_PASSWORD = "knoppen-demo"
 DEMO_DOMAIN = "demo.knoppen.nl"
@@ -105,7 +110,7 @@ class Command(BaseCommand):
             },
         )
         rows = []
-        for local, name, role, votes in PEOPLE:
+        for local, name, role, may_vote in PEOPLE:
             email = f"{local}@{DEMO_DOMAIN}"
             user = User.objects.filter(email=email).first()
             if user is None:
@@ -113,7 +118,7 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(
                 panel=panel,
                 user=user,
-                defaults={"role": role, "has_voting_rights": votes},
+                defaults={"role": role, "has_voting_rights": may_vote},
             )
             rows.append((email, name, Role(role).label))
 
@@ -147,9 +152,6 @@ class Command(BaseCommand):
     def _seed_history(self, panel: Panel) -> None:
         """Two meetings held before, so the participation figures have something to show:
         who posted, raised a hand, brought in a proposal and voted (some came to both)."""
-        from voting import services as proposals
-        from voting import votes
-
         if panel.meetings.filter(state="closed").exists():
             return
         moderator = panel.memberships.get(role=Role.MODERATOR)
@@ -222,9 +224,6 @@ class Command(BaseCommand):
             meetings.close_meeting(moderator, meeting)
         worker.delete()
         # The corporation answers the proposal the panel adopted (terugkoppeling).
-        from agreements import services as agreements
-        from voting.models import Proposal
-
         adopted = Proposal.objects.get(item__meeting__panel=panel, state=Proposal.State.ADOPTED)
         agreements.answer_input(
             panel.memberships.get(role=Role.CORPORATION_REP),
@@ -236,8 +235,6 @@ class Command(BaseCommand):
     def _seed_advice(self, panel: Panel) -> None:
         """Two advice requests: one just filed (advice due in six weeks) and one advised on
         20 days ago whose reasoned response is overdue."""
-        from agreements import advice
-
         if panel.advice_requests.exists():
             return
         corporation = panel.memberships.get(role=Role.CORPORATION_REP)

@@ -1,4 +1,4 @@
-"""The participation dashboard and its CSV (figures: voting/participation.py)."""
+"""The participation dashboard and its CSV (figures: overview/participation.py)."""
 
 from decimal import Decimal
 
@@ -9,10 +9,10 @@ from django.utils import formats
 from django.views.decorators.http import require_GET
 
 from agreements.services import known_outcomes
+from overview import participation
 from panels import representation
 from panels.access import Perm, has_perm, panel_for
 from panels.downloads import csv_response
-from voting import participation
 from voting.models import Proposal
 
 

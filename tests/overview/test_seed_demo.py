@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from panels.management.commands.seed_demo import DEMO_PASSWORD
+from overview.management.commands.seed_demo import DEMO_PASSWORD
 from panels.models import Membership, Organisation, Panel, Role, User
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +107,7 @@ def test_the_demo_has_two_meetings_held_whose_figures_the_dashboard_shows(settin
     """Counted by hand from seed_demo's story: 7 present at the first meeting (plus the
     moderator), all but the last voted; 6 at the second, all but the last voted, of whom
     lid01 and lid03 had come before."""
-    from voting import participation
+    from overview import participation
 
     settings.DEBUG = True
     seed()

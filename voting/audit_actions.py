@@ -1,0 +1,19 @@
+"""Voting's actions in the audit log (registered in VotingConfig.ready(); see
+panels/audit_actions.py)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from panels.audit_actions import AuditAction
+
+
+class VotingAction(models.TextChoices):
+    VOTE_OPENED = "vote_opened", _("Vote opened")
+    VOTE_WRITTEN_ROUND = "vote_written_round", _("Written round started")
+    VOTE_CLOSED = "vote_closed", _("Vote closed")
+    PROPOSAL_HIDDEN = "proposal_hidden", _("Proposal hidden")
+    AMENDMENT_HIDDEN = "amendment_hidden", _("Amendment hidden")
+
+
+def register() -> None:
+    AuditAction.register("voting", VotingAction)
