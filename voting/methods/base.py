@@ -1,0 +1,138 @@
+"""What a vote method is: one class that knows its ballot, its count and its result.
+
+A method is registered by its key (`voting.methods.register`); the rest of the app asks
+the registry and never names a method. Everything about one method lives in its class and
+its two templates, `voting/methods/<key>_ballot.html` (the fields inside the ballot form)
+and `voting/methods/<key>_result.html` (the counts inside a closed vote's result).
+
+A ballot is plain data, the same for a named vote's `Ballot` row and a secret vote's entry
+in its sealed box: `{"choice": str, "option_id": int | None, "ranking": [option ids]}`
+(`ballot()` makes one). A method uses the fields it needs and leaves the others empty.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from voting import counting
+
+if TYPE_CHECKING:
+    from voting.models import Option, Vote
+
+
+class BallotError(Exception):
+    """A ballot that does not fit its method. The message is for the voter: what to do."""
+
+
+def ballot(choice: str = "", option_id: int | None = None, ranking: Sequence[int] = ()) -> dict:
+    """A ballot as stored (voting/methods/base.py)."""
+    return {"choice": choice, "option_id": option_id, "ranking": list(ranking)}
+
+
+# A ballot is read on a phone, often by older tenants: a list longer than this is no longer
+# a choice anyone can weigh. It also bounds what every push of the ballot and the count
+# cost (a ranked count compares every pair of options, so it grows with the cube).
+OPTIONS_MAX = 50
+
+# What a result's percentages are of (voting/results.py; the template words each, the CSV
+# writes the code).
+FOR_AGAINST = "for_against"  # yes/no, abstentions left out
+OPTIONS = "options"  # one choice, abstentions left out
+ALL_CAST = "all_cast"  # abstentions included
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A method's count: its own part of the result, and what every result has."""
+
+    fields: dict  # stored in the result as they are (e.g. "counts", "winner", "ranking")
+    cast: int
+    quorum_needed: int
+    outcome: str  # counting.ADOPTED, REJECTED, NO_QUORUM or TIE
+
+
+class VoteMethod:
+    """One way of voting. Subclass it, set the class attributes, write `clean` and `count`,
+    add the two templates, and `register` the class."""
+
+    key: ClassVar[str]  # stored in Vote.method: never change it once votes use it
+    label: ClassVar[str | Promise]
+    # Options the moderator gives: none (both 0), or a list of at least / at most this many.
+    min_options: ClassVar[int] = 0
+    max_options: ClassVar[int] = 0
+    # May a vote with this method be secret; may a proxy holder cast a principal's ballot.
+    can_be_secret: ClassVar[bool] = True
+    can_be_weighted: ClassVar[bool] = True
+    # May it decide a proposal or an amendment (its outcome adopts or rejects the subject).
+    decides_subjects: ClassVar[bool] = False
+    # What a result's percentages are of (voting/results.py); None: the result has none.
+    share_basis: ClassVar[str | None] = None
+    # The codes a ballot stores in "choice" (and a result in its counts), in words.
+    words: ClassVar[Mapping[str, str | Promise]] = {counting.ABSTAIN: _("Abstain")}
+
+    @property
+    def takes_options(self) -> bool:
+        return self.max_options > 0
+
+    @property
+    def ballot_template(self) -> str:
+        return f"voting/methods/{self.key}_ballot.html"
+
+    @property
+    def result_template(self) -> str:
+        return f"voting/methods/{self.key}_result.html"
+
+    # --- the ballot ---------------------------------------------------------------------
+
+    def parse(self, data: Mapping, vote: "Vote") -> dict:
+        """The ballot a submitted form holds (`data` is request.POST), checked by `clean`.
+
+        Whatever is posted, this returns a ballot or raises `BallotError`.
+        """
+        raise NotImplementedError
+
+    def clean(self, value: Mapping, vote: "Vote") -> dict:
+        """`value` as a valid ballot (`ballot()`), or `BallotError`. The service calls this
+        on every ballot, whoever made it."""
+        raise NotImplementedError
+
+    # --- the count ----------------------------------------------------------------------
+
+    def count(
+        self, ballots: list[dict], options: "Sequence[Option]", eligible: int, rule: counting.Rule
+    ) -> Tally:
+        """Count the ballots: a pure function of them, the options, the roll and the rule."""
+        raise NotImplementedError
+
+    def shown(self, value: Mapping, labels: Mapping[int, str]) -> str:
+        """One named ballot as the result lists it (a code such as "for", or option labels)."""
+        if value.get("option_id"):
+            return labels[value["option_id"]]
+        if value.get("ranking"):
+            return " > ".join(labels[x] for x in value["ranking"])
+        return value.get("choice") or ""
+
+    def csv_rows(self, vote: "Vote") -> list[list]:
+        """The result's own rows in the CSV export: counts, percentages, named ballots."""
+        from voting import results
+
+        result = vote.result or {}
+        rows: list[list] = [["count", label, count] for label, count in result.get("counts") or []]
+        # The percentages as the page shows them, and what they are of (voting/results.py).
+        shares = results.shares(vote)
+        if shares.base:
+            rows.append(["percent_of", shares.basis, shares.base])
+            rows += [["percent", s.label, s.percent] for s in shares.rows if s.percent is not None]
+        # A named ballot is [name, choice, membership id]: the id stays out of the file.
+        rows += [["ballot", *row[:2]] for row in result.get("named", [])]
+        return rows
+
+    def __repr__(self) -> str:
+        return f"<VoteMethod {self.key}>"
+
+
+def option_ids(vote: "Vote") -> set[int]:
+    return set(vote.options.values_list("pk", flat=True))
