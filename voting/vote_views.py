@@ -117,10 +117,10 @@ def ballot_context(vote: Vote, membership: Membership) -> dict:
     votes.close_if_due(vote)
     can_for = votes.capacities(vote, membership)
     done = votes.voted_for(vote, membership)
-    return {
+    options = list(vote.options.all())
+    return vote.vote_method.ballot_context(vote, options) | {
         "vote": vote,
-        "options": list(vote.options.all()),
-        "positions": range(1, vote.options.count() + 1),
+        "options": options,
         "capacities": [m for m in can_for if vote.secret is False or m.pk not in done],
         "voted_for": done,
         "key": new_key(),

@@ -59,15 +59,6 @@ def outcome_label(code: str | None) -> str:
     }.get(code or "", "")
 
 
-def choice_label(shown: str) -> str:
-    """A counted ballot in words: results store for/against/abstain as codes, options by label."""
-    return {
-        counting.FOR: _("For"),
-        counting.AGAINST: _("Against"),
-        counting.ABSTAIN: _("Abstain"),
-    }.get(shown, shown)
-
-
 def _require(actor: Membership, perm: Perm) -> None:
     if not has_perm(actor, perm):
         raise VotingError(_("You are not allowed to do this."))

@@ -8,10 +8,11 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains
 
 from tests.helpers import csv_rows
-from tests.voting.conftest import ballot_key, be_present
-from voting import counting, methods
+from tests.voting.conftest import ballot_key, be_present, vote_spec
+from voting import counting, methods, votes
 from voting.methods import BallotError, Tally, VoteMethod, ballot
 from voting.models import Vote
+from voting.services import VotingError
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +79,21 @@ def approval():
     methods.register(Approval)
     yield methods.get(Approval.key)
     methods.unregister(Approval.key)
+
+
+@pytest.fixture
+def register():
+    """Register method classes for one test; they are gone after it."""
+    keys = []
+
+    def add(cls: type[VoteMethod]) -> VoteMethod:
+        methods.register(cls)
+        keys.append(cls.key)
+        return methods.get(cls.key)
+
+    yield add
+    for key in keys:
+        methods.unregister(key)
 
 
 def url(name: str, *args) -> str:
@@ -167,3 +183,64 @@ def test_the_built_in_methods_are_registered():
     assert methods.get("yes_no").decides_subjects
     with pytest.raises(LookupError):
         methods.get("thumbs")
+
+
+def test_a_new_method_can_be_secret(approval, client_for, make_vote, alice, bob):
+    vote = make_vote(
+        method="approval", options=["Bankjes", "Speeltuin"], present=[bob], secret=True
+    )
+    benches = vote.options.first()
+
+    response = client_for(bob).post(
+        url("vote_cast", vote.panel_id, vote.pk),
+        {"key": ballot_key(), "approve": [benches.pk]},
+        **HTMX,
+    )
+    assertContains(response, "Receipt code for")
+    votes.close_vote(alice, vote)
+
+    vote.refresh_from_db()
+    assert vote.result["counts"] == [["Bankjes", 1], ["Speeltuin", 0]]
+    assert "named" not in vote.result and len(vote.result["receipts"]) == 1
+
+
+def test_a_method_that_cannot_be_secret_is_not_prepared_as_a_secret_vote(
+    register, alice, live_meeting
+):
+    class NamedApproval(Approval):
+        key = "named_approval"
+        can_be_secret = False
+
+    register(NamedApproval)
+    spec = vote_spec(method="named_approval", options=["Bankjes", "Speeltuin"], secret=True)
+
+    with pytest.raises(VotingError, match="cannot be used for a secret ballot"):
+        votes.prepare_vote(alice, spec, meeting=live_meeting)
+    assert not Vote.objects.exists()
+
+
+def test_a_method_without_proxies_lets_a_holder_vote_only_for_themselves(
+    approval, make_vote, bob, tina, live_meeting
+):
+    votes.give_proxy(tina, live_meeting, bob)
+    vote = make_vote(method="approval", options=["Bankjes", "Speeltuin"], present=[bob])
+
+    assert votes.capacities(vote, bob) == [bob]
+    with pytest.raises(VotingError, match="cannot vote in this vote"):
+        votes.cast_ballot(bob, vote, {"ranking": []}, on_behalf_of=tina, key=ballot_key())
+
+
+def test_options_outside_a_method_s_limits_are_refused(register, alice, live_meeting):
+    class SmallApproval(Approval):
+        key = "small_approval"
+        min_options = 3
+        max_options = 4
+
+    register(SmallApproval)
+    for options, error in (
+        (["Bankjes", "Speeltuin"], "at least 3 options"),
+        (["A", "B", "C", "D", "E"], "at most 4 options"),
+    ):
+        spec = vote_spec(method="small_approval", options=options)
+        with pytest.raises(VotingError, match=error):
+            votes.prepare_vote(alice, spec, meeting=live_meeting)

@@ -87,6 +87,10 @@ class VoteMethod:
 
     # --- the ballot ---------------------------------------------------------------------
 
+    def ballot_context(self, vote: "Vote", options: "Sequence[Option]") -> dict:
+        """What the ballot template needs beyond the vote and its `options`."""
+        return {}
+
     def parse(self, data: Mapping, vote: "Vote") -> dict:
         """The ballot a submitted form holds (`data` is request.POST), checked by `clean`.
 

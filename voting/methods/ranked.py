@@ -17,6 +17,9 @@ class Ranked(VoteMethod):
     # Schulze compares rankings pair by pair: no share of anything decides.
     share_basis = None
 
+    def ballot_context(self, vote, options: Sequence) -> dict:
+        return {"positions": range(1, len(options) + 1)}
+
     def parse(self, data: Mapping, vote) -> dict:
         ranks = []
         options = list(vote.options.all())
