@@ -8,31 +8,16 @@ stored counts and the vote's rule (frozen once the vote opened), so results stor
 this existed read the same way and need no migration.
 """
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from voting import counting, methods
-from voting.methods import ALL_CAST, FOR_AGAINST, OPTIONS
+from voting.methods import ALL_CAST, FOR_AGAINST, OPTIONS, Share, Shares
 from voting.models import Vote
 from voting.votes import rule_of
 
 # What the percentages are of (the template words each; the CSV writes the code); each
 # method says which of them its result has (VoteMethod.share_basis).
 __all__ = ["ALL_CAST", "FOR_AGAINST", "OPTIONS", "Share", "Shares", "shares"]
-
-
-@dataclass(frozen=True)
-class Share:
-    label: str  # as stored: for/against/abstain, or an option's label
-    count: int
-    percent: Decimal | None  # to one decimal; None when not in the base
-
-
-@dataclass(frozen=True)
-class Shares:
-    basis: str  # FOR_AGAINST, OPTIONS or ALL_CAST; "" when the rule weighs no shares
-    base: int
-    rows: list[Share]
 
 
 def _percent(count: int, base: int) -> Decimal:

@@ -18,7 +18,7 @@ from panels.bidi import isolate
 from panels.downloads import csv_response
 from panels.models import AuditAction, Meeting, Membership
 from panels.pages import int_or_none, redirect_back
-from voting import votes
+from voting import results, votes
 from voting.access import vote_for
 from voting.forms import CloseForm, VoteForm
 from voting.methods import BallotError
@@ -244,7 +244,7 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     rows: list[list] = [["question", vote.question]]
     keys = ("method", "outcome", "cast", "eligible", "quorum_needed", "winner")
     rows += [[key, result.get(key, "")] for key in keys]
-    rows += vote.vote_method.csv_rows(vote)
+    rows += vote.vote_method.csv_rows(result, results.shares(vote))
     rows += [["receipt", hash_] for hash_ in votes.published_receipts(vote)]
     entry = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
     if entry is not None:

@@ -12,15 +12,18 @@ in its sealed box: `{"choice": str, "option_id": int | None, "ranking": [option 
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from decimal import Decimal
+from typing import Any, ClassVar
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from voting import counting
 
-if TYPE_CHECKING:
-    from voting.models import Option, Vote
+# A `voting.models.Vote` and `Option`. Not imported, not even for type checking: the model
+# imports this package (for its choices), and modules of an app import in one direction.
+Vote = Any
+Option = Any
 
 
 class BallotError(Exception):
@@ -42,6 +45,22 @@ OPTIONS_MAX = 50
 FOR_AGAINST = "for_against"  # yes/no, abstentions left out
 OPTIONS = "options"  # one choice, abstentions left out
 ALL_CAST = "all_cast"  # abstentions included
+
+
+@dataclass(frozen=True)
+class Share:
+    label: str  # as stored: for/against/abstain, or an option's label
+    count: int
+    percent: Decimal | None  # to one decimal; None when not in the base
+
+
+@dataclass(frozen=True)
+class Shares:
+    """A closed vote's counts with their percentages, as voting/results.py works them out."""
+
+    basis: str  # FOR_AGAINST, OPTIONS or ALL_CAST; "" when the rule weighs no shares
+    base: int
+    rows: list[Share]
 
 
 @dataclass(frozen=True)
@@ -87,18 +106,18 @@ class VoteMethod:
 
     # --- the ballot ---------------------------------------------------------------------
 
-    def ballot_context(self, vote: "Vote", options: "Sequence[Option]") -> dict:
+    def ballot_context(self, vote: Vote, options: Sequence[Option]) -> dict:
         """What the ballot template needs beyond the vote and its `options`."""
         return {}
 
-    def parse(self, data: Mapping, vote: "Vote") -> dict:
+    def parse(self, data: Mapping, vote: Vote) -> dict:
         """The ballot a submitted form holds (`data` is request.POST), checked by `clean`.
 
         Whatever is posted, this returns a ballot or raises `BallotError`.
         """
         raise NotImplementedError
 
-    def clean(self, value: Mapping, vote: "Vote") -> dict:
+    def clean(self, value: Mapping, vote: Vote) -> dict:
         """`value` as a valid ballot (`ballot()`), or `BallotError`. The service calls this
         on every ballot, whoever made it."""
         raise NotImplementedError
@@ -106,7 +125,7 @@ class VoteMethod:
     # --- the count ----------------------------------------------------------------------
 
     def count(
-        self, ballots: list[dict], options: "Sequence[Option]", eligible: int, rule: counting.Rule
+        self, ballots: list[dict], options: Sequence[Option], eligible: int, rule: counting.Rule
     ) -> Tally:
         """Count the ballots: a pure function of them, the options, the roll and the rule."""
         raise NotImplementedError
@@ -119,14 +138,12 @@ class VoteMethod:
             return " > ".join(labels[x] for x in value["ranking"])
         return value.get("choice") or ""
 
-    def csv_rows(self, vote: "Vote") -> list[list]:
-        """The result's own rows in the CSV export: counts, percentages, named ballots."""
-        from voting import results
+    def csv_rows(self, result: Mapping, shares: Shares) -> list[list]:
+        """The result's own rows in the CSV export: counts, percentages, named ballots.
 
-        result = vote.result or {}
+        `shares` are the percentages as the page shows them (voting/results.py).
+        """
         rows: list[list] = [["count", label, count] for label, count in result.get("counts") or []]
-        # The percentages as the page shows them, and what they are of (voting/results.py).
-        shares = results.shares(vote)
         if shares.base:
             rows.append(["percent_of", shares.basis, shares.base])
             rows += [["percent", s.label, s.percent] for s in shares.rows if s.percent is not None]
@@ -138,5 +155,5 @@ class VoteMethod:
         return f"<VoteMethod {self.key}>"
 
 
-def option_ids(vote: "Vote") -> set[int]:
+def option_ids(vote: Vote) -> set[int]:
     return set(vote.options.values_list("pk", flat=True))
