@@ -2,9 +2,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from panels.forms import TextField
+from voting import methods
+from voting.methods import OPTIONS_MAX
 from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment
 from voting.services import VotingError
-from voting.votes import OPTIONS_MAX, vote_options
+from voting.votes import vote_options
 
 
 class OptionsField(TextField):
@@ -134,9 +136,12 @@ class VoteForm(forms.Form):
         from voting.models import Vote
 
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = (
-            [(Vote.Method.YES_NO, Vote.Method.YES_NO.label)] if subject else Vote.Method.choices
-        )
+        # A proposal or an amendment is decided by a method that can adopt or reject it.
+        self.fields["method"].choices = [
+            (method.key, method.label)
+            for method in methods.registered()
+            if method.decides_subjects or not subject
+        ]
         self.fields["majority"].choices = Vote.Majority.choices
         self.fields["mode"].choices = Vote.Mode.choices
         if subject:

@@ -117,11 +117,11 @@ def ballot_context(state: events.LiveState) -> dict:
     found = _votes(state)
     vote = found["open_vote"]
     options = list(vote.options.all()) if vote else []
-    return {
+    extra = vote.vote_method.ballot_context(vote, options) if vote else {}
+    return extra | {
         "open_vote": vote,
         "vote": vote,
         "options": options,
-        "positions": range(1, len(options) + 1),
         "capacities": [],
         "key": "",  # filled in by the browser: every voter's key is their own
     }

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from panels.models import AgendaItem, Membership, SealedBox
+from voting import methods
 from voting import text as texts
 
 TITLE_MAX = 200
@@ -187,10 +188,13 @@ class Amendment(models.Model):
 class Vote(models.Model):
     """A vote (stemming) on a proposal, an amendment, or a question with options."""
 
-    class Method(models.TextChoices):
-        YES_NO = "yes_no", _("For / against / abstain")
-        ONE_CHOICE = "one_choice", _("One choice among options")
-        RANKED = "ranked", _("Ranked choice (Schulze)")
+    class Method:
+        """The built-in methods' keys. The methods are in the registry (voting/methods/):
+        a new one needs no entry here."""
+
+        YES_NO = "yes_no"
+        ONE_CHOICE = "one_choice"
+        RANKED = "ranked"
 
     class Majority(models.TextChoices):
         SIMPLE = "simple", _("Simple majority (more for than against)")
@@ -225,7 +229,8 @@ class Vote(models.Model):
         Amendment, on_delete=models.PROTECT, null=True, blank=True, related_name="votes"
     )
     question = models.CharField(_("question"), max_length=TITLE_MAX)
-    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    # A key in the registry of vote methods (voting/methods/), which also gives the choices.
+    method = models.CharField(_("method"), max_length=20, choices=methods.choices)
     majority = models.CharField(
         _("majority"), max_length=20, choices=Majority.choices, default=Majority.SIMPLE
     )
@@ -273,6 +278,11 @@ class Vote(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in (self.State.OPEN, self.State.WRITTEN_ROUND)
+
+    @property
+    def vote_method(self) -> methods.VoteMethod:
+        """How this vote is cast and counted (voting/methods/)."""
+        return methods.get(self.method)
 
     @property
     def rule_text(self) -> str:

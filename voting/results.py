@@ -8,31 +8,16 @@ stored counts and the vote's rule (frozen once the vote opened), so results stor
 this existed read the same way and need no migration.
 """
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from voting import counting
+from voting import counting, methods
+from voting.methods import ALL_CAST, FOR_AGAINST, OPTIONS, Share, Shares
 from voting.models import Vote
 from voting.votes import rule_of
 
-# What the percentages are of (the template words each; the CSV writes the code).
-FOR_AGAINST = "for_against"  # yes/no, abstentions left out
-OPTIONS = "options"  # one choice, abstentions left out
-ALL_CAST = "all_cast"  # abstentions included
-
-
-@dataclass(frozen=True)
-class Share:
-    label: str  # as stored: for/against/abstain, or an option's label
-    count: int
-    percent: Decimal | None  # to one decimal; None when not in the base
-
-
-@dataclass(frozen=True)
-class Shares:
-    basis: str  # FOR_AGAINST, OPTIONS or ALL_CAST; "" when the rule weighs no shares
-    base: int
-    rows: list[Share]
+# What the percentages are of (the template words each; the CSV writes the code); each
+# method says which of them its result has (VoteMethod.share_basis).
+__all__ = ["ALL_CAST", "FOR_AGAINST", "OPTIONS", "Share", "Shares", "shares"]
 
 
 def _percent(count: int, base: int) -> Decimal:
@@ -42,15 +27,16 @@ def _percent(count: int, base: int) -> Decimal:
 
 def shares(vote: Vote) -> Shares:
     counts = [(str(label), int(count)) for label, count in (vote.result or {}).get("counts") or []]
-    if vote.method == Vote.Method.RANKED or not counts:
-        # Schulze compares rankings pair by pair: no share of anything decides.
+    method = methods.find(vote.method)
+    valid_votes = method.share_basis if method is not None else None
+    if valid_votes is None or not counts:
+        # E.g. Schulze compares rankings pair by pair: no share of anything decides.
         return Shares("", 0, [Share(label, count, None) for label, count in counts])
-    # `tally` lists the abstentions last (an option may itself be called "abstain").
+    # A method with shares lists the abstentions last (an option may be called "abstain").
     *valid, (abstain_label, abstain) = counts
     rule = rule_of(vote)
     base = counting.majority_base(sum(count for _label, count in valid), abstain, rule)
     in_base = counting.abstentions_in_base(rule)
-    valid_votes = FOR_AGAINST if vote.method == Vote.Method.YES_NO else OPTIONS
     basis = ALL_CAST if in_base else valid_votes
 
     def share(label: str, count: int, counted: bool = True) -> Share:

@@ -18,9 +18,10 @@ from panels.bidi import isolate
 from panels.downloads import csv_response
 from panels.models import AuditAction, Meeting, Membership
 from panels.pages import int_or_none, redirect_back
-from voting import counting, results, votes
+from voting import results, votes
 from voting.access import vote_for
 from voting.forms import CloseForm, VoteForm
+from voting.methods import BallotError
 from voting.models import Amendment, Proposal, Proxy, Vote
 from voting.services import VotingError
 
@@ -116,10 +117,10 @@ def ballot_context(vote: Vote, membership: Membership) -> dict:
     votes.close_if_due(vote)
     can_for = votes.capacities(vote, membership)
     done = votes.voted_for(vote, membership)
-    return {
+    options = list(vote.options.all())
+    return vote.vote_method.ballot_context(vote, options) | {
         "vote": vote,
-        "options": list(vote.options.all()),
-        "positions": range(1, vote.options.count() + 1),
+        "options": options,
         "capacities": [m for m in can_for if vote.secret is False or m.pk not in done],
         "voted_for": done,
         "key": new_key(),
@@ -199,47 +200,17 @@ def vote_close(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespons
 def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     vote, membership = vote_for(request.user, panel_id, vote_id, Perm.VIEW_PANEL)
     votes.close_if_due(vote)
-    ranking = []
-    if vote.method == Vote.Method.RANKED:
-        ranks = []
-        for option in vote.options.all():
-            position = int_or_none(request.POST.get(f"rank_{option.pk}"))
-            if position is not None and position > 0:
-                ranks.append((position, option.position, option.pk))
-        ranking = [pk for _p, _o, pk in sorted(ranks)]
-    # Abstaining among options is one of the options' radio buttons (a single group).
-    option = request.POST.get("option")
-    choice = request.POST.get("choice") or (option if option == counting.ABSTAIN else None)
-    targets = [int_or_none(x) for x in request.POST.getlist("for")] or [membership.pk]
     # Pushed ballot forms get their key from the browser; a form posted without
     # JavaScript and without a key gets one here (it is then not retry-safe, but a
     # second submission is still refused or, in a named vote, only changes the ballot).
     key = request.POST.get("key", "") or ("" if request.htmx else new_key())
-    receipts, errors = [], []
-    people = {membership.pk: membership}
-    if any(target != membership.pk for target in targets):  # for someone else: a proxy
-        people |= {m.pk: m for m in votes.capacities(vote, membership)}
-    for index, target in enumerate(targets):
-        person = people.get(target)
-        if person is None:
-            errors.append(_("You cannot vote in this vote (for this person)."))
-            continue
-        try:
-            cast = votes.cast_ballot(
-                membership,
-                vote,
-                on_behalf_of=person,
-                choice=choice,
-                option_id=int_or_none(option),
-                ranking=ranking,
-                # One submission may cast for several people: each gets its own key.
-                key=f"{key}:{index}" if index else key,
-            )
-        except VotingError as error:
-            errors.append(str(error))
-        else:
-            if cast.receipt:
-                receipts.append((person, cast.receipt))
+    targets = [int_or_none(x) for x in request.POST.getlist("for")] or [membership.pk]
+    try:
+        ballot = vote.vote_method.parse(request.POST, vote)
+    except BallotError as error:
+        receipts, errors = [], [str(error)]
+    else:
+        receipts, errors = votes.cast_ballots(membership, vote, ballot, for_ids=targets, key=key)
     if request.htmx:
         html = render_to_string(
             "voting/cast_result.html",
@@ -273,14 +244,7 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     rows: list[list] = [["question", vote.question]]
     keys = ("method", "outcome", "cast", "eligible", "quorum_needed", "winner")
     rows += [[key, result.get(key, "")] for key in keys]
-    rows += [["count", label, count] for label, count in result.get("counts") or []]
-    # The percentages as the page shows them, and what they are of (voting/results.py).
-    shares = results.shares(vote)
-    if shares.base:
-        rows.append(["percent_of", shares.basis, shares.base])
-        rows += [["percent", s.label, s.percent] for s in shares.rows if s.percent is not None]
-    # A named ballot is [name, choice, membership id]: the id stays out of the file.
-    rows += [["ballot", *row[:2]] for row in result.get("named", [])]
+    rows += vote.vote_method.csv_rows(result, results.shares(vote))
     rows += [["receipt", hash_] for hash_ in votes.published_receipts(vote)]
     entry = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
     if entry is not None:

@@ -28,8 +28,9 @@ from panels import audit, events, presence, sealing
 from panels.access import Perm, has_perm
 from panels.models import AuditAction, Meeting, Membership, Presence, Role
 from panels.services import save_with_history
-from voting import counting, emails
+from voting import counting, emails, methods
 from voting import services as proposals
+from voting.methods import OPTIONS_MAX, BallotError
 from voting.models import (
     TITLE_MAX,
     Amendment,
@@ -56,15 +57,6 @@ def outcome_label(code: str | None) -> str:
         counting.NO_QUORUM: _("Quorum not reached"),
         counting.TIE: _("Tie: no decision"),
     }.get(code or "", "")
-
-
-def choice_label(shown: str) -> str:
-    """A counted ballot in words: results store for/against/abstain as codes, options by label."""
-    return {
-        counting.FOR: _("For"),
-        counting.AGAINST: _("Against"),
-        counting.ABSTAIN: _("Abstain"),
-    }.get(shown, shown)
 
 
 def _require(actor: Membership, perm: Perm) -> None:
@@ -173,7 +165,7 @@ def capacities(vote: Vote, voter: Membership) -> list[Membership]:
         return []
     proxies = (
         list(standing_proxies(vote.meeting_id).filter(Q(principal=voter) | Q(holder=voter)))
-        if vote.meeting_id
+        if vote.meeting_id and vote.vote_method.can_be_weighted
         else []
     )
     live = vote.mode == Vote.Mode.LIVE and vote.state == State.OPEN
@@ -201,12 +193,6 @@ def capacities(vote: Vote, voter: Membership) -> list[Membership]:
 
 
 # --- preparing and opening ------------------------------------------------------------
-
-
-# A ballot is read on a phone, often by older tenants: a list longer than this is no longer
-# a choice anyone can weigh. It also bounds what every push of the ballot and the count
-# cost (a ranked count compares every pair of options, so it grows with the cube).
-OPTIONS_MAX = 50
 
 
 def vote_options(lines: list[str]) -> list[str]:
@@ -275,8 +261,9 @@ def prepare_vote(
                 if amendment is not None
                 else subject.title
             ).chars(TITLE_MAX)
-        if spec.method != Vote.Method.YES_NO:
-            raise VotingError(_("A proposal or an amendment is voted for, against or abstaining."))
+    method = methods.find(spec.method)
+    if subject is not None and method is not None and not method.decides_subjects:
+        raise VotingError(_("A proposal or an amendment is voted for, against or abstaining."))
     if not question:
         raise VotingError(_("Write the question that is voted on."))
     if len(question) > TITLE_MAX:
@@ -284,11 +271,22 @@ def prepare_vote(
             _("A question can be at most %(max)s characters; this one has %(count)s.")
             % {"max": TITLE_MAX, "count": number_format(len(question), force_grouping=True)}
         )
-    if spec.method not in Vote.Method.values or spec.majority not in Vote.Majority.values:
+    if method is None or spec.majority not in Vote.Majority.values:
         raise VotingError(_("Choose a voting method and a majority."))
-    options = vote_options(spec.options)
-    if spec.method != Vote.Method.YES_NO and len(options) < 2:
-        raise VotingError(_("Give at least two options."))
+    # Options given to a method that takes none are not part of the vote.
+    options = vote_options(spec.options) if method.takes_options else []
+    if len(options) < method.min_options:
+        raise VotingError(
+            _("Give at least two options.")
+            if method.min_options == 2
+            else _("Give at least %(min)s options.") % {"min": method.min_options}
+        )
+    if len(options) > method.max_options:
+        raise VotingError(
+            _("This voting method takes at most %(max)s options.") % {"max": method.max_options}
+        )
+    if spec.secret and not method.can_be_secret:
+        raise VotingError(_("This voting method cannot be used for a secret ballot."))
     if not Fraction(1, 2) <= spec.qualified <= 1:
         raise VotingError(_("A qualified majority is between one half and all votes."))
     if spec.quorum_percent is not None and not 0 <= spec.quorum_percent <= 100:
@@ -353,11 +351,12 @@ def open_vote(actor: Membership, vote: Vote) -> Vote:
             present = _present_ids(vote.meeting_id)
             eligible = set(eligible_members(vote.panel).values_list("pk", flat=True))
             on_roll = eligible & present
-            on_roll |= {
-                p.principal_id
-                for p in standing_proxies(vote.meeting_id)
-                if p.holder_id in on_roll and p.principal_id in eligible
-            }
+            if vote.vote_method.can_be_weighted:
+                on_roll |= {
+                    p.principal_id
+                    for p in standing_proxies(vote.meeting_id)
+                    if p.holder_id in on_roll and p.principal_id in eligible
+                }
             RollEntry.objects.bulk_create(
                 [RollEntry(vote=vote, member_id=pk) for pk in on_roll], ignore_conflicts=True
             )
@@ -446,28 +445,18 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _ballot_fields(vote: Vote, choice: str | None, option_id: int | None, ranking) -> dict:
+def _ballot_fields(vote: Vote, value: dict) -> dict:
     """A valid ballot as plain data: a named vote's `Ballot` fields, a secret vote's box entry."""
-    if vote.method == Vote.Method.YES_NO:
-        if choice not in (counting.FOR, counting.AGAINST, counting.ABSTAIN):
-            raise VotingError(_("Choose for, against or abstain."))
-        return {"choice": choice, "option_id": None, "ranking": []}
-    options = set(vote.options.values_list("pk", flat=True))
-    if vote.method == Vote.Method.ONE_CHOICE:
-        if option_id is None and choice == counting.ABSTAIN:
-            return {"choice": counting.ABSTAIN, "option_id": None, "ranking": []}
-        if option_id not in options:
-            raise VotingError(_("Choose one of the options."))
-        return {"choice": "", "option_id": option_id, "ranking": []}
-    ranking = list(ranking or [])
-    if len(set(ranking)) != len(ranking) or not set(ranking) <= options:
-        raise VotingError(_("Rank each option at most once."))
-    return {"choice": "" if ranking else counting.ABSTAIN, "option_id": None, "ranking": ranking}
+    try:
+        return vote.vote_method.clean(value, vote)
+    except BallotError as error:
+        raise VotingError(str(error)) from None
 
 
 def cast_ballot(
     actor: Membership,
     vote: Vote,
+    ballot: dict | None = None,
     *,
     on_behalf_of: Membership | None = None,
     choice: str | None = None,
@@ -475,16 +464,20 @@ def cast_ballot(
     ranking: list[int] | None = None,
     key: str,
 ) -> Cast:
-    """Cast (or, in a named vote, change) one ballot; idempotent for the same key."""
+    """Cast (or, in a named vote, change) one ballot; idempotent for the same key.
+
+    The ballot is what the vote's method parsed (voting/methods/), or given field by field
+    (`choice`, `option_id`, `ranking`); either way the method checks it here.
+    """
+    if ballot is None:
+        ballot = {"choice": choice, "option_id": option_id, "ranking": ranking or []}
     key = (key or "").strip()
     if not 16 <= len(key) <= KEY_MAX:
         raise VotingError(_("This form is out of date. Reload the page and vote again."))
     on_behalf_of = on_behalf_of or actor
     with transaction.atomic():
         vote = _lock_shared(vote, actor)
-        fields, participation = _first_ballot(
-            vote, actor, on_behalf_of, key, choice, option_id, ranking
-        )
+        fields, participation = _first_ballot(vote, actor, on_behalf_of, key, ballot)
         for _attempt in range(0 if participation else 2):
             existing = (
                 Participation.objects.select_for_update()
@@ -495,7 +488,7 @@ def cast_ballot(
                 return _repeated(vote, key)
             if not vote.is_open or past_deadline(vote):
                 raise VotingError(_("This vote is not open."))
-            fields = _ballot_fields(vote, choice, option_id, ranking)
+            fields = _ballot_fields(vote, ballot)
             if existing is not None:
                 if vote.secret or existing.voter_id != actor.pk:
                     raise VotingError(_("This vote has already been cast."))
@@ -541,14 +534,43 @@ def cast_ballot(
     return Cast(code, repeated=False)
 
 
+def cast_ballots(
+    actor: Membership, vote: Vote, ballot: dict, *, for_ids: list[int | None], key: str
+) -> tuple[list[tuple[Membership, str]], list[str]]:
+    """One submitted ballot, cast for each person asked (the actor, and principals whose
+    proxy they hold), each on its own: one refusal does not stop the others.
+
+    Returns the receipt codes (secret votes) by person, and the refusals in words.
+    """
+    receipts: list[tuple[Membership, str]] = []
+    errors: list[str] = []
+    people = {actor.pk: actor}
+    if any(target != actor.pk for target in for_ids):  # for someone else: a proxy
+        people |= {m.pk: m for m in capacities(vote, actor)}
+    for index, target in enumerate(for_ids):
+        person = people.get(target)
+        if person is None:
+            errors.append(_("You cannot vote in this vote (for this person)."))
+            continue
+        try:
+            # One submission may cast for several people: each gets its own key.
+            cast = cast_ballot(
+                actor, vote, ballot, on_behalf_of=person, key=f"{key}:{index}" if index else key
+            )
+        except VotingError as error:
+            errors.append(str(error))
+        else:
+            if cast.receipt:
+                receipts.append((person, cast.receipt))
+    return receipts, errors
+
+
 def _first_ballot(
     vote: Vote,
     actor: Membership,
     on_behalf_of: Membership,
     key: str,
-    choice: str | None,
-    option_id: int | None,
-    ranking: list[int] | None,
+    ballot: dict,
 ) -> tuple[dict, Participation | None]:
     """The common case without looking first: this member's first ballot, inserted at once.
 
@@ -560,7 +582,7 @@ def _first_ballot(
         return {}, None
     if on_behalf_of.pk not in {m.pk for m in capacities(vote, actor)}:
         return {}, None
-    fields = _ballot_fields(vote, choice, option_id, ranking)
+    fields = _ballot_fields(vote, ballot)
     try:
         with transaction.atomic():
             participation = Participation.objects.create(
@@ -604,54 +626,24 @@ def ballots(vote: Vote) -> list[dict]:
 
 def tally(vote: Vote, eligible: int) -> dict:
     """Count the ballots: a plain dict, stored as the result and shown as it is."""
-    cast = ballots(vote)
-    rule = rule_of(vote)
+    method = vote.vote_method
     options = list(vote.options.all())
-    result: dict = {"method": vote.method, "secret": vote.secret}
-    if vote.method == Vote.Method.YES_NO:
-        counted = counting.count_yes_no([b["choice"] for b in cast], eligible, rule)
-        # Pairs, not a dict: PostgreSQL's jsonb does not keep the order of keys.
-        result |= {"counts": [[k, counted.counts[k]] for k in counting.CHOICES], "winner": None}
-    elif vote.method == Vote.Method.ONE_CHOICE:
-        counted = counting.count_one_choice(
-            [str(b["option_id"]) if b["option_id"] else None for b in cast],
-            [str(o.pk) for o in options],
-            eligible,
-            rule,
-        )
-        result |= {
-            "counts": [[o.label, counted.counts[str(o.pk)]] for o in options]
-            + [["abstain", counted.abstain]],
-            "winner": next((o.label for o in options if str(o.pk) == counted.winner), None),
+    counted = method.count(ballots(vote), options, eligible, rule_of(vote))
+    result = (
+        {"method": vote.method, "secret": vote.secret}
+        | counted.fields
+        | {
+            "cast": counted.cast,
+            "eligible": eligible,
+            "quorum_needed": counted.quorum_needed,
+            "outcome": counted.outcome,
         }
-    else:
-        counted = counting.count_ranked(
-            [[str(x) for x in b["ranking"]] for b in cast],
-            [str(o.pk) for o in options],
-            eligible,
-            rule,
-        )
-        labels = {str(o.pk): o.label for o in options}
-        result |= {
-            "ranking": [labels[x] for x in counted.ranking],
-            "tied_at_top": [labels[x] for x in counted.tied_at_top],
-            "winner": labels.get(counted.winner) if counted.winner else None,
-            "counts": [["abstain", counted.abstain]],
-        }
-    result |= {
-        "cast": counted.cast,
-        "eligible": eligible,
-        "quorum_needed": counted.quorum_needed,
-        "outcome": counted.outcome,
-    }
+    )
     labels = {o.pk: o.label for o in options}
 
     def shown(ballot: Ballot) -> str:
-        if ballot.option_id:
-            return labels[ballot.option_id]
-        if ballot.ranking:
-            return " > ".join(labels[x] for x in ballot.ranking)
-        return ballot.choice
+        value = {"choice": ballot.choice, "option_id": ballot.option_id, "ranking": ballot.ranking}
+        return method.shown(value, labels)
 
     if vote.secret:
         # That each receipt's ballot is in the count; never what it was.
@@ -768,7 +760,7 @@ def _record_roll(vote: Vote) -> None:
         RollEntry.objects.bulk_create(
             [RollEntry(vote=vote, member=m) for m in members], ignore_conflicts=True
         )
-    if vote.meeting_id:
+    if vote.meeting_id and vote.vote_method.can_be_weighted:
         # Principals represented by a holder on the roll count as able to vote.
         holders = set(vote.roll.values_list("member_id", flat=True))
         eligible = set(eligible_members(vote.panel).values_list("pk", flat=True))
