@@ -37,10 +37,14 @@
       el.getAttribute("value"), el.getAttribute("aria-label"), el.textContent.trim()].join("|");
   }
 
+  // What the person chose or opened in a fragment survives its replacement: ballot choices,
+  // and a <details> they opened ("close the meeting", "who is present").
   function choicesIn(fragment) {
     var found = [];
-    fragment.querySelectorAll("input[type=radio][id], input[type=checkbox][id], select[id]")
-      .forEach(function (el) { found.push({ id: el.id, checked: el.checked, value: el.value }); });
+    fragment.querySelectorAll("input[type=radio][id], input[type=checkbox][id], select[id], details[id]")
+      .forEach(function (el) {
+        found.push({ id: el.id, checked: el.checked, value: el.value, open: el.open });
+      });
     return found;
   }
 
@@ -48,7 +52,9 @@
     found.forEach(function (was) {
       var el = document.getElementById(was.id);
       if (!el) { return; }
-      if (el.tagName === "SELECT") { el.value = was.value; } else { el.checked = was.checked; }
+      if (el.tagName === "SELECT") { el.value = was.value; }
+      else if (el.tagName === "DETAILS") { el.open = was.open; }
+      else { el.checked = was.checked; }
     });
   }
 

@@ -164,3 +164,22 @@ def test_notices_about_a_vote_go_when_the_vote_moves_on(people, meeting, alice, 
     moderator.locator("#btn-close-vote").click()
     expect(moderator.locator("#live-vote")).to_contain_text("Uitslag")
     expect(notice).not_to_contain_text("De stemming is open")
+
+
+def test_what_the_moderator_opened_stays_open_when_a_push_replaces_it(
+    people, meeting, alice, martin
+):
+    under_discussion(meeting, alice, alice)
+    page = people.page_for(alice, viewport=PHONE)
+    page.goto(meeting.get_absolute_url())
+    live(page)
+    other = people.page_for(martin)
+    other.goto(meeting.get_absolute_url())
+    live(other)
+    page.locator("#live-close-meeting summary").click()
+    expect(page.locator("#btn-close")).to_be_visible()
+
+    other.get_by_role("button", name="Woord sluiten").click()  # a push of the status
+
+    expect(page.locator("#live-status")).to_contain_text("Het woord is niet vrij")
+    expect(page.locator("#btn-close")).to_be_visible()
