@@ -41,6 +41,14 @@ def prepared_vote(meeting, alice) -> Vote:
     )
 
 
+def opened(people, meeting, who, **options) -> Page:
+    """This person's live page, open and connected."""
+    page = people.page_for(who, **options)
+    page.goto(meeting.get_absolute_url())
+    live(page)
+    return page
+
+
 def scrolled_to(page: Page, part: str) -> None:
     """Scrolled as a person would, whatever a push replaces meanwhile."""
     page.evaluate("(id) => document.getElementById(id).scrollIntoView()", part)
@@ -56,12 +64,8 @@ def test_a_vote_opened_while_the_member_reads_the_discussion_is_called_out_in_vi
 ):
     under_discussion(meeting, alice, alice, bob)
     vote = prepared_vote(meeting, alice)
-    moderator = people.page_for(alice)
-    moderator.goto(meeting.get_absolute_url())
-    live(moderator)
-    page = people.page_for(bob, viewport=PHONE)
-    page.goto(meeting.get_absolute_url())
-    live(page)
+    moderator = opened(people, meeting, alice)
+    page = opened(people, meeting, bob, viewport=PHONE)
     reading_the_discussion(page)
     box = page.get_by_role("textbox", name="Uw bericht")
     box.press_sequentially("Ik wilde nog zeggen")
@@ -86,12 +90,8 @@ def test_the_floor_given_to_a_member_scrolled_down_is_called_out_in_view(
 ):
     under_discussion(meeting, alice, alice, bob)
     act(meetings.raise_hand, bob, meeting)
-    moderator = people.page_for(alice)
-    moderator.goto(meeting.get_absolute_url())
-    live(moderator)
-    page = people.page_for(bob, viewport=PHONE)
-    page.goto(meeting.get_absolute_url())
-    live(page)
+    moderator = opened(people, meeting, alice)
+    page = opened(people, meeting, bob, viewport=PHONE)
     scrolled_to(page, "live-agenda")
 
     moderator.get_by_role("button", name="Geef het woord aan de volgende spreker").click()
@@ -106,9 +106,7 @@ def test_an_offline_vote_says_next_to_the_button_that_it_was_not_recorded(
 ):
     under_discussion(meeting, alice, alice)
     vote = act(votes.open_vote, alice, prepared_vote(meeting, alice))
-    page = people.page_for(bob, viewport=PHONE)
-    page.goto(meeting.get_absolute_url())
-    live(page)
+    page = opened(people, meeting, bob, viewport=PHONE)
     ballot = page.locator("#live-ballot")
     ballot.get_by_label("Voor").check()
 
@@ -131,9 +129,8 @@ def test_an_offline_vote_says_next_to_the_button_that_it_was_not_recorded(
 
 def test_the_connection_line_says_offline_at_once_and_when_it_is_back(people, meeting, alice, bob):
     under_discussion(meeting, alice, alice)
-    page = people.page_for(bob, viewport=PHONE)
-    page.goto(meeting.get_absolute_url())
-    line = live(page).locator("#live-connection")
+    page = opened(people, meeting, bob, viewport=PHONE)
+    line = page.locator("#live-connection")
 
     page.context.set_offline(True)
     expect(line).to_have_attribute("data-state", "network-down", timeout=1000)
@@ -170,12 +167,8 @@ def test_what_the_moderator_opened_stays_open_when_a_push_replaces_it(
     people, meeting, alice, martin
 ):
     under_discussion(meeting, alice, alice)
-    page = people.page_for(alice, viewport=PHONE)
-    page.goto(meeting.get_absolute_url())
-    live(page)
-    other = people.page_for(martin)
-    other.goto(meeting.get_absolute_url())
-    live(other)
+    page = opened(people, meeting, alice, viewport=PHONE)
+    other = opened(people, meeting, martin)
     page.locator("#live-close-meeting summary").click()
     expect(page.locator("#btn-close")).to_be_visible()
 
