@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from agreements import emails
 from agreements.models import SECTION_MAX, SECTIONS, TITLE_MAX, Agreement, InputResponse, Signature
-from panels import audit, events
+from panels import audit
 from panels.access import Perm, has_perm
+from panels.live import changes
 from panels.models import AuditAction, Meeting, Membership
 from panels.services import PanelError, save_with_history
 from voting.models import Proposal
@@ -107,7 +108,7 @@ def create_agreement(
 def _push_live(agreement: Agreement) -> None:
     """Show the change on the page of every live meeting of the panel (after commit)."""
     for meeting in Meeting.objects.filter(panel_id=agreement.panel_id, state=Meeting.State.LIVE):
-        events.meeting_changed(meeting, "agreements")
+        changes.changed(meeting, "agreements")
 
 
 def follow(actor: Membership, agreement: Agreement, following: bool) -> None:
@@ -286,7 +287,7 @@ def answer_input(
             panel=actor.panel_id,
             details={"status": status},
         )
-        events.after_commit(lambda: emails.send_input_answered(response.pk))
+        changes.after_commit(lambda: emails.send_input_answered(response.pk))
     return response
 
 

@@ -3,7 +3,7 @@
 Every function takes the acting membership, locks the meeting row (so rules
 are checked against the state that will be changed, one change at a time
 per meeting), changes data, and schedules the push with
-`events.meeting_changed` so that nobody sees state that could still roll back.
+`changes.changed` so that nobody sees state that could still roll back.
 """
 
 from datetime import datetime, timedelta
@@ -13,9 +13,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels import audit, emails, events, limits
+from panels import audit, emails, limits
 from panels.access import Perm, has_perm
 from panels.bidi import isolate
+from panels.live import changes
 from panels.models import (
     AgendaItem,
     AuditAction,
@@ -105,7 +106,7 @@ def update_meeting(actor: Membership, meeting: Meeting, **fields) -> Meeting:
         for name, value in fields.items():
             setattr(meeting, name, value)
         save_with_history(meeting, actor.user, "edited", update_fields=list(fields))
-        events.meeting_changed(meeting, "status", "screen-status")
+        changes.changed(meeting, "status", "screen-status")
     return meeting
 
 
@@ -155,11 +156,11 @@ def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
             f"meeting:{meeting.pk}",
             panel=meeting.panel_id,
         )
-        events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
-        if to == State.CLOSED:
+        ends = to == State.CLOSED
+        changes.changed(meeting, changes.ALL, personal_for=affected, ends=ends)
+        if ends:
             meeting_id, attended = meeting.pk, _attendees(meeting)
-            events.after_commit(lambda: events.meeting_closed(meeting_id))
-            events.after_commit(lambda: emails.send_pulse_invitations(meeting_id, attended))
+            changes.after_commit(lambda: emails.send_pulse_invitations(meeting_id, attended))
     return meeting
 
 
@@ -203,7 +204,7 @@ def add_item(actor: Membership, meeting: Meeting, *, title: str, description: st
             position=0 if last is None else last + 1,
         )
         save_with_history(item, actor.user, "added")
-        events.meeting_changed(meeting, "agenda", "status", "screen-status")
+        changes.changed(meeting, "agenda", "status", "screen-status")
     return item
 
 
@@ -225,9 +226,9 @@ def update_item(actor: Membership, item: AgendaItem, *, title: str, description:
         save_with_history(item, actor.user, "edited", update_fields=["title", "description"])
         # The current item's title appears all over the page; another item's only in the agenda.
         if item.state == ItemState.CURRENT:
-            events.meeting_changed(meeting, *events.FRAGMENTS)
+            changes.changed(meeting, changes.ALL)
         else:
-            events.meeting_changed(meeting, "agenda")
+            changes.changed(meeting, "agenda")
     return item
 
 
@@ -257,7 +258,7 @@ def move_item(actor: Membership, item: AgendaItem, direction: str) -> None:
             if each.position != position:
                 each.position = position
                 save_with_history(each, actor.user, "moved", update_fields=["position"])
-        events.meeting_changed(meeting, "agenda")
+        changes.changed(meeting, "agenda")
 
 
 def remove_item(actor: Membership, item: AgendaItem) -> None:
@@ -271,7 +272,7 @@ def remove_item(actor: Membership, item: AgendaItem) -> None:
         item._history_user = actor.user
         item._change_reason = "removed"
         item.delete()
-        events.meeting_changed(meeting, "agenda")
+        changes.changed(meeting, "agenda")
 
 
 def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
@@ -294,7 +295,7 @@ def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
         save_with_history(item, actor.user, "current", update_fields=["state"])
         affected = _end_open_requests(meeting, now)
         # Everything on the page may follow the current item (other apps' fragments too).
-        events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
+        changes.changed(meeting, changes.ALL, personal_for=affected)
     return item
 
 
@@ -310,7 +311,7 @@ def finish_current_item(actor: Membership, meeting: Meeting) -> None:
         item.state = ItemState.DONE
         save_with_history(item, actor.user, "done", update_fields=["state"])
         affected = _end_open_requests(meeting, timezone.now())
-        events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
+        changes.changed(meeting, changes.ALL, personal_for=affected)
 
 
 # --- the floor and the speaker list ------------------------------------------------
@@ -330,7 +331,7 @@ def set_floor(actor: Membership, meeting: Meeting, open_: bool) -> Meeting:
             "floor opened" if open_ else "floor closed",
             update_fields=["floor_open"],
         )
-        events.meeting_changed(meeting, "status", "speakers", "discussion", "screen-status")
+        changes.changed(meeting, "status", "speakers", "discussion", "screen-status")
     return meeting
 
 
@@ -402,7 +403,7 @@ def _queue(meeting: Meeting) -> list[SpeakerRequest]:
 def _notify_queue(meeting: Meeting, also: list[int]) -> None:
     """The speaker list changed: everyone waiting may have a new place in the queue."""
     waiting = [r.membership.user_id for r in _queue(meeting)]
-    events.meeting_changed(
+    changes.changed(
         meeting, "speakers", "screen-speakers", personal_for=sorted(set(waiting + also))
     )
 
@@ -515,7 +516,7 @@ def post_message(
             )
         message = Message(item=item, author=actor, text=text)
         save_with_history(message, actor.user, "posted")
-        events.meeting_changed(meeting, "discussion")
+        changes.changed(meeting, "discussion")
     return message
 
 
@@ -545,5 +546,5 @@ def hide_message(actor: Membership, message: Message, reason: str) -> Message:
             panel=meeting.panel_id,
             details={"reason": message.hidden_reason},
         )
-        events.meeting_changed(meeting, "discussion")
+        changes.changed(meeting, "discussion")
     return message

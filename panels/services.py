@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from panels import audit, emails, events
+from panels import audit, emails
 from panels.access import Perm, has_perm, staff_may
 from panels.errors import PanelError
+from panels.live import changes
 from panels.models import (
     ROLES_VOTING_BY_DEFAULT,
     AuditAction,
@@ -247,7 +248,7 @@ def change_role(
             panel=membership.panel_id,
             details={"from": before, "to": {"role": role, "voting_rights": has_voting_rights}},
         )
-        events.notify_membership_changed(membership.user_id, membership.panel_id)
+        changes.membership_changed(membership.user_id, membership.panel_id)
     return membership
 
 
@@ -272,7 +273,7 @@ def set_active(actor: Membership | User, membership: Membership, active: bool) -
             f"membership:{membership.pk}",
             panel=membership.panel_id,
         )
-        events.notify_membership_changed(membership.user_id, membership.panel_id)
+        changes.membership_changed(membership.user_id, membership.panel_id)
     return membership
 
 

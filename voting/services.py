@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from panels import audit, events
+from panels import audit
 from panels.access import Perm, has_perm
+from panels.live import changes
 from panels.models import AgendaItem, AuditAction, Meeting, Membership
 from panels.services import PanelError, save_with_history
 from voting import text as texts
@@ -90,7 +91,7 @@ def _changed(proposal: Proposal, *, with_submitter: bool = True) -> None:
     """Push the live page's proposal fragments (and the submitter's own) after commit."""
     meeting = proposal.item.meeting
     personal = [proposal.submitter.user_id] if with_submitter else []
-    events.meeting_changed(meeting, "proposals", personal_for=personal)
+    changes.changed(meeting, "proposals", personal_for=personal)
 
 
 # --- proposals --------------------------------------------------------------------
@@ -112,7 +113,7 @@ def set_submissions(
             "proposals opened" if open_ else "proposals closed",
             update_fields=["submissions_open", "submissions_close_at"],
         )
-        events.meeting_changed(item.meeting, "proposals")
+        changes.changed(item.meeting, "proposals")
     return item
 
 

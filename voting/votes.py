@@ -24,8 +24,9 @@ from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from panels import audit, events, presence, sealing
+from panels import audit, sealing
 from panels.access import Perm, has_perm
+from panels.live import changes, presence
 from panels.models import AuditAction, Meeting, Membership, Presence, Role
 from panels.services import save_with_history
 from voting import counting, emails, methods
@@ -102,7 +103,7 @@ def _lock_shared(vote: Vote, actor: Membership) -> Vote:
 
 def _push(vote: Vote, *names: str, personal_for=()) -> None:
     if vote.meeting_id:
-        events.meeting_changed(vote.meeting, *(names or ("vote",)), personal_for=personal_for)
+        changes.changed(vote.meeting, *(names or ("vote",)), personal_for=personal_for)
 
 
 # --- who may vote -----------------------------------------------------------------
@@ -524,13 +525,14 @@ def cast_ballot(
             code = receipt_code(vote.pk, key)
             # Last: it holds the box's lock until the commit (ballots queue for it).
             sealing.put(BallotBox, vote.pk, ballots=fields, receipts=receipt_hash(vote.pk, code))
-        events.after_commit(lambda: events.meeting_dirty(vote.meeting_id, "vote"))
-        if vote.meeting_id:
-            user_id = actor.user_id
-            # Only "you have voted": a ballot changes nothing else that is about this person.
-            events.after_commit(
-                lambda: events.push_personal(vote.meeting_id, [user_id], names=["my_vote"])
-            )
+        # Turnout (a burst); of the voter's own bits only "you have voted" changed.
+        changes.changed(
+            vote.meeting_id,
+            "vote",
+            personal_for=[actor.user_id],
+            personal_names=["my_vote"],
+            burst=True,
+        )
     return Cast(code, repeated=False)
 
 
@@ -810,7 +812,7 @@ def _close_subject(vote: Vote, user) -> None:
         save_with_history(proposal, user, f"vote: {outcome}", update_fields=["state"])
         proposals._changed(proposal)
         decided = proposal.pk
-        events.after_commit(lambda: emails.send_proposal_decided(decided))
+        changes.after_commit(lambda: emails.send_proposal_decided(decided))
 
 
 def close_if_due(vote: Vote) -> Vote:
@@ -866,7 +868,7 @@ def give_proxy(principal: Membership, meeting: Meeting, holder: Membership) -> P
             raise VotingError(_("Proxies can only change while no vote is open."))
         proxy = Proxy(meeting=meeting, principal=principal, holder=holder)
         save_with_history(proxy, principal.user, "given")
-        events.meeting_changed(meeting, "vote", personal_for=[principal.user_id, holder.user_id])
+        changes.changed(meeting, "vote", personal_for=[principal.user_id, holder.user_id])
     return proxy
 
 
@@ -883,7 +885,7 @@ def revoke_proxy(actor: Membership, proxy: Proxy) -> Proxy:
             raise VotingError(_("Proxies can only change while no vote is open."))
         proxy.revoked_at = timezone.now()
         save_with_history(proxy, actor.user, "revoked", update_fields=["revoked_at"])
-        events.meeting_changed(
+        changes.changed(
             meeting, "vote", personal_for=[proxy.principal.user_id, proxy.holder.user_id]
         )
     return proxy

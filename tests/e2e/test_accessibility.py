@@ -26,7 +26,8 @@ from playwright.sync_api import expect
 from agreements import advice
 from agreements import services as agreement_services
 from agreements.models import Agreement
-from panels import events, meetings
+from panels import meetings
+from panels.live import changes
 from panels.models import AgendaItem, LiveWorker, Membership
 from tests.agreements.test_services import FIELDS
 from tests.e2e.conftest import DESKTOP, PHONE, live, screenshot
@@ -94,7 +95,7 @@ def no_pushes(monkeypatch):
     async_to_sync pushes cannot run; nobody is connected yet while the data is built,
     and a browser that connects later gets a full snapshot from the server.
     """
-    monkeypatch.setattr(events, "async_to_sync", lambda send: lambda *args, **kwargs: None)
+    monkeypatch.setattr(changes, "_send", lambda group, message: None)
 
 
 @pytest.fixture

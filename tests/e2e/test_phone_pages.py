@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from panels import meetings, presence
+from panels import meetings
+from panels.live import presence
 from panels.models import Meeting, Membership
 from tests.conftest import AGENDA
 from tests.e2e.conftest import PHONE, SCREENSHOTS, act, live

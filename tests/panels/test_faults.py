@@ -137,7 +137,9 @@ def test_after_redis_restarts_pages_resync_and_pushes_resume(redis_and_worker, a
             deadline = time.monotonic() + 5
             while time.monotonic() < deadline:
                 frame = await asyncio.wait_for(socket.recv(), deadline - time.monotonic())
-                if "The floor is closed" in section(frame, "live-status"):
+                if "live-status" in fragment_ids(frame) and "The floor is closed" in section(
+                    frame, "live-status"
+                ):
                     return
             raise AssertionError("no push after Redis came back")
 

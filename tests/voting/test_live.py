@@ -6,9 +6,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import escape
 
-from panels import events, meetings
-from panels.events import Audience
+from panels import meetings
+from panels.live import changes, fragments
+from panels.live.fragments import Audience
 from panels.models import AgendaItem
+from tests.live_helpers import record_notices
 from tests.voting.conftest import fresh
 from voting import services
 from voting.models import Proposal
@@ -21,22 +23,16 @@ PAGE_AUDIENCES = [Audience.MODERATOR, Audience.PARTICIPANT, Audience.OBSERVER]
 @pytest.fixture
 def pushes(monkeypatch) -> list[tuple[int, tuple, tuple]]:
     """Every push the services schedule, as (meeting id, fragment names, personal user ids)."""
-    sent: list[tuple[int, tuple, tuple]] = []
-    monkeypatch.setattr(
-        events,
-        "push",
-        lambda meeting_id, names, personal_for=(): sent.append(
-            (meeting_id, tuple(names), tuple(personal_for))
-        ),
+    return record_notices(
+        monkeypatch, lambda n: (n["meeting"], tuple(n["names"]), tuple(n["personal"]))
     )
-    return sent
 
 
 def frames(meeting, language: str = "en") -> dict[Audience, str]:
     """The proposals fragment as each audience of the live page receives it."""
-    _, rendered = events.render_frames(meeting.pk, ["proposals"], languages=[language])
+    _, rendered = fragments.render_frames(meeting.pk, ["proposals"], languages=[language])
     return {
-        audience: rendered[events.frame_key(audience, language)]["proposals"]
+        audience: rendered[fragments.frame_key(audience, language)]["proposals"]
         for audience in PAGE_AUDIENCES
     }
 
@@ -167,7 +163,7 @@ def test_nothing_is_pushed_when_the_change_rolls_back(
     assert not Proposal.objects.filter(title="Teruggedraaid").exists()
 
 
-def test_a_push_sends_rendered_frames_to_the_meeting_and_a_nudge_to_the_submitter(
+def test_a_new_proposal_is_a_notice_to_the_meeting_that_renders_it_for_every_audience(
     django_capture_on_commit_callbacks, monkeypatch, live_meeting, bob, item
 ):
     sent = []
@@ -175,21 +171,19 @@ def test_a_push_sends_rendered_frames_to_the_meeting_and_a_nudge_to_the_submitte
     async def group_send(group, message):
         sent.append((group, message))
 
-    layer = events.get_channel_layer()
+    layer = changes.get_channel_layer()
     monkeypatch.setattr(layer, "group_send", group_send)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.create_proposal(bob, item, title="Meer bankjes", text="Bij de ingang.")
 
-    (group, frames_message), (user_group, nudge) = sent
-    assert group == events.meeting_group(live_meeting.pk)
-    assert frames_message["seq"] == fresh(live_meeting).seq
+    [(group, notice)] = sent
+    assert group == changes.meeting_group(live_meeting.pk)
+    assert (notice["names"], notice["personal"]) == (["proposals"], [bob.user_id])
+    seq, rendered = fragments.render_frames(live_meeting.pk, notice["names"], languages=["nl"])
+    assert seq == fresh(live_meeting).seq
     for audience in PAGE_AUDIENCES:
-        assert "Meer bankjes" in frames_message["frames"][f"{audience}/nl"]["proposals"]
-    assert (user_group, nudge) == (
-        events.user_group(bob.user_id),
-        {"type": "live.personal", "meeting": live_meeting.pk},
-    )
+        assert "Meer bankjes" in rendered[f"{audience}/nl"]["proposals"]
 
 
 def test_moving_to_the_next_item_pushes_its_proposals(
@@ -198,7 +192,7 @@ def test_moving_to_the_next_item_pushes_its_proposals(
     with django_capture_on_commit_callbacks(execute=True):
         meetings.set_current_item(alice, later_item)
 
-    assert any("proposals" in names for _, names, _ in pushes)
+    assert any(changes.ALL in names for _, names, _ in pushes), "a new item: every fragment"
 
 
 # --- what each audience sees ------------------------------------------------------------
@@ -327,9 +321,9 @@ def test_fragments_are_in_dutch_for_dutch_readers(live_meeting, tina, amend):
 def test_the_submitter_alone_gets_the_accept_button(live_meeting, bob, tina, carl, amend):
     amendment = amend(tina)
 
-    mine = events.render_personal(live_meeting.pk, bob)
-    theirs = events.render_personal(live_meeting.pk, carl)
-    authors = events.render_personal(live_meeting.pk, tina)
+    mine = fragments.render_personal(live_meeting.pk, bob)
+    theirs = fragments.render_personal(live_meeting.pk, carl)
+    authors = fragments.render_personal(live_meeting.pk, tina)
 
     assert f'id="btn-accept-{amendment.pk}"' in mine
     # The button names the amendment, for a screen reader, after its visible label.
@@ -345,7 +339,7 @@ def test_no_accept_button_once_the_amendment_goes_to_the_vote(
 ):
     amendment = services.put_amendment_to_vote(alice, amend(tina))
 
-    html = events.render_personal(live_meeting.pk, bob)
+    html = fragments.render_personal(live_meeting.pk, bob)
 
     assert f"btn-accept-{amendment.pk}" not in html
     assert "to the vote" in html
@@ -357,7 +351,7 @@ def test_withdrawn_proposal_leaves_the_submitters_own_list(
     amend(tina)
     services.withdraw_proposal(bob, proposal)
 
-    html = events.render_personal(live_meeting.pk, bob)
+    html = fragments.render_personal(live_meeting.pk, bob)
 
     assert "btn-accept-" not in html
     assert "is-empty" in html
@@ -425,7 +419,7 @@ def test_payloads_are_inert_in_every_live_fragment(live_meeting, bob, evil):
         for audience, html in frames(live_meeting, language).items():
             assert_inert(html, f"{audience}/{language}")
             assert escape(PAYLOADS[0]) in html
-    assert_inert(events.render_personal(live_meeting.pk, bob), "bob's own fragments")
+    assert_inert(fragments.render_personal(live_meeting.pk, bob), "bob's own fragments")
 
 
 def test_payloads_are_inert_on_every_page(client_for, alice, bob, tina, live_meeting, evil):

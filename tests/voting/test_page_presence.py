@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from panels import presence
+from panels.live import presence
 from panels.models import LiveWorker, Meeting, Presence
+from tests.live_helpers import record_notices
 from tests.voting.conftest import ballot_key
 from voting import votes
 from voting.models import Participation
@@ -72,3 +73,28 @@ def test_a_closed_meeting_records_no_presence(client_for, live_meeting, alice, b
     client_for(bob).get(meeting_url(live_meeting))
 
     assert not Presence.objects.exists()
+
+
+def test_loading_the_page_pushes_nothing_and_the_next_heartbeat_announces_it(
+    monkeypatch, django_capture_on_commit_callbacks, client_for, live_meeting, bob
+):
+    notices = record_notices(monkeypatch, lambda n: (n["meeting"], n["names"], n["burst"]))
+    before_the_visit = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        page = client_for(bob).get(meeting_url(live_meeting))
+
+    assert page.status_code == 200
+    assert (callbacks, notices) == ([], []), "a GET tells nobody"
+    assert Presence.objects.filter(membership=bob).exists(), "yet bob counts at once"
+
+    after_the_visit = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert presence.heartbeat("worker-test", since=before_the_visit) == {live_meeting.pk}
+    assert notices == [(live_meeting.pk, ["presence"], True)]
+
+    notices.clear()
+    client_for(bob).get(meeting_url(live_meeting))  # a reload is no arrival
+    with django_capture_on_commit_callbacks(execute=True):
+        assert presence.heartbeat("worker-test", since=after_the_visit) == set()
+    assert notices == []

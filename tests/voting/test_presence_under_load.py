@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from panels import events, presence
+from panels.live import presence
 from panels.models import LiveWorker, Presence
 from voting import votes
 
@@ -52,13 +52,13 @@ def test_a_silent_worker_costs_nobody_their_vote(make_vote, live_meeting, bob):
     assert votes.capacities(vote, bob) == [bob]
 
     silent_for("slow", presence.WORKER_TIMEOUT.total_seconds() + 5)
-    assert events.present_memberships(live_meeting.pk) == [], "the list shows bob gone"
+    assert presence.present_memberships(live_meeting.pk) == [], "the list shows bob gone"
     assert presence.heartbeat("other") == {live_meeting.pk}, "the others push the new list"
     assert Presence.objects.filter(connection="b1").exists(), "but nothing is deleted"
     assert votes.capacities(vote, bob) == [bob], "and a server's silence is no evidence"
 
     assert presence.heartbeat("slow") == {live_meeting.pk}, "back: pushed again"
-    assert events.present_memberships(live_meeting.pk) == [bob]
+    assert presence.present_memberships(live_meeting.pk) == [bob]
     assert presence.heartbeat("slow") == set(), "nothing changed since"
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from panels.events import Audience
+from panels.live.fragments import Audience
 from tests.helpers import csv_rows
 from tests.voting.conftest import cast
 from tests.voting.test_votes_live import frames

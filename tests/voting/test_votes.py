@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from panels import presence
 from panels import services as panel_services
+from panels.live import presence
 from panels.models import LiveWorker, Presence
 from tests.voting.conftest import ballot_key, be_present, cast, leave, votes_snapshot
 from voting import votes

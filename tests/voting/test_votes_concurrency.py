@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from panels import events
+from tests.live_helpers import record_notices
 from tests.voting.conftest import ballot_key, cast, fresh
 from voting import votes
 from voting.models import Ballot, Participation, Proxy, RollEntry, Vote
@@ -56,13 +56,7 @@ def at_once(*calls) -> list:
 @pytest.fixture
 def sent(monkeypatch) -> list[tuple]:
     """What the services send after their commits (recorded, not sent)."""
-    log: list[tuple] = []
-    monkeypatch.setattr(events, "meeting_dirty", lambda *args: log.append(("dirty", *args)))
-    monkeypatch.setattr(
-        events, "push_personal", lambda *args, **kw: log.append(("personal", *args))
-    )
-    monkeypatch.setattr(events, "push", lambda *args, **kwargs: log.append(("push", *args)))
-    return log
+    return record_notices(monkeypatch, lambda n: ("burst" if n["burst"] else "push", n))
 
 
 @pytest.fixture
@@ -108,7 +102,7 @@ def test_a_crowd_votes_at_once_and_one_member_submits_three_times(sent, make_vot
     )
     assert len({r.receipt for r in results if isinstance(r, votes.Cast)}) == members
     # One turnout mark per new ballot, each sent after its own commit.
-    assert sum(1 for entry in sent if entry[0] == "dirty") == members
+    assert sum(1 for entry in sent if entry[0] == "burst") == members
 
     result = votes.close_vote(fresh(vote.created_by), vote).result
     assert result["cast"] == members

@@ -7,8 +7,9 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from panels import events
-from panels.events import Audience
+from panels.live import changes, fragments
+from panels.live.fragments import Audience
+from tests.live_helpers import record_notices
 from tests.voting.conftest import ballot_key, be_present, cast, fresh
 from voting import votes
 from voting.models import Participation, Vote
@@ -19,31 +20,18 @@ PAGE_AUDIENCES = [Audience.MODERATOR, Audience.PARTICIPANT, Audience.OBSERVER]
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list[tuple]:
-    """Everything the vote services send after commit, in order:
-    ("push", meeting id, names, personal user ids), ("dirty", meeting id, names),
-    ("personal", meeting id, user ids)."""
-    log: list[tuple] = []
-    monkeypatch.setattr(
-        events,
-        "push",
-        lambda meeting_id, names, personal_for=(): log.append(
-            ("push", meeting_id, tuple(names), tuple(personal_for))
-        ),
-    )
-    monkeypatch.setattr(
-        events,
-        "meeting_dirty",
-        lambda meeting_id, *names: log.append(("dirty", meeting_id, names)),
-    )
-    monkeypatch.setattr(
-        events,
-        "push_personal",
-        lambda meeting_id, user_ids, names=None: log.append(
-            ("personal", meeting_id, tuple(user_ids))
-        ),
-    )
-    return log
+def sent(monkeypatch) -> list[dict]:
+    """The notices the vote services send after commit, in order, as ("push" or "burst",
+    meeting id, fragment names, personal user ids)."""
+    return record_notices(monkeypatch)
+
+
+def summary(notices: list[dict]) -> list[tuple]:
+    """Each notice as ("push" or "burst", meeting id, fragment names, personal user ids)."""
+    return [
+        ("burst" if n["burst"] else "push", n["meeting"], tuple(n["names"]), tuple(n["personal"]))
+        for n in notices
+    ]
 
 
 def run_after_commit(capture, sent, call):
@@ -65,7 +53,7 @@ def test_preparing_a_vote_pushes_the_vote_fragment(
 ):
     run_after_commit(django_capture_on_commit_callbacks, sent, lambda: make_vote(opened=False))
 
-    assert sent == [("push", live_meeting.pk, ("vote",), ())]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote",), ())]
 
 
 def test_opening_pushes_the_vote_and_the_ballot(
@@ -76,7 +64,7 @@ def test_opening_pushes_the_vote_and_the_ballot(
 
     run_after_commit(django_capture_on_commit_callbacks, sent, lambda: votes.open_vote(alice, vote))
 
-    assert sent == [("push", live_meeting.pk, ("vote", "ballot"), ())]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote", "ballot"), ())]
     assert fresh(live_meeting).seq == seq + 1
 
 
@@ -89,7 +77,7 @@ def test_closing_pushes_the_vote_and_the_ballot(
         django_capture_on_commit_callbacks, sent, lambda: votes.close_vote(alice, vote)
     )
 
-    assert sent == [("push", live_meeting.pk, ("vote", "ballot"), ())]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote", "ballot"), ())]
 
 
 def test_a_written_round_pushes_the_vote_and_the_ballot(
@@ -104,7 +92,7 @@ def test_a_written_round_pushes_the_vote_and_the_ballot(
         lambda: votes.close_vote(alice, vote, written_round_until=until),
     )
 
-    assert sent == [("push", live_meeting.pk, ("vote", "ballot"), ())]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote", "ballot"), ())]
 
 
 def test_a_ballot_marks_the_turnout_dirty_and_nudges_the_voter(
@@ -115,10 +103,7 @@ def test_a_ballot_marks_the_turnout_dirty_and_nudges_the_voter(
 
     run_after_commit(django_capture_on_commit_callbacks, sent, lambda: cast(bob, vote))
 
-    assert sent == [
-        ("dirty", live_meeting.pk, ("vote",)),
-        ("personal", live_meeting.pk, (bob.user_id,)),
-    ]
+    assert summary(sent) == [("burst", live_meeting.pk, ("vote",), (bob.user_id,))]
     assert fresh(live_meeting).seq == seq, "a ballot is coalesced, not counted as a change"
 
 
@@ -130,7 +115,7 @@ def test_changing_a_named_ballot_pushes_the_vote_and_the_voters_own_bits(
 
     run_after_commit(django_capture_on_commit_callbacks, sent, lambda: cast(bob, vote, "against"))
 
-    assert sent == [("push", live_meeting.pk, ("vote",), (bob.user_id,))]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote",), (bob.user_id,))]
 
 
 def test_a_repeated_submission_sends_nothing(
@@ -190,7 +175,7 @@ def test_a_proxy_pushes_the_vote_and_both_peoples_own_bits(
 
     run_after_commit(django_capture_on_commit_callbacks, sent, call)
 
-    assert sent == [("push", live_meeting.pk, ("vote",), (bob.user_id, tina.user_id))]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote",), (bob.user_id, tina.user_id))]
 
 
 def test_a_ballot_in_a_vote_without_a_meeting_goes_to_no_meeting(
@@ -201,7 +186,7 @@ def test_a_ballot_in_a_vote_without_a_meeting_goes_to_no_meeting(
     async def group_send(group, message):
         group_sends.append((group, message))
 
-    monkeypatch.setattr(events.get_channel_layer(), "group_send", group_send)
+    monkeypatch.setattr(changes.get_channel_layer(), "group_send", group_send)
     vote = make_vote(mode=Vote.Mode.TIMED)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -210,7 +195,7 @@ def test_a_ballot_in_a_vote_without_a_meeting_goes_to_no_meeting(
     assert group_sends == []
 
 
-def test_the_turnout_reaches_the_workers_as_a_dirty_mark(
+def test_the_turnout_reaches_the_workers_as_one_burst_notice(
     django_capture_on_commit_callbacks, monkeypatch, live_meeting, make_vote, bob
 ):
     group_sends = []
@@ -218,18 +203,25 @@ def test_the_turnout_reaches_the_workers_as_a_dirty_mark(
     async def group_send(group, message):
         group_sends.append((group, message))
 
-    monkeypatch.setattr(events.get_channel_layer(), "group_send", group_send)
+    monkeypatch.setattr(changes.get_channel_layer(), "group_send", group_send)
     vote = make_vote(present=[bob])
 
     with django_capture_on_commit_callbacks(execute=True):
         cast(bob, vote)
 
     assert group_sends == [
-        (events.meeting_group(live_meeting.pk), {"type": "live.dirty", "names": ["vote"]}),
         (
-            events.user_group(bob.user_id),
-            {"type": "live.personal", "meeting": live_meeting.pk, "names": ["my_vote"]},
-        ),
+            changes.meeting_group(live_meeting.pk),
+            {
+                "type": "live.changed",
+                "meeting": live_meeting.pk,
+                "names": ["vote"],
+                "personal": [bob.user_id],
+                "personal_names": ["my_vote"],
+                "burst": True,
+                "ends": False,
+            },
+        )
     ]
 
 
@@ -237,11 +229,11 @@ def test_the_turnout_reaches_the_workers_as_a_dirty_mark(
 
 
 def frames(meeting, *names: str, language: str = "en") -> dict[Audience, dict[str, str]]:
-    _seq, rendered = events.render_frames(meeting.pk, names, languages=[language])
+    _seq, rendered = fragments.render_frames(meeting.pk, names, languages=[language])
     return {
-        audience: rendered[events.frame_key(audience, language)]
+        audience: rendered[fragments.frame_key(audience, language)]
         for audience in Audience
-        if events.frame_key(audience, language) in rendered
+        if fragments.frame_key(audience, language) in rendered
     }
 
 
@@ -338,10 +330,10 @@ def test_the_personal_bits_say_whether_and_for_whom_one_votes(
     vote = make_vote(present=[tina, dave])
     be_present(live_meeting, bob)
 
-    holder = events.render_personal(live_meeting.pk, tina)
-    principal = events.render_personal(live_meeting.pk, bob)
+    holder = fragments.render_personal(live_meeting.pk, tina)
+    principal = fragments.render_personal(live_meeting.pk, bob)
     cast(dave, vote)
-    voted = events.render_personal(live_meeting.pk, dave)
+    voted = fragments.render_personal(live_meeting.pk, dave)
 
     assert f'data-vote="{vote.pk}"' in holder
     assert "You hold a proxy for <bdi>Bob Member</bdi>." in holder
