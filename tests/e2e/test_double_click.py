@@ -35,7 +35,8 @@ from voting.models import Amendment, Proposal, Vote
 
 # What the page tells the test. Requests still unanswered: one htmx queued behind another is
 # sent from the first one's answer (its `load`), so it is counted before the first is done.
-# Fragments swapped in: the socket's first snapshot replaces them all just after it opens.
+# Fragments swapped in, and their ids: the socket's first snapshot replaces them all just
+# after it opens.
 # When each press happened, to print the interval the page saw. And whether the page is
 # being left: a form sent the plain way (nothing took the submission in hand), a link
 # followed, or the page unloading (the navigation's request may be seen only later).
@@ -50,7 +51,11 @@ XMLHttpRequest.prototype.send = function (...args) {
   this.addEventListener("loadend", () => { window.__unanswered -= 1; });
   return send.apply(this, args);
 };
-document.addEventListener("htmx:oobAfterSwap", () => { window.__swapped += 1; });
+window.__swappedIds = [];
+document.addEventListener("htmx:oobAfterSwap", (e) => {
+  window.__swapped += 1;
+  window.__swappedIds.push((e.detail && e.detail.target && e.detail.target.id) || e.target.id);
+});
 document.addEventListener("mousedown", (e) => { window.__presses.push(e.timeStamp); }, true);
 window.addEventListener("submit", (e) => {
   if (!e.defaultPrevented) { window.__leaving = "a form sent the plain way to " + e.target.action; }
@@ -428,7 +433,9 @@ def opened(people, room: Room, case: str) -> tuple[Click, Page, list[Request]]:
     page.add_init_script(INSTRUMENTS)
     page.goto(room.meeting.get_absolute_url())
     live(page)
-    page.wait_for_function("() => window.__swapped > 0")  # the socket's snapshot is in
+    # The socket's snapshot is in: the status is in it (a presence push alone, which may
+    # overtake the snapshot, is not).
+    page.wait_for_function("() => window.__swappedIds.includes('live-status')")
     click.before(page)
     page.evaluate("() => { window.__beforeTheClicks = true; window.__presses = []; }")
     navigations: list[Request] = []
