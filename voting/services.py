@@ -14,7 +14,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from panels import audit, events
-from panels.access import Perm, has_perm
+from panels.access import Perm, require
 from panels.models import AgendaItem, AuditAction, Meeting, Membership
 from panels.services import PanelError, save_with_history
 from voting import text as texts
@@ -42,11 +42,6 @@ class StaleVersion(VotingError):
             )
             % {"version": proposal.version}
         )
-
-
-def _require(actor: Membership, perm: Perm) -> None:
-    if not has_perm(actor, perm):
-        raise VotingError(_("You are not allowed to do this."))
 
 
 def _same_panel(actor: Membership, meeting: Meeting) -> None:
@@ -100,7 +95,7 @@ def set_submissions(
     actor: Membership, item: AgendaItem, open_: bool, close_at: datetime | None = None
 ) -> AgendaItem:
     """Open or close an agenda item for new proposals (optionally until a moment)."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
         _same_panel(actor, item.meeting)
@@ -119,7 +114,7 @@ def set_submissions(
 def create_proposal(
     actor: Membership, item: AgendaItem, *, title: str, text: str, submit: bool = True
 ) -> Proposal:
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=VotingError)
     title, text = _clean_title(title), _clean_text(text)
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
@@ -228,7 +223,7 @@ def withdraw_proposal(actor: Membership, proposal: Proposal) -> Proposal:
 
 def admit_proposal(actor: Membership, proposal: Proposal) -> Proposal:
     """The moderator puts a submitted proposal on the floor."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -242,7 +237,7 @@ def admit_proposal(actor: Membership, proposal: Proposal) -> Proposal:
 
 
 def hide_proposal(actor: Membership, proposal: Proposal, reason: str) -> Proposal:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     reason = reason.strip()
     if not reason:
         raise VotingError(_("Give a reason for hiding the proposal."))
@@ -273,7 +268,7 @@ def hide_proposal(actor: Membership, proposal: Proposal, reason: str) -> Proposa
 
 def support_proposal(actor: Membership, proposal: Proposal, support: bool) -> Proposal:
     """Become (or stop being) a supporter (co-submitter) of someone else's proposal."""
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -298,7 +293,7 @@ def support_proposal(actor: Membership, proposal: Proposal, support: bool) -> Pr
 def set_amendment_window(
     actor: Membership, proposal: Proposal, open_: bool, close_at: datetime | None = None
 ) -> Proposal:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -354,7 +349,7 @@ def propose_amendment(
     rationale: str,
     base_version: int,
 ) -> Amendment:
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -502,7 +497,7 @@ def withdraw_amendment(actor: Membership, amendment: Amendment) -> Amendment:
 
 def hide_amendment(actor: Membership, amendment: Amendment, reason: str) -> Amendment:
     """Hide an abusive amendment; it can no longer be accepted or voted on."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     reason = reason.strip()
     if not reason:
         raise VotingError(_("Give a reason for hiding the amendment."))
@@ -532,7 +527,7 @@ def hide_amendment(actor: Membership, amendment: Amendment, reason: str) -> Amen
 
 def put_amendment_to_vote(actor: Membership, amendment: Amendment) -> Amendment:
     """The moderator decides this amendment is voted on: the submitter can no longer accept it."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         proposal, amendment = _lock_amendment(amendment)
         _same_panel(actor, proposal.item.meeting)
