@@ -13,7 +13,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels import audit, emails, events, limits
+from panels import audit, emails, events, hiding, limits
 from panels.access import Perm, require
 from panels.bidi import isolate
 from panels.models import (
@@ -515,30 +515,4 @@ def post_message(
 
 
 def hide_message(actor: Membership, message: Message, reason: str) -> Message:
-    require(actor, Perm.MODERATE, error=MeetingError)
-    reason = reason.strip()
-    if not reason:
-        raise MeetingError(_("Give a reason for hiding the message."))
-    with transaction.atomic():
-        meeting = _lock(message.item.meeting, actor)
-        message = Message.objects.select_for_update().get(pk=message.pk)
-        if message.is_hidden:
-            return message
-        message.hidden_at = timezone.now()
-        message.hidden_by = actor.user
-        message.hidden_reason = reason[:300]
-        save_with_history(
-            message,
-            actor.user,
-            "hidden",
-            update_fields=["hidden_at", "hidden_by", "hidden_reason"],
-        )
-        audit.record(
-            actor,
-            AuditAction.MESSAGE_HIDDEN,
-            f"message:{message.pk}",
-            panel=meeting.panel_id,
-            details={"reason": message.hidden_reason},
-        )
-        events.meeting_changed(meeting, "discussion")
-    return message
+    return hiding.hide(actor, message, reason, error=MeetingError)

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from panels import audit, events
+from panels import events, hiding
 from panels.access import Perm, require
-from panels.models import AgendaItem, AuditAction, Meeting, Membership
+from panels.models import AgendaItem, Meeting, Membership
 from panels.services import PanelError, save_with_history
 from voting import text as texts
 from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment, Proposal
@@ -237,33 +237,7 @@ def admit_proposal(actor: Membership, proposal: Proposal) -> Proposal:
 
 
 def hide_proposal(actor: Membership, proposal: Proposal, reason: str) -> Proposal:
-    require(actor, Perm.MODERATE, error=VotingError)
-    reason = reason.strip()
-    if not reason:
-        raise VotingError(_("Give a reason for hiding the proposal."))
-    with transaction.atomic():
-        proposal = _lock(proposal)
-        _same_panel(actor, proposal.item.meeting)
-        if proposal.is_hidden:
-            return proposal
-        proposal.hidden_at = timezone.now()
-        proposal.hidden_by = actor
-        proposal.hidden_reason = reason[:300]
-        save_with_history(
-            proposal,
-            actor.user,
-            "hidden",
-            update_fields=["hidden_at", "hidden_by", "hidden_reason"],
-        )
-        _changed(proposal)
-        audit.record(
-            actor,
-            AuditAction.PROPOSAL_HIDDEN,
-            f"proposal:{proposal.pk}",
-            panel=actor.panel_id,
-            details={"reason": proposal.hidden_reason},
-        )
-    return proposal
+    return hiding.hide(actor, proposal, reason, error=VotingError)
 
 
 def support_proposal(actor: Membership, proposal: Proposal, support: bool) -> Proposal:
@@ -497,32 +471,7 @@ def withdraw_amendment(actor: Membership, amendment: Amendment) -> Amendment:
 
 def hide_amendment(actor: Membership, amendment: Amendment, reason: str) -> Amendment:
     """Hide an abusive amendment; it can no longer be accepted or voted on."""
-    require(actor, Perm.MODERATE, error=VotingError)
-    reason = reason.strip()
-    if not reason:
-        raise VotingError(_("Give a reason for hiding the amendment."))
-    with transaction.atomic():
-        proposal, amendment = _lock_amendment(amendment)
-        _same_panel(actor, proposal.item.meeting)
-        if amendment.is_hidden:
-            return amendment
-        amendment.hidden_at = timezone.now()
-        amendment.hidden_reason = reason[:300]
-        fields = ["hidden_at", "hidden_reason"]
-        if amendment.is_open:
-            amendment.state = AState.WITHDRAWN
-            amendment.decided_at = amendment.hidden_at
-            fields += ["state", "decided_at"]
-        save_with_history(amendment, actor.user, "hidden", update_fields=fields)
-        _changed(proposal)
-        audit.record(
-            actor,
-            AuditAction.AMENDMENT_HIDDEN,
-            f"amendment:{amendment.pk}",
-            panel=actor.panel_id,
-            details={"reason": amendment.hidden_reason},
-        )
-    return amendment
+    return hiding.hide(actor, amendment, reason, error=VotingError)
 
 
 def put_amendment_to_vote(actor: Membership, amendment: Amendment) -> Amendment:

@@ -5,7 +5,9 @@
 | accounts | people who log in (`User`), pauses on logging in (`LoginLockout`) |
 | people | organisations, panels, roles and memberships |
 | invitations | emailed links to join a panel |
-| meetings | meetings, the agenda, the speaker list and the discussion |
+| hideable | what a moderator can hide (messages here; proposals, amendments in voting) |
+| meetings | meetings, the agenda and the speaker list |
+| discussion | members' messages on an agenda item |
 | live | server processes with live connections, and each person's presence |
 | pulse | sealed boxes of anonymous answers, and the pulse after a meeting |
 | representation | what members share about themselves, and the constituency's make-up |
@@ -16,9 +18,11 @@ from panels.audit_actions import AuditAction as AuditAction  # every app's, by n
 from panels.models.accounts import LoginLockout, LoginLockoutQuerySet, User, UserManager
 from panels.models.accounts import normalise_email as normalise_email
 from panels.models.audit import AppendOnly, AuditEntry, AuditEntryQuerySet
+from panels.models.discussion import Message
+from panels.models.hideable import Hideable
 from panels.models.invitations import Invitation, InvitationQuerySet
 from panels.models.live import LiveWorker, Presence
-from panels.models.meetings import AgendaItem, Meeting, Message, SpeakerRequest
+from panels.models.meetings import AgendaItem, Meeting, SpeakerRequest
 from panels.models.people import (
     ROLE_DISPLAY_ORDER,
     ROLES_VOTING_BY_DEFAULT,
@@ -47,6 +51,7 @@ __all__ = [
     "AuditEntry",
     "AuditEntryQuerySet",
     "ConstituencyShare",
+    "Hideable",
     "Invitation",
     "InvitationQuerySet",
     "LiveWorker",

@@ -1,4 +1,4 @@
-"""Live meetings: the meeting, its agenda, the speaker list and the discussion."""
+"""Live meetings: the meeting, its agenda and the speaker list."""
 
 from datetime import timedelta
 
@@ -173,41 +173,3 @@ class SpeakerRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership.user} ({self.get_state_display()})"
-
-
-class Message(models.Model):
-    """A short contribution to the discussion of an agenda item. Hidden, never deleted."""
-
-    MAX_LENGTH = 1000
-
-    item = models.ForeignKey(
-        AgendaItem, on_delete=models.CASCADE, related_name="messages", verbose_name=_("agenda item")
-    )
-    author = models.ForeignKey(
-        Membership, on_delete=models.CASCADE, related_name="messages", verbose_name=_("author")
-    )
-    text = models.TextField(_("message"), max_length=MAX_LENGTH)
-    created_at = models.DateTimeField(_("posted"), default=timezone.now)
-    hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("hidden by"),
-    )
-    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("message")
-        verbose_name_plural = _("messages")
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.text[:60]
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
