@@ -13,8 +13,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels import audit, emails, limits
-from panels.access import Perm, has_perm
+from panels import audit, emails, hiding, limits
+from panels.access import Perm, require
 from panels.bidi import isolate
 from panels.live import changes
 from panels.models import (
@@ -37,11 +37,6 @@ MAX_SPEAKING_SECONDS = 60 * 60
 
 class MeetingError(PanelError):
     """A meeting rule said no; the message is shown to the person."""
-
-
-def _require(actor: Membership, perm: Perm) -> None:
-    if not has_perm(actor, perm):
-        raise MeetingError(_("You are not allowed to do this."))
 
 
 def _lock(meeting: Meeting, actor: Membership) -> Meeting:
@@ -78,7 +73,7 @@ def create_meeting(
     duration_minutes: int = 90,
     notify: bool = True,
 ) -> Meeting:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = Meeting(
             panel=actor.panel,
@@ -99,7 +94,7 @@ def update_meeting(actor: Membership, meeting: Meeting, **fields) -> Meeting:
     allowed = {"title", "description", "starts_at", "duration_minutes"}
     if not set(fields) <= allowed:
         raise ValueError(f"unknown fields: {set(fields) - allowed}")
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         _require_not_closed(meeting)
@@ -119,7 +114,7 @@ def close_meeting(actor: Membership, meeting: Meeting) -> Meeting:
 
 
 def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         if to not in Meeting.TRANSITIONS[State(meeting.state)]:
@@ -192,7 +187,7 @@ def _end_open_requests(meeting: Meeting, now: datetime) -> list[int]:
 
 
 def add_item(actor: Membership, meeting: Meeting, *, title: str, description: str = ""):
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         _require_not_closed(meeting)
@@ -216,7 +211,7 @@ def _lock_item(meeting: Meeting, item: AgendaItem) -> AgendaItem:
 
 
 def update_item(actor: Membership, item: AgendaItem, *, title: str, description: str = ""):
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(item.meeting, actor)
         item = _lock_item(meeting, item)
@@ -234,7 +229,7 @@ def update_item(actor: Membership, item: AgendaItem, *, title: str, description:
 
 def move_item(actor: Membership, item: AgendaItem, direction: str) -> None:
     """Swap a pending item with its pending neighbour above ('up') or below ('down')."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     if direction not in ("up", "down"):
         raise MeetingError(_("Choose up or down."))
     with transaction.atomic():
@@ -262,7 +257,7 @@ def move_item(actor: Membership, item: AgendaItem, direction: str) -> None:
 
 
 def remove_item(actor: Membership, item: AgendaItem) -> None:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(item.meeting, actor)
         _require_not_closed(meeting)
@@ -277,7 +272,7 @@ def remove_item(actor: Membership, item: AgendaItem) -> None:
 
 def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
     """Make an item the one being discussed; the previous one is done, the speaker list ends."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(item.meeting, actor)
         _require_live(meeting)
@@ -301,7 +296,7 @@ def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
 
 def finish_current_item(actor: Membership, meeting: Meeting) -> None:
     """Mark the current item done without opening another."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         _require_live(meeting)
@@ -318,7 +313,7 @@ def finish_current_item(actor: Membership, meeting: Meeting) -> None:
 
 
 def set_floor(actor: Membership, meeting: Meeting, open_: bool) -> Meeting:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         _require_live(meeting)
@@ -354,7 +349,7 @@ def _limit_hand(actor: Membership) -> None:
 
 
 def raise_hand(actor: Membership, meeting: Meeting) -> SpeakerRequest:
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=MeetingError)
     _limit_hand(actor)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
@@ -377,7 +372,7 @@ def raise_hand(actor: Membership, meeting: Meeting) -> SpeakerRequest:
 
 def lower_hand(actor: Membership, meeting: Meeting) -> None:
     """Withdraw your raised hand, or end your own turn if you are speaking."""
-    _require(actor, Perm.VIEW_PANEL)
+    require(actor, Perm.VIEW_PANEL, error=MeetingError)
     _limit_hand(actor)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
@@ -415,7 +410,7 @@ def give_floor(
     seconds: int | None = None,
 ) -> SpeakerRequest | None:
     """Give the floor to the next in the queue (or a chosen person); the current speaker ends."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     if seconds is not None and not 0 < seconds <= MAX_SPEAKING_SECONDS:
         raise MeetingError(_("Speaking time must be between 1 second and 60 minutes."))
     with transaction.atomic():
@@ -447,7 +442,7 @@ def give_floor(
 
 
 def end_speaker(actor: Membership, meeting: Meeting) -> None:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         speaking = meeting.speaker_requests.filter(state=Speaker.SPEAKING).first()
@@ -460,7 +455,7 @@ def end_speaker(actor: Membership, meeting: Meeting) -> None:
 
 
 def remove_speaker(actor: Membership, meeting: Meeting, request_id: int) -> None:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         request = meeting.speaker_requests.filter(pk=request_id, state=Speaker.WAITING).first()
@@ -485,7 +480,7 @@ def post_message(
     rather than filed under the wrong item; the view keeps the text so nothing is
     lost.
     """
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=MeetingError)
     text = text.strip()
     if not text:
         raise MeetingError(_("Write a message first."))
@@ -521,30 +516,4 @@ def post_message(
 
 
 def hide_message(actor: Membership, message: Message, reason: str) -> Message:
-    _require(actor, Perm.MODERATE)
-    reason = reason.strip()
-    if not reason:
-        raise MeetingError(_("Give a reason for hiding the message."))
-    with transaction.atomic():
-        meeting = _lock(message.item.meeting, actor)
-        message = Message.objects.select_for_update().get(pk=message.pk)
-        if message.is_hidden:
-            return message
-        message.hidden_at = timezone.now()
-        message.hidden_by = actor.user
-        message.hidden_reason = reason[:300]
-        save_with_history(
-            message,
-            actor.user,
-            "hidden",
-            update_fields=["hidden_at", "hidden_by", "hidden_reason"],
-        )
-        audit.record(
-            actor,
-            AuditAction.MESSAGE_HIDDEN,
-            f"message:{message.pk}",
-            panel=meeting.panel_id,
-            details={"reason": message.hidden_reason},
-        )
-        changes.changed(meeting, "discussion")
-    return message
+    return hiding.hide(actor, message, reason, error=MeetingError)

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from panels import audit
-from panels.access import Perm, has_perm
+from panels import hiding
+from panels.access import Perm, require
 from panels.live import changes
-from panels.models import AgendaItem, AuditAction, Meeting, Membership
+from panels.models import AgendaItem, Meeting, Membership
 from panels.services import PanelError, save_with_history
 from voting import text as texts
 from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment, Proposal
@@ -43,11 +43,6 @@ class StaleVersion(VotingError):
             )
             % {"version": proposal.version}
         )
-
-
-def _require(actor: Membership, perm: Perm) -> None:
-    if not has_perm(actor, perm):
-        raise VotingError(_("You are not allowed to do this."))
 
 
 def _same_panel(actor: Membership, meeting: Meeting) -> None:
@@ -101,7 +96,7 @@ def set_submissions(
     actor: Membership, item: AgendaItem, open_: bool, close_at: datetime | None = None
 ) -> AgendaItem:
     """Open or close an agenda item for new proposals (optionally until a moment)."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
         _same_panel(actor, item.meeting)
@@ -120,7 +115,7 @@ def set_submissions(
 def create_proposal(
     actor: Membership, item: AgendaItem, *, title: str, text: str, submit: bool = True
 ) -> Proposal:
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=VotingError)
     title, text = _clean_title(title), _clean_text(text)
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
@@ -229,7 +224,7 @@ def withdraw_proposal(actor: Membership, proposal: Proposal) -> Proposal:
 
 def admit_proposal(actor: Membership, proposal: Proposal) -> Proposal:
     """The moderator puts a submitted proposal on the floor."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -243,38 +238,12 @@ def admit_proposal(actor: Membership, proposal: Proposal) -> Proposal:
 
 
 def hide_proposal(actor: Membership, proposal: Proposal, reason: str) -> Proposal:
-    _require(actor, Perm.MODERATE)
-    reason = reason.strip()
-    if not reason:
-        raise VotingError(_("Give a reason for hiding the proposal."))
-    with transaction.atomic():
-        proposal = _lock(proposal)
-        _same_panel(actor, proposal.item.meeting)
-        if proposal.is_hidden:
-            return proposal
-        proposal.hidden_at = timezone.now()
-        proposal.hidden_by = actor
-        proposal.hidden_reason = reason[:300]
-        save_with_history(
-            proposal,
-            actor.user,
-            "hidden",
-            update_fields=["hidden_at", "hidden_by", "hidden_reason"],
-        )
-        _changed(proposal)
-        audit.record(
-            actor,
-            AuditAction.PROPOSAL_HIDDEN,
-            f"proposal:{proposal.pk}",
-            panel=actor.panel_id,
-            details={"reason": proposal.hidden_reason},
-        )
-    return proposal
+    return hiding.hide(actor, proposal, reason, error=VotingError)
 
 
 def support_proposal(actor: Membership, proposal: Proposal, support: bool) -> Proposal:
     """Become (or stop being) a supporter (co-submitter) of someone else's proposal."""
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -299,7 +268,7 @@ def support_proposal(actor: Membership, proposal: Proposal, support: bool) -> Pr
 def set_amendment_window(
     actor: Membership, proposal: Proposal, open_: bool, close_at: datetime | None = None
 ) -> Proposal:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -355,7 +324,7 @@ def propose_amendment(
     rationale: str,
     base_version: int,
 ) -> Amendment:
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -503,37 +472,12 @@ def withdraw_amendment(actor: Membership, amendment: Amendment) -> Amendment:
 
 def hide_amendment(actor: Membership, amendment: Amendment, reason: str) -> Amendment:
     """Hide an abusive amendment; it can no longer be accepted or voted on."""
-    _require(actor, Perm.MODERATE)
-    reason = reason.strip()
-    if not reason:
-        raise VotingError(_("Give a reason for hiding the amendment."))
-    with transaction.atomic():
-        proposal, amendment = _lock_amendment(amendment)
-        _same_panel(actor, proposal.item.meeting)
-        if amendment.is_hidden:
-            return amendment
-        amendment.hidden_at = timezone.now()
-        amendment.hidden_reason = reason[:300]
-        fields = ["hidden_at", "hidden_reason"]
-        if amendment.is_open:
-            amendment.state = AState.WITHDRAWN
-            amendment.decided_at = amendment.hidden_at
-            fields += ["state", "decided_at"]
-        save_with_history(amendment, actor.user, "hidden", update_fields=fields)
-        _changed(proposal)
-        audit.record(
-            actor,
-            AuditAction.AMENDMENT_HIDDEN,
-            f"amendment:{amendment.pk}",
-            panel=actor.panel_id,
-            details={"reason": amendment.hidden_reason},
-        )
-    return amendment
+    return hiding.hide(actor, amendment, reason, error=VotingError)
 
 
 def put_amendment_to_vote(actor: Membership, amendment: Amendment) -> Amendment:
     """The moderator decides this amendment is voted on: the submitter can no longer accept it."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         proposal, amendment = _lock_amendment(amendment)
         _same_panel(actor, proposal.item.meeting)

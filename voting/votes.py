@@ -25,7 +25,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from panels import audit, sealing
-from panels.access import Perm, has_perm
+from panels.access import Perm, require
 from panels.live import changes, presence
 from panels.models import AuditAction, Meeting, Membership, Presence, Role
 from panels.services import save_with_history
@@ -58,11 +58,6 @@ def outcome_label(code: str | None) -> str:
         counting.NO_QUORUM: _("Quorum not reached"),
         counting.TIE: _("Tie: no decision"),
     }.get(code or "", "")
-
-
-def _require(actor: Membership, perm: Perm) -> None:
-    if not has_perm(actor, perm):
-        raise VotingError(_("You are not allowed to do this."))
 
 
 def _lock(vote: Vote, actor: Membership) -> Vote:
@@ -242,7 +237,7 @@ def prepare_vote(
     proposal: Proposal | None = None,
     amendment: Amendment | None = None,
 ) -> Vote:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     question = " ".join(spec.question.split())
     if proposal is not None and amendment is not None:
         raise VotingError(_("A vote is about one thing."))
@@ -328,7 +323,7 @@ def prepare_vote(
 
 
 def open_vote(actor: Membership, vote: Vote) -> Vote:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         vote = _lock(vote, actor)
         if vote.state != State.DRAFT:
@@ -666,7 +661,7 @@ def close_vote(
 ) -> Vote:
     """Close the vote and announce the result — or first hold a written round for absentees."""
     if actor is not None:
-        _require(actor, Perm.MODERATE)
+        require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         vote = (
             _lock(vote, actor)
