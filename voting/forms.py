@@ -3,10 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from panels.forms import TextField
 from voting import methods
+from voting.errors import VotingError
+from voting.lifecycle import vote_options
 from voting.methods import OPTIONS_MAX
 from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment
-from voting.services import VotingError
-from voting.votes import vote_options
 
 
 class OptionsField(TextField):

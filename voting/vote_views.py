@@ -18,12 +18,12 @@ from panels.bidi import isolate
 from panels.downloads import csv_response
 from panels.models import AuditAction, Meeting, Membership
 from panels.pages import int_or_none, redirect_back
-from voting import results, votes
+from voting import casting, eligibility, lifecycle, results
 from voting.access import vote_for
+from voting.errors import VotingError
 from voting.forms import CloseForm, VoteForm
 from voting.methods import BallotError
 from voting.models import Amendment, Proposal, Proxy, Vote
-from voting.services import VotingError
 
 # Notices about the vote fragment of the live page go when its state moves on (live.js).
 LIVE_VOTE = "live-vote"
@@ -68,7 +68,7 @@ def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         numerator, denominator = (int(x) for x in data["qualified"].split("/"))
-        spec = votes.VoteSpec(
+        spec = lifecycle.VoteSpec(
             question=data.get("question") or "",
             method=data["method"],
             options=(data.get("options") or "").splitlines(),
@@ -82,7 +82,7 @@ def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
             closes_at=data["closes_at"],
         )
         try:
-            vote = votes.prepare_vote(
+            vote = lifecycle.prepare_vote(
                 membership, spec, meeting=meeting, proposal=proposal, amendment=amendment
             )
         except VotingError as error:
@@ -114,9 +114,9 @@ def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
 
 def ballot_context(vote: Vote, membership: Membership) -> dict:
     vote.refresh_from_db()
-    votes.close_if_due(vote)
-    can_for = votes.capacities(vote, membership)
-    done = votes.voted_for(vote, membership)
+    lifecycle.close_if_due(vote)
+    can_for = eligibility.capacities(vote, membership)
+    done = casting.voted_for(vote, membership)
     options = list(vote.options.all())
     return vote.vote_method.ballot_context(vote, options) | {
         "vote": vote,
@@ -132,7 +132,7 @@ def _vote_page(request: HttpRequest, vote: Vote, membership: Membership, **extra
     if vote.state == Vote.State.CLOSED:
         context["audit_entry"] = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
         if vote.secret:
-            context["receipts"] = votes.published_receipts(vote)
+            context["receipts"] = casting.published_receipts(vote)
     if vote.meeting_id:
         context["meeting"] = vote.meeting
     return render(request, "voting/vote_detail.html", context | extra)
@@ -155,7 +155,7 @@ def vote_receipt(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespo
     if not (vote.secret and vote.state == Vote.State.CLOSED):
         raise Http404
     code = request.POST.get("receipt", "")
-    counted = votes.receipt_counted(vote, code)
+    counted = casting.receipt_counted(vote, code)
     return _vote_page(request, vote, membership, receipt_check={"counted": counted})
 
 
@@ -164,7 +164,7 @@ def vote_receipt(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespo
 def vote_open(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     vote, membership = vote_for(request.user, panel_id, vote_id, Perm.MODERATE)
     try:
-        votes.open_vote(membership, vote)
+        lifecycle.open_vote(membership, vote)
     except VotingError as error:
         messages.error(request, str(error))
     else:
@@ -182,7 +182,7 @@ def vote_close(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespons
         return _back(request, vote)
     until = form.cleaned_data["written_round_until"]
     try:
-        votes.close_vote(membership, vote, written_round_until=until)
+        lifecycle.close_vote(membership, vote, written_round_until=until)
     except VotingError as error:
         messages.error(request, str(error))
     else:
@@ -199,7 +199,7 @@ def vote_close(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespons
 @login_required
 def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     vote, membership = vote_for(request.user, panel_id, vote_id, Perm.VIEW_PANEL)
-    votes.close_if_due(vote)
+    lifecycle.close_if_due(vote)
     # Pushed ballot forms get their key from the browser; a form posted without
     # JavaScript and without a key gets one here (it is then not retry-safe, but a
     # second submission is still refused or, in a named vote, only changes the ballot).
@@ -210,7 +210,7 @@ def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
     except BallotError as error:
         receipts, errors = [], [str(error)]
     else:
-        receipts, errors = votes.cast_ballots(membership, vote, ballot, for_ids=targets, key=key)
+        receipts, errors = casting.cast_ballots(membership, vote, ballot, for_ids=targets, key=key)
     if request.htmx:
         html = render_to_string(
             "voting/cast_result.html",
@@ -245,7 +245,7 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     keys = ("method", "outcome", "cast", "eligible", "quorum_needed", "winner")
     rows += [[key, result.get(key, "")] for key in keys]
     rows += vote.vote_method.csv_rows(result, results.shares(vote))
-    rows += [["receipt", hash_] for hash_ in votes.published_receipts(vote)]
+    rows += [["receipt", hash_] for hash_ in casting.published_receipts(vote)]
     entry = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
     if entry is not None:
         rows.append(["audit_log_entry", entry.sequence, entry.hash])
@@ -264,7 +264,7 @@ def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
                 ).first()
                 if given is None:
                     raise VotingError(_("This proxy no longer exists."))
-                votes.revoke_proxy(membership, given)
+                eligibility.revoke_proxy(membership, given)
                 messages.success(request, _("The proxy has been revoked."))
             else:
                 holder = (
@@ -274,7 +274,7 @@ def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
                 )
                 if holder is None:
                     raise VotingError(_("Choose a member of this panel."))
-                votes.give_proxy(membership, meeting, holder)
+                eligibility.give_proxy(membership, meeting, holder)
                 messages.success(
                     request,
                     _("%(name)s may now vote for you in this meeting.")
@@ -283,10 +283,12 @@ def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
         except VotingError as error:
             messages.error(request, str(error))
         return redirect(reverse("voting:proxy", args=[panel_id, meeting_id]))
-    standing = votes.standing_proxies(meeting.pk).select_related("principal__user", "holder__user")
+    standing = eligibility.standing_proxies(meeting.pk).select_related(
+        "principal__user", "holder__user"
+    )
     candidates = [
         m
-        for m in votes.eligible_members(meeting.panel).order_by("user__name")
+        for m in eligibility.eligible_members(meeting.panel).order_by("user__name")
         if m.pk != membership.pk
     ]
     return render(

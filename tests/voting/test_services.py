@@ -1,4 +1,4 @@
-"""The rules for proposals and amendments (voting/services.py).
+"""The rules for proposals and amendments (voting/proposals.py).
 
 Every refused call raises VotingError with a message for the person and
 changes nothing (see the `refused` fixture in conftest.py).
@@ -12,7 +12,7 @@ from django.utils import timezone
 from panels import meetings
 from panels.models import Membership
 from tests.voting.conftest import PROPOSAL_TEXT, fresh, voting_snapshot
-from voting import services
+from voting import proposals
 from voting import text as texts
 from voting.models import TEXT_MAX, TITLE_MAX, Amendment, Proposal
 
@@ -56,7 +56,7 @@ def twice(django_capture_on_commit_callbacks, panel):
 
 
 def test_member_submits_a_proposal(bob, item):
-    proposal = services.create_proposal(
+    proposal = proposals.create_proposal(
         bob, item, title="  Meer   bankjes ", text="Zet bankjes\r\nbij de ingang.  \r\n\r\n\r\n"
     )
 
@@ -72,22 +72,22 @@ def test_member_submits_a_proposal(bob, item):
 def test_everyone_who_takes_part_may_bring_in_a_proposal(request, item, persona):
     member = request.getfixturevalue(persona)
 
-    proposal = services.create_proposal(member, item, title="Voorstel", text="Tekst.")
+    proposal = proposals.create_proposal(member, item, title="Voorstel", text="Tekst.")
 
     assert fresh(proposal).submitter == member
 
 
 def test_proposal_may_be_brought_in_before_its_item_is_discussed(bob, later_item):
-    proposal = services.create_proposal(bob, later_item, title="Vooraf", text="Ingediend.")
+    proposal = proposals.create_proposal(bob, later_item, title="Vooraf", text="Ingediend.")
 
     assert fresh(proposal).state == PState.SUBMITTED
 
 
 def test_member_saves_a_draft_and_submits_it_later(bob, item):
-    draft = services.create_proposal(bob, item, title="Concept", text="Nog niet af.", submit=False)
+    draft = proposals.create_proposal(bob, item, title="Concept", text="Nog niet af.", submit=False)
     assert (fresh(draft).state, fresh(draft).submitted_at) == (PState.DRAFT, None)
 
-    services.submit_proposal(bob, draft)
+    proposals.submit_proposal(bob, draft)
 
     draft = fresh(draft)
     assert draft.state == PState.SUBMITTED
@@ -98,7 +98,7 @@ def test_member_saves_a_draft_and_submits_it_later(bob, item):
 def test_title_and_text_may_be_exactly_as_long_as_allowed(bob, item):
     title, text = "T" * TITLE_MAX, "w" * TEXT_MAX
 
-    proposal = services.create_proposal(bob, item, title=title, text=text)
+    proposal = proposals.create_proposal(bob, item, title=title, text=text)
 
     assert (len(fresh(proposal).title), len(fresh(proposal).text)) == (TITLE_MAX, TEXT_MAX)
 
@@ -120,94 +120,94 @@ def test_title_and_text_may_be_exactly_as_long_as_allowed(bob, item):
     ids=["no title", "blank title", "long title", "no text", "blank text", "long text"],
 )
 def test_proposal_needs_a_title_and_a_text_within_limits(refused, bob, item, title, text, message):
-    assert refused(lambda: services.create_proposal(bob, item, title=title, text=text)) == message
+    assert refused(lambda: proposals.create_proposal(bob, item, title=title, text=text)) == message
 
 
 def test_observer_cannot_bring_in_a_proposal(refused, olga, item):
-    message = refused(lambda: services.create_proposal(olga, item, title="T", text="Tekst."))
+    message = refused(lambda: proposals.create_proposal(olga, item, title="T", text="Tekst."))
 
     assert message == "You are not allowed to do this."
 
 
 def test_member_of_another_panel_cannot_bring_in_a_proposal(refused, oscar, item):
-    refused(lambda: services.create_proposal(oscar, item, title="T", text="Tekst."))
+    refused(lambda: proposals.create_proposal(oscar, item, title="T", text="Tekst."))
 
 
 def test_deactivated_member_cannot_bring_in_a_proposal(refused, bob, item):
     Membership.objects.filter(pk=bob.pk).update(is_active=False)
 
-    refused(lambda: services.create_proposal(fresh(bob), item, title="T", text="Tekst."))
+    refused(lambda: proposals.create_proposal(fresh(bob), item, title="T", text="Tekst."))
 
 
 def test_item_closed_for_proposals_refuses_them(refused, alice, bob, item):
-    services.set_submissions(alice, item, False)
+    proposals.set_submissions(alice, item, False)
 
-    message = refused(lambda: services.create_proposal(bob, item, title="T", text="Tekst."))
+    message = refused(lambda: proposals.create_proposal(bob, item, title="T", text="Tekst."))
 
     assert message == "This agenda item does not accept new proposals."
 
 
 def test_item_whose_deadline_passed_refuses_proposals(refused, alice, bob, item):
-    services.set_submissions(alice, item, True, timezone.now() - timedelta(minutes=1))
+    proposals.set_submissions(alice, item, True, timezone.now() - timedelta(minutes=1))
 
-    refused(lambda: services.create_proposal(bob, item, title="T", text="Tekst."))
+    refused(lambda: proposals.create_proposal(bob, item, title="T", text="Tekst."))
 
 
 def test_item_with_a_deadline_to_come_accepts_proposals(alice, bob, item):
-    services.set_submissions(alice, item, True, timezone.now() + timedelta(hours=1))
+    proposals.set_submissions(alice, item, True, timezone.now() + timedelta(hours=1))
 
-    assert services.create_proposal(bob, item, title="T", text="Tekst.").pk
+    assert proposals.create_proposal(bob, item, title="T", text="Tekst.").pk
 
 
 def test_handled_item_refuses_proposals(refused, alice, bob, item, later_item):
     meetings.set_current_item(alice, later_item)
 
-    refused(lambda: services.create_proposal(bob, item, title="T", text="Tekst."))
+    refused(lambda: proposals.create_proposal(bob, item, title="T", text="Tekst."))
 
 
 def test_closed_meeting_refuses_proposals(refused, alice, bob, live_meeting, later_item):
     meetings.close_meeting(alice, live_meeting)
 
-    refused(lambda: services.create_proposal(bob, later_item, title="T", text="Tekst."))
+    refused(lambda: proposals.create_proposal(bob, later_item, title="T", text="Tekst."))
 
 
 def test_draft_cannot_be_submitted_after_the_item_closed(refused, alice, bob, item):
-    draft = services.create_proposal(bob, item, title="Concept", text="Tekst.", submit=False)
-    services.set_submissions(alice, item, False)
+    draft = proposals.create_proposal(bob, item, title="Concept", text="Tekst.", submit=False)
+    proposals.set_submissions(alice, item, False)
 
-    refused(lambda: services.submit_proposal(bob, draft))
+    refused(lambda: proposals.submit_proposal(bob, draft))
 
 
 def test_only_the_submitter_submits_a_draft(refused, bob, tina, item):
-    draft = services.create_proposal(bob, item, title="Concept", text="Tekst.", submit=False)
+    draft = proposals.create_proposal(bob, item, title="Concept", text="Tekst.", submit=False)
 
-    refused(lambda: services.submit_proposal(tina, draft))
+    refused(lambda: proposals.submit_proposal(tina, draft))
 
 
 def test_submitting_twice_stores_it_once(twice, bob, item):
-    draft = services.create_proposal(bob, item, title="Concept", text="Tekst.", submit=False)
+    draft = proposals.create_proposal(bob, item, title="Concept", text="Tekst.", submit=False)
 
-    twice(lambda: services.submit_proposal(bob, draft))
+    twice(lambda: proposals.submit_proposal(bob, draft))
 
 
 @pytest.mark.parametrize("persona", NON_MODERATORS)
 def test_only_moderators_open_and_close_an_item_for_proposals(request, refused, item, persona):
     member = request.getfixturevalue(persona)
 
-    refused(lambda: services.set_submissions(member, item, False))
+    refused(lambda: proposals.set_submissions(member, item, False))
 
 
 def test_moderator_of_another_panel_cannot_close_an_item_here(refused, oscar, item):
-    refused(lambda: services.set_submissions(oscar, item, False))
+    refused(lambda: proposals.set_submissions(oscar, item, False))
 
 
 def test_moderator_closes_and_reopens_an_item_until_a_moment(alice, item):
     until = timezone.now() + timedelta(hours=2)
 
-    services.set_submissions(alice, item, False, until)
+    proposals.set_submissions(alice, item, False, until)
     assert (fresh(item).submissions_open, fresh(item).submissions_close_at) == (False, None)
 
-    services.set_submissions(alice, item, True, until)
+    proposals.set_submissions(alice, item, True, until)
     assert (fresh(item).submissions_open, fresh(item).submissions_close_at) == (True, until)
 
 
@@ -215,7 +215,7 @@ def test_moderator_closes_and_reopens_an_item_until_a_moment(alice, item):
 
 
 def test_submitter_rewrites_before_the_floor(bob, proposal):
-    services.edit_proposal(
+    proposals.edit_proposal(
         bob, proposal, title="Groen en bomen", text=PROPOSAL_TEXT + "\n\nNieuw.", base_version=1
     )
 
@@ -227,14 +227,14 @@ def test_submitter_rewrites_before_the_floor(bob, proposal):
 
 
 def test_new_title_alone_is_no_new_version(bob, proposal):
-    services.edit_proposal(bob, proposal, title="Andere titel", text=PROPOSAL_TEXT, base_version=1)
+    proposals.edit_proposal(bob, proposal, title="Andere titel", text=PROPOSAL_TEXT, base_version=1)
 
     assert (fresh(proposal).title, fresh(proposal).version) == ("Andere titel", 1)
 
 
 def test_saving_without_changes_stores_nothing(twice, bob, proposal):
     twice(
-        lambda: services.edit_proposal(
+        lambda: proposals.edit_proposal(
             bob, proposal, title=proposal.title, text=PROPOSAL_TEXT + "  \n", base_version=1
         )
     )
@@ -246,27 +246,27 @@ def test_only_the_submitter_rewrites(request, refused, proposal, persona):
     member = request.getfixturevalue(persona)
 
     message = refused(
-        lambda: services.edit_proposal(member, proposal, title="X", text="Y", base_version=1)
+        lambda: proposals.edit_proposal(member, proposal, title="X", text="Y", base_version=1)
     )
 
     assert message == "Only the submitter can change a proposal."
 
 
 def test_proposal_on_the_floor_changes_only_by_amendment(refused, alice, bob, proposal):
-    services.admit_proposal(alice, proposal)
+    proposals.admit_proposal(alice, proposal)
 
     message = refused(
-        lambda: services.edit_proposal(bob, proposal, title="X", text="Y", base_version=1)
+        lambda: proposals.edit_proposal(bob, proposal, title="X", text="Y", base_version=1)
     )
 
     assert "only through amendments" in message
 
 
 def test_stale_rewrite_carries_the_old_text_and_the_current_proposal(stale, bob, proposal):
-    services.edit_proposal(bob, proposal, title="Groen", text="Versie twee.", base_version=1)
+    proposals.edit_proposal(bob, proposal, title="Groen", text="Versie twee.", base_version=1)
 
     error = stale(
-        lambda: services.edit_proposal(
+        lambda: proposals.edit_proposal(
             bob, proposal, title="Groen", text="Mijn versie.", base_version=1
         )
     )
@@ -284,7 +284,7 @@ def test_stale_rewrite_carries_the_old_text_and_the_current_proposal(stale, bob,
 def test_submitter_withdraws_until_the_vote_opens(bob, proposal, state):
     proposal = set_state(proposal, state)
 
-    services.withdraw_proposal(bob, proposal)
+    proposals.withdraw_proposal(bob, proposal)
 
     assert fresh(proposal).state == PState.WITHDRAWN
     assert reasons(proposal)[-1] == "withdrawn"
@@ -294,7 +294,7 @@ def test_submitter_withdraws_until_the_vote_opens(bob, proposal, state):
 def test_proposal_cannot_be_withdrawn_once_the_vote_opened(refused, bob, proposal, state):
     proposal = set_state(proposal, state)
 
-    message = refused(lambda: services.withdraw_proposal(bob, proposal))
+    message = refused(lambda: proposals.withdraw_proposal(bob, proposal))
 
     assert message == "A proposal can only be withdrawn until the vote opens."
 
@@ -302,11 +302,11 @@ def test_proposal_cannot_be_withdrawn_once_the_vote_opened(refused, bob, proposa
 def test_withdrawing_a_proposal_withdraws_its_open_amendments(alice, bob, tina, carl, amend):
     pending = amend(tina)
     to_vote = amend(carl, paragraph=2, new_text="Het budget is 750 euro.")
-    services.put_amendment_to_vote(alice, to_vote)
+    proposals.put_amendment_to_vote(alice, to_vote)
     accepted = amend(tina, paragraph=0, new_text="De tuinen worden elk kwartaal gesnoeid.")
-    services.accept_amendment(bob, accepted)
+    proposals.accept_amendment(bob, accepted)
 
-    services.withdraw_proposal(bob, pending.proposal)
+    proposals.withdraw_proposal(bob, pending.proposal)
 
     assert [fresh(a).state for a in (pending, to_vote, accepted)] == [
         AState.WITHDRAWN,
@@ -318,57 +318,57 @@ def test_withdrawing_a_proposal_withdraws_its_open_amendments(alice, bob, tina, 
 
 
 def test_only_the_submitter_withdraws(refused, alice, proposal):
-    refused(lambda: services.withdraw_proposal(alice, proposal))
+    refused(lambda: proposals.withdraw_proposal(alice, proposal))
 
 
 def test_withdrawing_twice_stores_it_once(twice, bob, proposal):
-    twice(lambda: services.withdraw_proposal(bob, proposal))
+    twice(lambda: proposals.withdraw_proposal(bob, proposal))
 
 
 def test_moderator_puts_a_proposal_on_the_floor(martin, proposal):
-    services.admit_proposal(martin, proposal)
+    proposals.admit_proposal(martin, proposal)
 
     assert fresh(proposal).state == PState.ON_FLOOR
     assert proposal.history.first().history_user == martin.user
 
 
 def test_admitting_twice_stores_it_once(twice, alice, proposal):
-    twice(lambda: services.admit_proposal(alice, proposal))
+    twice(lambda: proposals.admit_proposal(alice, proposal))
 
 
 @pytest.mark.parametrize("persona", NON_MODERATORS)
 def test_only_moderators_put_a_proposal_on_the_floor(request, refused, proposal, persona):
     member = request.getfixturevalue(persona)
 
-    refused(lambda: services.admit_proposal(member, proposal))
+    refused(lambda: proposals.admit_proposal(member, proposal))
 
 
 def test_moderator_of_another_panel_cannot_admit_here(refused, oscar, proposal):
-    refused(lambda: services.admit_proposal(oscar, proposal))
+    refused(lambda: proposals.admit_proposal(oscar, proposal))
 
 
 def test_draft_cannot_be_put_on_the_floor(refused, alice, bob, item):
-    draft = services.create_proposal(bob, item, title="Concept", text="Tekst.", submit=False)
+    draft = proposals.create_proposal(bob, item, title="Concept", text="Tekst.", submit=False)
 
-    refused(lambda: services.admit_proposal(alice, draft))
+    refused(lambda: proposals.admit_proposal(alice, draft))
 
 
 def test_withdrawn_proposal_cannot_be_put_on_the_floor(refused, alice, bob, proposal):
-    services.withdraw_proposal(bob, proposal)
+    proposals.withdraw_proposal(bob, proposal)
 
-    refused(lambda: services.admit_proposal(alice, proposal))
+    refused(lambda: proposals.admit_proposal(alice, proposal))
 
 
 def test_hidden_proposal_cannot_be_put_on_the_floor(refused, alice, proposal):
-    services.hide_proposal(alice, proposal, "Beledigend")
+    proposals.hide_proposal(alice, proposal, "Beledigend")
 
-    assert refused(lambda: services.admit_proposal(alice, proposal)) == (
+    assert refused(lambda: proposals.admit_proposal(alice, proposal)) == (
         "A hidden proposal cannot be put on the floor."
     )
 
 
 def test_moderator_hides_a_proposal_and_the_history_keeps_why(alice, proposal):
-    services.hide_proposal(alice, proposal, "  Persoonlijke aanval  ")
+    proposals.hide_proposal(alice, proposal, "  Persoonlijke aanval  ")
 
     proposal = fresh(proposal)
     assert proposal.is_hidden
@@ -379,7 +379,7 @@ def test_moderator_hides_a_proposal_and_the_history_keeps_why(alice, proposal):
 
 
 def test_hiding_needs_a_reason(refused, alice, proposal):
-    assert refused(lambda: services.hide_proposal(alice, proposal, "  ")) == (
+    assert refused(lambda: proposals.hide_proposal(alice, proposal, "  ")) == (
         "Give a reason for hiding the proposal."
     )
 
@@ -388,17 +388,17 @@ def test_hiding_needs_a_reason(refused, alice, proposal):
 def test_only_moderators_hide_proposals(request, refused, proposal, persona):
     member = request.getfixturevalue(persona)
 
-    refused(lambda: services.hide_proposal(member, proposal, "Weg ermee"))
+    refused(lambda: proposals.hide_proposal(member, proposal, "Weg ermee"))
 
 
 def test_moderator_of_another_panel_cannot_hide_here(refused, oscar, proposal):
-    refused(lambda: services.hide_proposal(oscar, proposal, "Weg ermee"))
+    refused(lambda: proposals.hide_proposal(oscar, proposal, "Weg ermee"))
 
 
 def test_hiding_twice_keeps_the_first_reason(twice, alice, martin, proposal):
-    services.hide_proposal(alice, proposal, "Eerste reden")
+    proposals.hide_proposal(alice, proposal, "Eerste reden")
 
-    twice(lambda: services.hide_proposal(martin, proposal, "Tweede reden"))
+    twice(lambda: proposals.hide_proposal(martin, proposal, "Tweede reden"))
 
     assert (fresh(proposal).hidden_reason, fresh(proposal).hidden_by) == ("Eerste reden", alice)
 
@@ -407,37 +407,37 @@ def test_hiding_twice_keeps_the_first_reason(twice, alice, martin, proposal):
 
 
 def test_member_supports_and_stops_supporting(tina, carl, proposal):
-    services.support_proposal(tina, proposal, True)
-    services.support_proposal(carl, proposal, True)
-    services.support_proposal(tina, proposal, True)
+    proposals.support_proposal(tina, proposal, True)
+    proposals.support_proposal(carl, proposal, True)
+    proposals.support_proposal(tina, proposal, True)
     assert set(fresh(proposal).supporters.all()) == {tina, carl}
 
-    services.support_proposal(tina, proposal, False)
+    proposals.support_proposal(tina, proposal, False)
 
     assert list(fresh(proposal).supporters.all()) == [carl]
     assert reasons(proposal)[-1] == "support withdrawn"
 
 
 def test_submitter_cannot_support_their_own_proposal(refused, bob, proposal):
-    assert refused(lambda: services.support_proposal(bob, proposal, True)) == (
+    assert refused(lambda: proposals.support_proposal(bob, proposal, True)) == (
         "You are the submitter of this proposal."
     )
 
 
 def test_observer_cannot_support(refused, olga, proposal):
-    refused(lambda: services.support_proposal(olga, proposal, True))
+    refused(lambda: proposals.support_proposal(olga, proposal, True))
 
 
 def test_member_of_another_panel_cannot_support(refused, oscar, proposal):
-    refused(lambda: services.support_proposal(oscar, proposal, True))
+    refused(lambda: proposals.support_proposal(oscar, proposal, True))
 
 
 def test_closed_proposal_takes_no_new_support_but_support_may_end(refused, bob, tina, proposal):
-    services.support_proposal(tina, proposal, True)
-    services.withdraw_proposal(bob, proposal)
+    proposals.support_proposal(tina, proposal, True)
+    proposals.withdraw_proposal(bob, proposal)
 
-    refused(lambda: services.support_proposal(fresh(tina), proposal, True))
-    services.support_proposal(tina, proposal, False)
+    refused(lambda: proposals.support_proposal(fresh(tina), proposal, True))
+    proposals.support_proposal(tina, proposal, False)
 
     assert list(fresh(proposal).supporters.all()) == []
 
@@ -446,7 +446,7 @@ def test_closed_proposal_takes_no_new_support_but_support_may_end(refused, bob, 
 
 
 def test_moderator_closes_amendments(refused, alice, tina, proposal, amend):
-    services.set_amendment_window(alice, proposal, False)
+    proposals.set_amendment_window(alice, proposal, False)
 
     message = refused(lambda: amend(tina))
 
@@ -455,21 +455,21 @@ def test_moderator_closes_amendments(refused, alice, tina, proposal, amend):
 
 
 def test_amendments_close_at_the_set_moment(refused, alice, tina, proposal, amend):
-    services.set_amendment_window(alice, proposal, True, timezone.now() - timedelta(seconds=1))
+    proposals.set_amendment_window(alice, proposal, True, timezone.now() - timedelta(seconds=1))
 
     refused(lambda: amend(tina))
 
 
 def test_amendments_are_taken_until_the_set_moment(alice, tina, proposal, amend):
-    services.set_amendment_window(alice, proposal, True, timezone.now() + timedelta(minutes=5))
+    proposals.set_amendment_window(alice, proposal, True, timezone.now() + timedelta(minutes=5))
 
     assert amend(tina).state == AState.PENDING
 
 
 def test_closing_amendments_forgets_the_moment(alice, proposal):
-    services.set_amendment_window(alice, proposal, True, timezone.now() + timedelta(minutes=5))
+    proposals.set_amendment_window(alice, proposal, True, timezone.now() + timedelta(minutes=5))
 
-    services.set_amendment_window(alice, proposal, False, timezone.now() + timedelta(minutes=5))
+    proposals.set_amendment_window(alice, proposal, False, timezone.now() + timedelta(minutes=5))
 
     assert (fresh(proposal).amendments_open, fresh(proposal).amendments_close_at) == (False, None)
 
@@ -478,11 +478,11 @@ def test_closing_amendments_forgets_the_moment(alice, proposal):
 def test_only_moderators_set_the_amendment_window(request, refused, proposal, persona):
     member = request.getfixturevalue(persona)
 
-    refused(lambda: services.set_amendment_window(member, proposal, False))
+    refused(lambda: proposals.set_amendment_window(member, proposal, False))
 
 
 def test_moderator_of_another_panel_cannot_set_the_window_here(refused, oscar, proposal):
-    refused(lambda: services.set_amendment_window(oscar, proposal, False))
+    refused(lambda: proposals.set_amendment_window(oscar, proposal, False))
 
 
 # --- proposing amendments -------------------------------------------------------------------
@@ -562,10 +562,10 @@ def test_amendment_must_be_a_valid_change_with_a_reason(refused, tina, amend, ch
 
 
 def test_amendment_that_changes_only_spaces_at_line_ends_is_refused(refused, bob, tina, item):
-    proposal = services.create_proposal(bob, item, title="Regels", text="Regel een.\nRegel twee.")
+    proposal = proposals.create_proposal(bob, item, title="Regels", text="Regel een.\nRegel twee.")
 
     refused(
-        lambda: services.propose_amendment(
+        lambda: proposals.propose_amendment(
             tina,
             proposal,
             kind="replace",
@@ -586,10 +586,10 @@ def test_member_of_another_panel_cannot_propose_an_amendment(refused, oscar, ame
 
 
 def test_stale_amendment_carries_the_text_it_was_written_on(stale, bob, tina, proposal):
-    services.edit_proposal(bob, proposal, title="Groen", text="Versie twee.", base_version=1)
+    proposals.edit_proposal(bob, proposal, title="Groen", text="Versie twee.", base_version=1)
 
     error = stale(
-        lambda: services.propose_amendment(
+        lambda: proposals.propose_amendment(
             tina,
             proposal,
             kind="replace",
@@ -605,7 +605,7 @@ def test_stale_amendment_carries_the_text_it_was_written_on(stale, bob, tina, pr
 
 
 def test_hidden_proposal_takes_no_amendments(refused, alice, tina, proposal, amend):
-    services.hide_proposal(alice, proposal, "Beledigend")
+    proposals.hide_proposal(alice, proposal, "Beledigend")
 
     refused(lambda: amend(tina))
 
@@ -625,7 +625,7 @@ def test_closed_proposal_takes_no_amendments(refused, tina, proposal, amend, sta
 def test_submitter_accepts_a_friendly_amendment(bob, tina, proposal, amend):
     amendment = amend(tina)
 
-    services.accept_amendment(bob, amendment)
+    proposals.accept_amendment(bob, amendment)
 
     proposal, amendment = fresh(proposal), fresh(amendment)
     assert proposal.text == amendment.proposed_text
@@ -642,24 +642,24 @@ def test_only_the_submitter_accepts_an_amendment(request, refused, amend, person
     amendment = amend(request.getfixturevalue("tina"))
     member = request.getfixturevalue(persona)
 
-    assert refused(lambda: services.accept_amendment(member, amendment)) == (
+    assert refused(lambda: proposals.accept_amendment(member, amendment)) == (
         "Only the submitter of the proposal can accept an amendment."
     )
 
 
 def test_amendment_put_to_the_vote_cannot_be_accepted(refused, alice, bob, tina, amend):
-    amendment = services.put_amendment_to_vote(alice, amend(tina))
+    amendment = proposals.put_amendment_to_vote(alice, amend(tina))
 
-    message = refused(lambda: services.accept_amendment(bob, amendment))
+    message = refused(lambda: proposals.accept_amendment(bob, amendment))
 
     assert "put this amendment to the vote" in message
 
 
 def test_amendment_is_accepted_once(refused, bob, tina, amend):
     amendment = amend(tina)
-    services.accept_amendment(bob, amendment)
+    proposals.accept_amendment(bob, amendment)
 
-    assert refused(lambda: services.accept_amendment(bob, amendment)) == (
+    assert refused(lambda: proposals.accept_amendment(bob, amendment)) == (
         "This amendment has already been dealt with."
     )
     assert fresh(amendment.proposal).version == 2
@@ -669,14 +669,14 @@ def test_no_amendment_is_accepted_once_the_vote_opened(refused, bob, tina, propo
     amendment = amend(tina)
     set_state(proposal, PState.IN_VOTE)
 
-    refused(lambda: services.accept_amendment(bob, amendment))
+    refused(lambda: proposals.accept_amendment(bob, amendment))
 
 
 def test_deactivated_submitter_cannot_accept(refused, bob, tina, amend):
     amendment = amend(tina)
     Membership.objects.filter(pk=bob.pk).update(is_active=False)
 
-    refused(lambda: services.accept_amendment(fresh(bob), amendment))
+    refused(lambda: proposals.accept_amendment(fresh(bob), amendment))
 
 
 # --- outdated amendments ---------------------------------------------------------------------
@@ -690,7 +690,7 @@ def outdated(bob, tina, carl, nora, amend):
     """
     on_last = amend(tina, paragraph=2, new_text="Het budget is 750 euro.")
     on_first = amend(carl, paragraph=0, new_text="De tuinen worden nooit gesnoeid.")
-    services.accept_amendment(bob, amend(nora, paragraph=0, new_text="Snoeien: vier keer."))
+    proposals.accept_amendment(bob, amend(nora, paragraph=0, new_text="Snoeien: vier keer."))
     return fresh(on_last), fresh(on_first)
 
 
@@ -698,13 +698,13 @@ def test_amendment_on_an_unchanged_paragraph_is_outdated_but_applies(outdated):
     on_last, _ = outdated
 
     assert on_last.is_outdated
-    assert services.can_apply(on_last)
+    assert proposals.can_apply(on_last)
 
 
 def test_outdated_amendment_is_accepted_on_the_right_paragraph(bob, proposal, outdated):
     on_last, _ = outdated
 
-    services.accept_amendment(bob, on_last)
+    proposals.accept_amendment(bob, on_last)
 
     assert fresh(proposal).text == texts.join(
         ["Snoeien: vier keer.", P1, "Het budget is 750 euro."]
@@ -716,22 +716,22 @@ def test_amendment_on_a_changed_paragraph_does_not_apply(refused, bob, outdated)
     _, on_first = outdated
 
     assert on_first.is_outdated
-    assert not services.can_apply(on_first)
+    assert not proposals.can_apply(on_first)
     assert "Its author must rework it first." in refused(
-        lambda: services.accept_amendment(bob, on_first)
+        lambda: proposals.accept_amendment(bob, on_first)
     )
 
 
 def test_amendment_on_a_changed_paragraph_cannot_be_carried_over(refused, carl, outdated):
     _, on_first = outdated
 
-    refused(lambda: services.rebase_amendment(carl, on_first))
+    refused(lambda: proposals.rebase_amendment(carl, on_first))
 
 
 def test_author_carries_an_outdated_amendment_over(carl, tina, proposal, outdated):
     on_last, _ = outdated
 
-    services.rebase_amendment(tina, on_last)
+    proposals.rebase_amendment(tina, on_last)
 
     on_last = fresh(on_last)
     assert (on_last.base_version, on_last.base_text) == (2, fresh(proposal).text)
@@ -745,9 +745,9 @@ def test_author_carries_an_outdated_amendment_over(carl, tina, proposal, outdate
 
 def test_carried_over_insert_follows_its_paragraph(bob, tina, carl, proposal, amend):
     insert = amend(tina, kind="insert", paragraph=2, new_text="Er komt een moestuin.")
-    services.accept_amendment(bob, amend(carl, kind="delete", paragraph=0, new_text=""))
+    proposals.accept_amendment(bob, amend(carl, kind="delete", paragraph=0, new_text=""))
 
-    services.rebase_amendment(tina, insert)
+    proposals.rebase_amendment(tina, insert)
 
     assert fresh(insert).paragraph == 1
     assert fresh(insert).proposed_text == texts.join([P1, "Er komt een moestuin.", P2])
@@ -756,20 +756,20 @@ def test_carried_over_insert_follows_its_paragraph(bob, tina, carl, proposal, am
 def test_carrying_over_a_current_amendment_stores_nothing(twice, tina, amend):
     amendment = amend(tina)
 
-    twice(lambda: services.rebase_amendment(tina, amendment))
+    twice(lambda: proposals.rebase_amendment(tina, amendment))
     assert reasons(amendment) == ["proposed"]
 
 
 def test_only_the_author_carries_an_amendment_over(refused, bob, outdated):
     on_last, _ = outdated
 
-    refused(lambda: services.rebase_amendment(bob, on_last))
+    refused(lambda: proposals.rebase_amendment(bob, on_last))
 
 
 def test_author_reworks_an_amendment_that_no_longer_applies(bob, carl, proposal, outdated):
     _, on_first = outdated
 
-    services.rework_amendment(
+    proposals.rework_amendment(
         carl,
         on_first,
         kind="replace",
@@ -781,10 +781,10 @@ def test_author_reworks_an_amendment_that_no_longer_applies(bob, carl, proposal,
     on_first = fresh(on_first)
     assert (on_first.base_version, on_first.new_text) == (2, "Snoeien: nooit.")
     assert on_first.rationale == "Laat de natuur haar gang gaan."
-    assert services.can_apply(on_first)
+    assert proposals.can_apply(on_first)
     assert reasons(on_first)[-1] == "reworked"
 
-    services.accept_amendment(bob, on_first)
+    proposals.accept_amendment(bob, on_first)
 
     assert fresh(proposal).text == texts.join(["Snoeien: nooit.", P1, P2])
 
@@ -793,7 +793,7 @@ def test_stale_rework_is_refused_with_the_text_it_was_written_on(stale, carl, ou
     _, on_first = outdated
 
     error = stale(
-        lambda: services.rework_amendment(
+        lambda: proposals.rework_amendment(
             carl,
             on_first,
             kind="replace",
@@ -816,7 +816,7 @@ def rework(member, amendment, **changes):
         "rationale": "Struiken zijn goedkoper.",
         "base_version": fresh(amendment.proposal).version,
     } | changes
-    return services.rework_amendment(member, amendment, **fields)
+    return proposals.rework_amendment(member, amendment, **fields)
 
 
 def test_only_the_author_reworks(refused, bob, tina, amend):
@@ -826,7 +826,7 @@ def test_only_the_author_reworks(refused, bob, tina, amend):
 
 
 def test_amendment_put_to_the_vote_cannot_be_reworked(refused, alice, tina, amend):
-    amendment = services.put_amendment_to_vote(alice, amend(tina))
+    amendment = proposals.put_amendment_to_vote(alice, amend(tina))
 
     refused(lambda: rework(tina, amendment))
 
@@ -846,9 +846,9 @@ def test_rework_is_refused_once_the_vote_opened(refused, tina, proposal, amend):
 
 
 def test_outdated_amendment_that_would_empty_the_proposal_is_refused(refused, bob, tina, item):
-    proposal = services.create_proposal(bob, item, title="Twee", text="Eén.\n\nTwee.")
+    proposal = proposals.create_proposal(bob, item, title="Twee", text="Eén.\n\nTwee.")
     amendments = [
-        services.propose_amendment(
+        proposals.propose_amendment(
             tina,
             proposal,
             kind="delete",
@@ -859,18 +859,18 @@ def test_outdated_amendment_that_would_empty_the_proposal_is_refused(refused, bo
         )
         for index in (0, 1)
     ]
-    services.accept_amendment(bob, amendments[0])
+    proposals.accept_amendment(bob, amendments[0])
 
-    refused(lambda: services.accept_amendment(bob, amendments[1]))
-    refused(lambda: services.rebase_amendment(tina, amendments[1]))
-    assert not services.can_apply(fresh(amendments[1]))
+    refused(lambda: proposals.accept_amendment(bob, amendments[1]))
+    refused(lambda: proposals.rebase_amendment(tina, amendments[1]))
+    assert not proposals.can_apply(fresh(amendments[1]))
 
 
 def test_accepting_amendments_never_makes_the_text_too_long(refused, bob, tina, item):
-    proposal = services.create_proposal(bob, item, title="Lang", text="Kort.")
+    proposal = proposals.create_proposal(bob, item, title="Lang", text="Kort.")
     long_paragraph = "w" * (TEXT_MAX // 2)
     amendments = [
-        services.propose_amendment(
+        proposals.propose_amendment(
             tina,
             proposal,
             kind="insert",
@@ -881,9 +881,9 @@ def test_accepting_amendments_never_makes_the_text_too_long(refused, bob, tina, 
         )
         for at in (0, 1)
     ]
-    services.accept_amendment(bob, amendments[0])
+    proposals.accept_amendment(bob, amendments[0])
 
-    refused(lambda: services.accept_amendment(bob, amendments[1]))
+    refused(lambda: proposals.accept_amendment(bob, amendments[1]))
     assert len(fresh(proposal).text) <= TEXT_MAX
 
 
@@ -893,7 +893,7 @@ def test_accepting_amendments_never_makes_the_text_too_long(refused, bob, tina, 
 def test_author_withdraws_an_amendment(tina, amend):
     amendment = amend(tina)
 
-    services.withdraw_amendment(tina, amendment)
+    proposals.withdraw_amendment(tina, amendment)
 
     assert fresh(amendment).state == AState.WITHDRAWN
     assert fresh(amendment).decided_at is not None
@@ -902,20 +902,20 @@ def test_author_withdraws_an_amendment(tina, amend):
 def test_withdrawing_an_amendment_twice_stores_it_once(twice, tina, amend):
     amendment = amend(tina)
 
-    twice(lambda: services.withdraw_amendment(tina, amendment))
+    twice(lambda: proposals.withdraw_amendment(tina, amendment))
 
 
 @pytest.mark.parametrize("persona", ["bob", "alice"])
 def test_only_the_author_withdraws_an_amendment(request, refused, tina, amend, persona):
     amendment = amend(tina)
 
-    refused(lambda: services.withdraw_amendment(request.getfixturevalue(persona), amendment))
+    refused(lambda: proposals.withdraw_amendment(request.getfixturevalue(persona), amendment))
 
 
 def test_amendment_put_to_the_vote_cannot_be_withdrawn(refused, alice, tina, amend):
-    amendment = services.put_amendment_to_vote(alice, amend(tina))
+    amendment = proposals.put_amendment_to_vote(alice, amend(tina))
 
-    assert refused(lambda: services.withdraw_amendment(tina, amendment)) == (
+    assert refused(lambda: proposals.withdraw_amendment(tina, amendment)) == (
         "This amendment can no longer be withdrawn."
     )
 
@@ -923,7 +923,7 @@ def test_amendment_put_to_the_vote_cannot_be_withdrawn(refused, alice, tina, ame
 def test_moderator_puts_an_amendment_to_the_vote(martin, tina, amend):
     amendment = amend(tina)
 
-    services.put_amendment_to_vote(martin, amendment)
+    proposals.put_amendment_to_vote(martin, amendment)
 
     assert fresh(amendment).state == AState.TO_VOTE
     assert reasons(amendment)[-1] == "put to the vote"
@@ -932,14 +932,14 @@ def test_moderator_puts_an_amendment_to_the_vote(martin, tina, amend):
 def test_putting_to_the_vote_twice_stores_it_once(twice, alice, tina, amend):
     amendment = amend(tina)
 
-    twice(lambda: services.put_amendment_to_vote(alice, amendment))
+    twice(lambda: proposals.put_amendment_to_vote(alice, amendment))
 
 
 @pytest.mark.parametrize("persona", NON_MODERATORS)
 def test_only_moderators_put_amendments_to_the_vote(request, refused, tina, amend, persona):
     amendment = amend(tina)
 
-    refused(lambda: services.put_amendment_to_vote(request.getfixturevalue(persona), amendment))
+    refused(lambda: proposals.put_amendment_to_vote(request.getfixturevalue(persona), amendment))
 
 
 def test_moderator_of_another_panel_cannot_put_an_amendment_to_the_vote(
@@ -947,20 +947,20 @@ def test_moderator_of_another_panel_cannot_put_an_amendment_to_the_vote(
 ):
     amendment = amend(tina)
 
-    refused(lambda: services.put_amendment_to_vote(oscar, amendment))
+    refused(lambda: proposals.put_amendment_to_vote(oscar, amendment))
 
 
 def test_withdrawn_amendment_cannot_be_put_to_the_vote(refused, alice, tina, amend):
     amendment = amend(tina)
-    services.withdraw_amendment(tina, amendment)
+    proposals.withdraw_amendment(tina, amendment)
 
-    refused(lambda: services.put_amendment_to_vote(alice, amendment))
+    refused(lambda: proposals.put_amendment_to_vote(alice, amendment))
 
 
 def test_moderator_hides_an_open_amendment_and_it_is_withdrawn(alice, tina, amend):
     amendment = amend(tina)
 
-    services.hide_amendment(alice, amendment, "  Scheldwoorden ")
+    proposals.hide_amendment(alice, amendment, "  Scheldwoorden ")
 
     amendment = fresh(amendment)
     assert (amendment.is_hidden, amendment.hidden_reason) == (True, "Scheldwoorden")
@@ -971,40 +971,40 @@ def test_moderator_hides_an_open_amendment_and_it_is_withdrawn(alice, tina, amen
 
 def test_hidden_accepted_amendment_stays_accepted(alice, bob, tina, amend):
     amendment = amend(tina)
-    services.accept_amendment(bob, amendment)
+    proposals.accept_amendment(bob, amendment)
 
-    services.hide_amendment(alice, amendment, "Privégegevens")
+    proposals.hide_amendment(alice, amendment, "Privégegevens")
 
     assert (fresh(amendment).state, fresh(amendment).is_hidden) == (AState.ACCEPTED, True)
 
 
 def test_hidden_amendment_cannot_be_accepted(refused, alice, bob, tina, amend):
     amendment = amend(tina)
-    services.hide_amendment(alice, amendment, "Scheldwoorden")
+    proposals.hide_amendment(alice, amendment, "Scheldwoorden")
 
-    refused(lambda: services.accept_amendment(bob, amendment))
+    refused(lambda: proposals.accept_amendment(bob, amendment))
 
 
 def test_hiding_an_amendment_needs_a_reason(refused, alice, tina, amend):
     amendment = amend(tina)
 
-    refused(lambda: services.hide_amendment(alice, amendment, ""))
+    refused(lambda: proposals.hide_amendment(alice, amendment, ""))
 
 
 @pytest.mark.parametrize("persona", NON_MODERATORS)
 def test_only_moderators_hide_amendments(request, refused, tina, amend, persona):
     amendment = amend(tina)
 
-    refused(lambda: services.hide_amendment(request.getfixturevalue(persona), amendment, "Weg"))
+    refused(lambda: proposals.hide_amendment(request.getfixturevalue(persona), amendment, "Weg"))
 
 
 def test_moderator_of_another_panel_cannot_hide_an_amendment(refused, oscar, tina, amend):
     amendment = amend(tina)
 
-    refused(lambda: services.hide_amendment(oscar, amendment, "Weg"))
+    refused(lambda: proposals.hide_amendment(oscar, amendment, "Weg"))
 
 
 def test_hiding_an_amendment_twice_stores_it_once(twice, alice, tina, amend):
     amendment = amend(tina)
 
-    twice(lambda: services.hide_amendment(alice, amendment, "Weg"))
+    twice(lambda: proposals.hide_amendment(alice, amendment, "Weg"))

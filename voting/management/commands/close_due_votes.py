@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand
 
 from panels import sealing
 from panels.models import PulseBox
-from voting import votes
+from voting import lifecycle
 from voting.models import BallotBox
 
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        closed = votes.close_due_votes()
+        closed = lifecycle.close_due_votes()
         for vote in closed:
             self.stdout.write(f"closed: {vote.question} ({vote.result.get('outcome')})")
         # The boxes before the reminders: a failing mail server must not keep them waiting.
@@ -46,5 +46,5 @@ class Command(BaseCommand):
         sealing.vacuum(BallotBox, PulseBox)
         reminded = 0
         if options["remind_hours"] > 0:
-            reminded = votes.send_reminders(timedelta(hours=options["remind_hours"]))
+            reminded = lifecycle.send_reminders(timedelta(hours=options["remind_hours"]))
         self.stdout.write(self.style.SUCCESS(f"{len(closed)} closed, {reminded} reminders sent"))
