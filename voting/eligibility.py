@@ -63,7 +63,11 @@ def standing_proxies(meeting_id: int) -> QuerySet[Proxy]:
 
 
 def past_deadline(vote: Vote, now: datetime | None = None) -> bool:
-    """The vote is still marked open, but its time is up (it closes on the next access)."""
+    """The vote is still marked open, but its time is up: nobody may vote any more.
+
+    It is closed by the scheduled command (close_due_votes) or by the next ballot cast
+    in it (voting/casting.py), never by a page that shows it.
+    """
     now = now or timezone.now()
     if vote.state == State.OPEN and vote.mode == Vote.Mode.TIMED:
         return vote.closes_at is not None and vote.closes_at <= now

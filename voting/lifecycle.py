@@ -310,8 +310,8 @@ def _close_subject(vote: Vote, user) -> None:
 def close_if_due(vote: Vote) -> Vote:
     """This vote, closed first if its time is up (a timed vote or a written round).
 
-    On every ballot and vote page: it looks at this vote alone, and needs no query
-    unless the vote is due.
+    Before every ballot, never on a page that shows the vote: it looks at this vote alone,
+    and needs no query unless the vote is due.
     """
     if past_deadline(vote):
         close_vote(None, vote)
@@ -320,7 +320,7 @@ def close_if_due(vote: Vote) -> Vote:
 
 
 def close_due_votes(now: datetime | None = None) -> list[Vote]:
-    """Close timed votes and written rounds whose time is up (the cron command, and on access)."""
+    """Close timed votes and written rounds whose time is up (the scheduled command)."""
     now = now or timezone.now()
     due = Vote.objects.filter(
         Q(state=State.OPEN, mode=Vote.Mode.TIMED, closes_at__lte=now)

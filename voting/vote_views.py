@@ -113,8 +113,10 @@ def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
 
 
 def ballot_context(vote: Vote, membership: Membership) -> dict:
+    """The ballot as this person sees it. Showing a vote changes nothing: one whose time is
+    up but that is not closed yet says so and takes no ballot (`past_deadline`); the
+    scheduled command, or the next ballot cast in it, closes it."""
     vote.refresh_from_db()
-    lifecycle.close_if_due(vote)
     can_for = eligibility.capacities(vote, membership)
     done = casting.voted_for(vote, membership)
     options = list(vote.options.all())
@@ -123,6 +125,7 @@ def ballot_context(vote: Vote, membership: Membership) -> dict:
         "options": options,
         "capacities": [m for m in can_for if vote.secret is False or m.pk not in done],
         "voted_for": done,
+        "due": eligibility.past_deadline(vote),
         "key": new_key(),
     }
 

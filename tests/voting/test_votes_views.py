@@ -363,17 +363,6 @@ def test_only_the_moderator_sees_the_controls(client_for, make_vote, alice, bob)
     assertNotContains(client_for(bob).get(vote_url("vote", vote)), vote_url("vote_close", vote))
 
 
-def test_a_timed_vote_past_its_deadline_closes_when_its_page_is_opened(client_for, make_vote, bob):
-    vote = make_vote(mode=Vote.Mode.TIMED)
-    cast(bob, vote)
-    Vote.objects.filter(pk=vote.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
-
-    response = client_for(bob).get(vote_url("vote", vote))
-
-    assert fresh(vote).state == Vote.State.CLOSED
-    assertContains(response, "1 of 2 who could vote took part.")  # alice and bob
-
-
 # --- casting ---------------------------------------------------------------------------------
 
 

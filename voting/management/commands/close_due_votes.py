@@ -4,7 +4,8 @@ Run it every few minutes from cron (or a systemd timer):
 
     */5 * * * * cd /srv/knoppen && .venv/bin/python manage.py close_due_votes
 
-Votes are also closed on access, so a late run never lets anyone vote after the deadline.
+A vote past its deadline takes no ballot even before a run closes it, and the first
+ballot cast in it closes it (voting/casting.py); a page that shows it changes nothing.
 
 Each run also looks after the sealed boxes of secret votes and of the pulse
 (panels/sealing.py): it seals again with the current SECRET_KEY those that only an old key
