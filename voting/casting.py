@@ -11,6 +11,7 @@ submission key (stored only as a hash), proves to them that it was counted.
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -19,12 +20,18 @@ from django.utils.translation import gettext as _
 
 from panels import events, sealing
 from panels.models import Membership
+from voting import lifecycle
 from voting.eligibility import capacities, past_deadline
 from voting.errors import VotingError
 from voting.methods import BallotError
 from voting.models import Ballot, BallotBox, Participation, RollEntry, Vote
 
 KEY_MAX = 100
+
+
+def new_key() -> str:
+    """A fresh submission key for a ballot form: one per form shown."""
+    return secrets.token_hex(16)
 
 
 def _lock_shared(vote: Vote, actor: Membership) -> Vote:
@@ -203,10 +210,13 @@ def cast_ballots(
     """One submitted ballot, cast for each person asked (the actor, and principals whose
     proxy they hold), each on its own: one refusal does not stop the others.
 
-    Returns the receipt codes (secret votes) by person, and the refusals in words.
+    Returns the receipt codes (secret votes) by person, and the refusals in words. A vote
+    whose time is up is closed first (the first write after its deadline closes it, if the
+    scheduled command has not yet), and takes no ballot.
     """
     receipts: list[tuple[Membership, str]] = []
     errors: list[str] = []
+    lifecycle.close_if_due(vote)
     people = {actor.pk: actor}
     if any(target != actor.pk for target in for_ids):  # for someone else: a proxy
         people |= {m.pk: m for m in capacities(vote, actor)}

@@ -284,19 +284,13 @@ def _amendment_submit(request, proposal, membership, amendment=None) -> HttpResp
     form = AmendmentForm(request.POST, paragraphs=proposal.paragraphs)
     if not form.is_valid():
         return _amendment_form_page(request, proposal, form, amendment=amendment, status=400)
-    data = form.cleaned_data
-    kwargs = {
-        "kind": data["kind"],
-        "paragraph": data["paragraph"],
-        "new_text": data["new_text"],
-        "rationale": data["rationale"],
-        "base_version": data["base_version"],
-    }
     try:
+        # The form's fields are the service's arguments: kind, paragraph, new_text,
+        # rationale and base_version.
         if amendment is None:
-            proposals.propose_amendment(membership, proposal, **kwargs)
+            proposals.propose_amendment(membership, proposal, **form.cleaned_data)
         else:
-            proposals.rework_amendment(membership, amendment, **kwargs)
+            proposals.rework_amendment(membership, amendment, **form.cleaned_data)
     except proposals.StaleVersion as stale:
         # Show what changed, keep everything typed, and aim the next try at the new version.
         fresh = Proposal.objects.get(pk=proposal.pk)
