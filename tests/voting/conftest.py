@@ -313,3 +313,18 @@ def vote_refused(django_capture_on_commit_callbacks, panel):
         return str(caught.value)
 
     return check
+
+
+@pytest.fixture
+def twice(django_capture_on_commit_callbacks, panel):
+    """Call a service a second time: it must store and push nothing new."""
+
+    def check(call) -> None:
+        call()
+        before = voting_snapshot(panel)
+        with django_capture_on_commit_callbacks() as callbacks:
+            call()
+        assert voting_snapshot(panel) == before, "a repeated call must store nothing"
+        assert callbacks == [], "a repeated call must push nothing"
+
+    return check
