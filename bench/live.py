@@ -833,7 +833,7 @@ async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dic
 
 async def run_vote(world, workers, clients, rate, question, alive, kill=None, secret=False) -> dict:
     """Open a vote, cast every member's ballot at `rate`, close it; figures and checks."""
-    from voting import votes
+    from voting import results
     from voting.models import Participation, Vote
 
     moderator = world.moderator_session
@@ -894,7 +894,7 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None, se
     rows = await asyncio.to_thread(lambda: Participation.objects.filter(vote=vote).count())
     # Named: the ballot rows; secret: the ballots in the vote's box (the same key as the
     # workers: the environment is shared).
-    ballots = await asyncio.to_thread(lambda: len(votes.ballots(vote)))
+    ballots = await asyncio.to_thread(lambda: len(results.ballots(vote)))
     voters = await asyncio.to_thread(
         lambda: Participation.objects.filter(vote=vote).values("voter").distinct().count()
     )

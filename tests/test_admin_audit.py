@@ -36,7 +36,7 @@ from panels.models import (
     User,
 )
 from tests.live_helpers import make_live_meeting
-from voting import services as voting
+from voting import proposals as voting
 from voting.models import Amendment, Proposal, Proxy, Vote
 
 pytestmark = pytest.mark.django_db

@@ -94,8 +94,8 @@ def _turnout(state: fragments.LiveState) -> dict:
     """How many have voted in the vote in progress, of how many who could (two counts)."""
     key = "voting.turnout"
     if key not in state.cache:
+        from voting.eligibility import eligible_members
         from voting.models import Vote
-        from voting.votes import eligible_members
 
         open_vote = _votes(state)["open_vote"]
         turnout = roll_size = 0
@@ -128,12 +128,12 @@ def ballot_context(state: fragments.LiveState) -> dict:
 
 
 def my_vote_context(state: fragments.LiveState, membership: Membership) -> dict:
-    from voting import votes
+    from voting import eligibility
 
     vote = _votes(state)["open_vote"]
     if vote is None:
         return {"my_vote": None}
-    capacities = votes.capacities(vote, membership)
+    capacities = eligibility.capacities(vote, membership)
     return {
         "my_vote": vote,
         "voted": vote.participations.filter(on_behalf_of=membership).exists(),

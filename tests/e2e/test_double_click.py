@@ -29,8 +29,7 @@ from panels import meetings
 from panels.models import AgendaItem, Meeting, Membership, Message
 from tests.conftest import AGENDA
 from tests.e2e.conftest import DESKTOP, PHONE, act, live
-from voting import services as proposals
-from voting import votes
+from voting import lifecycle, proposals
 from voting.models import Amendment, Proposal, Vote
 
 # What the page tells the test. Requests still unanswered: one htmx queued behind another is
@@ -134,9 +133,9 @@ class Room:
             act(meetings.raise_hand, who, self.meeting)
 
     def vote(self, question: str, *, opened: bool = False) -> Vote:
-        spec = votes.VoteSpec(question=question, method="yes_no", options=[])
-        vote = act(votes.prepare_vote, self.alice, spec, meeting=self.meeting)
-        return act(votes.open_vote, self.alice, vote) if opened else vote
+        spec = lifecycle.VoteSpec(question=question, method="yes_no", options=[])
+        vote = act(lifecycle.prepare_vote, self.alice, spec, meeting=self.meeting)
+        return act(lifecycle.open_vote, self.alice, vote) if opened else vote
 
     def proposal(self, title: str) -> Proposal:
         text = "De binnentuin krijgt vier bankjes.\n\nDe huurders kiezen samen waar."

@@ -28,8 +28,7 @@ from panels.live import fragments
 from panels.models import AgendaItem, Invitation, Meeting, Organisation, Panel
 from tests.agreements.test_services import FIELDS as AGREEMENT_FIELDS
 from tests.voting.conftest import be_present, cast
-from voting import services as proposals
-from voting import votes
+from voting import eligibility, lifecycle, proposals
 from voting.models import Proposal, Vote
 
 pytestmark = pytest.mark.django_db
@@ -194,24 +193,27 @@ def world(panel, alice, bob, tina, carl, olga, nora, live_meeting, make_invitati
         rationale=written("amendement-reden"),
         base_version=other.version,
     )
-    votes.give_proxy(tina, live_meeting, bob)
+    eligibility.give_proxy(tina, live_meeting, bob)
     hidden_proposal = proposals.create_proposal(
         tina, item, title=written("weg-titel"), text=written("weg-tekst")
     )
     proposals.hide_proposal(alice, hidden_proposal, written("weg-reden"))
 
-    on_proposal = votes.open_vote(
-        alice, votes.prepare_vote(alice, votes.VoteSpec("", "yes_no", []), proposal=proposal)
+    on_proposal = lifecycle.open_vote(
+        alice,
+        lifecycle.prepare_vote(alice, lifecycle.VoteSpec("", "yes_no", []), proposal=proposal),
     )
     for member in (alice, bob):
         cast(member, on_proposal, "for")
-    votes.close_vote(alice, on_proposal)
-    spec = votes.VoteSpec(
+    lifecycle.close_vote(alice, on_proposal)
+    spec = lifecycle.VoteSpec(
         question=written("stemvraag"),
         method=Vote.Method.ONE_CHOICE,
         options=[written("optie-een"), written("optie-twee")],
     )
-    open_vote = votes.open_vote(alice, votes.prepare_vote(alice, spec, meeting=live_meeting))
+    open_vote = lifecycle.open_vote(
+        alice, lifecycle.prepare_vote(alice, spec, meeting=live_meeting)
+    )
     cast(bob, open_vote, choice=None, option_id=open_vote.options.first().pk)
     proposal.refresh_from_db()
     agreements.answer_input(carl, proposal, status="partly", reasons=written("antwoord-reden"))
@@ -333,7 +335,7 @@ def test_every_personal_fragment_isolates_what_people_wrote(request, world, pers
 
 
 def test_a_closed_choice_vote_isolates_its_options_and_winner(client_for, world, alice, bob):
-    vote = votes.close_vote(alice, Vote.objects.get(pk=world["open_vote_id"]))
+    vote = lifecycle.close_vote(alice, Vote.objects.get(pk=world["open_vote_id"]))
 
     page = client_for(bob).get(reverse("voting:vote", args=[world["panel_id"], vote.pk]))
     _seq, frames = fragments.render_frames(world["meeting_id"], ["vote", "screen-vote"])

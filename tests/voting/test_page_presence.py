@@ -12,7 +12,7 @@ from panels.live import presence
 from panels.models import LiveWorker, Meeting, Presence
 from tests.live_helpers import record_notices
 from tests.voting.conftest import ballot_key
-from voting import votes
+from voting import eligibility
 from voting.models import Participation
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def test_a_member_who_loads_the_live_page_may_vote_without_a_socket(
     client_for, make_vote, live_meeting, bob
 ):
     vote = make_vote()
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
     client = client_for(bob)
 
     page = client.get(meeting_url(live_meeting))
@@ -43,14 +43,14 @@ def test_a_member_who_loads_the_live_page_may_vote_without_a_socket(
 def test_the_page_counts_for_a_while_and_then_no_more(make_vote, live_meeting, bob, tina):
     vote = make_vote()
     presence.visit(live_meeting.pk, bob.pk)
-    assert votes.capacities(vote, bob) == [bob]
+    assert eligibility.capacities(vote, bob) == [bob]
 
     # As if the page had been loaded a little longer ago than the window lasts.
     visited = timezone.now() - presence.PAGE_PRESENCE - timedelta(seconds=1)
     LiveWorker.objects.filter(pk__startswith="page:").update(
         seen_at=visited + presence.PAGE_PRESENCE - presence.WORKER_TIMEOUT
     )
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
     assert presence.heartbeat("worker-test") == {live_meeting.pk}, "the presence is pushed"
     assert not Presence.objects.exists()
 

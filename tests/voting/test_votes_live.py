@@ -11,7 +11,8 @@ from panels.live import changes, fragments
 from panels.live.fragments import Audience
 from tests.live_helpers import record_notices
 from tests.voting.conftest import ballot_key, be_present, cast, fresh
-from voting import votes
+from voting import eligibility, lifecycle
+from voting.errors import VotingError
 from voting.models import Participation, Vote
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,9 @@ def test_opening_pushes_the_vote_and_the_ballot(
     vote = make_vote(opened=False)
     seq = fresh(live_meeting).seq
 
-    run_after_commit(django_capture_on_commit_callbacks, sent, lambda: votes.open_vote(alice, vote))
+    run_after_commit(
+        django_capture_on_commit_callbacks, sent, lambda: lifecycle.open_vote(alice, vote)
+    )
 
     assert summary(sent) == [("push", live_meeting.pk, ("vote", "ballot"), ())]
     assert fresh(live_meeting).seq == seq + 1
@@ -74,7 +77,7 @@ def test_closing_pushes_the_vote_and_the_ballot(
     vote = make_vote()
 
     run_after_commit(
-        django_capture_on_commit_callbacks, sent, lambda: votes.close_vote(alice, vote)
+        django_capture_on_commit_callbacks, sent, lambda: lifecycle.close_vote(alice, vote)
     )
 
     assert summary(sent) == [("push", live_meeting.pk, ("vote", "ballot"), ())]
@@ -89,7 +92,7 @@ def test_a_written_round_pushes_the_vote_and_the_ballot(
     run_after_commit(
         django_capture_on_commit_callbacks,
         sent,
-        lambda: votes.close_vote(alice, vote, written_round_until=until),
+        lambda: lifecycle.close_vote(alice, vote, written_round_until=until),
     )
 
     assert summary(sent) == [("push", live_meeting.pk, ("vote", "ballot"), ())]
@@ -155,7 +158,7 @@ def test_a_refused_ballot_sends_nothing(
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(votes.VotingError),
+        pytest.raises(VotingError),
     ):
         cast(tina, vote)
 
@@ -167,11 +170,11 @@ def test_a_proxy_pushes_the_vote_and_both_peoples_own_bits(
     django_capture_on_commit_callbacks, sent, live_meeting, bob, tina, action
 ):
     if action == "give":
-        call = lambda: votes.give_proxy(bob, live_meeting, tina)  # noqa: E731
+        call = lambda: eligibility.give_proxy(bob, live_meeting, tina)  # noqa: E731
     else:
-        proxy = votes.give_proxy(bob, live_meeting, tina)
+        proxy = eligibility.give_proxy(bob, live_meeting, tina)
         sent.clear()
-        call = lambda: votes.revoke_proxy(bob, proxy)  # noqa: E731
+        call = lambda: eligibility.revoke_proxy(bob, proxy)  # noqa: E731
 
     run_after_commit(django_capture_on_commit_callbacks, sent, call)
 
@@ -285,7 +288,7 @@ def test_after_closing_everyone_sees_the_result(make_vote, alice, bob, tina, liv
     vote = make_vote(present=[bob, tina])
     cast(bob, vote, "for")
     cast(tina, vote, "for")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     seen = frames(live_meeting, "vote", "ballot", "screen-vote")
 
@@ -298,7 +301,7 @@ def test_after_closing_everyone_sees_the_result(make_vote, alice, bob, tina, liv
 
 def test_a_written_round_is_not_voted_in_from_the_live_page(make_vote, alice, live_meeting):
     vote = make_vote()
-    votes.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(days=1))
+    lifecycle.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(days=1))
 
     seen = frames(live_meeting, "ballot")
 
@@ -309,9 +312,9 @@ def test_the_next_live_vote_is_shown_while_an_earlier_one_has_its_written_round(
     make_vote, alice, bob, live_meeting
 ):
     first = make_vote(present=[alice, bob])
-    votes.close_vote(alice, first, written_round_until=timezone.now() + timedelta(days=1))
+    lifecycle.close_vote(alice, first, written_round_until=timezone.now() + timedelta(days=1))
     second = make_vote(question="De volgende vraag")
-    assert [m.pk for m in votes.capacities(second, bob)] == [bob.pk]
+    assert [m.pk for m in eligibility.capacities(second, bob)] == [bob.pk]
 
     seen = frames(live_meeting, "vote", "ballot")[Audience.PARTICIPANT]
 
@@ -326,7 +329,7 @@ def test_the_personal_bits_say_whether_and_for_whom_one_votes(
     make_vote, live_meeting, bob, tina, voters
 ):
     dave = voters[0]
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(present=[tina, dave])
     be_present(live_meeting, bob)
 

@@ -1,4 +1,4 @@
-"""Rules for proposals and amendments.
+"""Rules for proposals and amendments, and what a vote on one of them does to it.
 
 Each function takes the acting membership, locks the proposal row, checks the
 rule, changes data with a history record (who and why), and pushes the live
@@ -17,16 +17,14 @@ from panels import hiding
 from panels.access import Perm, require
 from panels.live import changes
 from panels.models import AgendaItem, Meeting, Membership
-from panels.services import PanelError, save_with_history
+from panels.services import save_with_history
+from voting import counting, emails
 from voting import text as texts
+from voting.errors import VotingError
 from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment, Proposal
 
 PState = Proposal.State
 AState = Amendment.State
-
-
-class VotingError(PanelError):
-    """A proposal or amendment rule said no; the message is shown to the person."""
 
 
 class StaleVersion(VotingError):
@@ -537,3 +535,64 @@ def reject_amendment(proposal: Proposal, amendment: Amendment, user) -> None:
     amendment.decided_at = timezone.now()
     save_with_history(amendment, user, "rejected", update_fields=["state", "decided_at"])
     _changed(proposal)
+
+
+# --- decided by a vote (voting/lifecycle.py calls these in the vote's transaction) --------
+
+
+def open_vote_on_amendment(actor: Membership, amendment: Amendment) -> None:
+    """The amendment's vote opens: it is put to the vote, if it still can be."""
+    proposal, amendment = _lock_amendment(amendment)
+    if amendment.state not in Amendment.OPEN_STATES or not proposal.is_open:
+        raise VotingError(_("This amendment can no longer be voted on."))
+    if amendment.state == AState.PENDING:
+        amendment.state = AState.TO_VOTE
+        save_with_history(amendment, actor.user, "put to the vote", update_fields=["state"])
+
+
+def open_vote_on_proposal(actor: Membership, proposal: Proposal) -> None:
+    """The order rule: amendments are decided before the proposal they amend."""
+    proposal = _lock(proposal)
+    if proposal.state not in (PState.SUBMITTED, PState.ON_FLOOR):
+        raise VotingError(_("This proposal cannot be voted on now."))
+    if proposal.amendments.filter(state__in=Amendment.OPEN_STATES, hidden_at__isnull=True).exists():
+        raise VotingError(
+            _("First decide on the open amendments to this proposal: they are voted first.")
+        )
+    proposal.state = PState.IN_VOTE
+    save_with_history(proposal, actor.user, "vote opened", update_fields=["state"])
+
+
+def decide_amendment_by_vote(amendment: Amendment, outcome: str, user) -> None:
+    """The amendment's vote closed with this outcome: adopted ones change the text."""
+    proposal, amendment = _lock_amendment(amendment)
+    if not amendment.is_open:
+        return
+    if outcome == counting.ADOPTED:
+        try:
+            apply_amendment(proposal, amendment, AState.ADOPTED, user)
+        except VotingError:
+            # Adopted, but it no longer fits the text: record the decision, keep the text.
+            amendment.state = AState.ADOPTED
+            amendment.decided_at = timezone.now()
+            save_with_history(
+                amendment,
+                user,
+                "adopted (not applicable)",
+                update_fields=["state", "decided_at"],
+            )
+    else:
+        reject_amendment(proposal, amendment, user)
+
+
+def decide_proposal_by_vote(proposal: Proposal, outcome: str, user) -> None:
+    """The proposal's vote closed with this outcome: adopted or rejected, and those
+    involved hear of it."""
+    proposal = _lock(proposal)
+    if proposal.state != PState.IN_VOTE:
+        return
+    proposal.state = PState.ADOPTED if outcome == counting.ADOPTED else PState.REJECTED
+    save_with_history(proposal, user, f"vote: {outcome}", update_fields=["state"])
+    _changed(proposal)
+    decided = proposal.pk
+    changes.after_commit(lambda: emails.send_proposal_decided(decided))
