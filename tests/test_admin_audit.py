@@ -36,6 +36,7 @@ from panels.models import (
     User,
 )
 from tests.live_helpers import make_live_meeting
+from voting import amendments
 from voting import proposals as voting
 from voting.models import Amendment, Proposal, Proxy, Vote
 
@@ -138,7 +139,7 @@ def world(
     item = meeting.items.get(state="current")
     message = Message.objects.create(item=item, author=bob, text="Zullen we de tuin doen?")
     proposal = voting.create_proposal(bob, item, title="Groen", text="Meer groen.\n\nBankjes.")
-    amendment = voting.propose_amendment(
+    amendment = amendments.propose_amendment(
         bob,
         proposal,
         kind="replace",

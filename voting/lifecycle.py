@@ -3,8 +3,8 @@ closed when its time is up, and the reminders before a deadline.
 
 Opening and closing lock the vote's row (FOR UPDATE), so they wait for the ballots in
 progress (voting/casting.py takes a shared lock) and the ballots after them see the new
-state. A vote about a proposal or an amendment moves it along (voting/proposals.py): in
-the vote when it opens, adopted or rejected when it closes.
+state. A vote about a proposal or an amendment moves it along (voting/proposals.py,
+voting/amendments.py): in the vote when it opens, adopted or rejected when it closes.
 """
 
 from dataclasses import dataclass
@@ -23,7 +23,7 @@ from panels.access import Perm, require
 from panels.live import changes
 from panels.models import AuditAction, Meeting, Membership
 from panels.services import save_with_history
-from voting import emails, methods, proposals
+from voting import amendments, emails, methods, proposals
 from voting.eligibility import eligible_members, open_roll, past_deadline, record_roll
 from voting.errors import VotingError
 from voting.methods import OPTIONS_MAX
@@ -210,7 +210,7 @@ def open_vote(actor: Membership, vote: Vote) -> Vote:
 
 def _open_subject(actor: Membership, vote: Vote) -> None:
     if vote.amendment_id:
-        proposals.open_vote_on_amendment(actor, vote.amendment)
+        amendments.open_vote_on_amendment(actor, vote.amendment)
     elif vote.proposal_id:
         proposals.open_vote_on_proposal(actor, vote.proposal)
 
@@ -293,7 +293,7 @@ def _audit_config(vote: Vote) -> dict:
 def _close_subject(vote: Vote, user) -> None:
     outcome = vote.result["outcome"]
     if vote.amendment_id:
-        proposals.decide_amendment_by_vote(vote.amendment, outcome, user)
+        amendments.decide_amendment_by_vote(vote.amendment, outcome, user)
     elif vote.proposal_id:
         proposals.decide_proposal_by_vote(vote.proposal, outcome, user)
 

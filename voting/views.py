@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from panels.access import Perm
 from panels.pages import first_per_version, redirect_back, versions_to_compare
-from voting import proposals
+from voting import amendments, proposals
 from voting import text as texts
 from voting.access import amendment_for, item_for, proposal_for
 from voting.errors import VotingError
@@ -61,20 +61,20 @@ def proposal_new(request: HttpRequest, panel_id: int, item_id: int) -> HttpRespo
 
 
 def _detail_context(proposal: Proposal, membership) -> dict:
-    amendments = list(
+    shown = list(
         proposal.amendments.select_related("author__user").order_by("created_at", "pk")
     )
     if not membership.can_moderate:
-        amendments = [a for a in amendments if not a.is_hidden]
+        shown = [a for a in shown if not a.is_hidden]
     rows = []
-    for amendment in amendments:
+    for amendment in shown:
         rows.append(
             {
                 "amendment": amendment,
                 "diff": texts.diff_html(amendment.base_text, amendment.proposed_text),
                 "result": texts.text_html(amendment.proposed_text),
                 "outdated": amendment.is_outdated,
-                "applies": proposals.can_apply(amendment) if amendment.is_open else False,
+                "applies": amendments.can_apply(amendment) if amendment.is_open else False,
                 "changes_since": texts.diff_html(amendment.base_text, proposal.text)
                 if amendment.is_outdated and amendment.is_open
                 else "",
@@ -288,9 +288,9 @@ def _amendment_submit(request, proposal, membership, amendment=None) -> HttpResp
         # The form's fields are the service's arguments: kind, paragraph, new_text,
         # rationale and base_version.
         if amendment is None:
-            proposals.propose_amendment(membership, proposal, **form.cleaned_data)
+            amendments.propose_amendment(membership, proposal, **form.cleaned_data)
         else:
-            proposals.rework_amendment(membership, amendment, **form.cleaned_data)
+            amendments.rework_amendment(membership, amendment, **form.cleaned_data)
     except proposals.StaleVersion as stale:
         # Show what changed, keep everything typed, and aim the next try at the new version.
         fresh = Proposal.objects.get(pk=proposal.pk)
@@ -355,11 +355,11 @@ def amendment_action(request: HttpRequest, panel_id: int, amendment_id: int, act
         request.user, panel_id, amendment_id, needs.get(action, Perm.VIEW_PANEL)
     )
     actions = {
-        "accept": (proposals.accept_amendment, _("The amendment is accepted: a new version.")),
-        "withdraw": (proposals.withdraw_amendment, _("The amendment has been withdrawn.")),
-        "to-vote": (proposals.put_amendment_to_vote, _("The amendment will be put to the vote.")),
+        "accept": (amendments.accept_amendment, _("The amendment is accepted: a new version.")),
+        "withdraw": (amendments.withdraw_amendment, _("The amendment has been withdrawn.")),
+        "to-vote": (amendments.put_amendment_to_vote, _("The amendment will be put to the vote.")),
         "rebase": (
-            proposals.rebase_amendment,
+            amendments.rebase_amendment,
             _("The amendment now applies to the current version."),
         ),
     }
@@ -373,7 +373,7 @@ def amendment_hide(request: HttpRequest, panel_id: int, amendment_id: int) -> Ht
     amendment, membership = amendment_for(request.user, panel_id, amendment_id, Perm.MODERATE)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        proposals.hide_amendment(membership, amendment, form.cleaned_data["reason"])
+        amendments.hide_amendment(membership, amendment, form.cleaned_data["reason"])
         messages.success(request, _("The amendment is hidden."))
         return redirect(amendment.proposal)
     return render(

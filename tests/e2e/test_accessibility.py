@@ -34,7 +34,7 @@ from tests.e2e.conftest import DESKTOP, PHONE, live, screenshot
 from tests.live_helpers import session_cookie
 from tests.servers import ROOT
 from tests.voting.conftest import PROPOSAL_TEXT, be_present, cast, vote_spec
-from voting import eligibility, lifecycle, proposals
+from voting import amendments, eligibility, lifecycle, proposals
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
@@ -123,7 +123,7 @@ def main_pages(
         text=PROPOSAL_TEXT.replace("twee keer", "drie keer"),
         base_version=1,
     )
-    amendment = proposals.propose_amendment(
+    amendment = amendments.propose_amendment(
         nora,
         green,
         kind="replace",
@@ -132,7 +132,7 @@ def main_pages(
         rationale="Bomen geven meer schaduw.",
         base_version=green.version,
     )
-    friendly = proposals.propose_amendment(
+    friendly = amendments.propose_amendment(
         alice,
         green,
         kind="replace",

@@ -29,7 +29,7 @@ from panels import meetings
 from panels.models import AgendaItem, Meeting, Membership, Message
 from tests.conftest import AGENDA
 from tests.e2e.conftest import DESKTOP, PHONE, act, live
-from voting import lifecycle, proposals
+from voting import amendments, lifecycle, proposals
 from voting.models import Amendment, Proposal, Vote
 
 # What the page tells the test. Requests still unanswered: one htmx queued behind another is
@@ -211,7 +211,7 @@ def accept_amendment(room: Room) -> Click:
     six, evening = "De binnentuin krijgt zes bankjes.", "De huurders kiezen samen, op een avond."
     first, _second = (
         act(
-            proposals.propose_amendment,
+            amendments.propose_amendment,
             room.nora,
             proposal,
             kind="replace",

@@ -20,7 +20,7 @@ from panels import meetings
 from tests.agreements.test_services import FIELDS as AGREEMENT_FIELDS
 from tests.e2e.conftest import act
 from tests.voting.test_bidi_isolation import balanced
-from voting import lifecycle, proposals
+from voting import amendments, lifecycle, proposals
 from voting.models import Vote
 
 PAYLOADS = [
@@ -78,7 +78,7 @@ def hostile(meeting, alice, bob, tina):
         proposals.create_proposal, bob, item, title="Voorstel " + SHORT, text=LONG + "\n\nTweede."
     )
     act(
-        proposals.propose_amendment,
+        amendments.propose_amendment,
         tina,
         proposal,
         kind="replace",

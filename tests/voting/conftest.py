@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from panels import sealing
 from panels.models import AgendaItem, LiveWorker, Meeting, Membership, Presence, Role
 from tests.conftest import make_user
-from voting import casting, lifecycle
+from voting import amendments, casting, lifecycle
 from voting import proposals as services
 from voting.models import (
     Amendment,
@@ -79,7 +79,7 @@ def amend(proposal):
         to: Proposal | None = None,
     ) -> Amendment:
         target = Proposal.objects.get(pk=(to or proposal).pk)
-        return services.propose_amendment(
+        return amendments.propose_amendment(
             author,
             target,
             kind=kind,

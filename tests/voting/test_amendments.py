@@ -1,4 +1,4 @@
-"""The rules for amendments (voting/proposals.py): the amendment window, proposing,
+"""The rules for amendments (voting/amendments.py): the amendment window, proposing,
 accepting as friendly, withdrawing, putting to the vote and hiding.
 
 Every refused call raises VotingError with a message for the person and
@@ -23,7 +23,7 @@ from tests.voting.proposal_helpers import (
     reasons,
     set_state,
 )
-from voting import proposals
+from voting import amendments, proposals
 from voting import text as texts
 from voting.models import TEXT_MAX
 
@@ -153,7 +153,7 @@ def test_amendment_that_changes_only_spaces_at_line_ends_is_refused(refused, bob
     proposal = proposals.create_proposal(bob, item, title="Regels", text="Regel een.\nRegel twee.")
 
     refused(
-        lambda: proposals.propose_amendment(
+        lambda: amendments.propose_amendment(
             tina,
             proposal,
             kind="replace",
@@ -177,7 +177,7 @@ def test_stale_amendment_carries_the_text_it_was_written_on(stale, bob, tina, pr
     proposals.edit_proposal(bob, proposal, title="Groen", text="Versie twee.", base_version=1)
 
     error = stale(
-        lambda: proposals.propose_amendment(
+        lambda: amendments.propose_amendment(
             tina,
             proposal,
             kind="replace",
@@ -213,7 +213,7 @@ def test_closed_proposal_takes_no_amendments(refused, tina, proposal, amend, sta
 def test_submitter_accepts_a_friendly_amendment(bob, tina, proposal, amend):
     amendment = amend(tina)
 
-    proposals.accept_amendment(bob, amendment)
+    amendments.accept_amendment(bob, amendment)
 
     proposal, amendment = fresh(proposal), fresh(amendment)
     assert proposal.text == amendment.proposed_text
@@ -230,24 +230,24 @@ def test_only_the_submitter_accepts_an_amendment(request, refused, amend, person
     amendment = amend(request.getfixturevalue("tina"))
     member = request.getfixturevalue(persona)
 
-    assert refused(lambda: proposals.accept_amendment(member, amendment)) == (
+    assert refused(lambda: amendments.accept_amendment(member, amendment)) == (
         "Only the submitter of the proposal can accept an amendment."
     )
 
 
 def test_amendment_put_to_the_vote_cannot_be_accepted(refused, alice, bob, tina, amend):
-    amendment = proposals.put_amendment_to_vote(alice, amend(tina))
+    amendment = amendments.put_amendment_to_vote(alice, amend(tina))
 
-    message = refused(lambda: proposals.accept_amendment(bob, amendment))
+    message = refused(lambda: amendments.accept_amendment(bob, amendment))
 
     assert "put this amendment to the vote" in message
 
 
 def test_amendment_is_accepted_once(refused, bob, tina, amend):
     amendment = amend(tina)
-    proposals.accept_amendment(bob, amendment)
+    amendments.accept_amendment(bob, amendment)
 
-    assert refused(lambda: proposals.accept_amendment(bob, amendment)) == (
+    assert refused(lambda: amendments.accept_amendment(bob, amendment)) == (
         "This amendment has already been dealt with."
     )
     assert fresh(amendment.proposal).version == 2
@@ -257,14 +257,14 @@ def test_no_amendment_is_accepted_once_the_vote_opened(refused, bob, tina, propo
     amendment = amend(tina)
     set_state(proposal, PState.IN_VOTE)
 
-    refused(lambda: proposals.accept_amendment(bob, amendment))
+    refused(lambda: amendments.accept_amendment(bob, amendment))
 
 
 def test_deactivated_submitter_cannot_accept(refused, bob, tina, amend):
     amendment = amend(tina)
     Membership.objects.filter(pk=bob.pk).update(is_active=False)
 
-    refused(lambda: proposals.accept_amendment(fresh(bob), amendment))
+    refused(lambda: amendments.accept_amendment(fresh(bob), amendment))
 
 
 # --- withdrawing, voting on and hiding amendments ---------------------------------------------
@@ -273,7 +273,7 @@ def test_deactivated_submitter_cannot_accept(refused, bob, tina, amend):
 def test_author_withdraws_an_amendment(tina, amend):
     amendment = amend(tina)
 
-    proposals.withdraw_amendment(tina, amendment)
+    amendments.withdraw_amendment(tina, amendment)
 
     assert fresh(amendment).state == AState.WITHDRAWN
     assert fresh(amendment).decided_at is not None
@@ -282,20 +282,20 @@ def test_author_withdraws_an_amendment(tina, amend):
 def test_withdrawing_an_amendment_twice_stores_it_once(twice, tina, amend):
     amendment = amend(tina)
 
-    twice(lambda: proposals.withdraw_amendment(tina, amendment))
+    twice(lambda: amendments.withdraw_amendment(tina, amendment))
 
 
 @pytest.mark.parametrize("persona", ["bob", "alice"])
 def test_only_the_author_withdraws_an_amendment(request, refused, tina, amend, persona):
     amendment = amend(tina)
 
-    refused(lambda: proposals.withdraw_amendment(request.getfixturevalue(persona), amendment))
+    refused(lambda: amendments.withdraw_amendment(request.getfixturevalue(persona), amendment))
 
 
 def test_amendment_put_to_the_vote_cannot_be_withdrawn(refused, alice, tina, amend):
-    amendment = proposals.put_amendment_to_vote(alice, amend(tina))
+    amendment = amendments.put_amendment_to_vote(alice, amend(tina))
 
-    assert refused(lambda: proposals.withdraw_amendment(tina, amendment)) == (
+    assert refused(lambda: amendments.withdraw_amendment(tina, amendment)) == (
         "This amendment can no longer be withdrawn."
     )
 
@@ -303,7 +303,7 @@ def test_amendment_put_to_the_vote_cannot_be_withdrawn(refused, alice, tina, ame
 def test_moderator_puts_an_amendment_to_the_vote(martin, tina, amend):
     amendment = amend(tina)
 
-    proposals.put_amendment_to_vote(martin, amendment)
+    amendments.put_amendment_to_vote(martin, amendment)
 
     assert fresh(amendment).state == AState.TO_VOTE
     assert reasons(amendment)[-1] == "put to the vote"
@@ -312,14 +312,14 @@ def test_moderator_puts_an_amendment_to_the_vote(martin, tina, amend):
 def test_putting_to_the_vote_twice_stores_it_once(twice, alice, tina, amend):
     amendment = amend(tina)
 
-    twice(lambda: proposals.put_amendment_to_vote(alice, amendment))
+    twice(lambda: amendments.put_amendment_to_vote(alice, amendment))
 
 
 @pytest.mark.parametrize("persona", NON_MODERATORS)
 def test_only_moderators_put_amendments_to_the_vote(request, refused, tina, amend, persona):
     amendment = amend(tina)
 
-    refused(lambda: proposals.put_amendment_to_vote(request.getfixturevalue(persona), amendment))
+    refused(lambda: amendments.put_amendment_to_vote(request.getfixturevalue(persona), amendment))
 
 
 def test_moderator_of_another_panel_cannot_put_an_amendment_to_the_vote(
@@ -327,20 +327,20 @@ def test_moderator_of_another_panel_cannot_put_an_amendment_to_the_vote(
 ):
     amendment = amend(tina)
 
-    refused(lambda: proposals.put_amendment_to_vote(oscar, amendment))
+    refused(lambda: amendments.put_amendment_to_vote(oscar, amendment))
 
 
 def test_withdrawn_amendment_cannot_be_put_to_the_vote(refused, alice, tina, amend):
     amendment = amend(tina)
-    proposals.withdraw_amendment(tina, amendment)
+    amendments.withdraw_amendment(tina, amendment)
 
-    refused(lambda: proposals.put_amendment_to_vote(alice, amendment))
+    refused(lambda: amendments.put_amendment_to_vote(alice, amendment))
 
 
 def test_moderator_hides_an_open_amendment_and_it_is_withdrawn(alice, tina, amend):
     amendment = amend(tina)
 
-    proposals.hide_amendment(alice, amendment, "  Scheldwoorden ")
+    amendments.hide_amendment(alice, amendment, "  Scheldwoorden ")
 
     amendment = fresh(amendment)
     assert (amendment.is_hidden, amendment.hidden_reason) == (True, "Scheldwoorden")
@@ -351,40 +351,40 @@ def test_moderator_hides_an_open_amendment_and_it_is_withdrawn(alice, tina, amen
 
 def test_hidden_accepted_amendment_stays_accepted(alice, bob, tina, amend):
     amendment = amend(tina)
-    proposals.accept_amendment(bob, amendment)
+    amendments.accept_amendment(bob, amendment)
 
-    proposals.hide_amendment(alice, amendment, "Privégegevens")
+    amendments.hide_amendment(alice, amendment, "Privégegevens")
 
     assert (fresh(amendment).state, fresh(amendment).is_hidden) == (AState.ACCEPTED, True)
 
 
 def test_hidden_amendment_cannot_be_accepted(refused, alice, bob, tina, amend):
     amendment = amend(tina)
-    proposals.hide_amendment(alice, amendment, "Scheldwoorden")
+    amendments.hide_amendment(alice, amendment, "Scheldwoorden")
 
-    refused(lambda: proposals.accept_amendment(bob, amendment))
+    refused(lambda: amendments.accept_amendment(bob, amendment))
 
 
 def test_hiding_an_amendment_needs_a_reason(refused, alice, tina, amend):
     amendment = amend(tina)
 
-    refused(lambda: proposals.hide_amendment(alice, amendment, ""))
+    refused(lambda: amendments.hide_amendment(alice, amendment, ""))
 
 
 @pytest.mark.parametrize("persona", NON_MODERATORS)
 def test_only_moderators_hide_amendments(request, refused, tina, amend, persona):
     amendment = amend(tina)
 
-    refused(lambda: proposals.hide_amendment(request.getfixturevalue(persona), amendment, "Weg"))
+    refused(lambda: amendments.hide_amendment(request.getfixturevalue(persona), amendment, "Weg"))
 
 
 def test_moderator_of_another_panel_cannot_hide_an_amendment(refused, oscar, tina, amend):
     amendment = amend(tina)
 
-    refused(lambda: proposals.hide_amendment(oscar, amendment, "Weg"))
+    refused(lambda: amendments.hide_amendment(oscar, amendment, "Weg"))
 
 
 def test_hiding_an_amendment_twice_stores_it_once(twice, alice, tina, amend):
     amendment = amend(tina)
 
-    twice(lambda: proposals.hide_amendment(alice, amendment, "Weg"))
+    twice(lambda: amendments.hide_amendment(alice, amendment, "Weg"))

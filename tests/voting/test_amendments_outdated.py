@@ -15,7 +15,7 @@ from tests.voting.proposal_helpers import (
     reasons,
     set_state,
 )
-from voting import proposals
+from voting import amendments, proposals
 from voting import text as texts
 from voting.models import TEXT_MAX
 
@@ -33,7 +33,7 @@ def outdated(bob, tina, carl, nora, amend):
     """
     on_last = amend(tina, paragraph=2, new_text="Het budget is 750 euro.")
     on_first = amend(carl, paragraph=0, new_text="De tuinen worden nooit gesnoeid.")
-    proposals.accept_amendment(bob, amend(nora, paragraph=0, new_text="Snoeien: vier keer."))
+    amendments.accept_amendment(bob, amend(nora, paragraph=0, new_text="Snoeien: vier keer."))
     return fresh(on_last), fresh(on_first)
 
 
@@ -41,13 +41,13 @@ def test_amendment_on_an_unchanged_paragraph_is_outdated_but_applies(outdated):
     on_last, _ = outdated
 
     assert on_last.is_outdated
-    assert proposals.can_apply(on_last)
+    assert amendments.can_apply(on_last)
 
 
 def test_outdated_amendment_is_accepted_on_the_right_paragraph(bob, proposal, outdated):
     on_last, _ = outdated
 
-    proposals.accept_amendment(bob, on_last)
+    amendments.accept_amendment(bob, on_last)
 
     assert fresh(proposal).text == texts.join(
         ["Snoeien: vier keer.", P1, "Het budget is 750 euro."]
@@ -59,22 +59,22 @@ def test_amendment_on_a_changed_paragraph_does_not_apply(refused, bob, outdated)
     _, on_first = outdated
 
     assert on_first.is_outdated
-    assert not proposals.can_apply(on_first)
+    assert not amendments.can_apply(on_first)
     assert "Its author must rework it first." in refused(
-        lambda: proposals.accept_amendment(bob, on_first)
+        lambda: amendments.accept_amendment(bob, on_first)
     )
 
 
 def test_amendment_on_a_changed_paragraph_cannot_be_carried_over(refused, carl, outdated):
     _, on_first = outdated
 
-    refused(lambda: proposals.rebase_amendment(carl, on_first))
+    refused(lambda: amendments.rebase_amendment(carl, on_first))
 
 
 def test_author_carries_an_outdated_amendment_over(carl, tina, proposal, outdated):
     on_last, _ = outdated
 
-    proposals.rebase_amendment(tina, on_last)
+    amendments.rebase_amendment(tina, on_last)
 
     on_last = fresh(on_last)
     assert (on_last.base_version, on_last.base_text) == (2, fresh(proposal).text)
@@ -88,9 +88,9 @@ def test_author_carries_an_outdated_amendment_over(carl, tina, proposal, outdate
 
 def test_carried_over_insert_follows_its_paragraph(bob, tina, carl, proposal, amend):
     insert = amend(tina, kind="insert", paragraph=2, new_text="Er komt een moestuin.")
-    proposals.accept_amendment(bob, amend(carl, kind="delete", paragraph=0, new_text=""))
+    amendments.accept_amendment(bob, amend(carl, kind="delete", paragraph=0, new_text=""))
 
-    proposals.rebase_amendment(tina, insert)
+    amendments.rebase_amendment(tina, insert)
 
     assert fresh(insert).paragraph == 1
     assert fresh(insert).proposed_text == texts.join([P1, "Er komt een moestuin.", P2])
@@ -99,20 +99,20 @@ def test_carried_over_insert_follows_its_paragraph(bob, tina, carl, proposal, am
 def test_carrying_over_a_current_amendment_stores_nothing(twice, tina, amend):
     amendment = amend(tina)
 
-    twice(lambda: proposals.rebase_amendment(tina, amendment))
+    twice(lambda: amendments.rebase_amendment(tina, amendment))
     assert reasons(amendment) == ["proposed"]
 
 
 def test_only_the_author_carries_an_amendment_over(refused, bob, outdated):
     on_last, _ = outdated
 
-    refused(lambda: proposals.rebase_amendment(bob, on_last))
+    refused(lambda: amendments.rebase_amendment(bob, on_last))
 
 
 def test_author_reworks_an_amendment_that_no_longer_applies(bob, carl, proposal, outdated):
     _, on_first = outdated
 
-    proposals.rework_amendment(
+    amendments.rework_amendment(
         carl,
         on_first,
         kind="replace",
@@ -124,10 +124,10 @@ def test_author_reworks_an_amendment_that_no_longer_applies(bob, carl, proposal,
     on_first = fresh(on_first)
     assert (on_first.base_version, on_first.new_text) == (2, "Snoeien: nooit.")
     assert on_first.rationale == "Laat de natuur haar gang gaan."
-    assert proposals.can_apply(on_first)
+    assert amendments.can_apply(on_first)
     assert reasons(on_first)[-1] == "reworked"
 
-    proposals.accept_amendment(bob, on_first)
+    amendments.accept_amendment(bob, on_first)
 
     assert fresh(proposal).text == texts.join(["Snoeien: nooit.", P1, P2])
 
@@ -136,7 +136,7 @@ def test_stale_rework_is_refused_with_the_text_it_was_written_on(stale, carl, ou
     _, on_first = outdated
 
     error = stale(
-        lambda: proposals.rework_amendment(
+        lambda: amendments.rework_amendment(
             carl,
             on_first,
             kind="replace",
@@ -159,7 +159,7 @@ def rework(member, amendment, **changes):
         "rationale": "Struiken zijn goedkoper.",
         "base_version": fresh(amendment.proposal).version,
     } | changes
-    return proposals.rework_amendment(member, amendment, **fields)
+    return amendments.rework_amendment(member, amendment, **fields)
 
 
 def test_only_the_author_reworks(refused, bob, tina, amend):
@@ -169,7 +169,7 @@ def test_only_the_author_reworks(refused, bob, tina, amend):
 
 
 def test_amendment_put_to_the_vote_cannot_be_reworked(refused, alice, tina, amend):
-    amendment = proposals.put_amendment_to_vote(alice, amend(tina))
+    amendment = amendments.put_amendment_to_vote(alice, amend(tina))
 
     refused(lambda: rework(tina, amendment))
 
@@ -190,8 +190,8 @@ def test_rework_is_refused_once_the_vote_opened(refused, tina, proposal, amend):
 
 def test_outdated_amendment_that_would_empty_the_proposal_is_refused(refused, bob, tina, item):
     proposal = proposals.create_proposal(bob, item, title="Twee", text="Eén.\n\nTwee.")
-    amendments = [
-        proposals.propose_amendment(
+    made = [
+        amendments.propose_amendment(
             tina,
             proposal,
             kind="delete",
@@ -202,18 +202,18 @@ def test_outdated_amendment_that_would_empty_the_proposal_is_refused(refused, bo
         )
         for index in (0, 1)
     ]
-    proposals.accept_amendment(bob, amendments[0])
+    amendments.accept_amendment(bob, made[0])
 
-    refused(lambda: proposals.accept_amendment(bob, amendments[1]))
-    refused(lambda: proposals.rebase_amendment(tina, amendments[1]))
-    assert not proposals.can_apply(fresh(amendments[1]))
+    refused(lambda: amendments.accept_amendment(bob, made[1]))
+    refused(lambda: amendments.rebase_amendment(tina, made[1]))
+    assert not amendments.can_apply(fresh(made[1]))
 
 
 def test_accepting_amendments_never_makes_the_text_too_long(refused, bob, tina, item):
     proposal = proposals.create_proposal(bob, item, title="Lang", text="Kort.")
     long_paragraph = "w" * (TEXT_MAX // 2)
-    amendments = [
-        proposals.propose_amendment(
+    made = [
+        amendments.propose_amendment(
             tina,
             proposal,
             kind="insert",
@@ -224,7 +224,7 @@ def test_accepting_amendments_never_makes_the_text_too_long(refused, bob, tina, 
         )
         for at in (0, 1)
     ]
-    proposals.accept_amendment(bob, amendments[0])
+    amendments.accept_amendment(bob, made[0])
 
-    refused(lambda: proposals.accept_amendment(bob, amendments[1]))
+    refused(lambda: amendments.accept_amendment(bob, made[1]))
     assert len(fresh(proposal).text) <= TEXT_MAX

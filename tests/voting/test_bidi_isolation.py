@@ -28,7 +28,7 @@ from panels.live import fragments
 from panels.models import AgendaItem, Invitation, Meeting, Organisation, Panel
 from tests.agreements.test_services import FIELDS as AGREEMENT_FIELDS
 from tests.voting.conftest import be_present, cast
-from voting import eligibility, lifecycle, proposals
+from voting import amendments, eligibility, lifecycle, proposals
 from voting.models import Proposal, Vote
 
 pytestmark = pytest.mark.django_db
@@ -184,7 +184,7 @@ def world(panel, alice, bob, tina, carl, olga, nora, live_meeting, make_invitati
     text = "\n\n".join(written(f"alinea-{n}") for n in range(3))
     proposal = proposals.create_proposal(bob, item, title=written("voorstel-titel"), text=text)
     other = proposals.create_proposal(tina, item, title=written("ander-voorstel"), text=text)
-    amendment = proposals.propose_amendment(
+    amendment = amendments.propose_amendment(
         bob,
         other,
         kind="replace",

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.voting.conftest import PROPOSAL_TEXT, fresh
-from voting import proposals
+from voting import amendments, proposals
 from voting import text as texts
 from voting.views import versions_of
 
@@ -20,7 +20,7 @@ def three_versions(alice, bob, tina, carl, proposal, amend):
     proposals.edit_proposal(bob, proposal, title="Groen in de wijk", text=V2, base_version=1)
     proposals.support_proposal(carl, proposal, True)
     amendment = amend(tina, paragraph=2, new_text="De huurdersvereniging krijgt 750 euro.")
-    proposals.accept_amendment(bob, amendment)
+    amendments.accept_amendment(bob, amendment)
     proposals.admit_proposal(alice, proposal)
     return fresh(proposal), amendment
 

@@ -12,7 +12,7 @@ from panels.live.fragments import Audience
 from panels.models import AgendaItem
 from tests.live_helpers import record_notices
 from tests.voting.conftest import fresh
-from voting import proposals
+from voting import amendments, proposals
 from voting.models import Proposal
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def frames(meeting, language: str = "en") -> dict[Audience, str]:
 
 
 def pending_amendment(tina, proposal):
-    return proposals.propose_amendment(
+    return amendments.propose_amendment(
         tina,
         proposal,
         kind="replace",
@@ -77,23 +77,23 @@ SERVICES = {
     ),
     "propose amendment": (lambda p, m: pending_amendment(m["tina"], p), True),
     "accept amendment": (
-        lambda p, m: proposals.accept_amendment(m["bob"], pending_amendment(m["tina"], p)),
+        lambda p, m: amendments.accept_amendment(m["bob"], pending_amendment(m["tina"], p)),
         True,
     ),
     "withdraw amendment": (
-        lambda p, m: proposals.withdraw_amendment(m["tina"], pending_amendment(m["tina"], p)),
+        lambda p, m: amendments.withdraw_amendment(m["tina"], pending_amendment(m["tina"], p)),
         True,
     ),
     "amendment to vote": (
-        lambda p, m: proposals.put_amendment_to_vote(m["alice"], pending_amendment(m["tina"], p)),
+        lambda p, m: amendments.put_amendment_to_vote(m["alice"], pending_amendment(m["tina"], p)),
         True,
     ),
     "hide amendment": (
-        lambda p, m: proposals.hide_amendment(m["alice"], pending_amendment(m["tina"], p), "Spam"),
+        lambda p, m: amendments.hide_amendment(m["alice"], pending_amendment(m["tina"], p), "Spam"),
         True,
     ),
     "rework amendment": (
-        lambda p, m: proposals.rework_amendment(
+        lambda p, m: amendments.rework_amendment(
             m["tina"],
             pending_amendment(m["tina"], p),
             kind="delete",
@@ -140,10 +140,10 @@ def test_carrying_an_amendment_over_pushes_to_the_submitter(
     django_capture_on_commit_callbacks, pushes, live_meeting, bob, tina, carl, proposal, amend
 ):
     on_last = amend(tina, paragraph=2, new_text="Budget: 750 euro.")
-    proposals.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
+    amendments.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
 
     with django_capture_on_commit_callbacks(execute=True):
-        proposals.rebase_amendment(tina, on_last)
+        amendments.rebase_amendment(tina, on_last)
 
     assert pushes == [(live_meeting.pk, ("proposals",), (bob.user_id,))]
 
@@ -272,9 +272,9 @@ def test_closed_and_hidden_amendments_are_not_on_the_live_page(
     live_meeting, alice, tina, carl, amend
 ):
     withdrawn = amend(tina)
-    proposals.withdraw_amendment(tina, withdrawn)
+    amendments.withdraw_amendment(tina, withdrawn)
     hidden = amend(carl, paragraph=0, new_text="Scheldwoorden.")
-    proposals.hide_amendment(alice, hidden, "Scheldwoorden")
+    amendments.hide_amendment(alice, hidden, "Scheldwoorden")
 
     for html in frames(live_meeting).values():
         assert f'id="amendment-{withdrawn.pk}"' not in html
@@ -283,7 +283,7 @@ def test_closed_and_hidden_amendments_are_not_on_the_live_page(
 
 def test_outdated_amendment_is_marked(live_meeting, bob, tina, carl, amend):
     on_last = amend(tina, paragraph=2, new_text="Budget: 750 euro.")
-    proposals.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
+    amendments.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
 
     html = frames(live_meeting)[Audience.PARTICIPANT]
 
@@ -337,7 +337,7 @@ def test_the_submitter_alone_gets_the_accept_button(live_meeting, bob, tina, car
 def test_no_accept_button_once_the_amendment_goes_to_the_vote(
     live_meeting, alice, bob, tina, amend
 ):
-    amendment = proposals.put_amendment_to_vote(alice, amend(tina))
+    amendment = amendments.put_amendment_to_vote(alice, amend(tina))
 
     html = fragments.render_personal(live_meeting.pk, bob)
 
@@ -383,7 +383,7 @@ def evil(alice, bob, tina, carl, item):
         member.user.name = f"Naam {EVIL}"
         member.user.save()
     proposal = proposals.create_proposal(bob, item, title=f"Titel {EVIL}", text=f"Tekst {EVIL}")
-    accepted = proposals.propose_amendment(
+    accepted = amendments.propose_amendment(
         tina,
         proposal,
         kind="insert",
@@ -392,8 +392,8 @@ def evil(alice, bob, tina, carl, item):
         rationale=f"Reden {EVIL}",
         base_version=1,
     )
-    proposals.accept_amendment(bob, accepted)
-    pending = proposals.propose_amendment(
+    amendments.accept_amendment(bob, accepted)
+    pending = amendments.propose_amendment(
         tina,
         proposal,
         kind="replace",
@@ -402,7 +402,7 @@ def evil(alice, bob, tina, carl, item):
         rationale=f"Waarom {EVIL}",
         base_version=2,
     )
-    proposals.propose_amendment(
+    amendments.propose_amendment(
         carl,
         proposal,
         kind="replace_all",

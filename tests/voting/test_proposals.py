@@ -21,7 +21,7 @@ from tests.voting.proposal_helpers import (
     reasons,
     set_state,
 )
-from voting import proposals
+from voting import amendments, proposals
 from voting.models import TEXT_MAX, TITLE_MAX, Proposal
 
 pytestmark = pytest.mark.django_db
@@ -277,9 +277,9 @@ def test_proposal_cannot_be_withdrawn_once_the_vote_opened(refused, bob, proposa
 def test_withdrawing_a_proposal_withdraws_its_open_amendments(alice, bob, tina, carl, amend):
     pending = amend(tina)
     to_vote = amend(carl, paragraph=2, new_text="Het budget is 750 euro.")
-    proposals.put_amendment_to_vote(alice, to_vote)
+    amendments.put_amendment_to_vote(alice, to_vote)
     accepted = amend(tina, paragraph=0, new_text="De tuinen worden elk kwartaal gesnoeid.")
-    proposals.accept_amendment(bob, accepted)
+    amendments.accept_amendment(bob, accepted)
 
     proposals.withdraw_proposal(bob, pending.proposal)
 

@@ -12,7 +12,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from panels.access import Perm
 from panels.models import AgendaItem
 from tests.voting.conftest import PROPOSAL_TEXT, fresh, voting_snapshot
-from voting import proposals
+from voting import amendments, proposals
 from voting import text as texts
 from voting import urls as voting_urls
 from voting.models import Amendment, Proposal
@@ -150,7 +150,7 @@ def world(alice, bob, tina, carl, olga, mallory, oscar, proposal, amend, item):
     tina's amendment to the last paragraph, made on version 1, so it can be carried over;
     bob's draft; alice supports the proposal, so that she can stop supporting it."""
     on_last = amend(tina, paragraph=2, new_text="Het budget is 750 euro.")
-    proposals.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: elk kwartaal."))
+    amendments.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: elk kwartaal."))
     draft = proposals.create_proposal(bob, item, title="Concept", text="Nog niet af.", submit=False)
     proposals.support_proposal(alice, proposal, True)
     return {"proposal": fresh(proposal), "amendment": fresh(on_last), "draft": draft}
@@ -337,7 +337,7 @@ def test_hidden_amendment_is_not_found_by_members_but_moderators_see_it(
     client_for, alice, bob, tina, amend
 ):
     amendment = amend(tina)
-    proposals.hide_amendment(alice, amendment, "Scheldwoorden")
+    amendments.hide_amendment(alice, amendment, "Scheldwoorden")
     proposal_url = url("proposal", alice.panel_id, amendment.proposal_id)
 
     assert (
@@ -572,7 +572,7 @@ def test_stale_amendment_answers_409_shows_what_changed_and_keeps_everything(
 
 def test_author_reworks_an_outdated_amendment(client_for, bob, tina, carl, proposal, amend):
     on_first = amend(tina, paragraph=0, new_text="Snoeien: nooit.")
-    proposals.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
+    amendments.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
     client = client_for(tina)
 
     page = client.get(url("amendment_edit", tina.panel_id, on_first.pk))
@@ -617,7 +617,7 @@ def test_amendment_actions_redirect_with_a_message(
 
 def test_author_carries_an_amendment_over(client_for, bob, tina, carl, amend):
     on_last = amend(tina, paragraph=2, new_text="Het budget is 750 euro.")
-    proposals.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
+    amendments.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
 
     response = client_for(tina).post(url("amendment_rebase", tina.panel_id, on_last.pk))
 
@@ -628,7 +628,7 @@ def test_author_carries_an_amendment_over(client_for, bob, tina, carl, amend):
 
 
 def test_refused_action_redirects_with_the_reason(client_for, alice, bob, tina, amend):
-    amendment = proposals.put_amendment_to_vote(alice, amend(tina))
+    amendment = amendments.put_amendment_to_vote(alice, amend(tina))
 
     response = client_for(bob).post(url("amendment_accept", bob.panel_id, amendment.pk))
 
@@ -728,7 +728,7 @@ def test_accepting_an_amendment_that_would_empty_the_proposal_is_refused_politel
 ):
     proposal = proposals.create_proposal(bob, item, title="Twee", text="Eén.\n\nTwee.")
     first, second = (
-        proposals.propose_amendment(
+        amendments.propose_amendment(
             tina,
             proposal,
             kind="delete",
@@ -739,7 +739,7 @@ def test_accepting_an_amendment_that_would_empty_the_proposal_is_refused_politel
         )
         for index in (0, 1)
     )
-    proposals.accept_amendment(bob, first)
+    amendments.accept_amendment(bob, first)
 
     response = client_for(bob).post(url("amendment_accept", bob.panel_id, second.pk))
 

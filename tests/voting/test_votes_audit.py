@@ -14,7 +14,7 @@ from panels.models import AuditAction, AuditEntry
 from tests.helpers import csv_rows
 from tests.voting.conftest import cast, fresh
 from tests.voting.test_votes_views import vote_url
-from voting import lifecycle, proposals
+from voting import amendments, lifecycle, proposals
 from voting.errors import VotingError
 from voting.models import Vote
 
@@ -133,7 +133,7 @@ def test_hiding_a_proposal_or_an_amendment_is_recorded(alice, bob, tina, proposa
     with pytest.raises(VotingError):
         proposals.hide_proposal(bob, proposal, "Nee")  # not a moderator
 
-    proposals.hide_amendment(alice, amendment, "Persoonlijke aanval")
+    amendments.hide_amendment(alice, amendment, "Persoonlijke aanval")
     proposals.hide_proposal(alice, proposal, "Beledigend")
     proposals.hide_proposal(alice, proposal, "Nog eens")  # already hidden
 

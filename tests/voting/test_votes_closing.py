@@ -10,7 +10,7 @@ from django.utils import timezone
 from panels import meetings
 from panels.models import AgendaItem
 from tests.voting.conftest import PROPOSAL_TEXT, be_present, cast, fresh, vote_spec
-from voting import eligibility, lifecycle, methods, proposals, results
+from voting import amendments, eligibility, lifecycle, methods, proposals, results
 from voting.errors import VotingError
 from voting.models import Amendment, Proposal, RollEntry, Vote
 
@@ -516,7 +516,7 @@ def test_a_withdrawn_amendment_is_not_voted_on(
 ):
     amendment = amend(tina)
     on_amendment = make_vote(opened=False, question="", amendment=amendment)
-    proposals.withdraw_amendment(tina, amendment)
+    amendments.withdraw_amendment(tina, amendment)
 
     assert "can no longer be voted on" in vote_refused(
         lambda: lifecycle.open_vote(alice, on_amendment)
