@@ -21,6 +21,10 @@ and then measures, in one run:
 It prints a table and, last, one JSON object (keys documented in docs/performance.md).
 Needs PostgreSQL and Redis; it creates (and drops at the start) the database named by
 --database (default knoppen_bench).
+
+One file on purpose, though long: it is a tool run as a script, read from top to bottom
+next to docs/performance.md (seeding, the processes, the client, each phase, the report),
+and its phases share the one client and clock they measure with.
 """
 
 import argparse
