@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from panels import meetings
-from panels.meetings import MAX_SPEAKING_SECONDS, MeetingError
+from panels.meetings import MAX_SPEAKING_SECONDS
 from panels.models import AgendaItem, Meeting, Message, SpeakerRequest
 from tests.conftest import MEETING_STARTS_AT
-from tests.helpers import agenda, meetings_snapshot
+from tests.helpers import agenda
 
 pytestmark = pytest.mark.django_db
 
@@ -23,26 +23,6 @@ PARTICIPANTS = ["alice", "bob", "nora", "carl", "tina"]
 
 Item = AgendaItem.State
 Speaker = SpeakerRequest.State
-
-
-@pytest.fixture
-def refused(django_capture_on_commit_callbacks, panel):
-    """Run a call that must be refused; returns the message shown to the person."""
-
-    def check(call) -> str:
-        before = meetings_snapshot(panel, seq=True)
-        with (
-            django_capture_on_commit_callbacks() as callbacks,
-            pytest.raises(MeetingError) as caught,
-        ):
-            call()
-        message = str(caught.value)
-        assert message.strip(), "a refusal must say why"
-        assert meetings_snapshot(panel, seq=True) == before, "a refusal must change nothing"
-        assert callbacks == [], "a refusal must push nothing"
-        return message
-
-    return check
 
 
 def seq_of(meeting: Meeting) -> int:
