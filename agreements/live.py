@@ -1,9 +1,10 @@
-"""Agreements on the live meeting page (through panels.events, so panels never imports us)."""
+"""Agreements on the live meeting page (added through panels.live.fragments: panels never
+imports agreements)."""
 
-from panels import events
+from panels.live import fragments
 
 
-def agreements_context(state: events.LiveState) -> dict:
+def agreements_context(state: fragments.LiveState) -> dict:
     from agreements import services
     from agreements.models import Agreement
 
@@ -22,8 +23,8 @@ def agreements_context(state: events.LiveState) -> dict:
 
 
 def register() -> None:
-    events.register_fragment(
-        events.LiveFragment(
+    fragments.register_fragment(
+        fragments.LiveFragment(
             "agreements",
             "agreements/live.html#agreements",
             context=agreements_context,

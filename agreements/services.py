@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from agreements import emails
 from agreements.models import SECTION_MAX, SECTIONS, TITLE_MAX, Agreement, InputResponse, Signature
-from panels import audit, events
-from panels.access import Perm, has_perm
+from panels import audit
+from panels.access import Perm, has_perm, require
+from panels.live import changes
 from panels.models import AuditAction, Meeting, Membership
 from panels.services import PanelError, save_with_history
 from voting.models import Proposal
@@ -42,11 +43,6 @@ class StaleAgreement(AgreementError):
 
 def can_draft(membership: Membership) -> bool:
     return has_perm(membership, Perm.DRAFT_AGREEMENTS)
-
-
-def _require_drafter(actor: Membership) -> None:
-    if not can_draft(actor):
-        raise AgreementError(_("You are not allowed to do this."))
 
 
 def _clean(fields: dict) -> dict:
@@ -85,7 +81,7 @@ def create_agreement(
     **fields,
 ) -> Agreement:
     """Draft a new agreement, from scratch or from adopted proposals (kept as its sources)."""
-    _require_drafter(actor)
+    require(actor, Perm.DRAFT_AGREEMENTS, error=AgreementError)
     fields = _clean(fields)
     for proposal in sources:
         if proposal.item.meeting.panel_id != actor.panel_id:
@@ -107,7 +103,7 @@ def create_agreement(
 def _push_live(agreement: Agreement) -> None:
     """Show the change on the page of every live meeting of the panel (after commit)."""
     for meeting in Meeting.objects.filter(panel_id=agreement.panel_id, state=Meeting.State.LIVE):
-        events.meeting_changed(meeting, "agreements")
+        changes.changed(meeting, "agreements")
 
 
 def follow(actor: Membership, agreement: Agreement, following: bool) -> None:
@@ -131,7 +127,7 @@ def edit_agreement(
 ) -> Agreement:
     """Save a new version. Refused if another version was saved since `base_version`;
     signatures of the previous version are voided (visibly) and must be given again."""
-    _require_drafter(actor)
+    require(actor, Perm.DRAFT_AGREEMENTS, error=AgreementError)
     fields = _clean(fields)
     with transaction.atomic():
         agreement = _lock(agreement, actor)
@@ -286,7 +282,7 @@ def answer_input(
             panel=actor.panel_id,
             details={"status": status},
         )
-        events.after_commit(lambda: emails.send_input_answered(response.pk))
+        changes.after_commit(lambda: emails.send_input_answered(response.pk))
     return response
 
 

@@ -25,7 +25,7 @@ from panels.models import AuditAction
 from panels.pages import first_per_version, int_or_none, versions_to_compare
 from voting import text as texts
 from voting.models import Proposal, Vote
-from voting.votes import outcome_label
+from voting.results import outcome_label
 
 
 def agreement_for(user, panel_id: int, agreement_id: int, perm: Perm = Perm.VIEW_PANEL):

@@ -7,7 +7,8 @@ connects N WebSocket clients (spread over both workers, logged in with real sess
 and then measures, in one run:
 
 1. connect: the time until every client has its first snapshot; memory per connection;
-2. fan-out: one pre-rendered push to every client, several times (pure fan-out);
+2. fan-out: a change announced as services do, rendered by each worker for its
+   sockets, to every client, several times;
 3. vote: a live vote, ballots cast over HTTP by an open-loop generator at --rate per
    second (each with a retry-safe key); per client, the time from a ballot's
    acknowledgement to the first turnout update that includes it, and from close to result;
@@ -737,28 +738,33 @@ async def connect_all(clients, urls, origin_of, stop, tasks) -> float:
 
 
 async def fan_out(clients: list[Client], meeting_id: int, pushes: int) -> tuple[list[float], int]:
-    """Pure fan-out: a pre-rendered status fragment sent into the meeting's group."""
-    from channels.db import database_sync_to_async
-    from channels.layers import get_channel_layer
-    from django.db.models import F
+    """A change → every client: the status fragment, as a service announces it.
 
-    from panels import events
+    Per push, the time from just before the change (the sequence number's bump and the
+    notice, as `panels.live.changes.changed` makes them) until each client has the status
+    fragment of that number: each worker renders it for its own sockets and writes it.
+    """
+    from channels.db import database_sync_to_async
+    from django.db import transaction
+
+    from panels.live import changes, fragments
     from panels.models import Meeting
 
-    def render():
-        Meeting.objects.filter(pk=meeting_id).update(seq=F("seq") + 1)
-        return events.render_frames(meeting_id, ["status"])
+    def frame_bytes() -> int:
+        """The largest status text, for the bare baseline's frames of the same size."""
+        _seq, frames = fragments.render_frames(meeting_id, ["status"])
+        return max(len(html) for parts in frames.values() for html in parts.values())
 
-    layer = get_channel_layer()
-    samples, size = [], 0
+    def change() -> int:
+        with transaction.atomic():
+            changes.changed(meeting_id, "status")
+        return Meeting.objects.values_list("seq", flat=True).get(pk=meeting_id)
+
+    size = await database_sync_to_async(frame_bytes)()
+    samples = []
     for _ in range(pushes):
-        seq, frames = await database_sync_to_async(render)()
-        size = max(len(html) for parts in frames.values() for html in parts.values())
         sent = time.monotonic()
-        await layer.group_send(
-            events.meeting_group(meeting_id),
-            {"type": "live.frames", "meeting": meeting_id, "seq": seq, "frames": frames},
-        )
+        seq = await database_sync_to_async(change)()
         await asyncio.sleep(0.2)
         await wait_until(lambda s=seq: all(s in c.status_seq for c in clients), timeout=10)
         samples += [c.status_seq[seq] - sent for c in clients if seq in c.status_seq]
@@ -827,7 +833,7 @@ async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dic
 
 async def run_vote(world, workers, clients, rate, question, alive, kill=None, secret=False) -> dict:
     """Open a vote, cast every member's ballot at `rate`, close it; figures and checks."""
-    from voting import votes
+    from voting import results
     from voting.models import Participation, Vote
 
     moderator = world.moderator_session
@@ -888,7 +894,7 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None, se
     rows = await asyncio.to_thread(lambda: Participation.objects.filter(vote=vote).count())
     # Named: the ballot rows; secret: the ballots in the vote's box (the same key as the
     # workers: the environment is shared).
-    ballots = await asyncio.to_thread(lambda: len(votes.ballots(vote)))
+    ballots = await asyncio.to_thread(lambda: len(results.ballots(vote)))
     voters = await asyncio.to_thread(
         lambda: Participation.objects.filter(vote=vote).values("voter").distinct().count()
     )

@@ -22,7 +22,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
-from panels.consumers import session_stack  # noqa: E402
+from panels.live.consumers import session_stack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

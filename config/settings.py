@@ -147,8 +147,8 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            # channels_redis, with a pool that waits for a free connection (panels/layers.py).
-            "BACKEND": "panels.layers.RedisChannelLayer",
+            # channels_redis, with a pool that waits for a free connection (panels/live/layers.py).
+            "BACKEND": "panels.live.layers.RedisChannelLayer",
             "CONFIG": {
                 # No read timeout: a blocking receive may legitimately wait for a long
                 # time (redis-py's default of 5 s would kill idle consumers).

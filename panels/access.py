@@ -9,8 +9,10 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from panels.models import Meeting, Membership, Panel, Role
+from panels.errors import PanelError
+from panels.models import Meeting, Membership, Panel, Role, User
 
 
 class Perm(StrEnum):
@@ -34,6 +36,17 @@ RULES: dict[Perm, Callable[[Membership], bool]] = {
 
 def has_perm(membership: Membership | None, perm: Perm) -> bool:
     return membership is not None and RULES[perm](membership)
+
+
+def require(actor: Membership | User, perm: Perm, error: type[PanelError] = PanelError) -> None:
+    """The services' check: refuse an actor without the right, with the calling app's own
+    error (the view shows its message), where a view's check answers 403 or 404.
+
+    The actor is a member of the panel, or staff working in the admin (`staff_may`).
+    """
+    allowed = has_perm(actor, perm) if isinstance(actor, Membership) else staff_may(actor, perm)
+    if not allowed:
+        raise error(_("You are not allowed to do this."))
 
 
 # What staff may do in any panel from the admin, by the Django permission it takes there.

@@ -3,7 +3,7 @@
 Every function takes the acting membership, locks the meeting row (so rules
 are checked against the state that will be changed, one change at a time
 per meeting), changes data, and schedules the push with
-`events.meeting_changed` so that nobody sees state that could still roll back.
+`changes.changed` so that nobody sees state that could still roll back.
 """
 
 from datetime import datetime, timedelta
@@ -13,9 +13,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels import audit, emails, events, limits
-from panels.access import Perm, has_perm
+from panels import audit, emails, hiding, limits
+from panels.access import Perm, require
 from panels.bidi import isolate
+from panels.live import changes
 from panels.models import (
     AgendaItem,
     AuditAction,
@@ -36,11 +37,6 @@ MAX_SPEAKING_SECONDS = 60 * 60
 
 class MeetingError(PanelError):
     """A meeting rule said no; the message is shown to the person."""
-
-
-def _require(actor: Membership, perm: Perm) -> None:
-    if not has_perm(actor, perm):
-        raise MeetingError(_("You are not allowed to do this."))
 
 
 def _lock(meeting: Meeting, actor: Membership) -> Meeting:
@@ -77,7 +73,7 @@ def create_meeting(
     duration_minutes: int = 90,
     notify: bool = True,
 ) -> Meeting:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = Meeting(
             panel=actor.panel,
@@ -98,14 +94,14 @@ def update_meeting(actor: Membership, meeting: Meeting, **fields) -> Meeting:
     allowed = {"title", "description", "starts_at", "duration_minutes"}
     if not set(fields) <= allowed:
         raise ValueError(f"unknown fields: {set(fields) - allowed}")
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         _require_not_closed(meeting)
         for name, value in fields.items():
             setattr(meeting, name, value)
         save_with_history(meeting, actor.user, "edited", update_fields=list(fields))
-        events.meeting_changed(meeting, "status", "screen-status")
+        changes.changed(meeting, "status", "screen-status")
     return meeting
 
 
@@ -118,7 +114,7 @@ def close_meeting(actor: Membership, meeting: Meeting) -> Meeting:
 
 
 def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         if to not in Meeting.TRANSITIONS[State(meeting.state)]:
@@ -155,11 +151,11 @@ def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
             f"meeting:{meeting.pk}",
             panel=meeting.panel_id,
         )
-        events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
-        if to == State.CLOSED:
+        ends = to == State.CLOSED
+        changes.changed(meeting, changes.ALL, personal_for=affected, ends=ends)
+        if ends:
             meeting_id, attended = meeting.pk, _attendees(meeting)
-            events.after_commit(lambda: events.meeting_closed(meeting_id))
-            events.after_commit(lambda: emails.send_pulse_invitations(meeting_id, attended))
+            changes.after_commit(lambda: emails.send_pulse_invitations(meeting_id, attended))
     return meeting
 
 
@@ -191,7 +187,7 @@ def _end_open_requests(meeting: Meeting, now: datetime) -> list[int]:
 
 
 def add_item(actor: Membership, meeting: Meeting, *, title: str, description: str = ""):
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         _require_not_closed(meeting)
@@ -203,7 +199,7 @@ def add_item(actor: Membership, meeting: Meeting, *, title: str, description: st
             position=0 if last is None else last + 1,
         )
         save_with_history(item, actor.user, "added")
-        events.meeting_changed(meeting, "agenda", "status", "screen-status")
+        changes.changed(meeting, "agenda", "status", "screen-status")
     return item
 
 
@@ -215,7 +211,7 @@ def _lock_item(meeting: Meeting, item: AgendaItem) -> AgendaItem:
 
 
 def update_item(actor: Membership, item: AgendaItem, *, title: str, description: str = ""):
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(item.meeting, actor)
         item = _lock_item(meeting, item)
@@ -225,15 +221,15 @@ def update_item(actor: Membership, item: AgendaItem, *, title: str, description:
         save_with_history(item, actor.user, "edited", update_fields=["title", "description"])
         # The current item's title appears all over the page; another item's only in the agenda.
         if item.state == ItemState.CURRENT:
-            events.meeting_changed(meeting, *events.FRAGMENTS)
+            changes.changed(meeting, changes.ALL)
         else:
-            events.meeting_changed(meeting, "agenda")
+            changes.changed(meeting, "agenda")
     return item
 
 
 def move_item(actor: Membership, item: AgendaItem, direction: str) -> None:
     """Swap a pending item with its pending neighbour above ('up') or below ('down')."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     if direction not in ("up", "down"):
         raise MeetingError(_("Choose up or down."))
     with transaction.atomic():
@@ -257,11 +253,11 @@ def move_item(actor: Membership, item: AgendaItem, direction: str) -> None:
             if each.position != position:
                 each.position = position
                 save_with_history(each, actor.user, "moved", update_fields=["position"])
-        events.meeting_changed(meeting, "agenda")
+        changes.changed(meeting, "agenda")
 
 
 def remove_item(actor: Membership, item: AgendaItem) -> None:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(item.meeting, actor)
         _require_not_closed(meeting)
@@ -271,12 +267,12 @@ def remove_item(actor: Membership, item: AgendaItem) -> None:
         item._history_user = actor.user
         item._change_reason = "removed"
         item.delete()
-        events.meeting_changed(meeting, "agenda")
+        changes.changed(meeting, "agenda")
 
 
 def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
     """Make an item the one being discussed; the previous one is done, the speaker list ends."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(item.meeting, actor)
         _require_live(meeting)
@@ -294,13 +290,13 @@ def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
         save_with_history(item, actor.user, "current", update_fields=["state"])
         affected = _end_open_requests(meeting, now)
         # Everything on the page may follow the current item (other apps' fragments too).
-        events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
+        changes.changed(meeting, changes.ALL, personal_for=affected)
     return item
 
 
 def finish_current_item(actor: Membership, meeting: Meeting) -> None:
     """Mark the current item done without opening another."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         _require_live(meeting)
@@ -310,14 +306,14 @@ def finish_current_item(actor: Membership, meeting: Meeting) -> None:
         item.state = ItemState.DONE
         save_with_history(item, actor.user, "done", update_fields=["state"])
         affected = _end_open_requests(meeting, timezone.now())
-        events.meeting_changed(meeting, *events.FRAGMENTS, personal_for=affected)
+        changes.changed(meeting, changes.ALL, personal_for=affected)
 
 
 # --- the floor and the speaker list ------------------------------------------------
 
 
 def set_floor(actor: Membership, meeting: Meeting, open_: bool) -> Meeting:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         _require_live(meeting)
@@ -330,7 +326,7 @@ def set_floor(actor: Membership, meeting: Meeting, open_: bool) -> Meeting:
             "floor opened" if open_ else "floor closed",
             update_fields=["floor_open"],
         )
-        events.meeting_changed(meeting, "status", "speakers", "discussion", "screen-status")
+        changes.changed(meeting, "status", "speakers", "discussion", "screen-status")
     return meeting
 
 
@@ -353,7 +349,7 @@ def _limit_hand(actor: Membership) -> None:
 
 
 def raise_hand(actor: Membership, meeting: Meeting) -> SpeakerRequest:
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=MeetingError)
     _limit_hand(actor)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
@@ -376,7 +372,7 @@ def raise_hand(actor: Membership, meeting: Meeting) -> SpeakerRequest:
 
 def lower_hand(actor: Membership, meeting: Meeting) -> None:
     """Withdraw your raised hand, or end your own turn if you are speaking."""
-    _require(actor, Perm.VIEW_PANEL)
+    require(actor, Perm.VIEW_PANEL, error=MeetingError)
     _limit_hand(actor)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
@@ -402,7 +398,7 @@ def _queue(meeting: Meeting) -> list[SpeakerRequest]:
 def _notify_queue(meeting: Meeting, also: list[int]) -> None:
     """The speaker list changed: everyone waiting may have a new place in the queue."""
     waiting = [r.membership.user_id for r in _queue(meeting)]
-    events.meeting_changed(
+    changes.changed(
         meeting, "speakers", "screen-speakers", personal_for=sorted(set(waiting + also))
     )
 
@@ -414,7 +410,7 @@ def give_floor(
     seconds: int | None = None,
 ) -> SpeakerRequest | None:
     """Give the floor to the next in the queue (or a chosen person); the current speaker ends."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     if seconds is not None and not 0 < seconds <= MAX_SPEAKING_SECONDS:
         raise MeetingError(_("Speaking time must be between 1 second and 60 minutes."))
     with transaction.atomic():
@@ -446,7 +442,7 @@ def give_floor(
 
 
 def end_speaker(actor: Membership, meeting: Meeting) -> None:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         speaking = meeting.speaker_requests.filter(state=Speaker.SPEAKING).first()
@@ -459,7 +455,7 @@ def end_speaker(actor: Membership, meeting: Meeting) -> None:
 
 
 def remove_speaker(actor: Membership, meeting: Meeting, request_id: int) -> None:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = _lock(meeting, actor)
         request = meeting.speaker_requests.filter(pk=request_id, state=Speaker.WAITING).first()
@@ -484,7 +480,7 @@ def post_message(
     rather than filed under the wrong item; the view keeps the text so nothing is
     lost.
     """
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=MeetingError)
     text = text.strip()
     if not text:
         raise MeetingError(_("Write a message first."))
@@ -515,35 +511,9 @@ def post_message(
             )
         message = Message(item=item, author=actor, text=text)
         save_with_history(message, actor.user, "posted")
-        events.meeting_changed(meeting, "discussion")
+        changes.changed(meeting, "discussion")
     return message
 
 
 def hide_message(actor: Membership, message: Message, reason: str) -> Message:
-    _require(actor, Perm.MODERATE)
-    reason = reason.strip()
-    if not reason:
-        raise MeetingError(_("Give a reason for hiding the message."))
-    with transaction.atomic():
-        meeting = _lock(message.item.meeting, actor)
-        message = Message.objects.select_for_update().get(pk=message.pk)
-        if message.is_hidden:
-            return message
-        message.hidden_at = timezone.now()
-        message.hidden_by = actor.user
-        message.hidden_reason = reason[:300]
-        save_with_history(
-            message,
-            actor.user,
-            "hidden",
-            update_fields=["hidden_at", "hidden_by", "hidden_reason"],
-        )
-        audit.record(
-            actor,
-            AuditAction.MESSAGE_HIDDEN,
-            f"message:{message.pk}",
-            panel=meeting.panel_id,
-            details={"reason": message.hidden_reason},
-        )
-        events.meeting_changed(meeting, "discussion")
-    return message
+    return hiding.hide(actor, message, reason, error=MeetingError)

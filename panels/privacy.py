@@ -31,7 +31,8 @@ from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from panels import audit, events
+from panels import audit
+from panels.live import changes
 from panels.models import (
     AuditAction,
     AuditEntry,
@@ -322,7 +323,7 @@ def erase(user: User, *, requested_by: str) -> User:
                 panel=m.panel_id,
                 details={"requested_by": requested_by},
             )
-            events.notify_membership_changed(user.pk, m.panel_id)
+            changes.membership_changed(user.pk, m.panel_id)
     return user
 
 

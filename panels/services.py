@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from panels import audit, emails, events
-from panels.access import Perm, has_perm, staff_may
+from panels import audit, emails
+from panels.access import Perm, require
 from panels.errors import PanelError
+from panels.live import changes
 from panels.models import (
     ROLES_VOTING_BY_DEFAULT,
     AuditAction,
@@ -58,20 +59,15 @@ def _lock_panel(actor: Membership, perm: Perm) -> Membership:
     """
     Panel.objects.select_for_update().filter(pk=actor.panel_id).first()
     fresh = Membership.objects.select_related("panel", "user").get(pk=actor.pk)
-    _require(fresh, perm)
+    require(fresh, perm)
     return fresh
-
-
-def _require(actor: Membership, perm: Perm) -> None:
-    if not has_perm(actor, perm):
-        raise PanelError(_("You are not allowed to do this."))
 
 
 def invite(
     actor: Membership, email: str, role: str, has_voting_rights: bool | None = None
 ) -> Invitation:
     """Invite an address to the actor's panel; any earlier pending invitation is replaced."""
-    _require(actor, Perm.MANAGE_MEMBERS)
+    require(actor, Perm.MANAGE_MEMBERS)
     email = normalise_email(email)
     role = Role(role)
     if has_voting_rights is None:
@@ -103,7 +99,7 @@ def invite(
 
 
 def revoke_invitation(actor: Membership, invitation: Invitation) -> None:
-    _require(actor, Perm.MANAGE_MEMBERS)
+    require(actor, Perm.MANAGE_MEMBERS)
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk, panel=actor.panel)
         if not invitation.is_pending:
@@ -212,22 +208,12 @@ def _person(actor: Membership | User) -> User:
     return actor.user if isinstance(actor, Membership) else actor
 
 
-def _require_manager(actor: Membership | User) -> None:
-    allowed = (
-        has_perm(actor, Perm.MANAGE_MEMBERS)
-        if isinstance(actor, Membership)
-        else staff_may(actor, Perm.MANAGE_MEMBERS)
-    )
-    if not allowed:
-        raise PanelError(_("You are not allowed to do this."))
-
-
 def change_role(
     actor: Membership | User, membership: Membership, role: str, has_voting_rights: bool
 ) -> Membership:
     """Change a member's role and voting rights: by a moderator of the panel, or by staff
     in the admin (the audit entry names whoever it was)."""
-    _require_manager(actor)
+    require(actor, Perm.MANAGE_MEMBERS)
     role = Role(role)
     with transaction.atomic():
         actor, membership = _lock_member(actor, membership)
@@ -247,13 +233,13 @@ def change_role(
             panel=membership.panel_id,
             details={"from": before, "to": {"role": role, "voting_rights": has_voting_rights}},
         )
-        events.notify_membership_changed(membership.user_id, membership.panel_id)
+        changes.membership_changed(membership.user_id, membership.panel_id)
     return membership
 
 
 def set_active(actor: Membership | User, membership: Membership, active: bool) -> Membership:
     """Deactivate (or reactivate) a membership. People are never deleted from a panel."""
-    _require_manager(actor)
+    require(actor, Perm.MANAGE_MEMBERS)
     with transaction.atomic():
         actor, membership = _lock_member(actor, membership)
         check_moderator_remains(membership, membership.role, active)
@@ -272,7 +258,7 @@ def set_active(actor: Membership | User, membership: Membership, active: bool) -
             f"membership:{membership.pk}",
             panel=membership.panel_id,
         )
-        events.notify_membership_changed(membership.user_id, membership.panel_id)
+        changes.membership_changed(membership.user_id, membership.panel_id)
     return membership
 
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from panels import agenda_views as av
+from panels import floor_views as fv
 from panels import meeting_views as mv
 from panels import views
 
@@ -45,16 +47,20 @@ urlpatterns = [
     path(meeting + "pulse/", mv.meeting_pulse, name="meeting_pulse"),
     path(meeting + "state/", mv.meeting_state, name="meeting_state"),
     path(meeting + "floor/", mv.meeting_floor, name="meeting_floor"),
-    path(meeting + "items/", mv.item_add, name="item_add"),
-    path(meeting + "items/finish/", mv.item_finish, name="item_finish"),
-    path(meeting + "items/<int:item_id>/edit/", mv.item_edit, name="item_edit"),
-    path(meeting + "items/<int:item_id>/move/", mv.item_move, name="item_move"),
-    path(meeting + "items/<int:item_id>/remove/", mv.item_remove, name="item_remove"),
-    path(meeting + "items/<int:item_id>/current/", mv.item_current, name="item_current"),
-    path(meeting + "speakers/next/", mv.speaker_next, name="speaker_next"),
-    path(meeting + "speakers/end/", mv.speaker_end, name="speaker_end"),
-    path(meeting + "speakers/<int:request_id>/remove/", mv.speaker_remove, name="speaker_remove"),
-    path(meeting + "hand/", mv.hand, name="hand"),
-    path(meeting + "messages/", mv.message_post, name="message_post"),
-    path(meeting + "messages/<int:message_id>/hide/", mv.message_hide, name="message_hide"),
+    path(meeting + "items/", av.item_add, name="item_add"),
+    path(meeting + "items/finish/", av.item_finish, name="item_finish"),
+    path(meeting + "items/<int:item_id>/edit/", av.item_edit, name="item_edit"),
+    path(meeting + "items/<int:item_id>/move/", av.item_move, name="item_move"),
+    path(meeting + "items/<int:item_id>/remove/", av.item_remove, name="item_remove"),
+    path(meeting + "items/<int:item_id>/current/", av.item_current, name="item_current"),
+    path(meeting + "speakers/next/", fv.speaker_next, name="speaker_next"),
+    path(meeting + "speakers/end/", fv.speaker_end, name="speaker_end"),
+    path(
+        meeting + "speakers/<int:request_id>/remove/",
+        fv.speaker_remove,
+        name="speaker_remove",
+    ),
+    path(meeting + "hand/", fv.hand, name="hand"),
+    path(meeting + "messages/", fv.message_post, name="message_post"),
+    path(meeting + "messages/<int:message_id>/hide/", fv.message_hide, name="message_hide"),
 ]

@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.utils import timezone
 
-from panels import events
+from panels.live import changes, fragments
 from panels.models import AgendaItem, Meeting, Membership, User
 
 ORIGIN = b"http://testserver"
@@ -26,13 +26,26 @@ PAGE_IDS = {
 # The big screen's fragments, including those other apps register (their ids are their names).
 SCREEN_IDS = {
     name
-    for name, fragment in events.FRAGMENTS.items()
-    if events.Audience.SCREEN in fragment.audiences
+    for name, fragment in fragments.FRAGMENTS.items()
+    if fragments.Audience.SCREEN in fragment.audiences
 }
 
 _ID = re.compile(r'<(?:section|div|details|form)\b[^>]*\bid="([a-z-]+)"')
 _SEQ = re.compile(r'id="([a-z-]+)"[^>]*\bdata-seq="(\d+)"')
 _PRESENT = re.compile(r'id="presence-heading">\s*(\d+)')
+
+
+def record_notices(monkeypatch, shape=lambda notice: notice) -> list:
+    """The notices services send after commit (panels.live.changes), recorded, not sent;
+    each as `shape(notice)`."""
+    sent: list = []
+
+    def record(group: str, message: dict) -> None:
+        if message["type"] == changes.NOTICE:
+            sent.append(shape(message))
+
+    monkeypatch.setattr(changes, "_send", record)
+    return sent
 
 
 def make_live_meeting(moderator: Membership, floor_open: bool = True) -> Meeting:

@@ -36,7 +36,7 @@ from panels.models import (
     User,
 )
 from tests.live_helpers import make_live_meeting
-from voting import services as voting
+from voting import proposals as voting
 from voting.models import Amendment, Proposal, Proxy, Vote
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,7 @@ AUDITED: dict[str, list[tuple[type[models.Model], list[str]]]] = {
     AuditAction.MEETING_CLOSED: [(Meeting, ["state", "closed_at"])],
     AuditAction.MESSAGE_HIDDEN: [(Message, ["hidden_at", "hidden_by", "hidden_reason"])],
     AuditAction.PROPOSAL_HIDDEN: [(Proposal, ["hidden_at", "hidden_by", "hidden_reason"])],
-    AuditAction.AMENDMENT_HIDDEN: [(Amendment, ["hidden_at", "hidden_reason"])],
+    AuditAction.AMENDMENT_HIDDEN: [(Amendment, ["hidden_at", "hidden_by", "hidden_reason"])],
     AuditAction.PERSON_ERASED: [(User, ["erased_at"])],
     AuditAction.INPUT_ANSWERED: [
         (InputResponse, [CREATED, "proposal", "status", "reasons", "answered_by", "answered_at"])

@@ -37,9 +37,9 @@ needs_postgres = pytest.mark.skipif(
 @needs_redis
 @pytest.mark.asyncio
 async def test_redis_channel_layer_delivers_a_group_send():
-    from panels.layers import RedisChannelLayer
+    from panels.live.layers import RedisChannelLayer
 
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "panels.layers.RedisChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "panels.live.layers.RedisChannelLayer"
     config = {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "prefix": f"knoppen-test-{uuid4()}"}
     layer = RedisChannelLayer(**config)
     message = {"type": "fragment.push", "html": '<p id="agenda">Agendapunt 1</p>'}
@@ -62,7 +62,7 @@ async def test_redis_channel_layer_delivers_a_group_send():
 async def test_a_burst_waits_for_a_free_redis_connection_instead_of_failing():
     """Hundreds of sockets subscribing at once (a reconnect storm) need more connections
     than the pool has: they queue for one, and every subscription is made."""
-    from panels.layers import RedisChannelLayer
+    from panels.live.layers import RedisChannelLayer
 
     config = {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "prefix": f"knoppen-test-{uuid4()}"}
     layer = RedisChannelLayer(**{**config, "pool_size": 2})

@@ -210,7 +210,7 @@ def test_debug_on_works_with_defaults_on_sqlite_and_memory():
 def test_redis_url_selects_the_redis_channel_layer_and_cache():
     loaded = load_settings(DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/0")
 
-    assert loaded["LAYER"] == "panels.layers.RedisChannelLayer"
+    assert loaded["LAYER"] == "panels.live.layers.RedisChannelLayer"
     # No read timeout: an idle blocking receive must keep waiting.
     assert loaded["LAYER_CONFIG"]["hosts"] == [
         {"address": "redis://127.0.0.1:6379/0", "socket_timeout": None}

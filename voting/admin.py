@@ -56,6 +56,7 @@ class AmendmentAdmin(HistoryAdmin):
         "created_at",
         "decided_at",
         "hidden_at",
+        "hidden_by",
         "hidden_reason",
     ]
     raw_id_fields = ["proposal", "author"]

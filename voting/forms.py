@@ -1,12 +1,20 @@
+"""The voting forms: proposals, amendments, a new vote, a ballot, a proxy. A form parses
+what was posted; the view hands its cleaned data to one service."""
+
+from fractions import Fraction
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from panels.forms import TextField
+from panels.models import Meeting, Membership
+from panels.pages import int_or_none
 from voting import methods
-from voting.methods import OPTIONS_MAX
-from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment
-from voting.services import VotingError
-from voting.votes import vote_options
+from voting.casting import new_key
+from voting.errors import VotingError
+from voting.lifecycle import VoteSpec, vote_options
+from voting.methods import OPTIONS_MAX, BallotError
+from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment, Proxy, Vote
 
 
 class OptionsField(TextField):
@@ -133,8 +141,6 @@ class VoteForm(forms.Form):
     )
 
     def __init__(self, *args, subject: bool = False, **kwargs) -> None:
-        from voting.models import Vote
-
         super().__init__(*args, **kwargs)
         # A proposal or an amendment is decided by a method that can adopt or reject it.
         self.fields["method"].choices = [
@@ -152,6 +158,24 @@ class VoteForm(forms.Form):
                 "%(characters)s characters."
             ) % {"options": OPTIONS_MAX, "characters": TITLE_MAX}
 
+    def spec(self) -> VoteSpec:
+        """The vote as the form describes it (after `is_valid`), for `prepare_vote`."""
+        data = self.cleaned_data
+        numerator, denominator = (int(x) for x in data["qualified"].split("/"))
+        return VoteSpec(
+            question=data.get("question") or "",
+            method=data["method"],
+            options=(data.get("options") or "").splitlines(),
+            majority=data["majority"],
+            qualified=Fraction(numerator, denominator),
+            abstentions_count=data["abstentions_count"],
+            quorum_count=data["quorum_count"],
+            quorum_percent=data["quorum_percent"],
+            secret=data["secret"],
+            mode=data["mode"],
+            closes_at=data["closes_at"],
+        )
+
 
 class CloseForm(forms.Form):
     written_round_until = forms.DateTimeField(
@@ -160,3 +184,54 @@ class CloseForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+
+class BallotForm(forms.Form):
+    """A submitted ballot: the vote method's own fields (it parses them, voting/methods/),
+    for whom it is cast (the voter, and principals whose proxy they hold) and the
+    submission key. Cleaned, it holds `cast_ballots`' arguments: ballot, for_ids, key;
+    a ballot that does not fit its method is the form's error."""
+
+    def __init__(self, data, *, vote: Vote, voter: Membership, htmx: bool = False) -> None:
+        super().__init__(data)
+        self.vote, self.voter, self.htmx = vote, voter, htmx
+
+    def clean(self) -> dict:
+        # Pushed ballot forms get their key from the browser; a form posted without
+        # JavaScript and without a key gets one here (it is then not retry-safe, but a
+        # second submission is still refused or, in a named vote, only changes the ballot).
+        key = self.data.get("key", "") or ("" if self.htmx else new_key())
+        for_ids = [int_or_none(x) for x in self.data.getlist("for")] or [self.voter.pk]
+        try:
+            ballot = self.vote.vote_method.parse(self.data, self.vote)
+        except BallotError as error:
+            raise forms.ValidationError(str(error), code="ballot") from None
+        return {"ballot": ballot, "for_ids": for_ids, "key": key}
+
+
+class ProxyForm(forms.Form):
+    """Give a proxy to a member of the meeting's panel (`holder`), or revoke one of the
+    meeting's proxies (`revoke`). Cleaned, it holds the one asked for, the other None."""
+
+    def __init__(self, data, *, meeting: Meeting) -> None:
+        super().__init__(data)
+        self.meeting = meeting
+
+    def clean(self) -> dict:
+        # Both are ids from the page's own buttons and list: read as sent, found or not.
+        data = self.data
+        if data.get("revoke"):
+            given = Proxy.objects.filter(
+                pk=int_or_none(data["revoke"]), meeting=self.meeting
+            ).first()
+            if given is None:
+                raise forms.ValidationError(_("This proxy no longer exists."), code="gone")
+            return {"revoke": given, "holder": None}
+        holder = (
+            Membership.objects.active()
+            .filter(pk=int_or_none(data.get("holder")), panel=self.meeting.panel)
+            .first()
+        )
+        if holder is None:
+            raise forms.ValidationError(_("Choose a member of this panel."), code="holder")
+        return {"revoke": None, "holder": holder}

@@ -1,14 +1,14 @@
-"""The proposals on the live meeting page: what other apps add through panels.events."""
+"""The proposals on the live meeting page: what voting adds through panels.live.fragments."""
 
 from django.utils.translation import get_language
 
-from panels import events
+from panels.live import fragments
 from panels.models import Membership
 from voting import text as texts
 from voting.models import Amendment, Proposal
 
 
-def _proposal_rows(state: events.LiveState) -> list[dict]:
+def _proposal_rows(state: fragments.LiveState) -> list[dict]:
     key = ("voting.proposals", get_language())
     if key in state.cache:
         return state.cache[key]
@@ -51,11 +51,11 @@ def _proposal_rows(state: events.LiveState) -> list[dict]:
     return rows
 
 
-def proposals_context(state: events.LiveState) -> dict:
+def proposals_context(state: fragments.LiveState) -> dict:
     return {"proposal_rows": _proposal_rows(state), "item": state.current_item}
 
 
-def my_proposals_context(state: events.LiveState, membership: Membership) -> dict:
+def my_proposals_context(state: fragments.LiveState, membership: Membership) -> dict:
     mine = [
         row
         for row in _proposal_rows(state)
@@ -64,7 +64,7 @@ def my_proposals_context(state: events.LiveState, membership: Membership) -> dic
     return {"my_rows": mine}
 
 
-def _votes(state: events.LiveState) -> dict:
+def _votes(state: fragments.LiveState) -> dict:
     """The meeting's votes: the one in progress, the prepared ones, the last result."""
     key = "voting.votes"
     if key not in state.cache:
@@ -90,12 +90,12 @@ def _votes(state: events.LiveState) -> dict:
     return state.cache[key]
 
 
-def _turnout(state: events.LiveState) -> dict:
+def _turnout(state: fragments.LiveState) -> dict:
     """How many have voted in the vote in progress, of how many who could (two counts)."""
     key = "voting.turnout"
     if key not in state.cache:
+        from voting.eligibility import eligible_members
         from voting.models import Vote
-        from voting.votes import eligible_members
 
         open_vote = _votes(state)["open_vote"]
         turnout = roll_size = 0
@@ -109,11 +109,11 @@ def _turnout(state: events.LiveState) -> dict:
     return state.cache[key]
 
 
-def vote_context(state: events.LiveState) -> dict:
+def vote_context(state: fragments.LiveState) -> dict:
     return _votes(state) | _turnout(state)
 
 
-def ballot_context(state: events.LiveState) -> dict:
+def ballot_context(state: fragments.LiveState) -> dict:
     found = _votes(state)
     vote = found["open_vote"]
     options = list(vote.options.all()) if vote else []
@@ -127,13 +127,13 @@ def ballot_context(state: events.LiveState) -> dict:
     }
 
 
-def my_vote_context(state: events.LiveState, membership: Membership) -> dict:
-    from voting import votes
+def my_vote_context(state: fragments.LiveState, membership: Membership) -> dict:
+    from voting import eligibility
 
     vote = _votes(state)["open_vote"]
     if vote is None:
         return {"my_vote": None}
-    capacities = votes.capacities(vote, membership)
+    capacities = eligibility.capacities(vote, membership)
     return {
         "my_vote": vote,
         "voted": vote.participations.filter(on_behalf_of=membership).exists(),
@@ -143,35 +143,37 @@ def my_vote_context(state: events.LiveState, membership: Membership) -> dict:
 
 
 def register() -> None:
-    events.register_fragment(
-        events.LiveFragment("vote", "voting/live_vote.html#vote", context=vote_context, slot="top")
+    fragments.register_fragment(
+        fragments.LiveFragment(
+            "vote", "voting/live_vote.html#vote", context=vote_context, slot="top"
+        )
     )
-    events.register_fragment(
-        events.LiveFragment(
+    fragments.register_fragment(
+        fragments.LiveFragment(
             "screen-vote",
             "voting/live_vote.html#screen",
-            audiences=frozenset({events.Audience.SCREEN}),
+            audiences=frozenset({fragments.Audience.SCREEN}),
             context=vote_context,
             slot="main",
         )
     )
-    events.register_personal_fragment(
-        events.PersonalFragment(
+    fragments.register_personal_fragment(
+        fragments.PersonalFragment(
             "my_vote", "voting/live_vote.html#my_vote", context=my_vote_context, slot="top"
         )
     )
-    events.register_fragment(
-        events.LiveFragment(
+    fragments.register_fragment(
+        fragments.LiveFragment(
             "ballot", "voting/live_vote.html#ballot", context=ballot_context, slot="top"
         )
     )
-    events.register_fragment(
-        events.LiveFragment(
+    fragments.register_fragment(
+        fragments.LiveFragment(
             "proposals", "voting/live.html#proposals", context=proposals_context, slot="main"
         )
     )
-    events.register_personal_fragment(
-        events.PersonalFragment(
+    fragments.register_personal_fragment(
+        fragments.PersonalFragment(
             "my_proposals",
             "voting/live.html#my_proposals",
             context=my_proposals_context,

@@ -6,18 +6,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from panels.models import AgendaItem, Membership, SealedBox
+from panels.models import AgendaItem, Hideable, Meeting, Membership, SealedBox
 from voting import methods
 from voting import text as texts
+from voting.audit_actions import VotingAction
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
 RATIONALE_MAX = 5_000
 
 
-class Proposal(models.Model):
+class Proposal(Hideable):
     """A member's proposal (voorstel) to an agenda item. Its text has numbered versions;
     every version is a row in the history, with who made it and why."""
+
+    hide_action = VotingAction.PROPOSAL_HIDDEN
+    missing_reason = _("Give a reason for hiding the proposal.")
+    live_fragment = "proposals"
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -76,16 +81,6 @@ class Proposal(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
-    hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
-    hidden_by = models.ForeignKey(
-        Membership,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("hidden by"),
-    )
-    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -105,12 +100,21 @@ class Proposal(models.Model):
         return texts.paragraphs(self.text)
 
     @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
-
-    @property
     def is_open(self) -> bool:
         return self.state in self.OPEN_STATES
+
+    def posted_in(self) -> Meeting:
+        return self.item.meeting
+
+    def locked(self) -> "Proposal":
+        return (
+            Proposal.objects.select_for_update(of=("self",))
+            .select_related("item__meeting", "submitter__user")
+            .get(pk=self.pk)
+        )
+
+    def told_personally(self) -> list[int]:
+        return [self.submitter.user_id]
 
     def amendments_accepted_now(self) -> bool:
         if not self.is_open or not self.amendments_open:
@@ -118,8 +122,12 @@ class Proposal(models.Model):
         return self.amendments_close_at is None or timezone.now() < self.amendments_close_at
 
 
-class Amendment(models.Model):
+class Amendment(Hideable):
     """A change to a proposal, made against one version of its text."""
+
+    hide_action = VotingAction.AMENDMENT_HIDDEN
+    missing_reason = _("Give a reason for hiding the amendment.")
+    live_fragment = "proposals"
 
     class Kind(models.TextChoices):
         REPLACE = texts.REPLACE, _("Replace a paragraph")
@@ -157,8 +165,6 @@ class Amendment(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
-    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -177,9 +183,27 @@ class Amendment(models.Model):
     def is_outdated(self) -> bool:
         return self.base_version != self.proposal.version
 
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
+    def posted_in(self) -> Meeting:
+        return self.proposal.item.meeting
+
+    def locked(self) -> "Amendment":
+        # The proposal first, as every change to its amendments takes it.
+        proposal = self.proposal.locked()
+        amendment = Amendment.objects.select_for_update().get(pk=self.pk)
+        amendment.proposal = proposal
+        return amendment
+
+    def when_hidden(self) -> list[str]:
+        """A hidden amendment can no longer be accepted or voted on: an open one is
+        withdrawn."""
+        if not self.is_open:
+            return []
+        self.state = self.State.WITHDRAWN
+        self.decided_at = self.hidden_at
+        return ["state", "decided_at"]
+
+    def told_personally(self) -> list[int]:
+        return [self.proposal.submitter.user_id]
 
 
 # --- votes ---------------------------------------------------------------------------

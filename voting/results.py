@@ -1,5 +1,6 @@
-"""A closed vote's counts as shown (page, live fragment, big screen, CSV): each with its
-percentage of the votes the rule weighed.
+"""A vote's result: the ballots counted by the vote's method under its rule, the outcome in
+words, the hash the audit log keeps, and the counts as shown (page, live fragment, big
+screen, CSV), each with its percentage of the votes the rule weighed.
 
 "More for than against" leaves abstentions out, so "For 66.7 %" of all ballots, abstentions
 included, was not the figure that decided. The base is `counting.majority_base`, the number
@@ -8,16 +9,120 @@ stored counts and the vote's rule (frozen once the vote opened), so results stor
 this existed read the same way and need no migration.
 """
 
+import hashlib
+import json
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
+from django.utils.translation import gettext as _
+
+from panels import sealing
 from voting import counting, methods
 from voting.methods import ALL_CAST, FOR_AGAINST, OPTIONS, Share, Shares
-from voting.models import Vote
-from voting.votes import rule_of
+from voting.models import Ballot, BallotBox, Vote
 
 # What the percentages are of (the template words each; the CSV writes the code); each
 # method says which of them its result has (VoteMethod.share_basis).
-__all__ = ["ALL_CAST", "FOR_AGAINST", "OPTIONS", "Share", "Shares", "shares"]
+__all__ = [
+    "ALL_CAST",
+    "FOR_AGAINST",
+    "OPTIONS",
+    "Share",
+    "Shares",
+    "audit_result",
+    "ballots",
+    "outcome_label",
+    "result_sha256",
+    "rule_of",
+    "shares",
+    "tally",
+]
+
+
+def outcome_label(code: str | None) -> str:
+    """A result's outcome in words (results store the code)."""
+    return {
+        counting.ADOPTED: _("Adopted"),
+        counting.REJECTED: _("Rejected"),
+        counting.NO_QUORUM: _("Quorum not reached"),
+        counting.TIE: _("Tie: no decision"),
+    }.get(code or "", "")
+
+
+def rule_of(vote: Vote) -> counting.Rule:
+    return counting.Rule(
+        majority=vote.majority,
+        fraction=Fraction(vote.qualified_numerator, vote.qualified_denominator),
+        abstentions_count=vote.abstentions_count,
+        quorum_count=vote.quorum_count,
+        quorum_share=Fraction(vote.quorum_percent, 100) if vote.quorum_percent else None,
+    )
+
+
+def ballots(vote: Vote) -> list[dict]:
+    """What was voted, ballot by ballot, as the vote's method cleaned it (voting/casting.py):
+    a named vote's in the order of its ballots' random ids, a secret vote's in sorted order
+    (as its box keeps it)."""
+    if vote.secret:
+        return sealing.read(BallotBox, vote.pk).get("ballots", [])
+    return list(vote.ballots.values("choice", "option_id", "ranking"))
+
+
+def tally(vote: Vote, eligible: int) -> dict:
+    """Count the ballots: a plain dict, stored as the result and shown as it is."""
+    method = vote.vote_method
+    options = list(vote.options.all())
+    counted = method.count(ballots(vote), options, eligible, rule_of(vote))
+    result = (
+        {"method": vote.method, "secret": vote.secret}
+        | counted.fields
+        | {
+            "cast": counted.cast,
+            "eligible": eligible,
+            "quorum_needed": counted.quorum_needed,
+            "outcome": counted.outcome,
+        }
+    )
+    labels = {o.pk: o.label for o in options}
+
+    def shown(ballot: Ballot) -> str:
+        value = {"choice": ballot.choice, "option_id": ballot.option_id, "ranking": ballot.ranking}
+        return method.shown(value, labels)
+
+    if vote.secret:
+        # That each receipt's ballot is in the count; never what it was.
+        result["receipts"] = sorted(sealing.read(BallotBox, vote.pk).get("receipts", []))
+    else:
+        # [name, choice, membership id]: the id lets erasure find the row to pseudonymise,
+        # and the audit log binds ids and choices (not names, which erasure changes).
+        named = vote.ballots.select_related("participation__on_behalf_of__user")
+        result["named"] = sorted(
+            [b.participation.on_behalf_of.user.name, shown(b), b.participation.on_behalf_of_id]
+            for b in named
+        )
+    return result
+
+
+# Never copied into the audit log: who voted what (named) and the receipts (secret).
+_PER_BALLOT = ("named", "receipts")
+
+
+def result_sha256(result: dict) -> str:
+    """The hash of the published result that the audit log keeps. A named vote's rows
+    count as (membership id, choice): who voted what is bound, and stays checkable after
+    an erased member's name in the result has become a pseudonym."""
+    bound = result | (
+        {"named": sorted([row[2], row[1]] for row in result["named"])} if "named" in result else {}
+    )
+    published = json.dumps(bound, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(published.encode()).hexdigest()
+
+
+def audit_result(result: dict) -> dict:
+    """What the audit log records when a vote closes: the counts and the outcome, and a
+    hash of the whole published result (so the per-ballot lists are bound, not copied)."""
+    summary = {key: value for key, value in result.items() if key not in _PER_BALLOT}
+    return summary | {"result_sha256": result_sha256(result)}
 
 
 def _percent(count: int, base: int) -> Decimal:

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from panels.access import Perm
 from panels.pages import first_per_version, redirect_back, versions_to_compare
-from voting import services
+from voting import proposals
 from voting import text as texts
 from voting.access import amendment_for, item_for, proposal_for
+from voting.errors import VotingError
 from voting.forms import AmendmentForm, ProposalForm, ReasonForm, WindowForm
 from voting.models import Amendment, Proposal
 
@@ -22,7 +23,7 @@ from voting.models import Amendment, Proposal
 def _do(request: HttpRequest, action: Callable[[], object], success: str, fallback):
     try:
         action()
-    except services.VotingError as error:
+    except VotingError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, success)
@@ -39,14 +40,14 @@ def proposal_new(request: HttpRequest, panel_id: int, item_id: int) -> HttpRespo
     form = ProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            proposal = services.create_proposal(
+            proposal = proposals.create_proposal(
                 membership,
                 item,
                 title=form.cleaned_data["title"],
                 text=form.cleaned_data["text"],
                 submit=request.POST.get("draft") != "1",
             )
-        except services.VotingError as error:
+        except VotingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Your proposal has been saved."))
@@ -73,7 +74,7 @@ def _detail_context(proposal: Proposal, membership) -> dict:
                 "diff": texts.diff_html(amendment.base_text, amendment.proposed_text),
                 "result": texts.text_html(amendment.proposed_text),
                 "outdated": amendment.is_outdated,
-                "applies": services.can_apply(amendment) if amendment.is_open else False,
+                "applies": proposals.can_apply(amendment) if amendment.is_open else False,
                 "changes_since": texts.diff_html(amendment.base_text, proposal.text)
                 if amendment.is_outdated and amendment.is_open
                 else "",
@@ -110,14 +111,14 @@ def proposal_edit(request: HttpRequest, panel_id: int, proposal_id: int) -> Http
     changed = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.edit_proposal(
+            proposals.edit_proposal(
                 membership,
                 proposal,
                 title=form.cleaned_data["title"],
                 text=form.cleaned_data["text"],
                 base_version=form.cleaned_data["base_version"],
             )
-        except services.StaleVersion as stale:
+        except proposals.StaleVersion as stale:
             changed = texts.diff_html(stale.base_text, stale.proposal.text)
             # Keep what was typed; the next save is made against the current version.
             data = request.POST.copy()
@@ -125,7 +126,7 @@ def proposal_edit(request: HttpRequest, panel_id: int, proposal_id: int) -> Http
             form = ProposalForm(data)
             form.is_valid()
             form.add_error(None, str(stale))
-        except services.VotingError as error:
+        except VotingError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("Your proposal has been saved."))
@@ -154,15 +155,15 @@ def proposal_action(request: HttpRequest, panel_id: int, proposal_id: int, actio
         request.user, panel_id, proposal_id, needs.get(action, Perm.VIEW_PANEL)
     )
     actions = {
-        "submit": (services.submit_proposal, _("Your proposal has been submitted.")),
-        "withdraw": (services.withdraw_proposal, _("The proposal has been withdrawn.")),
-        "admit": (services.admit_proposal, _("The proposal is on the floor.")),
+        "submit": (proposals.submit_proposal, _("Your proposal has been submitted.")),
+        "withdraw": (proposals.withdraw_proposal, _("The proposal has been withdrawn.")),
+        "admit": (proposals.admit_proposal, _("The proposal is on the floor.")),
         "support": (
-            lambda m, p: services.support_proposal(m, p, True),
+            lambda m, p: proposals.support_proposal(m, p, True),
             _("You support this proposal."),
         ),
         "unsupport": (
-            lambda m, p: services.support_proposal(m, p, False),
+            lambda m, p: proposals.support_proposal(m, p, False),
             _("You no longer support this proposal."),
         ),
     }
@@ -181,7 +182,7 @@ def proposal_window(request: HttpRequest, panel_id: int, proposal_id: int) -> Ht
     open_, until = form.cleaned_data["open"], form.cleaned_data["until"]
     return _do(
         request,
-        lambda: services.set_amendment_window(membership, proposal, open_, until),
+        lambda: proposals.set_amendment_window(membership, proposal, open_, until),
         _("Amendments are open.") if open_ else _("Amendments are closed."),
         proposal,
     )
@@ -198,7 +199,7 @@ def item_window(request: HttpRequest, panel_id: int, item_id: int) -> HttpRespon
     open_, until = form.cleaned_data["open"], form.cleaned_data["until"]
     return _do(
         request,
-        lambda: services.set_submissions(membership, item, open_, until),
+        lambda: proposals.set_submissions(membership, item, open_, until),
         _("Proposals are open.") if open_ else _("Proposals are closed."),
         item.meeting,
     )
@@ -210,7 +211,7 @@ def proposal_hide(request: HttpRequest, panel_id: int, proposal_id: int) -> Http
     proposal, membership = proposal_for(request.user, panel_id, proposal_id, Perm.MODERATE)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.hide_proposal(membership, proposal, form.cleaned_data["reason"])
+        proposals.hide_proposal(membership, proposal, form.cleaned_data["reason"])
         messages.success(request, _("The proposal is hidden."))
         return redirect(proposal.item.meeting)
     return render(
@@ -283,20 +284,14 @@ def _amendment_submit(request, proposal, membership, amendment=None) -> HttpResp
     form = AmendmentForm(request.POST, paragraphs=proposal.paragraphs)
     if not form.is_valid():
         return _amendment_form_page(request, proposal, form, amendment=amendment, status=400)
-    data = form.cleaned_data
-    kwargs = {
-        "kind": data["kind"],
-        "paragraph": data["paragraph"],
-        "new_text": data["new_text"],
-        "rationale": data["rationale"],
-        "base_version": data["base_version"],
-    }
     try:
+        # The form's fields are the service's arguments: kind, paragraph, new_text,
+        # rationale and base_version.
         if amendment is None:
-            services.propose_amendment(membership, proposal, **kwargs)
+            proposals.propose_amendment(membership, proposal, **form.cleaned_data)
         else:
-            services.rework_amendment(membership, amendment, **kwargs)
-    except services.StaleVersion as stale:
+            proposals.rework_amendment(membership, amendment, **form.cleaned_data)
+    except proposals.StaleVersion as stale:
         # Show what changed, keep everything typed, and aim the next try at the new version.
         fresh = Proposal.objects.get(pk=proposal.pk)
         post = request.POST.copy()
@@ -306,7 +301,7 @@ def _amendment_submit(request, proposal, membership, amendment=None) -> HttpResp
         form.add_error(None, str(stale))
         changed = texts.diff_html(stale.base_text, fresh.text)
         return _amendment_form_page(request, fresh, form, changed, amendment, status=409)
-    except services.VotingError as error:
+    except VotingError as error:
         form.add_error(None, str(error))
         return _amendment_form_page(request, proposal, form, amendment=amendment, status=400)
     messages.success(request, _("Your amendment has been saved."))
@@ -360,11 +355,11 @@ def amendment_action(request: HttpRequest, panel_id: int, amendment_id: int, act
         request.user, panel_id, amendment_id, needs.get(action, Perm.VIEW_PANEL)
     )
     actions = {
-        "accept": (services.accept_amendment, _("The amendment is accepted: a new version.")),
-        "withdraw": (services.withdraw_amendment, _("The amendment has been withdrawn.")),
-        "to-vote": (services.put_amendment_to_vote, _("The amendment will be put to the vote.")),
+        "accept": (proposals.accept_amendment, _("The amendment is accepted: a new version.")),
+        "withdraw": (proposals.withdraw_amendment, _("The amendment has been withdrawn.")),
+        "to-vote": (proposals.put_amendment_to_vote, _("The amendment will be put to the vote.")),
         "rebase": (
-            services.rebase_amendment,
+            proposals.rebase_amendment,
             _("The amendment now applies to the current version."),
         ),
     }
@@ -378,7 +373,7 @@ def amendment_hide(request: HttpRequest, panel_id: int, amendment_id: int) -> Ht
     amendment, membership = amendment_for(request.user, panel_id, amendment_id, Perm.MODERATE)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.hide_amendment(membership, amendment, form.cleaned_data["reason"])
+        proposals.hide_amendment(membership, amendment, form.cleaned_data["reason"])
         messages.success(request, _("The amendment is hidden."))
         return redirect(amendment.proposal)
     return render(

@@ -1,7 +1,5 @@
-"""Vote pages: prepare, open, cast, close, results, CSV, proxies. Thin views over voting.votes."""
-
-import secrets
-from fractions import Fraction
+"""Vote pages: prepare, open, cast, close, results, CSV, proxies. Thin views over the
+services of voting/lifecycle.py, voting/casting.py and voting/eligibility.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,21 +15,15 @@ from panels.access import Perm, meeting_for, panel_for
 from panels.bidi import isolate
 from panels.downloads import csv_response
 from panels.models import AuditAction, Meeting, Membership
-from panels.pages import int_or_none, redirect_back
-from voting import results, votes
+from panels.pages import redirect_back
+from voting import casting, eligibility, lifecycle, results
 from voting.access import vote_for
-from voting.forms import CloseForm, VoteForm
-from voting.methods import BallotError
-from voting.models import Amendment, Proposal, Proxy, Vote
-from voting.services import VotingError
+from voting.errors import VotingError
+from voting.forms import BallotForm, CloseForm, ProxyForm, VoteForm
+from voting.models import Amendment, Proposal, Vote
 
 # Notices about the vote fragment of the live page go when its state moves on (live.js).
 LIVE_VOTE = "live-vote"
-
-
-def new_key() -> str:
-    """A fresh submission key for a ballot form: one per form shown."""
-    return secrets.token_hex(16)
 
 
 def _back(request: HttpRequest, vote: Vote) -> HttpResponse:
@@ -46,15 +38,13 @@ def _back(request: HttpRequest, vote: Vote) -> HttpResponse:
     return redirect_back(request, reverse("voting:vote", args=[vote.panel_id, vote.pk]))
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
-    panel, membership = panel_for(request.user, panel_id, Perm.MODERATE)
+def _subject(request: HttpRequest, panel, source) -> tuple:
+    """The meeting, proposal and amendment a new vote is for (each optional), found in
+    this panel only; anything else is a 404."""
     meeting = proposal = amendment = None
-    source = request.POST if request.method == "POST" else request.GET
     try:
         if source.get("meeting"):
-            meeting, _m = meeting_for(request.user, panel_id, int(source["meeting"]))
+            meeting, _m = meeting_for(request.user, panel.pk, int(source["meeting"]))
         if source.get("proposal"):
             proposal = Proposal.objects.get(pk=int(source["proposal"]), item__meeting__panel=panel)
         if source.get("amendment"):
@@ -63,27 +53,21 @@ def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
             )
     except (ValueError, Proposal.DoesNotExist, Amendment.DoesNotExist):
         raise Http404 from None
+    return meeting, proposal, amendment
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
+    panel, membership = panel_for(request.user, panel_id, Perm.MODERATE)
+    source = request.POST if request.method == "POST" else request.GET
+    meeting, proposal, amendment = _subject(request, panel, source)
     subject = proposal is not None or amendment is not None
     form = VoteForm(request.POST or None, subject=subject)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        numerator, denominator = (int(x) for x in data["qualified"].split("/"))
-        spec = votes.VoteSpec(
-            question=data.get("question") or "",
-            method=data["method"],
-            options=(data.get("options") or "").splitlines(),
-            majority=data["majority"],
-            qualified=Fraction(numerator, denominator),
-            abstentions_count=data["abstentions_count"],
-            quorum_count=data["quorum_count"],
-            quorum_percent=data["quorum_percent"],
-            secret=data["secret"],
-            mode=data["mode"],
-            closes_at=data["closes_at"],
-        )
         try:
-            vote = votes.prepare_vote(
-                membership, spec, meeting=meeting, proposal=proposal, amendment=amendment
+            vote = lifecycle.prepare_vote(
+                membership, form.spec(), meeting=meeting, proposal=proposal, amendment=amendment
             )
         except VotingError as error:
             form.add_error(None, str(error))
@@ -113,17 +97,20 @@ def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
 
 
 def ballot_context(vote: Vote, membership: Membership) -> dict:
+    """The ballot as this person sees it. Showing a vote changes nothing: one whose time is
+    up but that is not closed yet says so and takes no ballot (`past_deadline`); the
+    scheduled command, or the next ballot cast in it, closes it."""
     vote.refresh_from_db()
-    votes.close_if_due(vote)
-    can_for = votes.capacities(vote, membership)
-    done = votes.voted_for(vote, membership)
+    can_for = eligibility.capacities(vote, membership)
+    done = casting.voted_for(vote, membership)
     options = list(vote.options.all())
     return vote.vote_method.ballot_context(vote, options) | {
         "vote": vote,
         "options": options,
         "capacities": [m for m in can_for if vote.secret is False or m.pk not in done],
         "voted_for": done,
-        "key": new_key(),
+        "due": eligibility.past_deadline(vote),
+        "key": casting.new_key(),
     }
 
 
@@ -132,7 +119,7 @@ def _vote_page(request: HttpRequest, vote: Vote, membership: Membership, **extra
     if vote.state == Vote.State.CLOSED:
         context["audit_entry"] = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
         if vote.secret:
-            context["receipts"] = votes.published_receipts(vote)
+            context["receipts"] = casting.published_receipts(vote)
     if vote.meeting_id:
         context["meeting"] = vote.meeting
     return render(request, "voting/vote_detail.html", context | extra)
@@ -155,7 +142,7 @@ def vote_receipt(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespo
     if not (vote.secret and vote.state == Vote.State.CLOSED):
         raise Http404
     code = request.POST.get("receipt", "")
-    counted = votes.receipt_counted(vote, code)
+    counted = casting.receipt_counted(vote, code)
     return _vote_page(request, vote, membership, receipt_check={"counted": counted})
 
 
@@ -164,7 +151,7 @@ def vote_receipt(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespo
 def vote_open(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     vote, membership = vote_for(request.user, panel_id, vote_id, Perm.MODERATE)
     try:
-        votes.open_vote(membership, vote)
+        lifecycle.open_vote(membership, vote)
     except VotingError as error:
         messages.error(request, str(error))
     else:
@@ -182,7 +169,7 @@ def vote_close(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespons
         return _back(request, vote)
     until = form.cleaned_data["written_round_until"]
     try:
-        votes.close_vote(membership, vote, written_round_until=until)
+        lifecycle.close_vote(membership, vote, written_round_until=until)
     except VotingError as error:
         messages.error(request, str(error))
     else:
@@ -199,18 +186,18 @@ def vote_close(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespons
 @login_required
 def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     vote, membership = vote_for(request.user, panel_id, vote_id, Perm.VIEW_PANEL)
-    votes.close_if_due(vote)
-    # Pushed ballot forms get their key from the browser; a form posted without
-    # JavaScript and without a key gets one here (it is then not retry-safe, but a
-    # second submission is still refused or, in a named vote, only changes the ballot).
-    key = request.POST.get("key", "") or ("" if request.htmx else new_key())
-    targets = [int_or_none(x) for x in request.POST.getlist("for")] or [membership.pk]
-    try:
-        ballot = vote.vote_method.parse(request.POST, vote)
-    except BallotError as error:
-        receipts, errors = [], [str(error)]
+    form = BallotForm(request.POST, vote=vote, voter=membership, htmx=bool(request.htmx))
+    if form.is_valid():
+        receipts, errors = casting.cast_ballots(membership, vote, **form.cleaned_data)
     else:
-        receipts, errors = votes.cast_ballots(membership, vote, ballot, for_ids=targets, key=key)
+        receipts, errors = [], list(form.non_field_errors())
+    return _cast_answer(request, vote, receipts, errors)
+
+
+def _cast_answer(
+    request: HttpRequest, vote: Vote, receipts: list[tuple[Membership, str]], errors: list[str]
+) -> HttpResponse:
+    """How the ballot went: the notice (htmx), or messages on the page it came from."""
     if request.htmx:
         html = render_to_string(
             "voting/cast_result.html",
@@ -245,7 +232,7 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     keys = ("method", "outcome", "cast", "eligible", "quorum_needed", "winner")
     rows += [[key, result.get(key, "")] for key in keys]
     rows += vote.vote_method.csv_rows(result, results.shares(vote))
-    rows += [["receipt", hash_] for hash_ in votes.published_receipts(vote)]
+    rows += [["receipt", hash_] for hash_ in casting.published_receipts(vote)]
     entry = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
     if entry is not None:
         rows.append(["audit_log_entry", entry.sequence, entry.hash])
@@ -257,36 +244,14 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
 def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
     meeting, membership = meeting_for(request.user, panel_id, meeting_id, Perm.TAKE_PART)
     if request.method == "POST":
-        try:
-            if request.POST.get("revoke"):
-                given = Proxy.objects.filter(
-                    pk=int_or_none(request.POST["revoke"]), meeting=meeting
-                ).first()
-                if given is None:
-                    raise VotingError(_("This proxy no longer exists."))
-                votes.revoke_proxy(membership, given)
-                messages.success(request, _("The proxy has been revoked."))
-            else:
-                holder = (
-                    Membership.objects.active()
-                    .filter(pk=int_or_none(request.POST.get("holder")), panel=meeting.panel)
-                    .first()
-                )
-                if holder is None:
-                    raise VotingError(_("Choose a member of this panel."))
-                votes.give_proxy(membership, meeting, holder)
-                messages.success(
-                    request,
-                    _("%(name)s may now vote for you in this meeting.")
-                    % {"name": isolate(holder.user)},
-                )
-        except VotingError as error:
-            messages.error(request, str(error))
+        _change_proxy(request, meeting, membership)
         return redirect(reverse("voting:proxy", args=[panel_id, meeting_id]))
-    standing = votes.standing_proxies(meeting.pk).select_related("principal__user", "holder__user")
+    standing = eligibility.standing_proxies(meeting.pk).select_related(
+        "principal__user", "holder__user"
+    )
     candidates = [
         m
-        for m in votes.eligible_members(meeting.panel).order_by("user__name")
+        for m in eligibility.eligible_members(meeting.panel).order_by("user__name")
         if m.pk != membership.pk
     ]
     return render(
@@ -302,3 +267,25 @@ def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
             "all_proxies": list(standing) if membership.can_moderate else [],
         },
     )
+
+
+def _change_proxy(request: HttpRequest, meeting: Meeting, membership: Membership) -> None:
+    """Give or revoke a proxy, as the form asks; say how it went in a message."""
+    form = ProxyForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        messages.error(request, form.non_field_errors()[0])
+        return
+    given, holder = form.cleaned_data["revoke"], form.cleaned_data["holder"]
+    try:
+        if given is not None:
+            eligibility.revoke_proxy(membership, given)
+            messages.success(request, _("The proxy has been revoked."))
+        else:
+            eligibility.give_proxy(membership, meeting, holder)
+            messages.success(
+                request,
+                _("%(name)s may now vote for you in this meeting.")
+                % {"name": isolate(holder.user)},
+            )
+    except VotingError as error:
+        messages.error(request, str(error))

@@ -147,7 +147,7 @@
   }
   if (window.htmx) { window.htmx.config.wsReconnectDelay = reconnectDelay; }
 
-  // The codes the server closes with (panels/consumers.py: Close, and AFTER, which a test
+  // The codes the server closes with (panels/live/consumers.py: Close, and AFTER, which a test
   // keeps equal to this table) and what the page does then. htmx-ext-ws itself retries
   // after the network's and a failing server's codes (1006, 1011), with reconnectDelay.
   var AFTER = {

@@ -83,11 +83,11 @@ def test_the_whole_timeline(filed, carl, tina, alice, live_meeting, make_vote_cl
 @pytest.fixture
 def make_vote_closed(make_vote, alice, bob):
     from tests.voting.conftest import cast
-    from voting import votes
+    from voting import lifecycle
 
     vote = make_vote(present=[alice, bob])
     cast(bob, vote)
-    return votes.close_vote(alice, vote)
+    return lifecycle.close_vote(alice, vote)
 
 
 def test_links_only_to_the_panel_s_own_closed_things(filed, tina, oscar, other_panel):

@@ -208,20 +208,21 @@ def test_drafting_and_signing_show_on_the_live_meeting_page(
 ):
     from datetime import UTC, datetime
 
-    from panels import events, meetings
+    from panels import meetings
+    from panels.live import fragments
+    from tests.live_helpers import record_notices
 
     meeting = meetings.create_meeting(
         alice, title="B", starts_at=datetime(2030, 1, 1, 19, tzinfo=UTC), notify=False
     )
     meetings.start_meeting(alice, meeting)
-    pushed = []
-    monkeypatch.setattr(events, "push", lambda mid, names, personal_for=(): pushed.append(names))
+    pushed = record_notices(monkeypatch, lambda notice: tuple(notice["names"]))
 
     with django_capture_on_commit_callbacks(execute=True):
         agreement = services.create_agreement(alice, **FIELDS)
         sign_as(carl, agreement)
 
     assert pushed == [("agreements",), ("agreements",)]
-    seq, frames = events.render_frames(meeting.pk, ["agreements"])
+    seq, frames = fragments.render_frames(meeting.pk, ["agreements"])
     html = frames["participant/en"]["agreements"]
     assert FIELDS["title"] in html and "1 of 2 parties signed" in html

@@ -122,7 +122,7 @@ def test_drafting_from_an_adopted_proposal_links_it_as_a_source(client_for, alic
 
 def _adopted_proposal(alice):
     from panels import meetings
-    from voting import services as voting_services
+    from voting import proposals as voting_services
     from voting.models import Proposal
 
     meeting = meetings.create_meeting(

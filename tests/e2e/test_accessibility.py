@@ -26,14 +26,15 @@ from playwright.sync_api import expect
 from agreements import advice
 from agreements import services as agreement_services
 from agreements.models import Agreement
-from panels import events, meetings
+from panels import meetings
+from panels.live import changes
 from panels.models import AgendaItem, LiveWorker, Membership
 from tests.agreements.test_services import FIELDS
 from tests.e2e.conftest import DESKTOP, PHONE, live, screenshot
 from tests.live_helpers import session_cookie
 from tests.servers import ROOT
 from tests.voting.conftest import PROPOSAL_TEXT, be_present, cast, vote_spec
-from voting import services, votes
+from voting import eligibility, lifecycle, proposals
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
@@ -94,7 +95,7 @@ def no_pushes(monkeypatch):
     async_to_sync pushes cannot run; nobody is connected yet while the data is built,
     and a browser that connects later gets a full snapshot from the server.
     """
-    monkeypatch.setattr(events, "async_to_sync", lambda send: lambda *args, **kwargs: None)
+    monkeypatch.setattr(changes, "_send", lambda group, message: None)
 
 
 @pytest.fixture
@@ -114,15 +115,15 @@ def main_pages(
     meetings.post_message(nora, meeting, "Graag schaduw: de binnentuin is 's middags erg heet.")
 
     # Two proposals: bob's, changed once and amended by nora and alice; tina's, voted on.
-    green = services.create_proposal(bob, item, title="Groen in de wijk", text=PROPOSAL_TEXT)
-    green = services.edit_proposal(
+    green = proposals.create_proposal(bob, item, title="Groen in de wijk", text=PROPOSAL_TEXT)
+    green = proposals.edit_proposal(
         bob,
         green,
         title=green.title,
         text=PROPOSAL_TEXT.replace("twee keer", "drie keer"),
         base_version=1,
     )
-    amendment = services.propose_amendment(
+    amendment = proposals.propose_amendment(
         nora,
         green,
         kind="replace",
@@ -131,7 +132,7 @@ def main_pages(
         rationale="Bomen geven meer schaduw.",
         base_version=green.version,
     )
-    friendly = services.propose_amendment(
+    friendly = proposals.propose_amendment(
         alice,
         green,
         kind="replace",
@@ -140,24 +141,24 @@ def main_pages(
         rationale="Planten zijn duurder geworden.",
         base_version=green.version,
     )
-    benches = services.create_proposal(
+    benches = proposals.create_proposal(
         tina, item, title="Bankjes in de binnentuin", text="Er komen vier bankjes in de tuin."
     )
 
     # Tina gives bob her vote; a closed vote on tina's proposal (2 for, 1 against: 66,7%),
     # then an open vote on nora's amendment to bob's proposal.
-    votes.give_proxy(tina, meeting, bob)
+    eligibility.give_proxy(tina, meeting, bob)
     be_present(meeting, alice, bob, nora, worker_id=PRESENT)
     # That worker has no heartbeat: keep it alive while the test looks around.
     LiveWorker.objects.filter(pk=PRESENT).update(seen_at=timezone.now() + timedelta(hours=1))
-    closed = votes.prepare_vote(alice, vote_spec(question=""), proposal=benches)
-    votes.open_vote(alice, closed)
+    closed = lifecycle.prepare_vote(alice, vote_spec(question=""), proposal=benches)
+    lifecycle.open_vote(alice, closed)
     cast(alice, closed, "for")
     cast(bob, closed, "for")
     cast(bob, closed, "against", on_behalf_of=tina)
-    votes.close_vote(alice, closed)
-    open_vote = votes.open_vote(
-        alice, votes.prepare_vote(alice, vote_spec(question=""), amendment=amendment)
+    lifecycle.close_vote(alice, closed)
+    open_vote = lifecycle.open_vote(
+        alice, lifecycle.prepare_vote(alice, vote_spec(question=""), amendment=amendment)
     )
 
     # The agreement that came of it: changed once, signed by the corporation.

@@ -9,14 +9,16 @@ from playwright.sync_api import Route, expect
 
 from tests.e2e.conftest import act, live, screenshot
 from tests.live_helpers import make_live_meeting
-from voting import votes
+from voting import lifecycle
 from voting.models import Ballot
 
 
 def test_a_ballot_that_does_not_get_through_is_kept_and_sent_again(people, alice, bob):
     meeting = make_live_meeting(alice)
-    spec = votes.VoteSpec(question="Komt er een fietsenstalling?", method="yes_no", options=[])
-    vote = act(votes.open_vote, alice, act(votes.prepare_vote, alice, spec, meeting=meeting))
+    spec = lifecycle.VoteSpec(question="Komt er een fietsenstalling?", method="yes_no", options=[])
+    vote = act(
+        lifecycle.open_vote, alice, act(lifecycle.prepare_vote, alice, spec, meeting=meeting)
+    )
     page = people.page_for(bob)
     page.goto(meeting.get_absolute_url())
     live(page)

@@ -29,13 +29,13 @@ from panels import meetings
 from panels.models import AgendaItem, Meeting, Membership, Message
 from tests.conftest import AGENDA
 from tests.e2e.conftest import DESKTOP, PHONE, act, live
-from voting import services as proposals
-from voting import votes
+from voting import lifecycle, proposals
 from voting.models import Amendment, Proposal, Vote
 
 # What the page tells the test. Requests still unanswered: one htmx queued behind another is
 # sent from the first one's answer (its `load`), so it is counted before the first is done.
-# Fragments swapped in: the socket's first snapshot replaces them all just after it opens.
+# Fragments swapped in, and their ids: the socket's first snapshot replaces them all just
+# after it opens.
 # When each press happened, to print the interval the page saw. And whether the page is
 # being left: a form sent the plain way (nothing took the submission in hand), a link
 # followed, or the page unloading (the navigation's request may be seen only later).
@@ -50,7 +50,11 @@ XMLHttpRequest.prototype.send = function (...args) {
   this.addEventListener("loadend", () => { window.__unanswered -= 1; });
   return send.apply(this, args);
 };
-document.addEventListener("htmx:oobAfterSwap", () => { window.__swapped += 1; });
+window.__swappedIds = [];
+document.addEventListener("htmx:oobAfterSwap", (e) => {
+  window.__swapped += 1;
+  window.__swappedIds.push((e.detail && e.detail.target && e.detail.target.id) || e.target.id);
+});
 document.addEventListener("mousedown", (e) => { window.__presses.push(e.timeStamp); }, true);
 window.addEventListener("submit", (e) => {
   if (!e.defaultPrevented) { window.__leaving = "a form sent the plain way to " + e.target.action; }
@@ -129,9 +133,9 @@ class Room:
             act(meetings.raise_hand, who, self.meeting)
 
     def vote(self, question: str, *, opened: bool = False) -> Vote:
-        spec = votes.VoteSpec(question=question, method="yes_no", options=[])
-        vote = act(votes.prepare_vote, self.alice, spec, meeting=self.meeting)
-        return act(votes.open_vote, self.alice, vote) if opened else vote
+        spec = lifecycle.VoteSpec(question=question, method="yes_no", options=[])
+        vote = act(lifecycle.prepare_vote, self.alice, spec, meeting=self.meeting)
+        return act(lifecycle.open_vote, self.alice, vote) if opened else vote
 
     def proposal(self, title: str) -> Proposal:
         text = "De binnentuin krijgt vier bankjes.\n\nDe huurders kiezen samen waar."
@@ -428,7 +432,9 @@ def opened(people, room: Room, case: str) -> tuple[Click, Page, list[Request]]:
     page.add_init_script(INSTRUMENTS)
     page.goto(room.meeting.get_absolute_url())
     live(page)
-    page.wait_for_function("() => window.__swapped > 0")  # the socket's snapshot is in
+    # The socket's snapshot is in: the status is in it (a presence push alone, which may
+    # overtake the snapshot, is not).
+    page.wait_for_function("() => window.__swappedIds.includes('live-status')")
     click.before(page)
     page.evaluate("() => { window.__beforeTheClicks = true; window.__presses = []; }")
     navigations: list[Request] = []

@@ -20,8 +20,7 @@ from panels import meetings
 from tests.agreements.test_services import FIELDS as AGREEMENT_FIELDS
 from tests.e2e.conftest import act
 from tests.voting.test_bidi_isolation import balanced
-from voting import services as proposals
-from voting import votes
+from voting import lifecycle, proposals
 from voting.models import Vote
 
 PAYLOADS = [
@@ -88,12 +87,12 @@ def hostile(meeting, alice, bob, tina):
         rationale="Omdat " + LONG,
         base_version=proposal.version,
     )
-    spec = votes.VoteSpec(
+    spec = lifecycle.VoteSpec(
         question="Vraag " + SHORT,
         method=Vote.Method.ONE_CHOICE,
         options=["Optie " + SHORT, "<b>Tweede</b>"],
     )
-    vote = act(votes.prepare_vote, alice, spec, meeting=meeting)
+    vote = act(lifecycle.prepare_vote, alice, spec, meeting=meeting)
     agreement = act(
         agreements.create_agreement,
         alice,

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import act, live, screenshot
 from tests.live_helpers import make_live_meeting
-from voting import votes
+from voting import lifecycle
 from voting.models import Ballot, Vote
 
 FOCUSED = """() => {
@@ -76,15 +76,15 @@ def replaced_by_a_push(page: Page, selector: str) -> None:
 
 
 def open_vote(alice, meeting, **spec) -> Vote:
-    spec = votes.VoteSpec(**({"options": []} | spec))
-    vote = act(votes.prepare_vote, alice, spec, meeting=meeting)
-    return act(votes.open_vote, alice, vote)
+    spec = lifecycle.VoteSpec(**({"options": []} | spec))
+    vote = act(lifecycle.prepare_vote, alice, spec, meeting=meeting)
+    return act(lifecycle.open_vote, alice, vote)
 
 
 def test_a_member_votes_for_against_or_abstain_with_the_keyboard(people, alice, bob):
     meeting = make_live_meeting(alice)
-    spec = votes.VoteSpec(question="Schilderen we in 2026?", method="yes_no", options=[])
-    vote = act(votes.prepare_vote, alice, spec, meeting=meeting)
+    spec = lifecycle.VoteSpec(question="Schilderen we in 2026?", method="yes_no", options=[])
+    vote = act(lifecycle.prepare_vote, alice, spec, meeting=meeting)
     page = people.page_for(bob)
     page.goto(meeting.get_absolute_url())
     live(page)

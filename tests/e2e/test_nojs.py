@@ -13,7 +13,7 @@ from panels import meetings
 from panels.models import AgendaItem, Message, SpeakerRequest
 from tests.conftest import AGENDA, PASSWORD
 from tests.e2e.conftest import PHONE, act, screenshot
-from voting import votes
+from voting import lifecycle, results
 from voting.models import Participation, Proposal, Vote
 
 
@@ -126,11 +126,11 @@ def test_a_member_takes_part_without_javascript(people, meeting, alice, bob, tin
     expect(page.locator("#live-proposals")).to_contain_text("Kozijnen eerst")
 
     # The moderator opens a secret vote; bob sees it after a reload and votes.
-    spec = votes.VoteSpec(
+    spec = lifecycle.VoteSpec(
         question="Akkoord met het schilderplan?", method="yes_no", options=[], secret=True
     )
-    vote = act(votes.prepare_vote, alice, spec, meeting=meeting)
-    act(votes.open_vote, alice, vote)
+    vote = act(lifecycle.prepare_vote, alice, spec, meeting=meeting)
+    act(lifecycle.open_vote, alice, vote)
     page.reload()
     ballot = page.locator("#live-ballot")
     expect(ballot).to_be_visible()
@@ -146,12 +146,12 @@ def test_a_member_takes_part_without_javascript(people, meeting, alice, bob, tin
     )
     assert receipt, "the receipt code is shown"
     assert Participation.objects.filter(vote=vote, on_behalf_of=bob).exists()
-    assert [ballot["choice"] for ballot in votes.ballots(vote)] == ["for"]
+    assert [ballot["choice"] for ballot in results.ballots(vote)] == ["for"]
     screenshot(page, "nojs-voted")
 
     # The moderator moves on and closes the vote: a reload shows both.
     act(meetings.set_current_item, alice, second)
-    act(votes.close_vote, alice, vote)
+    act(lifecycle.close_vote, alice, vote)
     page.reload()
     expect(page.locator("#live-status")).to_contain_text(f"Nu aan de orde: {AGENDA[1]}")
     expect(page.locator("#live-vote")).to_contain_text("Aangenomen")

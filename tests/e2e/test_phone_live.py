@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from panels import meetings
 from tests.conftest import AGENDA
 from tests.e2e.conftest import PHONE, act, live, wait_for
-from voting import votes
+from voting import lifecycle
 from voting.models import Ballot, Vote
 
 QUESTION = "Gaan we akkoord met het onderhoudsplan 2027?"
@@ -34,9 +34,9 @@ def under_discussion(meeting, alice, *talkers) -> None:
 
 def prepared_vote(meeting, alice) -> Vote:
     return act(
-        votes.prepare_vote,
+        lifecycle.prepare_vote,
         alice,
-        votes.VoteSpec(question=QUESTION, method="yes_no", options=[]),
+        lifecycle.VoteSpec(question=QUESTION, method="yes_no", options=[]),
         meeting=meeting,
     )
 
@@ -105,7 +105,7 @@ def test_an_offline_vote_says_next_to_the_button_that_it_was_not_recorded(
     people, meeting, alice, bob
 ):
     under_discussion(meeting, alice, alice)
-    vote = act(votes.open_vote, alice, prepared_vote(meeting, alice))
+    vote = act(lifecycle.open_vote, alice, prepared_vote(meeting, alice))
     page = opened(people, meeting, bob, viewport=PHONE)
     ballot = page.locator("#live-ballot")
     ballot.get_by_label("Voor").check()

@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from panels import meetings, presence
+from panels import meetings
+from panels.live import presence
 from panels.models import Meeting, Membership
 from tests.conftest import AGENDA
 from tests.e2e.conftest import PHONE, SCREENSHOTS, act, live
-from voting import votes
+from voting import casting, lifecycle
 
 QUESTION = "Komen er bankjes in de binnentuin?"
 
@@ -39,9 +40,11 @@ def meeting_in_full_swing(meeting, alice, bob, nora, tina) -> Meeting:
     ):
         act(meetings.post_message, who, meeting, text)
     act(meetings.raise_hand, nora, meeting)
-    spec = votes.VoteSpec(question=QUESTION, method="yes_no", options=[])
-    vote = act(votes.open_vote, alice, act(votes.prepare_vote, alice, spec, meeting=meeting))
-    act(votes.cast_ballot, tina, vote, choice="for", key=secrets.token_hex(16))
+    spec = lifecycle.VoteSpec(question=QUESTION, method="yes_no", options=[])
+    vote = act(
+        lifecycle.open_vote, alice, act(lifecycle.prepare_vote, alice, spec, meeting=meeting)
+    )
+    act(casting.cast_ballot, tina, vote, choice="for", key=secrets.token_hex(16))
     return meeting
 
 

@@ -14,8 +14,8 @@ import re
 
 import pytest
 
-from panels import consumers
-from panels.consumers import AFTER, Close
+from panels.live import consumers
+from panels.live.consumers import AFTER, Close
 from tests.servers import ROOT
 
 LIVE_JS = ROOT / "static" / "js" / "live.js"
@@ -27,7 +27,7 @@ def test_every_close_code_is_one_a_server_may_send_and_ours_are_private_ones():
 
 
 def test_the_consumers_close_only_with_a_named_code():
-    tree = ast.parse((ROOT / "panels" / "consumers.py").read_text())
+    tree = ast.parse((ROOT / "panels" / "live" / "consumers.py").read_text())
     calls = [
         node
         for node in ast.walk(tree)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from panels.consumers import MAX_BAD_FRAMES, MAX_FRAMES_PER_WINDOW, Close
+from panels.live.consumers import MAX_BAD_FRAMES, MAX_FRAMES_PER_WINDOW, Close
 from panels.models import Presence, Role
 from tests.live_helpers import fragment_ids, make_live_meeting, session_cookie
 from tests.servers import Daphne

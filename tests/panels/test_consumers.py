@@ -22,10 +22,11 @@ from django.db import OperationalError
 from django.utils import translation
 
 from config.asgi import application
-from panels import events, meetings, services
-from panels.consumers import MAX_BAD_FRAMES, MAX_FRAMES_PER_WINDOW, Close, MeetingConsumer
+from panels import meetings, services
+from panels.live import fragments
+from panels.live.consumers import MAX_BAD_FRAMES, MAX_FRAMES_PER_WINDOW, Close, MeetingConsumer
+from panels.live.relay import get_relay
 from panels.models import AgendaItem, Membership, Presence, Role
-from panels.relay import get_relay
 from tests.live_helpers import (
     ORIGIN,
     PAGE_IDS,
@@ -111,7 +112,7 @@ async def live(settings, request):
             except Exception as error:  # noqa: BLE001 - report after cleaning up the rest
                 errors.append(error)
         relay = get_relay()
-        relay.pending.clear()  # no coalesced push may outlive the test's database
+        relay.pending_local.clear()  # no coalesced render may outlive the test's database
         tasks = [*relay.listeners.values(), relay.heartbeat_task]
         for task in tasks:
             if task is not None:
@@ -686,21 +687,16 @@ async def test_the_relay_drops_a_frame_older_than_one_it_already_sent(live, meet
     seq = seq_of(await socket.until(has("live-status")), "live-status")
     await socket.frames(0.3)
     relay = get_relay()
-    key = events.frame_key(events.Audience.PARTICIPANT, "en")
+    key = fragments.frame_key(fragments.Audience.PARTICIPANT, "en")
 
-    def frame(at: int, word: str) -> dict:
+    def frames(at: int, word: str) -> dict:
         html = f'<section id="live-status" data-seq="{at}" hx-swap-oob="true">{word}</section>'
-        return {
-            "type": "live.frames",
-            "meeting": meeting.pk,
-            "seq": at,
-            "frames": {key: {"status": html}},
-        }
+        return {key: {"status": html}}
 
-    await relay.deliver(meeting.pk, frame(seq - 1, "STALE"))
+    await relay.write_frames(meeting.pk, seq - 1, frames(seq - 1, "STALE"))
     await socket.nothing(0.3)
 
-    await relay.deliver(meeting.pk, frame(seq + 1, "FRESH"))
+    await relay.write_frames(meeting.pk, seq + 1, frames(seq + 1, "FRESH"))
     assert "FRESH" in await socket.text()
 
 
@@ -712,7 +708,7 @@ async def test_the_relay_drops_a_frame_older_than_one_it_already_sent(live, meet
 async def test_an_idle_channel_layer_receive_keeps_waiting(settings):
     from redis.exceptions import TimeoutError as RedisTimeout
 
-    from panels.layers import RedisChannelLayer
+    from panels.live.layers import RedisChannelLayer
 
     config = redis_layers(settings.CHANNEL_LAYERS)["default"]["CONFIG"]
     layer = RedisChannelLayer(**config)

@@ -289,12 +289,12 @@ def test_with_the_database_away_people_get_try_again_and_nothing_half_written(
     worker_behind_a_link, alice, bob
 ):
     from tests.voting.conftest import vote_spec
-    from voting import votes
+    from voting import lifecycle
     from voting.models import Ballot, Participation, Vote
 
     link, worker = worker_behind_a_link
-    vote = votes.open_vote(
-        alice, votes.prepare_vote(alice, vote_spec(mode=Vote.Mode.TIMED), meeting=None)
+    vote = lifecycle.open_vote(
+        alice, lifecycle.prepare_vote(alice, vote_spec(mode=Vote.Mode.TIMED), meeting=None)
     )
     bob_session = session_cookie(bob)
     path = reverse("voting:vote_cast", args=[vote.panel_id, vote.pk])

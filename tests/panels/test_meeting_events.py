@@ -16,16 +16,18 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from panels import events, meetings
-from panels.events import Audience
+from panels import meetings
+from panels.live import changes, fragments
+from panels.live.fragments import Audience
 from panels.models import Meeting
 from tests.conftest import MEETING_STARTS_AT
 from tests.helpers import agenda
+from tests.live_helpers import record_notices
 
 pytestmark = pytest.mark.django_db
 
 LANGUAGES = [code for code, _ in settings.LANGUAGES]
-PAGE = events.PAGE_AUDIENCES
+PAGE = fragments.PAGE_AUDIENCES
 SCREEN_NAMES = {"screen-status", "screen-speakers"}
 HOSTILE = "<script>alert(1)</script> {{ 7|add:1 }}"
 
@@ -44,26 +46,24 @@ class Push:
 @pytest.fixture
 def pushes(monkeypatch, django_capture_on_commit_callbacks):
     """Run a call, commit, and return what it pushed; nothing may go out before the commit."""
-    sent: list = []
-    monkeypatch.setattr(
-        events,
-        "push",
-        lambda meeting_id, names, personal_for=(): sent.append(
-            Push(meeting_id, tuple(names), tuple(personal_for))
-        ),
-    )
-    monkeypatch.setattr(
-        events, "meeting_closed", lambda meeting_id: sent.append(("closed", meeting_id))
-    )
+    notices = record_notices(monkeypatch)
 
     def run(call) -> list:
-        sent.clear()
+        notices.clear()
         with django_capture_on_commit_callbacks() as callbacks:
             call()
-            assert sent == [], "nothing is pushed before the commit"
+            assert notices == [], "nothing is pushed before the commit"
         for callback in callbacks:
             callback()
-        return list(sent)
+        sent: list = []
+        for notice in notices:
+            names = tuple(notice["names"])
+            if changes.ALL in names:
+                names = tuple(fragments.FRAGMENTS)
+            sent.append(Push(notice["meeting"], names, tuple(notice["personal"])))
+            if notice["ends"]:
+                sent.append(("closed", notice["meeting"]))
+        return sent
 
     return run
 
@@ -99,7 +99,7 @@ def request_id(live, persona: str) -> int:
 
 TURN = {"speakers", "screen-speakers"}
 # A change of the current item repaints everything, other apps' fragments included.
-ITEM = set(events.FRAGMENTS)
+ITEM = set(fragments.FRAGMENTS)
 
 # id → (the change, the fragments it pushes, who gets personal bits)
 CHANGES = {
@@ -224,7 +224,7 @@ def test_starting_pushes_every_fragment(pushes, alice, meeting):
 
     sent = pushes(lambda: meetings.start_meeting(alice, meeting))
 
-    assert sent == [Push(meeting.pk, tuple(events.FRAGMENTS), ())]
+    assert sent == [Push(meeting.pk, tuple(fragments.FRAGMENTS), ())]
 
 
 def test_closing_pushes_every_fragment_and_then_ends_the_sockets(pushes, live):
@@ -232,7 +232,7 @@ def test_closing_pushes_every_fragment_and_then_ends_the_sockets(pushes, live):
 
     assert len(sent) == 2
     push, closed = sent
-    assert set(push.names) == set(events.FRAGMENTS)
+    assert set(push.names) == set(fragments.FRAGMENTS)
     assert names_of(live, push.personal_for) == {"bob", "nora", "carl"}
     assert closed == ("closed", live.meeting.pk), "the final fragments go out before the close"
 
@@ -273,8 +273,7 @@ def test_a_change_that_changes_nothing_pushes_nothing(pushes, live, no_op):
 def test_nothing_is_pushed_when_the_transaction_rolls_back(
     monkeypatch, live, django_capture_on_commit_callbacks
 ):
-    sent = []
-    monkeypatch.setattr(events, "push", lambda *args: sent.append(args))
+    sent = record_notices(monkeypatch)
     seq = seq_of(live.meeting)
 
     with (
@@ -316,7 +315,7 @@ def normalised(html: str) -> str:
 
 def rendered_page(meeting) -> dict[tuple[str, str], str]:
     """Every fragment as every audience sees it, in Dutch, without the sequence number."""
-    _seq, frames = events.render_frames(meeting.pk, events.FRAGMENTS, languages=["nl"])
+    _seq, frames = fragments.render_frames(meeting.pk, fragments.FRAGMENTS, languages=["nl"])
     return {
         (key, name): normalised(html)
         for key, fragments in frames.items()
@@ -327,7 +326,7 @@ def rendered_page(meeting) -> dict[tuple[str, str], str]:
 def rendered_personal(live) -> dict[str, str]:
     with translation.override("nl"):
         return {
-            name: normalised(events.render_personal(live.meeting.pk, person))
+            name: normalised(fragments.render_personal(live.meeting.pk, person))
             for name, person in live.people.items()
         }
 
@@ -363,39 +362,42 @@ class RecordingLayer:
         self.sent.append((group, message))
 
 
-def test_push_sends_one_frame_set_to_the_meeting_and_a_nudge_to_each_person(monkeypatch, live):
-    layer = RecordingLayer()
-    monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
-
-    events.push(live.meeting.pk, ["speakers", "screen-speakers"], [live.bob.user_id])
-
-    (group, frames), (personal_group, personal) = layer.sent
-    assert group == events.meeting_group(live.meeting.pk) == f"meeting.{live.meeting.pk}"
-    assert frames["type"] == "live.frames"
-    assert (frames["meeting"], frames["seq"]) == (live.meeting.pk, seq_of(live.meeting))
-    assert set(frames["frames"]) == {
-        events.frame_key(audience, language) for audience in Audience for language in LANGUAGES
-    }
-    for key, fragments in frames["frames"].items():
-        expected = {"screen-speakers"} if key.startswith("screen/") else {"speakers"}
-        assert set(fragments) == expected, key
-    assert personal_group == events.user_group(live.bob.user_id)
-    assert personal == {"type": "live.personal", "meeting": live.meeting.pk}
-
-
-def test_closing_tells_the_sockets_after_the_frames(
+def test_a_change_is_one_small_notice_to_the_meeting_sent_after_commit(
     monkeypatch, live, django_capture_on_commit_callbacks
 ):
     layer = RecordingLayer()
-    monkeypatch.setattr(events, "get_channel_layer", lambda: layer)
+    monkeypatch.setattr(changes, "get_channel_layer", lambda: layer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meetings.raise_hand(live.tina, live.meeting)
+        assert layer.sent == [], "nothing goes out before the commit"
+
+    [(group, notice)] = layer.sent
+    assert group == changes.meeting_group(live.meeting.pk) == f"meeting.{live.meeting.pk}"
+    personal = notice.pop("personal")
+    assert notice == {
+        "type": "live.changed",
+        "meeting": live.meeting.pk,
+        "names": ["speakers", "screen-speakers"],
+        "burst": False,
+        "ends": False,
+    }
+    assert names_of(live, personal) == {"nora", "carl", "tina"}
+    assert "<" not in repr(notice), "no HTML in the request: each worker renders for its sockets"
+
+
+def test_closing_is_one_notice_that_ends_the_sockets_after_the_last_fragments(
+    monkeypatch, live, django_capture_on_commit_callbacks
+):
+    layer = RecordingLayer()
+    monkeypatch.setattr(changes, "get_channel_layer", lambda: layer)
 
     with django_capture_on_commit_callbacks(execute=True):
         meetings.close_meeting(live.alice, live.meeting)
 
-    kinds = [message["type"] for group, message in layer.sent if group.startswith("meeting.")]
-    assert kinds == ["live.frames", "live.closed"]
-    nudged = {group for group, message in layer.sent if message["type"] == "live.personal"}
-    assert nudged == {events.user_group(p.user_id) for p in (live.bob, live.nora, live.carl)}
+    notices = [message for group, message in layer.sent if group.startswith("meeting.")]
+    assert [(n["names"], n["ends"]) for n in notices] == [([changes.ALL], True)]
+    assert names_of(live, notices[0]["personal"]) == {"bob", "nora", "carl"}
 
 
 # --- the frames ----------------------------------------------------------------------------
@@ -408,13 +410,15 @@ def test_each_fragment_is_rendered_once_per_audience_and_language(monkeypatch, l
         calls.append(template)
         return render_to_string(template, context, request=request, using=using)
 
-    monkeypatch.setattr(events, "render_to_string", counting)
+    monkeypatch.setattr(fragments, "render_to_string", counting)
 
-    _seq, frames = events.render_frames(live.meeting.pk, events.FRAGMENTS)
+    _seq, frames = fragments.render_frames(live.meeting.pk, fragments.FRAGMENTS)
 
-    for name, fragment in events.FRAGMENTS.items():
+    for name, fragment in fragments.FRAGMENTS.items():
         assert calls.count(fragment.template) == len(fragment.audiences) * len(LANGUAGES), name
-    assert len(calls) == sum(len(f.audiences) for f in events.FRAGMENTS.values()) * len(LANGUAGES)
+    assert len(calls) == sum(len(f.audiences) for f in fragments.FRAGMENTS.values()) * len(
+        LANGUAGES
+    )
     assert len(frames) == len(Audience) * len(LANGUAGES)
 
 
@@ -423,7 +427,7 @@ def test_rendering_needs_the_same_queries_for_few_or_many(live, monkeypatch):
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            events.render_frames(live.meeting.pk, events.FRAGMENTS)
+            fragments.render_frames(live.meeting.pk, fragments.FRAGMENTS)
         return len(captured)
 
     few = queries()
@@ -435,11 +439,11 @@ def test_rendering_needs_the_same_queries_for_few_or_many(live, monkeypatch):
 
 
 def test_every_fragment_carries_the_meetings_sequence_number_and_its_id(live):
-    seq, frames = events.render_frames(live.meeting.pk, events.FRAGMENTS)
+    seq, frames = fragments.render_frames(live.meeting.pk, fragments.FRAGMENTS)
 
     assert seq == seq_of(live.meeting) > 0
-    for key, fragments in frames.items():
-        for name, html in fragments.items():
+    for key, parts in frames.items():
+        for name, html in parts.items():
             numbers = set(re.findall(r'data-seq="(\d+)"', html))
             assert numbers == {str(seq)}, (key, name)
             top = re.match(r'\s*<(\w+)\s+id="([\w-]+)"[^>]*hx-swap-oob="true"', html)
@@ -447,7 +451,7 @@ def test_every_fragment_carries_the_meetings_sequence_number_and_its_id(live):
 
 
 def test_moderator_frames_have_the_controls_and_others_do_not(live):
-    _seq, frames = events.render_frames(live.meeting.pk, events.FRAGMENTS)
+    _seq, frames = fragments.render_frames(live.meeting.pk, fragments.FRAGMENTS)
     controls = ["btn-floor", "btn-close", "btn-end-speaker", "btn-current-", "btn-remove-"]
     hide_link = f"/messages/{live.message.pk}/hide/"
 
@@ -462,7 +466,7 @@ def test_moderator_frames_have_the_controls_and_others_do_not(live):
 
 
 def test_frames_are_in_each_language(live):
-    _seq, frames = events.render_frames(live.meeting.pk, ["speakers"], audiences=PAGE)
+    _seq, frames = fragments.render_frames(live.meeting.pk, ["speakers"], audiences=PAGE)
 
     for language in LANGUAGES:
         with translation.override(language):
@@ -475,7 +479,7 @@ def test_frames_are_in_each_language(live):
 def test_hidden_message_reason_is_for_moderators_only(live):
     meetings.hide_message(live.alice, live.message, "Scheldwoord")
 
-    _seq, frames = events.render_frames(live.meeting.pk, ["discussion"])
+    _seq, frames = fragments.render_frames(live.meeting.pk, ["discussion"])
 
     assert "Scheldwoord" in frames["moderator/nl"]["discussion"]
     for key in ("participant/nl", "observer/en"):
@@ -494,12 +498,12 @@ def test_written_text_is_escaped_in_every_frame(alice, tina, live):
     meetings.remove_speaker(alice, live.meeting, request_id(live, "carl"))
     meetings.give_floor(alice, live.meeting)
 
-    _seq, frames = events.render_frames(live.meeting.pk, events.FRAGMENTS)
+    _seq, frames = fragments.render_frames(live.meeting.pk, fragments.FRAGMENTS)
 
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7|add:1 }}"
-    for key, fragments in frames.items():
-        for name, html in fragments.items():
+    for key, parts in frames.items():
+        for name, html in parts.items():
             assert "<script>" not in html, (key, name)
             assert "add:1" not in html or escaped in html, (key, name)
-        everything = "".join(fragments.values())
+        everything = "".join(parts.values())
         assert escaped in everything, f"{key} shows the text, escaped and not evaluated"

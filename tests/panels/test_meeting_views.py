@@ -200,7 +200,7 @@ def test_moderator_hides_a_message_with_a_reason(client_for, alice, bob, live_me
     assertContains(form, "Iets kwetsends")
     assert response.status_code == 302
     message.refresh_from_db()
-    assert (message.hidden_reason, message.hidden_by) == ("Kwetsend", alice.user)
+    assert (message.hidden_reason, message.hidden_by) == ("Kwetsend", alice)
 
 
 def test_moderator_edits_an_agenda_item(client_for, alice, live_meeting):

@@ -99,7 +99,7 @@ def test_moderator_hides_a_message_with_a_reason(alice, bob, live_meeting):
 
     message.refresh_from_db()
     assert message.is_hidden
-    assert (message.hidden_by, message.hidden_reason) == (alice.user, "Persoonlijke aanval")
+    assert (message.hidden_by, message.hidden_reason) == (alice, "Persoonlijke aanval")
     assert message.text == "Iets kwetsends", "hidden, never deleted"
     record = message.history.latest()
     assert (record.history_user, record.history_change_reason) == (alice.user, "hidden")
@@ -139,7 +139,7 @@ def test_hiding_twice_keeps_the_first_reason(alice, martin, bob, live_meeting):
     message.refresh_from_db()
     assert (message.hidden_at, message.hidden_by, message.hidden_reason) == (
         hidden_at,
-        alice.user,
+        alice,
         "Eerste reden",
     )
     assert message.history.count() == 2

@@ -1,6 +1,7 @@
 """The relay does once per process what each socket would otherwise do alone.
 
-It renders the shared part of a snapshot once per change, not once per socket.
+It renders what a service's notice names once per audience and language among its own
+sockets, and the shared part of a snapshot once per change, not once per socket.
 
 A reconnect storm (a worker restarted, a thousand phones waking up) asks for the same
 snapshot a thousand times; rendering it each time took a third of a busy worker's CPU.
@@ -8,12 +9,34 @@ snapshot a thousand times; rendering it each time took a third of a busy worker'
 
 import asyncio
 import threading
+import time
 
 import pytest
 
-from panels.relay import Relay
+from panels.live import changes, fragments
+from panels.live.relay import Relay
 
 pytestmark = pytest.mark.asyncio
+
+
+def notice(meeting_id: int, *names: str, **fields) -> dict:
+    """A notice as panels.live.changes sends it."""
+    return {
+        "type": changes.NOTICE,
+        "meeting": meeting_id,
+        "names": list(names),
+        "personal": fields.pop("personal", []),
+        "burst": fields.pop("burst", False),
+        "ends": fields.pop("ends", False),
+        **fields,
+    }
+
+
+async def until(condition, timeout: float = 5) -> None:
+    """Wait (on the loop, not a sleep of a guessed length) until `condition()` holds."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.001)
 
 
 class CountingRender:
@@ -37,7 +60,8 @@ async def test_sockets_asking_together_share_one_render():
     asking = [
         asyncio.ensure_future(relay.shared_snapshot(7, "participant/nl", render)) for _ in range(50)
     ]
-    await asyncio.sleep(0.05)
+    await until(lambda: render.calls == 1)
+    await asyncio.sleep(0)  # every socket has asked
     render.release.set()
 
     assert await asyncio.gather(*asking) == ["snapshot 1"] * 50
@@ -60,10 +84,10 @@ async def test_any_message_about_the_meeting_makes_it_stale():
     render.release.set()
     assert await relay.shared_snapshot(7, "participant/nl", render) == "snapshot 1"
 
-    await relay.deliver(7, {"type": "live.dirty", "names": []})
+    await relay.deliver(7, notice(7))
     assert await relay.shared_snapshot(7, "participant/nl", render) == "snapshot 2"
 
-    await relay.deliver(8, {"type": "live.dirty", "names": []})
+    await relay.deliver(8, notice(8))
     assert await relay.shared_snapshot(7, "participant/nl", render) == "snapshot 2", (
         "another meeting's change is not this one's"
     )
@@ -72,12 +96,22 @@ async def test_any_message_about_the_meeting_makes_it_stale():
 async def test_a_render_overtaken_by_a_change_is_used_once_but_not_kept():
     relay, render = Relay(), CountingRender()
     first = asyncio.ensure_future(relay.shared_snapshot(7, "participant/nl", render))
-    await asyncio.sleep(0.05)
-    await relay.deliver(7, {"type": "live.dirty", "names": []})  # while it renders
+    await until(lambda: render.calls == 1)
+    await relay.deliver(7, notice(7))  # while it renders
     render.release.set()
 
     assert await first == "snapshot 1", "the socket gets it (and the change after it)"
     assert await relay.shared_snapshot(7, "participant/nl", render) == "snapshot 2"
+
+
+async def test_a_page_that_asks_again_gets_a_render_begun_after_it_asked():
+    relay, render = Relay(), CountingRender()
+    render.release.set()
+    await relay.shared_snapshot(7, "participant/nl", render)
+
+    asked = time.monotonic()
+    assert await relay.shared_snapshot(7, "participant/nl", render, since=asked) == "snapshot 2"
+    assert await relay.shared_snapshot(7, "participant/nl", render) == "snapshot 2", "kept"
 
 
 async def test_a_failed_render_is_not_kept():
@@ -117,15 +151,15 @@ class FakeRecord:
 
 async def test_what_arrives_during_a_write_goes_into_the_next_batch(monkeypatch):
     fake = FakeRecord()
-    monkeypatch.setattr("panels.relay.presence.record", fake)
+    monkeypatch.setattr("panels.live.relay.presence.record", fake)
     relay = Relay()
     first = asyncio.ensure_future(relay.record_presence(join=(7, 1, "a")))
-    await asyncio.sleep(0.05)
+    await until(lambda: len(fake.batches) == 1)
     later = [
         asyncio.ensure_future(relay.record_presence(join=(7, n, f"s{n}"))) for n in range(2, 5)
     ]
     later.append(asyncio.ensure_future(relay.record_presence(leave="a")))
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0)  # all queued
     assert not any(task.done() for task in [first, *later]), "nobody goes on before it is written"
     fake.release.set()
     await asyncio.gather(first, *later)
@@ -138,10 +172,10 @@ async def test_what_arrives_during_a_write_goes_into_the_next_batch(monkeypatch)
 
 async def test_a_failed_write_is_retried_with_everything_in_order(monkeypatch):
     fake = FakeRecord(fail_first=True)
-    monkeypatch.setattr("panels.relay.presence.record", fake)
+    monkeypatch.setattr("panels.live.relay.presence.record", fake)
     relay = Relay()
     first = asyncio.ensure_future(relay.record_presence(join=(7, 1, "a")))
-    await asyncio.sleep(0.05)
+    await until(lambda: len(fake.batches) == 1)
     second = asyncio.ensure_future(relay.record_presence(leave="a"))
     fake.release.set()
     await asyncio.wait_for(asyncio.gather(first, second), 5)
@@ -158,7 +192,7 @@ async def test_a_failed_write_is_retried_with_everything_in_order(monkeypatch):
 # a while: the relay takes "never flushed" for "flushed at 0".)
 @pytest.mark.looptime(start=1000)
 async def test_a_burst_of_changes_is_sent_at_once_and_then_once_per_interval(monkeypatch):
-    monkeypatch.setattr("panels.relay.LOCAL_SECONDS", 0.2)
+    monkeypatch.setattr("panels.live.relay.LOCAL_SECONDS", 0.2)
     relay = Relay()
     loop = asyncio.get_running_loop()
     flushed: list[tuple[float, set]] = []
@@ -185,13 +219,13 @@ async def test_snapshots_share_one_live_state_until_the_meeting_changes():
     assert relay.live_state(7) is first
     assert relay.live_state(8) is not first
 
-    await relay.deliver(7, {"type": "live.dirty", "names": []})
+    await relay.deliver(7, notice(7))
     assert relay.live_state(7) is not first
 
 
 @pytest.mark.looptime(start=1000)
 async def test_in_a_big_meeting_turnout_goes_out_less_often(monkeypatch):
-    monkeypatch.setattr("panels.relay.LOCAL_FRAMES_PER_SECOND", 1000)
+    monkeypatch.setattr("panels.live.relay.LOCAL_FRAMES_PER_SECOND", 1000)
     relay = Relay()
     loop = asyncio.get_running_loop()
     relay.sockets[7] = {object() for _ in range(400)}  # 400 sockets here: every 0.4 s
@@ -209,3 +243,141 @@ async def test_in_a_big_meeting_turnout_goes_out_less_often(monkeypatch):
 
     assert len(flushed) == 2
     assert flushed[1] - flushed[0] == pytest.approx(0.4)
+
+
+# --- a notice, rendered here for the sockets here -------------------------------------------
+
+
+class FakeSocket:
+    def __init__(self, frame_key: str, user_id: int, meeting_id: int = 7) -> None:
+        self.meeting_id, self.frame_key, self.user_id = meeting_id, frame_key, user_id
+        self.texts: list[str] = []
+        self.personal: list[list[str] | None] = []
+        self.closed = False
+
+    async def send_frame(self, text: str, frame: bytes | None = None) -> None:
+        self.texts.append(text)
+
+    async def send_personal(self, names: list[str] | None) -> None:
+        self.personal.append(names)
+
+    async def close_for_meeting_end(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[tuple[list[str], list]]:
+    """Stands in for fragments.render_frames; records (names, keys) of each render."""
+    calls: list[tuple[list[str], list]] = []
+
+    def render_frames(meeting_id, names, *, keys):
+        calls.append((list(names), list(keys)))
+        return 5, {
+            fragments.frame_key(audience, language): {
+                name: f"<{name} {audience}/{language}>" for name in names
+            }
+            for audience, language in keys
+        }
+
+    monkeypatch.setattr(fragments, "render_frames", render_frames)
+    return calls
+
+
+def with_sockets(*sockets: FakeSocket) -> Relay:
+    relay = Relay()
+    for live_socket in sockets:
+        relay.sockets[live_socket.meeting_id].add(live_socket)
+    return relay
+
+
+async def test_a_notice_is_rendered_once_per_audience_and_language_here(renders):
+    nl = [FakeSocket("participant/nl", user_id=n) for n in range(3)]
+    en, chair = FakeSocket("participant/en", 10), FakeSocket("moderator/nl", 11)
+    relay = with_sockets(*nl, en, chair)
+
+    await relay.deliver(7, notice(7, "agenda", "not-a-fragment"))
+
+    assert renders == [
+        (
+            ["agenda"],
+            [
+                (fragments.Audience.MODERATOR, "nl"),
+                (fragments.Audience.PARTICIPANT, "en"),
+                (fragments.Audience.PARTICIPANT, "nl"),
+            ],
+        )
+    ], "one render for what is here; a name nobody registered is ignored"
+    assert [s.texts for s in nl] == [["<agenda participant/nl>"]] * 3
+    assert en.texts == ["<agenda participant/en>"]
+    assert chair.texts == ["<agenda moderator/nl>"]
+
+
+async def test_all_means_every_fragment(renders):
+    relay = with_sockets(FakeSocket("participant/nl", 1))
+
+    await relay.deliver(7, notice(7, changes.ALL))
+
+    [(names, _keys)] = renders
+    assert names == sorted(fragments.FRAGMENTS)
+
+
+async def test_the_personal_part_goes_to_the_people_named_only(renders):
+    bob, bobs_tab = FakeSocket("participant/nl", 2), FakeSocket("participant/en", 2)
+    tina = FakeSocket("participant/nl", 3)
+    relay = with_sockets(bob, bobs_tab, tina)
+
+    await relay.deliver(7, notice(7, personal=[2], personal_names=["my_vote"]))
+
+    assert renders == [], "nothing shared changed"
+    assert (bob.personal, bobs_tab.personal, tina.personal) == ([["my_vote"]], [["my_vote"]], [])
+
+
+async def test_a_notice_for_another_meeting_renders_nothing_here(renders):
+    here = FakeSocket("participant/nl", 1)
+    relay = with_sockets(here)
+
+    await relay.deliver(8, notice(8, "agenda", personal=[1]))
+
+    assert (renders, here.texts, here.personal) == ([], [], [])
+
+
+async def test_the_end_sends_the_last_fragments_then_closes(renders):
+    socket = FakeSocket("participant/nl", 1)
+    relay = with_sockets(socket)
+
+    await relay.deliver(7, notice(7, "status", ends=True))
+
+    assert (socket.texts, socket.closed) == (["<status participant/nl>"], True)
+
+
+@pytest.mark.looptime(start=1000)
+async def test_a_burst_waits_for_its_interval_and_an_ordinary_change_takes_it_along(renders):
+    socket = FakeSocket("participant/nl", 1)
+    relay = with_sockets(socket)
+    loop = asyncio.get_running_loop()
+
+    await relay.deliver(7, notice(7, "vote", burst=True))  # the first goes out at once
+    await asyncio.sleep(0)
+    await until(lambda: len(renders) == 1)
+    await relay.deliver(7, notice(7, "vote", burst=True))  # held back for the interval
+    start = loop.time()
+    await relay.deliver(7, notice(7, "agenda"))  # at once, with the waiting turnout
+
+    assert loop.time() == start
+    assert [names for names, _ in renders] == [["vote"], ["agenda", "vote"]]
+    await asyncio.sleep(1)
+    assert len(renders) == 2, "the burst's own turn found nothing left to do"
+
+
+async def test_a_failed_render_is_logged_and_the_relay_goes_on(monkeypatch, renders, caplog):
+    socket = FakeSocket("participant/nl", 1)
+    relay = with_sockets(socket)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(fragments, "render_frames", broken)
+    await relay.deliver(7, notice(7, "agenda", personal=[1]))
+
+    assert "rendering ['agenda'] for meeting 7 failed" in caplog.text
+    assert socket.personal == [None], "the personal part still goes"

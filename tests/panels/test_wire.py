@@ -11,7 +11,7 @@ import pytest
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from panels.wire import DirectWriter, text_frame
+from panels.live.wire import DirectWriter, text_frame
 
 
 def parse(data: bytes) -> Frame:

@@ -15,7 +15,8 @@ from panels import sealing
 from panels.models import AgendaItem, LiveWorker, Meeting, Membership, Presence, Role
 from tests.conftest import make_user
 from tests.helpers import refusal
-from voting import services, votes
+from voting import casting, lifecycle
+from voting import proposals as services
 from voting.models import (
     Amendment,
     Ballot,
@@ -194,20 +195,20 @@ def leave(meeting: Meeting, *members: Membership) -> None:
     Presence.objects.filter(meeting=meeting, membership__in=members).delete()
 
 
-def vote_spec(**fields) -> votes.VoteSpec:
+def vote_spec(**fields) -> lifecycle.VoteSpec:
     """A yes/no question, live, named, simple majority, unless the test says otherwise."""
     fields.setdefault("question", "Komen er bankjes in de binnentuin?")
     fields.setdefault("method", Vote.Method.YES_NO)
     fields.setdefault("options", [])
     if fields.get("mode") == Vote.Mode.TIMED:
         fields.setdefault("closes_at", timezone.now() + timedelta(days=3))
-    return votes.VoteSpec(**fields)
+    return lifecycle.VoteSpec(**fields)
 
 
-def cast(member: Membership, vote: Vote, choice: str | None = "for", **fields) -> votes.Cast:
+def cast(member: Membership, vote: Vote, choice: str | None = "for", **fields) -> casting.Cast:
     """The member casts a ballot with a fresh key (for themselves unless on_behalf_of)."""
     fields.setdefault("key", ballot_key())
-    return votes.cast_ballot(member, vote, choice=choice, **fields)
+    return casting.cast_ballot(member, vote, choice=choice, **fields)
 
 
 @pytest.fixture
@@ -244,11 +245,11 @@ def make_vote(alice, live_meeting):
         timed = fields.get("mode") == Vote.Mode.TIMED
         target = meeting if timed else (meeting or live_meeting)
         be_present(live_meeting, *present)
-        vote = votes.prepare_vote(
+        vote = lifecycle.prepare_vote(
             alice, vote_spec(**fields), meeting=target, proposal=proposal, amendment=amendment
         )
         if opened:
-            vote = votes.open_vote(alice, vote)
+            vote = lifecycle.open_vote(alice, vote)
         return Vote.objects.get(pk=vote.pk)
 
     return make
@@ -291,3 +292,18 @@ def votes_snapshot(panel) -> tuple:
 def vote_refused(refused):
     """The `refused` fixture under its older name (both check the whole votes_snapshot)."""
     return refused
+
+
+@pytest.fixture
+def twice(django_capture_on_commit_callbacks, panel):
+    """Call a service a second time: it must store and push nothing new."""
+
+    def check(call) -> None:
+        call()
+        before = voting_snapshot(panel)
+        with django_capture_on_commit_callbacks() as callbacks:
+            call()
+        assert voting_snapshot(panel) == before, "a repeated call must store nothing"
+        assert callbacks == [], "a repeated call must push nothing"
+
+    return check

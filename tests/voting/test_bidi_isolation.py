@@ -22,13 +22,13 @@ from agreements import advice
 from agreements import emails as agreement_emails
 from agreements import services as agreements
 from agreements.models import Agreement
-from panels import events, meetings, pulse, representation
+from panels import meetings, pulse, representation
 from panels.bidi import isolate
+from panels.live import fragments
 from panels.models import AgendaItem, Invitation, Meeting, Organisation, Panel
 from tests.agreements.test_services import FIELDS as AGREEMENT_FIELDS
 from tests.voting.conftest import be_present, cast
-from voting import services as proposals
-from voting import votes
+from voting import eligibility, lifecycle, proposals
 from voting.models import Proposal, Vote
 
 pytestmark = pytest.mark.django_db
@@ -193,24 +193,27 @@ def world(panel, alice, bob, tina, carl, olga, nora, live_meeting, make_invitati
         rationale=written("amendement-reden"),
         base_version=other.version,
     )
-    votes.give_proxy(tina, live_meeting, bob)
+    eligibility.give_proxy(tina, live_meeting, bob)
     hidden_proposal = proposals.create_proposal(
         tina, item, title=written("weg-titel"), text=written("weg-tekst")
     )
     proposals.hide_proposal(alice, hidden_proposal, written("weg-reden"))
 
-    on_proposal = votes.open_vote(
-        alice, votes.prepare_vote(alice, votes.VoteSpec("", "yes_no", []), proposal=proposal)
+    on_proposal = lifecycle.open_vote(
+        alice,
+        lifecycle.prepare_vote(alice, lifecycle.VoteSpec("", "yes_no", []), proposal=proposal),
     )
     for member in (alice, bob):
         cast(member, on_proposal, "for")
-    votes.close_vote(alice, on_proposal)
-    spec = votes.VoteSpec(
+    lifecycle.close_vote(alice, on_proposal)
+    spec = lifecycle.VoteSpec(
         question=written("stemvraag"),
         method=Vote.Method.ONE_CHOICE,
         options=[written("optie-een"), written("optie-twee")],
     )
-    open_vote = votes.open_vote(alice, votes.prepare_vote(alice, spec, meeting=live_meeting))
+    open_vote = lifecycle.open_vote(
+        alice, lifecycle.prepare_vote(alice, spec, meeting=live_meeting)
+    )
     cast(bob, open_vote, choice=None, option_id=open_vote.options.first().pk)
     proposal.refresh_from_db()
     agreements.answer_input(carl, proposal, status="partly", reasons=written("antwoord-reden"))
@@ -305,10 +308,10 @@ def test_the_open_vote_page_isolates_its_question_and_options(client_for, world,
     assert unisolated(html) == []
 
 
-@pytest.mark.parametrize("audience", list(events.Audience))
+@pytest.mark.parametrize("audience", list(fragments.Audience))
 def test_every_pushed_fragment_isolates_what_people_wrote(world, audience):
-    _seq, frames = events.render_frames(
-        world["meeting_id"], events.snapshot_names(audience), audiences=[audience]
+    _seq, frames = fragments.render_frames(
+        world["meeting_id"], fragments.snapshot_names(audience), audiences=[audience]
     )
 
     assert frames, "nothing was rendered"
@@ -324,7 +327,7 @@ def test_every_pushed_fragment_isolates_what_people_wrote(world, audience):
 
 @pytest.mark.parametrize("persona", ["alice", "bob", "tina", "olga"])
 def test_every_personal_fragment_isolates_what_people_wrote(request, world, persona):
-    html = events.render_personal(world["meeting_id"], request.getfixturevalue(persona))
+    html = fragments.render_personal(world["meeting_id"], request.getfixturevalue(persona))
 
     assert unisolated(html) == []
     if persona in ("bob", "tina"):  # bob holds tina's proxy; tina's proposal has his amendment
@@ -332,16 +335,16 @@ def test_every_personal_fragment_isolates_what_people_wrote(request, world, pers
 
 
 def test_a_closed_choice_vote_isolates_its_options_and_winner(client_for, world, alice, bob):
-    vote = votes.close_vote(alice, Vote.objects.get(pk=world["open_vote_id"]))
+    vote = lifecycle.close_vote(alice, Vote.objects.get(pk=world["open_vote_id"]))
 
     page = client_for(bob).get(reverse("voting:vote", args=[world["panel_id"], vote.pk]))
-    _seq, frames = events.render_frames(world["meeting_id"], ["vote", "screen-vote"])
+    _seq, frames = fragments.render_frames(world["meeting_id"], ["vote", "screen-vote"])
 
     html = page.content.decode()
     assert written("optie-een") in html
     assert unisolated(html) == []
-    for fragments in frames.values():
-        for html in fragments.values():
+    for parts in frames.values():
+        for html in parts.values():
             assert unisolated(html) == []
 
 

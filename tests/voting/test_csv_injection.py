@@ -9,7 +9,7 @@ from panels import meetings
 from tests.helpers import FORMULAS, csv_rows, formula_cells
 from tests.voting.conftest import cast
 from tests.voting.test_votes_views import vote_url
-from voting import votes
+from voting import lifecycle
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_the_vote_result_csv_writes_names_questions_and_options_as_text(
     options = list(vote.options.order_by("pk"))
     for number, person in enumerate(hostile_people):
         cast(person, vote, None, option_id=options[number % len(options)].pk)
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     rows = csv_rows(client_for(bob).get(vote_url("vote_csv", vote)))
 
@@ -67,7 +67,7 @@ def test_the_participation_csv_writes_names_and_questions_as_text(
         meetings.post_message(person, live_meeting, "Goedenavond")
     vote = make_vote(question="-1+1", present=hostile_people[:3])
     cast(hostile_people[0], vote, "for")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     rows = csv_rows(client_for(alice).get(reverse("voting:participation_csv", args=[panel.pk])))
 

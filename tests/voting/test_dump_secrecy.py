@@ -31,7 +31,7 @@ from django.utils import timezone
 from panels import meetings, pulse
 from panels.models import Meeting
 from tests.voting.conftest import cast
-from voting import votes
+from voting import lifecycle
 from voting.models import Vote
 
 pytestmark = [
@@ -295,7 +295,7 @@ def test_a_dump_while_a_secret_vote_is_open_links_nobody_to_a_choice(make_vote, 
 def test_a_dump_after_a_secret_vote_closed_links_nobody_to_a_choice(make_vote, people, alice):
     worlds, truth = cast_in_two_worlds(make_vote, people)
     for vote in worlds.values():
-        votes.close_vote(alice, vote)
+        lifecycle.close_vote(alice, vote)
 
     assert_no_attack_tells_the_worlds_apart(vote_guesses(worlds), truth)
     for vote in worlds.values():
@@ -393,7 +393,7 @@ def test_closing_a_vote_leaves_no_earlier_version_of_its_box(make_vote, people, 
     assert versions("voting_ballotbox") > len(worlds), "every ballot left a version"
 
     for vote in worlds.values():
-        votes.close_vote(alice, vote)
+        lifecycle.close_vote(alice, vote)
 
     assert versions("voting_ballotbox") == len(worlds)
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.voting.conftest import PROPOSAL_TEXT, fresh
-from voting import services
+from voting import proposals
 from voting import text as texts
 from voting.views import versions_of
 
@@ -17,11 +17,11 @@ V2 = PROPOSAL_TEXT.replace("twee keer", "drie keer")
 def three_versions(alice, bob, tina, carl, proposal, amend):
     """Version 1 as submitted, 2 rewritten by bob, 3 from tina's amendment that bob accepted;
     between them changes that are no new version (support, the floor)."""
-    services.edit_proposal(bob, proposal, title="Groen in de wijk", text=V2, base_version=1)
-    services.support_proposal(carl, proposal, True)
+    proposals.edit_proposal(bob, proposal, title="Groen in de wijk", text=V2, base_version=1)
+    proposals.support_proposal(carl, proposal, True)
     amendment = amend(tina, paragraph=2, new_text="De huurdersvereniging krijgt 750 euro.")
-    services.accept_amendment(bob, amendment)
-    services.admit_proposal(alice, proposal)
+    proposals.accept_amendment(bob, amendment)
+    proposals.admit_proposal(alice, proposal)
     return fresh(proposal), amendment
 
 

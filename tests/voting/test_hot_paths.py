@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from panels import events
+from panels.live import fragments
 from tests.voting.conftest import ballot_key, cast
 
 SMALL, LARGE = 3, 40
@@ -39,17 +39,17 @@ def hot_paths(client_for, make_vote, make_member, alice, bob):
                 )
             ),
             "vote fragments": count_queries(
-                lambda: events.render_frames(vote.meeting_id, ["vote", "ballot"])
+                lambda: fragments.render_frames(vote.meeting_id, ["vote", "ballot"])
             ),
             "personal fragments": count_queries(
-                lambda: events.render_personal(vote.meeting_id, bob)
+                lambda: fragments.render_personal(vote.meeting_id, bob)
             ),
             "'you have voted' after a ballot": count_queries(
-                lambda: events.render_personal(vote.meeting_id, bob, names=["my_vote"])
+                lambda: fragments.render_personal(vote.meeting_id, bob, names=["my_vote"])
             ),
             "snapshot": count_queries(
-                lambda: events.render_frames(
-                    vote.meeting_id, events.snapshot_names(events.Audience.PARTICIPANT)
+                lambda: fragments.render_frames(
+                    vote.meeting_id, fragments.snapshot_names(fragments.Audience.PARTICIPANT)
                 )
             ),
         }

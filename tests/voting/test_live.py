@@ -6,11 +6,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.html import escape
 
-from panels import events, meetings
-from panels.events import Audience
+from panels import meetings
+from panels.live import changes, fragments
+from panels.live.fragments import Audience
 from panels.models import AgendaItem
+from tests.live_helpers import record_notices
 from tests.voting.conftest import fresh
-from voting import services
+from voting import proposals
 from voting.models import Proposal
 
 pytestmark = pytest.mark.django_db
@@ -21,22 +23,16 @@ PAGE_AUDIENCES = [Audience.MODERATOR, Audience.PARTICIPANT, Audience.OBSERVER]
 @pytest.fixture
 def pushes(monkeypatch) -> list[tuple[int, tuple, tuple]]:
     """Every push the services schedule, as (meeting id, fragment names, personal user ids)."""
-    sent: list[tuple[int, tuple, tuple]] = []
-    monkeypatch.setattr(
-        events,
-        "push",
-        lambda meeting_id, names, personal_for=(): sent.append(
-            (meeting_id, tuple(names), tuple(personal_for))
-        ),
+    return record_notices(
+        monkeypatch, lambda n: (n["meeting"], tuple(n["names"]), tuple(n["personal"]))
     )
-    return sent
 
 
 def frames(meeting, language: str = "en") -> dict[Audience, str]:
     """The proposals fragment as each audience of the live page receives it."""
-    _, rendered = events.render_frames(meeting.pk, ["proposals"], languages=[language])
+    _, rendered = fragments.render_frames(meeting.pk, ["proposals"], languages=[language])
     return {
-        audience: rendered[events.frame_key(audience, language)]["proposals"]
+        audience: rendered[fragments.frame_key(audience, language)]["proposals"]
         for audience in PAGE_AUDIENCES
     }
 
@@ -45,7 +41,7 @@ def frames(meeting, language: str = "en") -> dict[Audience, str]:
 
 
 def pending_amendment(tina, proposal):
-    return services.propose_amendment(
+    return proposals.propose_amendment(
         tina,
         proposal,
         kind="replace",
@@ -58,46 +54,46 @@ def pending_amendment(tina, proposal):
 
 # name → (what the service call does, whether the submitter gets a personal push)
 SERVICES = {
-    "create": (lambda p, m: services.create_proposal(m["bob"], p.item, title="T", text="X"), True),
+    "create": (lambda p, m: proposals.create_proposal(m["bob"], p.item, title="T", text="X"), True),
     "draft+submit": (
-        lambda p, m: services.submit_proposal(
+        lambda p, m: proposals.submit_proposal(
             m["bob"],
-            services.create_proposal(m["bob"], p.item, title="T", text="X", submit=False),
+            proposals.create_proposal(m["bob"], p.item, title="T", text="X", submit=False),
         ),
         True,
     ),
     "edit": (
-        lambda p, m: services.edit_proposal(m["bob"], p, title="T", text="Y", base_version=1),
+        lambda p, m: proposals.edit_proposal(m["bob"], p, title="T", text="Y", base_version=1),
         True,
     ),
-    "withdraw": (lambda p, m: services.withdraw_proposal(m["bob"], p), True),
-    "admit": (lambda p, m: services.admit_proposal(m["alice"], p), True),
-    "hide": (lambda p, m: services.hide_proposal(m["alice"], p, "Spam"), True),
-    "amendment window": (lambda p, m: services.set_amendment_window(m["alice"], p, False), True),
-    "support": (lambda p, m: services.support_proposal(m["tina"], p, True), False),
+    "withdraw": (lambda p, m: proposals.withdraw_proposal(m["bob"], p), True),
+    "admit": (lambda p, m: proposals.admit_proposal(m["alice"], p), True),
+    "hide": (lambda p, m: proposals.hide_proposal(m["alice"], p, "Spam"), True),
+    "amendment window": (lambda p, m: proposals.set_amendment_window(m["alice"], p, False), True),
+    "support": (lambda p, m: proposals.support_proposal(m["tina"], p, True), False),
     "unsupport": (
-        lambda p, m: (p.supporters.add(m["tina"]), services.support_proposal(m["tina"], p, False)),
+        lambda p, m: (p.supporters.add(m["tina"]), proposals.support_proposal(m["tina"], p, False)),
         False,
     ),
     "propose amendment": (lambda p, m: pending_amendment(m["tina"], p), True),
     "accept amendment": (
-        lambda p, m: services.accept_amendment(m["bob"], pending_amendment(m["tina"], p)),
+        lambda p, m: proposals.accept_amendment(m["bob"], pending_amendment(m["tina"], p)),
         True,
     ),
     "withdraw amendment": (
-        lambda p, m: services.withdraw_amendment(m["tina"], pending_amendment(m["tina"], p)),
+        lambda p, m: proposals.withdraw_amendment(m["tina"], pending_amendment(m["tina"], p)),
         True,
     ),
     "amendment to vote": (
-        lambda p, m: services.put_amendment_to_vote(m["alice"], pending_amendment(m["tina"], p)),
+        lambda p, m: proposals.put_amendment_to_vote(m["alice"], pending_amendment(m["tina"], p)),
         True,
     ),
     "hide amendment": (
-        lambda p, m: services.hide_amendment(m["alice"], pending_amendment(m["tina"], p), "Spam"),
+        lambda p, m: proposals.hide_amendment(m["alice"], pending_amendment(m["tina"], p), "Spam"),
         True,
     ),
     "rework amendment": (
-        lambda p, m: services.rework_amendment(
+        lambda p, m: proposals.rework_amendment(
             m["tina"],
             pending_amendment(m["tina"], p),
             kind="delete",
@@ -135,7 +131,7 @@ def test_opening_proposals_on_an_item_pushes_them_to_nobody_in_particular(
     django_capture_on_commit_callbacks, pushes, live_meeting, alice, item
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.set_submissions(alice, item, False)
+        proposals.set_submissions(alice, item, False)
 
     assert pushes == [(live_meeting.pk, ("proposals",), ())]
 
@@ -144,10 +140,10 @@ def test_carrying_an_amendment_over_pushes_to_the_submitter(
     django_capture_on_commit_callbacks, pushes, live_meeting, bob, tina, carl, proposal, amend
 ):
     on_last = amend(tina, paragraph=2, new_text="Budget: 750 euro.")
-    services.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
+    proposals.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.rebase_amendment(tina, on_last)
+        proposals.rebase_amendment(tina, on_last)
 
     assert pushes == [(live_meeting.pk, ("proposals",), (bob.user_id,))]
 
@@ -160,14 +156,14 @@ def test_nothing_is_pushed_when_the_change_rolls_back(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        services.create_proposal(bob, item, title="Teruggedraaid", text="Tekst.")
+        proposals.create_proposal(bob, item, title="Teruggedraaid", text="Tekst.")
         raise RuntimeError("rolled back")
 
     assert (callbacks, pushes) == ([], [])
     assert not Proposal.objects.filter(title="Teruggedraaid").exists()
 
 
-def test_a_push_sends_rendered_frames_to_the_meeting_and_a_nudge_to_the_submitter(
+def test_a_new_proposal_is_a_notice_to_the_meeting_that_renders_it_for_every_audience(
     django_capture_on_commit_callbacks, monkeypatch, live_meeting, bob, item
 ):
     sent = []
@@ -175,21 +171,19 @@ def test_a_push_sends_rendered_frames_to_the_meeting_and_a_nudge_to_the_submitte
     async def group_send(group, message):
         sent.append((group, message))
 
-    layer = events.get_channel_layer()
+    layer = changes.get_channel_layer()
     monkeypatch.setattr(layer, "group_send", group_send)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.create_proposal(bob, item, title="Meer bankjes", text="Bij de ingang.")
+        proposals.create_proposal(bob, item, title="Meer bankjes", text="Bij de ingang.")
 
-    (group, frames_message), (user_group, nudge) = sent
-    assert group == events.meeting_group(live_meeting.pk)
-    assert frames_message["seq"] == fresh(live_meeting).seq
+    [(group, notice)] = sent
+    assert group == changes.meeting_group(live_meeting.pk)
+    assert (notice["names"], notice["personal"]) == (["proposals"], [bob.user_id])
+    seq, rendered = fragments.render_frames(live_meeting.pk, notice["names"], languages=["nl"])
+    assert seq == fresh(live_meeting).seq
     for audience in PAGE_AUDIENCES:
-        assert "Meer bankjes" in frames_message["frames"][f"{audience}/nl"]["proposals"]
-    assert (user_group, nudge) == (
-        events.user_group(bob.user_id),
-        {"type": "live.personal", "meeting": live_meeting.pk},
-    )
+        assert "Meer bankjes" in rendered[f"{audience}/nl"]["proposals"]
 
 
 def test_moving_to_the_next_item_pushes_its_proposals(
@@ -198,7 +192,7 @@ def test_moving_to_the_next_item_pushes_its_proposals(
     with django_capture_on_commit_callbacks(execute=True):
         meetings.set_current_item(alice, later_item)
 
-    assert any("proposals" in names for _, names, _ in pushes)
+    assert any(changes.ALL in names for _, names, _ in pushes), "a new item: every fragment"
 
 
 # --- what each audience sees ------------------------------------------------------------
@@ -254,7 +248,7 @@ def test_observers_are_not_offered_to_take_part(live_meeting, proposal):
 
 
 def test_drafts_are_on_nobodys_live_page(live_meeting, bob, item):
-    services.create_proposal(bob, item, title="Geheim concept", text="Nog niet af.", submit=False)
+    proposals.create_proposal(bob, item, title="Geheim concept", text="Nog niet af.", submit=False)
 
     for html in frames(live_meeting).values():
         assert "Geheim concept" not in html
@@ -262,7 +256,7 @@ def test_drafts_are_on_nobodys_live_page(live_meeting, bob, item):
 
 
 def test_hidden_proposal_is_shown_as_hidden_without_its_text(live_meeting, alice, proposal):
-    services.hide_proposal(alice, proposal, "Persoonlijke aanval")
+    proposals.hide_proposal(alice, proposal, "Persoonlijke aanval")
 
     seen = frames(live_meeting)
 
@@ -278,9 +272,9 @@ def test_closed_and_hidden_amendments_are_not_on_the_live_page(
     live_meeting, alice, tina, carl, amend
 ):
     withdrawn = amend(tina)
-    services.withdraw_amendment(tina, withdrawn)
+    proposals.withdraw_amendment(tina, withdrawn)
     hidden = amend(carl, paragraph=0, new_text="Scheldwoorden.")
-    services.hide_amendment(alice, hidden, "Scheldwoorden")
+    proposals.hide_amendment(alice, hidden, "Scheldwoorden")
 
     for html in frames(live_meeting).values():
         assert f'id="amendment-{withdrawn.pk}"' not in html
@@ -289,7 +283,7 @@ def test_closed_and_hidden_amendments_are_not_on_the_live_page(
 
 def test_outdated_amendment_is_marked(live_meeting, bob, tina, carl, amend):
     on_last = amend(tina, paragraph=2, new_text="Budget: 750 euro.")
-    services.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
+    proposals.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
 
     html = frames(live_meeting)[Audience.PARTICIPANT]
 
@@ -298,7 +292,7 @@ def test_outdated_amendment_is_marked(live_meeting, bob, tina, carl, amend):
 
 
 def test_only_the_current_items_proposals_are_shown(live_meeting, bob, proposal, later_item):
-    services.create_proposal(bob, later_item, title="Voor later", text="Straks.")
+    proposals.create_proposal(bob, later_item, title="Voor later", text="Straks.")
 
     html = frames(live_meeting)[Audience.PARTICIPANT]
 
@@ -327,9 +321,9 @@ def test_fragments_are_in_dutch_for_dutch_readers(live_meeting, tina, amend):
 def test_the_submitter_alone_gets_the_accept_button(live_meeting, bob, tina, carl, amend):
     amendment = amend(tina)
 
-    mine = events.render_personal(live_meeting.pk, bob)
-    theirs = events.render_personal(live_meeting.pk, carl)
-    authors = events.render_personal(live_meeting.pk, tina)
+    mine = fragments.render_personal(live_meeting.pk, bob)
+    theirs = fragments.render_personal(live_meeting.pk, carl)
+    authors = fragments.render_personal(live_meeting.pk, tina)
 
     assert f'id="btn-accept-{amendment.pk}"' in mine
     # The button names the amendment, for a screen reader, after its visible label.
@@ -343,9 +337,9 @@ def test_the_submitter_alone_gets_the_accept_button(live_meeting, bob, tina, car
 def test_no_accept_button_once_the_amendment_goes_to_the_vote(
     live_meeting, alice, bob, tina, amend
 ):
-    amendment = services.put_amendment_to_vote(alice, amend(tina))
+    amendment = proposals.put_amendment_to_vote(alice, amend(tina))
 
-    html = events.render_personal(live_meeting.pk, bob)
+    html = fragments.render_personal(live_meeting.pk, bob)
 
     assert f"btn-accept-{amendment.pk}" not in html
     assert "to the vote" in html
@@ -355,9 +349,9 @@ def test_withdrawn_proposal_leaves_the_submitters_own_list(
     live_meeting, bob, tina, proposal, amend
 ):
     amend(tina)
-    services.withdraw_proposal(bob, proposal)
+    proposals.withdraw_proposal(bob, proposal)
 
-    html = events.render_personal(live_meeting.pk, bob)
+    html = fragments.render_personal(live_meeting.pk, bob)
 
     assert "btn-accept-" not in html
     assert "is-empty" in html
@@ -388,8 +382,8 @@ def evil(alice, bob, tina, carl, item):
     for member in (bob, tina):
         member.user.name = f"Naam {EVIL}"
         member.user.save()
-    proposal = services.create_proposal(bob, item, title=f"Titel {EVIL}", text=f"Tekst {EVIL}")
-    accepted = services.propose_amendment(
+    proposal = proposals.create_proposal(bob, item, title=f"Titel {EVIL}", text=f"Tekst {EVIL}")
+    accepted = proposals.propose_amendment(
         tina,
         proposal,
         kind="insert",
@@ -398,8 +392,8 @@ def evil(alice, bob, tina, carl, item):
         rationale=f"Reden {EVIL}",
         base_version=1,
     )
-    services.accept_amendment(bob, accepted)
-    pending = services.propose_amendment(
+    proposals.accept_amendment(bob, accepted)
+    pending = proposals.propose_amendment(
         tina,
         proposal,
         kind="replace",
@@ -408,7 +402,7 @@ def evil(alice, bob, tina, carl, item):
         rationale=f"Waarom {EVIL}",
         base_version=2,
     )
-    services.propose_amendment(
+    proposals.propose_amendment(
         carl,
         proposal,
         kind="replace_all",
@@ -425,7 +419,7 @@ def test_payloads_are_inert_in_every_live_fragment(live_meeting, bob, evil):
         for audience, html in frames(live_meeting, language).items():
             assert_inert(html, f"{audience}/{language}")
             assert escape(PAYLOADS[0]) in html
-    assert_inert(events.render_personal(live_meeting.pk, bob), "bob's own fragments")
+    assert_inert(fragments.render_personal(live_meeting.pk, bob), "bob's own fragments")
 
 
 def test_payloads_are_inert_on_every_page(client_for, alice, bob, tina, live_meeting, evil):

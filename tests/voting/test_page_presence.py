@@ -8,10 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from panels import presence
+from panels.live import presence
 from panels.models import LiveWorker, Meeting, Presence
+from tests.live_helpers import record_notices
 from tests.voting.conftest import ballot_key
-from voting import votes
+from voting import eligibility
 from voting.models import Participation
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_a_member_who_loads_the_live_page_may_vote_without_a_socket(
     client_for, make_vote, live_meeting, bob
 ):
     vote = make_vote()
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
     client = client_for(bob)
 
     page = client.get(meeting_url(live_meeting))
@@ -42,14 +43,14 @@ def test_a_member_who_loads_the_live_page_may_vote_without_a_socket(
 def test_the_page_counts_for_a_while_and_then_no_more(make_vote, live_meeting, bob, tina):
     vote = make_vote()
     presence.visit(live_meeting.pk, bob.pk)
-    assert votes.capacities(vote, bob) == [bob]
+    assert eligibility.capacities(vote, bob) == [bob]
 
     # As if the page had been loaded a little longer ago than the window lasts.
     visited = timezone.now() - presence.PAGE_PRESENCE - timedelta(seconds=1)
     LiveWorker.objects.filter(pk__startswith="page:").update(
         seen_at=visited + presence.PAGE_PRESENCE - presence.WORKER_TIMEOUT
     )
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
     assert presence.heartbeat("worker-test") == {live_meeting.pk}, "the presence is pushed"
     assert not Presence.objects.exists()
 
@@ -72,3 +73,28 @@ def test_a_closed_meeting_records_no_presence(client_for, live_meeting, alice, b
     client_for(bob).get(meeting_url(live_meeting))
 
     assert not Presence.objects.exists()
+
+
+def test_loading_the_page_pushes_nothing_and_the_next_heartbeat_announces_it(
+    monkeypatch, django_capture_on_commit_callbacks, client_for, live_meeting, bob
+):
+    notices = record_notices(monkeypatch, lambda n: (n["meeting"], n["names"], n["burst"]))
+    before_the_visit = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        page = client_for(bob).get(meeting_url(live_meeting))
+
+    assert page.status_code == 200
+    assert (callbacks, notices) == ([], []), "a GET tells nobody"
+    assert Presence.objects.filter(membership=bob).exists(), "yet bob counts at once"
+
+    after_the_visit = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert presence.heartbeat("worker-test", since=before_the_visit) == {live_meeting.pk}
+    assert notices == [(live_meeting.pk, ["presence"], True)]
+
+    notices.clear()
+    client_for(bob).get(meeting_url(live_meeting))  # a reload is no arrival
+    with django_capture_on_commit_callbacks(execute=True):
+        assert presence.heartbeat("worker-test", since=after_the_visit) == set()
+    assert notices == []

@@ -22,7 +22,7 @@ from tests.matrix import (
     url_patterns,
 )
 from tests.voting.conftest import cast
-from voting import votes
+from voting import lifecycle
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def story(alice, bob, tina, nora, carl, voters, panel, live_meeting, make_vote, 
     vote = make_vote(present=[alice, bob, tina, carl, dave], question="Bankjes?")
     for person, choice in [(alice, "for"), (bob, "for"), (tina, "against")]:
         cast(person, vote, choice)
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     meetings.close_meeting(alice, live_meeting)
     second = meetings.create_meeting(
         alice, title="Tweede avond", starts_at=live_meeting.starts_at + timedelta(days=30),

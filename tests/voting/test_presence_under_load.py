@@ -14,9 +14,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from panels import events, presence
+from panels.live import presence
 from panels.models import LiveWorker, Presence
-from voting import votes
+from voting import eligibility
 
 pytestmark = pytest.mark.django_db
 
@@ -49,16 +49,16 @@ def test_a_batch_records_arrivals_and_departures_of_people_not_tabs(live_meeting
 def test_a_silent_worker_costs_nobody_their_vote(make_vote, live_meeting, bob):
     presence.record("slow", joins=[(live_meeting.pk, bob.pk, "b1")])
     vote = make_vote()
-    assert votes.capacities(vote, bob) == [bob]
+    assert eligibility.capacities(vote, bob) == [bob]
 
     silent_for("slow", presence.WORKER_TIMEOUT.total_seconds() + 5)
-    assert events.present_memberships(live_meeting.pk) == [], "the list shows bob gone"
+    assert presence.present_memberships(live_meeting.pk) == [], "the list shows bob gone"
     assert presence.heartbeat("other") == {live_meeting.pk}, "the others push the new list"
     assert Presence.objects.filter(connection="b1").exists(), "but nothing is deleted"
-    assert votes.capacities(vote, bob) == [bob], "and a server's silence is no evidence"
+    assert eligibility.capacities(vote, bob) == [bob], "and a server's silence is no evidence"
 
     assert presence.heartbeat("slow") == {live_meeting.pk}, "back: pushed again"
-    assert events.present_memberships(live_meeting.pk) == [bob]
+    assert presence.present_memberships(live_meeting.pk) == [bob]
     assert presence.heartbeat("slow") == set(), "nothing changed since"
 
 
@@ -66,7 +66,7 @@ def test_closing_the_page_is_evidence_of_absence(make_vote, live_meeting, bob):
     presence.record("w1", joins=[(live_meeting.pk, bob.pk, "b1")])
     vote = make_vote()
     presence.record("w1", leaves=["b1"])
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
 
 
 def test_a_worker_silent_for_long_is_forgotten(make_vote, live_meeting, bob):
@@ -80,7 +80,7 @@ def test_a_worker_silent_for_long_is_forgotten(make_vote, live_meeting, bob):
     assert presence.heartbeat("other") == {live_meeting.pk}
     assert not LiveWorker.objects.filter(pk="dead").exists()
     assert not Presence.objects.exists()
-    assert votes.capacities(vote, bob) == [], "now bob must come back to vote"
+    assert eligibility.capacities(vote, bob) == [], "now bob must come back to vote"
 
 
 # --- a worker whose process is gone -------------------------------------------------------------
@@ -116,13 +116,13 @@ def test_a_worker_removes_at_once_the_workers_beside_it_whose_process_is_gone(
     presence.record(before_me, joins=[(live_meeting.pk, bob.pk, "b1")])
     presence.record(killed, joins=[(live_meeting.pk, nora.pk, "n1")])
     vote = make_vote()
-    assert votes.capacities(vote, bob) == [bob]
+    assert eligibility.capacities(vote, bob) == [bob]
 
     assert presence.heartbeat(me) == {live_meeting.pk}, "the presence list is pushed"
 
     assert not LiveWorker.objects.filter(pk__in=[before_me, killed]).exists()
     assert not Presence.objects.exists()
-    assert votes.capacities(vote, bob) == [], "bob's socket died with its worker"
+    assert eligibility.capacities(vote, bob) == [], "bob's socket died with its worker"
 
 
 def test_a_sibling_that_runs_keeps_its_people_however_long_it_was_silent(
@@ -137,7 +137,7 @@ def test_a_sibling_that_runs_keeps_its_people_however_long_it_was_silent(
     presence.heartbeat(presence.worker_name())
 
     assert Presence.objects.filter(connection="b1").exists()
-    assert votes.capacities(vote, bob) == [bob], "slow, not dead"
+    assert eligibility.capacities(vote, bob) == [bob], "slow, not dead"
 
 
 def test_a_worker_elsewhere_is_forgotten_only_after_its_long_silence(live_meeting, bob, processes):

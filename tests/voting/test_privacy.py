@@ -24,7 +24,7 @@ from panels.models import AuditAction, AuditEntry, Invitation, Membership, Messa
 from tests.conftest import PASSWORD
 from tests.panels.test_audit import tamper
 from tests.voting.conftest import cast
-from voting import votes
+from voting import eligibility, lifecycle, results
 from voting.models import Participation, Proposal, Proxy, Vote
 
 pytestmark = pytest.mark.django_db
@@ -41,14 +41,14 @@ def bobs_traces(alice, bob, tina, live_meeting, proposal, amend, make_vote):
     named = make_vote(present=[alice, bob, tina], question="Akkoord met het groenplan?")
     cast(bob, named, "against")
     cast(tina, named, "for")
-    votes.close_vote(alice, named)
+    lifecycle.close_vote(alice, named)
     secret = make_vote(
         present=[alice, bob, tina], question="Geheim: nieuwe voorzitter?", secret=True
     )
     cast(bob, secret, "for")
     cast(tina, secret, "against")
-    votes.close_vote(alice, secret)
-    votes.give_proxy(bob, live_meeting, tina)
+    lifecycle.close_vote(alice, secret)
+    eligibility.give_proxy(bob, live_meeting, tina)
     audit.record(bob, AuditAction.MEETING_STARTED, "meeting:test", panel=bob.panel)
     return {"named": named, "secret": secret}
 
@@ -117,7 +117,7 @@ def test_erasure_removes_the_person_from_every_table(bob, bobs_traces):
 
 def test_erasure_keeps_the_record_under_a_pseudonym(bob, tina, bobs_traces):
     named, secret = bobs_traces["named"], bobs_traces["secret"]
-    secret_ballots = votes.ballots(secret)
+    secret_ballots = results.ballots(secret)
     assert secret_ballots
 
     user = privacy.erase(bob.user, requested_by="member")
@@ -140,7 +140,7 @@ def test_erasure_keeps_the_record_under_a_pseudonym(bob, tina, bobs_traces):
     assert [user.name, "against", bob.pk] in named.result["named"]
     assert dict(named.result["counts"]) == {"for": 1, "against": 1, "abstain": 0}
     # The secret vote: the same ballots, still linked to nobody.
-    assert votes.ballots(secret) == secret_ballots
+    assert results.ballots(secret) == secret_ballots
     assert Participation.objects.filter(vote=secret, on_behalf_of=bob).exists()
     # Plans to act are dropped: the proxy for a meeting to come, the raised hand.
     assert not Proxy.objects.filter(principal=bob, revoked_at__isnull=True).exists()
@@ -164,7 +164,7 @@ def test_after_erasure_the_audit_log_still_verifies_and_records_the_erasure(bob,
     # The vote's result hash still matches its (pseudonymised) result.
     vote = bobs_traces["named"]
     closed = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
-    assert closed.details["result_sha256"] == votes.result_sha256(
+    assert closed.details["result_sha256"] == results.result_sha256(
         Vote.objects.get(pk=vote.pk).result
     )
 

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from panels.events import Audience
+from panels.live.fragments import Audience
 from tests.helpers import csv_rows
 from tests.voting.conftest import cast
 from tests.voting.test_votes_live import frames
 from tests.voting.test_votes_views import vote_url
-from voting import votes
+from voting import lifecycle
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def two_for_one_against_three_abstain(make_vote, alice, bob, tina, voters):
             strict=True,
         ):
             cast(member, vote, choice)
-        votes.close_vote(alice, vote)
+        lifecycle.close_vote(alice, vote)
         return Vote.objects.get(pk=vote.pk)
 
     return close
@@ -129,7 +129,7 @@ def test_a_result_stored_before_the_basis_existed_reads_by_the_votes_rule(
     client_for, make_vote, alice, bob
 ):
     vote = make_vote()
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     # As `tally` stored results then (and now): counts and outcome, no word on percentages.
     stored = {
         "method": "yes_no",
@@ -164,7 +164,7 @@ def test_one_choice_percentages_are_of_the_votes_for_an_option(
     cast(bob, vote, None, option_id=option["Groen"])
     cast(tina, vote, None, option_id=option["Blauw"])
     cast(voters[0], vote, "abstain")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     client = client_for(bob)
 
     page = client.get(vote_url("vote", vote)).content.decode()
@@ -190,7 +190,7 @@ def test_a_ranked_result_shows_no_percentages(client_for, make_vote, alice, bob,
     first = vote.options.get(label="Bankjes").pk
     cast(bob, vote, None, ranking=[first])
     cast(tina, vote, None, ranking=[])
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     client = client_for(bob)
 
     page = client.get(vote_url("vote", vote)).content.decode()
@@ -206,7 +206,7 @@ def test_when_everyone_abstains_no_percentage_is_shown(client_for, make_vote, al
     vote = make_vote(present=[bob, tina])
     cast(bob, vote, "abstain")
     cast(tina, vote, "abstain")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     page = client_for(bob).get(vote_url("vote", vote)).content.decode()
 

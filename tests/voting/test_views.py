@@ -22,7 +22,7 @@ from tests.matrix import (
     url_patterns,
 )
 from tests.voting.conftest import PROPOSAL_TEXT, fresh, voting_snapshot
-from voting import services
+from voting import proposals
 from voting import text as texts
 from voting import urls as voting_urls
 from voting.models import Amendment, Proposal
@@ -139,9 +139,9 @@ def world(alice, bob, tina, carl, olga, mallory, oscar, proposal, amend, item):
     tina's amendment to the last paragraph, made on version 1, so it can be carried over;
     bob's draft; alice supports the proposal, so that she can stop supporting it."""
     on_last = amend(tina, paragraph=2, new_text="Het budget is 750 euro.")
-    services.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: elk kwartaal."))
-    draft = services.create_proposal(bob, item, title="Concept", text="Nog niet af.", submit=False)
-    services.support_proposal(alice, proposal, True)
+    proposals.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: elk kwartaal."))
+    draft = proposals.create_proposal(bob, item, title="Concept", text="Nog niet af.", submit=False)
+    proposals.support_proposal(alice, proposal, True)
     return {"proposal": fresh(proposal), "amendment": fresh(on_last), "draft": draft}
 
 
@@ -253,7 +253,7 @@ def test_moderator_of_another_panel_cannot_reach_objects_here_via_own_panel(
 
 @pytest.fixture
 def draft(bob, item) -> Proposal:
-    return services.create_proposal(bob, item, title="Concept", text="Nog niet af.", submit=False)
+    return proposals.create_proposal(bob, item, title="Concept", text="Nog niet af.", submit=False)
 
 
 ON_A_PROPOSAL = [
@@ -291,7 +291,7 @@ def test_submitter_sees_and_submits_their_draft(client_for, bob, draft):
 def test_hidden_proposal_is_not_found_by_members(
     request, client_for, alice, proposal, name, persona
 ):
-    services.hide_proposal(alice, proposal, "Persoonlijke aanval")
+    proposals.hide_proposal(alice, proposal, "Persoonlijke aanval")
     member = request.getfixturevalue(persona)
 
     response = client_for(member).get(url(name, member.panel_id, proposal.pk))
@@ -300,7 +300,7 @@ def test_hidden_proposal_is_not_found_by_members(
 
 
 def test_moderator_sees_a_hidden_proposal_with_the_reason(client_for, alice, martin, proposal):
-    services.hide_proposal(alice, proposal, "Persoonlijke aanval")
+    proposals.hide_proposal(alice, proposal, "Persoonlijke aanval")
 
     response = client_for(martin).get(url("proposal", alice.panel_id, proposal.pk))
 
@@ -313,7 +313,7 @@ def test_hidden_amendment_is_not_found_by_members_but_moderators_see_it(
     client_for, alice, bob, tina, amend
 ):
     amendment = amend(tina)
-    services.hide_amendment(alice, amendment, "Scheldwoorden")
+    proposals.hide_amendment(alice, amendment, "Scheldwoorden")
     proposal_url = url("proposal", alice.panel_id, amendment.proposal_id)
 
     assert (
@@ -386,7 +386,7 @@ def test_bad_proposal_is_answered_with_400_and_the_errors(client_for, bob, item,
 
 
 def test_proposal_to_a_closed_item_is_answered_with_400_and_why(client_for, alice, bob, item):
-    services.set_submissions(alice, item, False)
+    proposals.set_submissions(alice, item, False)
 
     response = client_for(bob).post(
         url("proposal_new", bob.panel_id, item.pk),
@@ -410,7 +410,7 @@ def test_submitter_rewrites_the_proposal(client_for, bob, proposal):
 
 
 def test_stale_rewrite_shows_what_changed_and_keeps_the_typed_text(client_for, bob, proposal):
-    services.edit_proposal(bob, proposal, title="Groen", text="Versie twee.", base_version=1)
+    proposals.edit_proposal(bob, proposal, title="Groen", text="Versie twee.", base_version=1)
     client = client_for(bob)
     typed = {"title": "Mijn titel", "text": "Mijn eigen versie.", "base_version": 1}
 
@@ -515,7 +515,7 @@ def test_bad_amendment_is_answered_with_400_and_the_errors(
 def test_stale_amendment_answers_409_shows_what_changed_and_keeps_everything(
     client_for, bob, tina, proposal
 ):
-    services.edit_proposal(
+    proposals.edit_proposal(
         bob, proposal, title="Groen", text=PROPOSAL_TEXT.replace("500", "600"), base_version=1
     )
     client = client_for(tina)
@@ -548,7 +548,7 @@ def test_stale_amendment_answers_409_shows_what_changed_and_keeps_everything(
 
 def test_author_reworks_an_outdated_amendment(client_for, bob, tina, carl, proposal, amend):
     on_first = amend(tina, paragraph=0, new_text="Snoeien: nooit.")
-    services.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
+    proposals.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
     client = client_for(tina)
 
     page = client.get(url("amendment_edit", tina.panel_id, on_first.pk))
@@ -593,7 +593,7 @@ def test_amendment_actions_redirect_with_a_message(
 
 def test_author_carries_an_amendment_over(client_for, bob, tina, carl, amend):
     on_last = amend(tina, paragraph=2, new_text="Het budget is 750 euro.")
-    services.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
+    proposals.accept_amendment(bob, amend(carl, paragraph=0, new_text="Snoeien: vaak."))
 
     response = client_for(tina).post(url("amendment_rebase", tina.panel_id, on_last.pk))
 
@@ -604,7 +604,7 @@ def test_author_carries_an_amendment_over(client_for, bob, tina, carl, amend):
 
 
 def test_refused_action_redirects_with_the_reason(client_for, alice, bob, tina, amend):
-    amendment = services.put_amendment_to_vote(alice, amend(tina))
+    amendment = proposals.put_amendment_to_vote(alice, amend(tina))
 
     response = client_for(bob).post(url("amendment_accept", bob.panel_id, amendment.pk))
 
@@ -702,9 +702,9 @@ def test_bad_moment_is_refused_with_a_message(client_for, alice, proposal):
 def test_accepting_an_amendment_that_would_empty_the_proposal_is_refused_politely(
     client_for, bob, tina, item
 ):
-    proposal = services.create_proposal(bob, item, title="Twee", text="Eén.\n\nTwee.")
+    proposal = proposals.create_proposal(bob, item, title="Twee", text="Eén.\n\nTwee.")
     first, second = (
-        services.propose_amendment(
+        proposals.propose_amendment(
             tina,
             proposal,
             kind="delete",
@@ -715,7 +715,7 @@ def test_accepting_an_amendment_that_would_empty_the_proposal_is_refused_politel
         )
         for index in (0, 1)
     )
-    services.accept_amendment(bob, first)
+    proposals.accept_amendment(bob, first)
 
     response = client_for(bob).post(url("amendment_accept", bob.panel_id, second.pk))
 

@@ -9,10 +9,10 @@ from pytest_django.asserts import assertContains
 
 from tests.helpers import csv_rows
 from tests.voting.conftest import ballot_key, be_present, vote_spec
-from voting import counting, methods, votes
+from voting import casting, counting, eligibility, lifecycle, methods
+from voting.errors import VotingError
 from voting.methods import BallotError, Tally, VoteMethod, ballot
 from voting.models import Vote
-from voting.services import VotingError
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +197,7 @@ def test_a_new_method_can_be_secret(approval, client_for, make_vote, alice, bob)
         **HTMX,
     )
     assertContains(response, "Receipt code for")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     vote.refresh_from_db()
     assert vote.result["counts"] == [["Bankjes", 1], ["Speeltuin", 0]]
@@ -215,19 +215,19 @@ def test_a_method_that_cannot_be_secret_is_not_prepared_as_a_secret_vote(
     spec = vote_spec(method="named_approval", options=["Bankjes", "Speeltuin"], secret=True)
 
     with pytest.raises(VotingError, match="cannot be used for a secret ballot"):
-        votes.prepare_vote(alice, spec, meeting=live_meeting)
+        lifecycle.prepare_vote(alice, spec, meeting=live_meeting)
     assert not Vote.objects.exists()
 
 
 def test_a_method_without_proxies_lets_a_holder_vote_only_for_themselves(
     approval, make_vote, bob, tina, live_meeting
 ):
-    votes.give_proxy(tina, live_meeting, bob)
+    eligibility.give_proxy(tina, live_meeting, bob)
     vote = make_vote(method="approval", options=["Bankjes", "Speeltuin"], present=[bob])
 
-    assert votes.capacities(vote, bob) == [bob]
+    assert eligibility.capacities(vote, bob) == [bob]
     with pytest.raises(VotingError, match="cannot vote in this vote"):
-        votes.cast_ballot(bob, vote, {"ranking": []}, on_behalf_of=tina, key=ballot_key())
+        casting.cast_ballot(bob, vote, {"ranking": []}, on_behalf_of=tina, key=ballot_key())
 
 
 def test_options_outside_a_method_s_limits_are_refused(register, alice, live_meeting):
@@ -243,4 +243,4 @@ def test_options_outside_a_method_s_limits_are_refused(register, alice, live_mee
     ):
         spec = vote_spec(method="small_approval", options=options)
         with pytest.raises(VotingError, match=error):
-            votes.prepare_vote(alice, spec, meeting=live_meeting)
+            lifecycle.prepare_vote(alice, spec, meeting=live_meeting)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.voting.test_counting import POOL, eligibles, rules
+from tests.voting.counting_reference import POOL, eligibles, rules
 from voting import counting, methods
 from voting.methods import ballot
 

@@ -1,18 +1,19 @@
 """Who may vote, and casting a ballot: one member, one vote; retries are safe; refusals
-change nothing (voting/votes.py: eligible_members, capacities, cast_ballot)."""
+change nothing (voting/eligibility.py: eligible_members, capacities; voting/casting.py:
+cast_ballot)."""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from panels import presence
 from panels import services as panel_services
+from panels.live import presence
 from panels.models import LiveWorker, Presence
 from tests.voting.conftest import ballot_key, be_present, cast, leave, votes_snapshot
-from voting import votes
+from voting import casting, eligibility, lifecycle, results
+from voting.errors import VotingError
 from voting.models import Participation, RollEntry, Vote
-from voting.services import VotingError
 
 pytestmark = pytest.mark.django_db
 
@@ -23,32 +24,32 @@ def pks(members) -> set[int]:
 
 def ballots(vote: Vote) -> list[str]:
     """What was voted in a yes/no vote, in no particular order."""
-    return sorted(ballot["choice"] for ballot in votes.ballots(vote))
+    return sorted(ballot["choice"] for ballot in results.ballots(vote))
 
 
 # --- who may vote ------------------------------------------------------------------------
 
 
 def test_eligible_are_active_members_with_voting_rights(panel, alice, bob, nora, olga, carl, tina):
-    assert pks(votes.eligible_members(panel)) == pks([alice, bob, tina])
+    assert pks(eligibility.eligible_members(panel)) == pks([alice, bob, tina])
 
 
 def test_an_observer_never_votes_even_with_the_voting_rights_flag_set(panel, alice, olga):
     olga.has_voting_rights = True
     olga.save()
 
-    assert olga.pk not in pks(votes.eligible_members(panel))
+    assert olga.pk not in pks(eligibility.eligible_members(panel))
 
 
 def test_corporation_representatives_vote_only_when_the_panel_says_so(panel, carl):
     carl.has_voting_rights = True
     carl.save()
-    assert carl.pk not in pks(votes.eligible_members(panel))
+    assert carl.pk not in pks(eligibility.eligible_members(panel))
 
     panel.corporation_reps_vote = True
     panel.save()
 
-    assert carl.pk in pks(votes.eligible_members(panel))
+    assert carl.pk in pks(eligibility.eligible_members(panel))
 
 
 @pytest.mark.parametrize("reps_vote", [False, True])
@@ -64,7 +65,7 @@ def test_the_membership_says_what_the_database_says_about_voting(
         person.has_voting_rights = rights
         person.save()
     panel_services.set_active(alice, bob, False)  # bob loses his membership
-    eligible = pks(votes.eligible_members(panel))
+    eligible = pks(eligibility.eligible_members(panel))
     for person in people:
         person.refresh_from_db()
         assert person.can_vote == (person.pk in eligible), person
@@ -75,7 +76,7 @@ def test_deactivated_members_do_not_vote(panel, alice, bob, tina):
     tina.user.is_active = False
     tina.user.save()
 
-    assert pks(votes.eligible_members(panel)) == {alice.pk}
+    assert pks(eligibility.eligible_members(panel)) == {alice.pk}
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,7 @@ def test_who_present_may_vote_in_a_live_vote(request, make_vote, persona, may_vo
     vote = make_vote(present=people.values())
     me = people[persona]
 
-    assert pks(votes.capacities(vote, me)) == ({me.pk} if may_vote else set())
+    assert pks(eligibility.capacities(vote, me)) == ({me.pk} if may_vote else set())
 
 
 def test_a_corporation_representative_votes_live_when_the_panel_allows_it(panel, make_vote, carl):
@@ -117,7 +118,7 @@ def test_a_deactivated_member_cannot_vote_even_when_present(make_vote, alice, bo
     panel_services.set_active(alice, bob, False)
     bob.refresh_from_db()
 
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
     with pytest.raises(VotingError):
         cast(bob, vote)
 
@@ -125,7 +126,7 @@ def test_a_deactivated_member_cannot_vote_even_when_present(make_vote, alice, bo
 def test_an_absent_member_gets_no_capacity_in_a_live_vote(make_vote, bob, tina, refused):
     vote = make_vote(present=[tina])
 
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
     message = refused(lambda: cast(bob, vote))
     assert "cannot vote" in message
 
@@ -140,7 +141,7 @@ def test_a_connection_on_a_silent_worker_is_not_on_the_roll_but_may_still_vote(
     vote = make_vote()
 
     assert not RollEntry.objects.filter(vote=vote, member=bob).exists()
-    assert votes.capacities(vote, bob) == [bob], "a silent server is no evidence bob left"
+    assert eligibility.capacities(vote, bob) == [bob], "a silent server is no evidence bob left"
 
 
 def test_a_connection_on_a_forgotten_worker_does_not_count(make_vote, live_meeting, bob):
@@ -150,7 +151,7 @@ def test_a_connection_on_a_forgotten_worker_does_not_count(make_vote, live_meeti
     )
     vote = make_vote()
 
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
     assert not RollEntry.objects.filter(vote=vote, member=bob).exists()
 
 
@@ -168,7 +169,7 @@ def test_a_member_who_left_cannot_vote_any_more(make_vote, live_meeting, bob):
     vote = make_vote(present=[bob])
     leave(live_meeting, bob)
 
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
     assert Presence.objects.filter(membership=bob).count() == 0
 
 
@@ -177,7 +178,7 @@ def test_a_timed_vote_is_open_to_every_eligible_member_without_presence(
 ):
     vote = make_vote(mode=Vote.Mode.TIMED)
 
-    assert [pks(votes.capacities(vote, m)) for m in (alice, bob, tina, nora, olga)] == [
+    assert [pks(eligibility.capacities(vote, m)) for m in (alice, bob, tina, nora, olga)] == [
         {alice.pk},
         {bob.pk},
         {tina.pk},
@@ -192,12 +193,12 @@ def test_a_timed_vote_closes_at_its_deadline_and_then_takes_no_ballots(make_vote
     vote = make_vote(mode=Vote.Mode.TIMED)
     cast(bob, vote)
 
-    closed = votes.close_due_votes(now=vote.closes_at + timedelta(seconds=1))
+    closed = lifecycle.close_due_votes(now=vote.closes_at + timedelta(seconds=1))
 
     assert [v.pk for v in closed] == [vote.pk]
     vote.refresh_from_db()
     assert vote.state == Vote.State.CLOSED
-    assert votes.capacities(vote, tina) == []
+    assert eligibility.capacities(vote, tina) == []
     with pytest.raises(VotingError, match="not open"):
         cast(tina, vote)
 
@@ -212,7 +213,7 @@ def test_no_ballot_is_taken_after_the_deadline_even_before_the_vote_is_closed(
         Vote.objects.filter(pk=vote.pk).update(closes_at=past)
     else:
         vote = make_vote()
-        votes.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(hours=1))
+        lifecycle.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(hours=1))
         Vote.objects.filter(pk=vote.pk).update(written_round_until=past)
     vote.refresh_from_db()
 
@@ -222,7 +223,7 @@ def test_no_ballot_is_taken_after_the_deadline_even_before_the_vote_is_closed(
 def test_nobody_may_vote_in_a_prepared_vote(make_vote, bob, refused):
     vote = make_vote(opened=False, present=[bob])
 
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
     assert "not open" in refused(lambda: cast(bob, vote))
 
 
@@ -247,11 +248,11 @@ def test_in_a_named_vote_a_second_submission_changes_the_ballot_until_close(
 
     again = cast(bob, vote, "against")
 
-    assert again == votes.Cast(None, repeated=False)
+    assert again == casting.Cast(None, repeated=False)
     assert ballots(vote) == ["against"]
     assert Participation.objects.filter(vote=vote).count() == 1
 
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     assert "not open" in refused(lambda: cast(bob, vote, "abstain"))
     assert Vote.objects.get(pk=vote.pk).result["named"] == [["Bob Member", "against", bob.pk]]
 
@@ -265,7 +266,7 @@ def test_the_same_key_again_gets_the_same_answer_and_stores_nothing(panel, make_
 
     again = cast(bob, vote, "against", key=key)
 
-    assert again == votes.Cast(first.receipt, repeated=True)
+    assert again == casting.Cast(first.receipt, repeated=True)
     assert (first.receipt is not None) is secret
     assert votes_snapshot(panel) == before
     assert ballots(vote) == ["for"]
@@ -275,9 +276,9 @@ def test_a_retry_that_arrives_after_close_gets_the_same_receipt(make_vote, alice
     vote = make_vote(secret=True, present=[bob])
     key = ballot_key()
     first = cast(bob, vote, key=key)
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
-    assert cast(bob, vote, key=key) == votes.Cast(first.receipt, repeated=True)
+    assert cast(bob, vote, key=key) == casting.Cast(first.receipt, repeated=True)
 
 
 def test_a_key_is_stored_only_as_a_hash(make_vote, bob):
@@ -299,8 +300,8 @@ def test_a_key_is_stored_only_as_a_hash(make_vote, bob):
         ("k" * 16, True),
         ("   " + "k" * 16 + "   ", True),  # surrounding spaces do not count
         ("   " + "k" * 15 + "   ", False),
-        ("k" * votes.KEY_MAX, True),
-        ("k" * (votes.KEY_MAX + 1), False),
+        ("k" * casting.KEY_MAX, True),
+        ("k" * (casting.KEY_MAX + 1), False),
     ],
     ids=["empty", "none", "15", "16", "16-padded", "15-padded", "max", "max+1"],
 )
@@ -351,7 +352,7 @@ def test_a_one_choice_ballot_names_one_of_its_options(make_vote, bob, tina, refu
     blue = vote.options.get(label="Blauw")
     cast(bob, vote, None, option_id=blue.pk)
     cast(tina, vote, "abstain")
-    assert {(b["option_id"], b["choice"]) for b in votes.ballots(vote)} == {
+    assert {(b["option_id"], b["choice"]) for b in results.ballots(vote)} == {
         (blue.pk, ""),
         (None, "abstain"),
     }
@@ -375,7 +376,7 @@ def test_a_ranked_ballot_ranks_each_option_at_most_once(make_vote, bob, tina, al
     cast(bob, vote, None, ranking=[c, a])  # leaving an option unranked is fine
     cast(tina, vote, None, ranking=[])  # ranking nothing is an abstention
     cast(alice, vote, None, ranking=[b, c, a])
-    assert sorted((x["choice"], x["ranking"]) for x in votes.ballots(vote)) == [
+    assert sorted((x["choice"], x["ranking"]) for x in results.ballots(vote)) == [
         ("", [b, c, a]),
         ("", [c, a]),
         ("abstain", []),
@@ -387,7 +388,7 @@ def test_a_ranked_ballot_ranks_each_option_at_most_once(make_vote, bob, tina, al
 
 def test_nobody_votes_after_close(make_vote, alice, bob, refused):
     vote = make_vote(present=[bob])
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     assert "not open" in refused(lambda: cast(bob, vote))
 
@@ -412,9 +413,9 @@ def test_nobody_votes_for_a_member_whose_proxy_they_do_not_hold(make_vote, bob, 
 def test_a_revoked_proxy_lets_nobody_vote_for_the_principal(
     make_vote, live_meeting, bob, tina, refused
 ):
-    proxy = votes.give_proxy(bob, live_meeting, tina)
-    votes.revoke_proxy(bob, proxy)
+    proxy = eligibility.give_proxy(bob, live_meeting, tina)
+    eligibility.revoke_proxy(bob, proxy)
     vote = make_vote(present=[tina])
 
-    assert pks(votes.capacities(vote, tina)) == {tina.pk}
+    assert pks(eligibility.capacities(vote, tina)) == {tina.pk}
     assert "for this person" in refused(lambda: cast(tina, vote, on_behalf_of=bob))

@@ -14,7 +14,8 @@ from panels.models import AuditAction, AuditEntry
 from tests.helpers import csv_rows
 from tests.voting.conftest import cast, fresh
 from tests.voting.test_votes_views import vote_url
-from voting import services, votes
+from voting import lifecycle, proposals
+from voting.errors import VotingError
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -45,12 +46,12 @@ def test_opening_a_vote_records_how_it_will_be_decided(make_vote, alice):
 
 def test_a_refused_or_repeated_opening_records_nothing(make_vote, alice, bob):
     vote = make_vote(opened=False)
-    with pytest.raises(services.VotingError):
-        votes.open_vote(bob, vote)  # not a moderator
+    with pytest.raises(VotingError):
+        lifecycle.open_vote(bob, vote)  # not a moderator
     assert entries(f"vote:{vote.pk}") == []
 
-    votes.open_vote(alice, vote)
-    votes.open_vote(alice, vote)  # a double click
+    lifecycle.open_vote(alice, vote)
+    lifecycle.open_vote(alice, vote)  # a double click
 
     assert len(entries(f"vote:{vote.pk}")) == 1
 
@@ -62,8 +63,8 @@ def test_closing_records_the_counts_the_outcome_and_a_hash_of_the_result(
     cast(bob, vote, "for")
     cast(tina, vote, "against")
     cast(alice, vote, "for")
-    votes.close_vote(alice, vote)
-    votes.close_vote(alice, vote)  # already closed: nothing more
+    lifecycle.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)  # already closed: nothing more
 
     vote = fresh(vote)
     opened, closed = entries(f"vote:{vote.pk}")
@@ -90,7 +91,7 @@ def test_a_secret_vote_leaves_no_trace_of_who_voted_what(make_vote, alice, bob, 
     receipts = [cast(member, vote, "for").receipt for member in (bob, tina)]
     receipts.append(cast(voters[0], vote, "against").receipt)
     assert AuditEntry.objects.count() == before, "casting must write nothing to the log"
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     logged = entries(f"vote:{vote.pk}")
     text = json.dumps([[e.actor_membership_id, e.actor_name, e.details] for e in logged])
@@ -109,7 +110,7 @@ def test_a_secret_vote_leaves_no_trace_of_who_voted_what(make_vote, alice, bob, 
 def test_the_scheduler_closing_a_timed_vote_is_recorded_without_an_actor(make_vote):
     vote = make_vote(mode=Vote.Mode.TIMED, closes_at=timezone.now() + timedelta(hours=1))
 
-    votes.close_due_votes(now=timezone.now() + timedelta(hours=2))
+    lifecycle.close_due_votes(now=timezone.now() + timedelta(hours=2))
 
     closed = entries(f"vote:{vote.pk}")[-1]
     assert closed.action == AuditAction.VOTE_CLOSED
@@ -120,7 +121,7 @@ def test_a_written_round_is_recorded_before_the_close(make_vote, alice):
     vote = make_vote()
     until = timezone.now() + timedelta(hours=2)
 
-    votes.close_vote(alice, vote, written_round_until=until)
+    lifecycle.close_vote(alice, vote, written_round_until=until)
 
     entry = entries(f"vote:{vote.pk}")[-1]
     assert entry.action == AuditAction.VOTE_WRITTEN_ROUND
@@ -129,12 +130,12 @@ def test_a_written_round_is_recorded_before_the_close(make_vote, alice):
 
 def test_hiding_a_proposal_or_an_amendment_is_recorded(alice, bob, tina, proposal, amend):
     amendment = amend(tina)
-    with pytest.raises(services.VotingError):
-        services.hide_proposal(bob, proposal, "Nee")  # not a moderator
+    with pytest.raises(VotingError):
+        proposals.hide_proposal(bob, proposal, "Nee")  # not a moderator
 
-    services.hide_amendment(alice, amendment, "Persoonlijke aanval")
-    services.hide_proposal(alice, proposal, "Beledigend")
-    services.hide_proposal(alice, proposal, "Nog eens")  # already hidden
+    proposals.hide_amendment(alice, amendment, "Persoonlijke aanval")
+    proposals.hide_proposal(alice, proposal, "Beledigend")
+    proposals.hide_proposal(alice, proposal, "Nog eens")  # already hidden
 
     logged = [(e.action, e.subject, e.details) for e in entries()]
     assert logged[-2:] == [
@@ -154,7 +155,7 @@ def test_the_vote_page_shows_the_check_code_of_the_close(client_for, make_vote, 
     page = client_for(bob).get(vote_url("vote", vote)).content.decode()
     assert "Audit log check code" not in page
 
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     closed = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
     page = client_for(bob).get(vote_url("vote", vote)).content.decode()
 
@@ -166,7 +167,7 @@ def test_the_vote_page_shows_the_check_code_of_the_close(client_for, make_vote, 
 def test_the_result_csv_ends_with_the_close_entry(client_for, make_vote, alice, bob):
     vote = make_vote(present=[bob])
     cast(bob, vote, "for")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     closed = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
 
     response = client_for(bob).get(vote_url("vote_csv", vote))

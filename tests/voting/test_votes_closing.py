@@ -1,5 +1,5 @@
 """Preparing, opening and closing votes: the result, the roll, what happens to the proposal
-or amendment voted on, written rounds, and closing when time is up (voting/votes.py)."""
+or amendment voted on, written rounds, and closing when time is up (voting/lifecycle.py)."""
 
 from datetime import timedelta
 from fractions import Fraction
@@ -10,7 +10,8 @@ from django.utils import timezone
 from panels import meetings
 from panels.models import AgendaItem
 from tests.voting.conftest import PROPOSAL_TEXT, be_present, cast, fresh, vote_spec
-from voting import services, votes
+from voting import eligibility, lifecycle, methods, proposals, results
+from voting.errors import VotingError
 from voting.models import Amendment, Proposal, RollEntry, Vote
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_a_named_yes_no_vote_result(make_vote, alice, bob, tina, voters):
     cast(tina, vote, "against")
     cast(dave, vote, "abstain")
 
-    result = votes.close_vote(alice, vote).result
+    result = lifecycle.close_vote(alice, vote).result
 
     assert result == {
         "method": "yes_no",
@@ -58,7 +59,7 @@ def test_a_tie_between_for_and_against_is_rejected(make_vote, alice, bob, tina):
     cast(bob, vote, "for")
     cast(tina, vote, "against")
 
-    assert votes.close_vote(alice, vote).result["outcome"] == "rejected"
+    assert lifecycle.close_vote(alice, vote).result["outcome"] == "rejected"
 
 
 def test_a_one_choice_vote_result(make_vote, alice, bob, tina, voters):
@@ -75,7 +76,7 @@ def test_a_one_choice_vote_result(make_vote, alice, bob, tina, voters):
     cast(tina, vote, None, option_id=option["Blauw"])
     cast(dave, vote, "abstain")
 
-    result = votes.close_vote(alice, vote).result
+    result = lifecycle.close_vote(alice, vote).result
 
     assert {k: v for k, v in result.items() if k != "named"} == {
         "method": "one_choice",
@@ -105,7 +106,7 @@ def test_a_ranked_vote_result(make_vote, alice, bob, tina, voters):
     cast(alice, vote, None, ranking=[s])
     cast(dave, vote, None, ranking=[])
 
-    result = votes.close_vote(alice, vote).result
+    result = lifecycle.close_vote(alice, vote).result
 
     receipts = result.pop("receipts")
     assert result == {
@@ -122,7 +123,7 @@ def test_a_ranked_vote_result(make_vote, alice, bob, tina, voters):
     }
     # A receipt per ballot, naming no choice; the rankings stay in the sealed box.
     assert len(set(receipts)) == 4 and all(len(r) == 64 for r in receipts)
-    assert sorted(ballot["ranking"] for ballot in votes.ballots(vote)) == sorted(
+    assert sorted(ballot["ranking"] for ballot in results.ballots(vote)) == sorted(
         [[s, b, f], [b, s], [s], []]
     )
 
@@ -137,7 +138,7 @@ def test_quorum(make_vote, alice, bob, tina, voters, quorum, needed):
     cast(bob, vote, "for")
     cast(tina, vote, "for")
 
-    result = votes.close_vote(alice, vote).result
+    result = lifecycle.close_vote(alice, vote).result
 
     assert (result["cast"], result["eligible"], result["quorum_needed"]) == (2, 5, needed)
     assert result["outcome"] == ("no_quorum" if needed > 2 else "adopted")
@@ -154,7 +155,7 @@ def test_an_absolute_majority_with_abstentions_counted(make_vote, alice, bob, ti
     cast(tina, vote, "against")
     cast(voters[0], vote, "abstain")
 
-    assert votes.close_vote(alice, vote).result["outcome"] == "rejected"  # 2 of 4 is not > half
+    assert lifecycle.close_vote(alice, vote).result["outcome"] == "rejected"  # 2 of 4 is not > half
 
 
 def test_a_qualified_majority(make_vote, alice, bob, tina, voters):
@@ -167,7 +168,7 @@ def test_a_qualified_majority(make_vote, alice, bob, tina, voters):
         cast(member, vote, "for")
     cast(voters[0], vote, "against")
 
-    assert votes.close_vote(alice, vote).result["outcome"] == "adopted"  # 3 of 4
+    assert lifecycle.close_vote(alice, vote).result["outcome"] == "adopted"  # 3 of 4
 
 
 def test_the_roll_is_who_could_vote_and_who_took_part(make_vote, alice, live_meeting, bob, tina):
@@ -176,7 +177,7 @@ def test_the_roll_is_who_could_vote_and_who_took_part(make_vote, alice, live_mee
     cast(bob, vote)
     cast(tina, vote)
 
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     assert roll_of(vote) == {alice.pk: False, bob.pk: True, tina.pk: True}
     assert fresh(vote).result["eligible"] == 3
@@ -187,7 +188,7 @@ def test_members_present_without_voting_rights_are_not_on_the_roll(
 ):
     vote = make_vote(present=[alice, bob, nora, olga, carl])
 
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     assert set(roll_of(vote)) == {alice.pk, bob.pk}
 
@@ -196,7 +197,7 @@ def test_the_roll_of_a_timed_vote_is_every_eligible_member(make_vote, alice, bob
     vote = make_vote(mode=Vote.Mode.TIMED)
     cast(bob, vote)
 
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     assert roll_of(vote) == {alice.pk: False, bob.pk: True, tina.pk: False}
 
@@ -204,9 +205,9 @@ def test_the_roll_of_a_timed_vote_is_every_eligible_member(make_vote, alice, bob
 def test_closing_twice_is_a_double_click(make_vote, alice, bob):
     vote = make_vote(present=[bob])
     cast(bob, vote)
-    closed = votes.close_vote(alice, vote)
+    closed = lifecycle.close_vote(alice, vote)
 
-    again = votes.close_vote(alice, vote)
+    again = lifecycle.close_vote(alice, vote)
 
     assert (again.state, again.result, again.closed_at) == (
         Vote.State.CLOSED,
@@ -219,19 +220,19 @@ def test_closing_twice_is_a_double_click(make_vote, alice, bob):
 def test_a_prepared_vote_cannot_be_closed(make_vote, alice, refused):
     vote = make_vote(opened=False)
 
-    assert "not open" in refused(lambda: votes.close_vote(alice, vote))
+    assert "not open" in refused(lambda: lifecycle.close_vote(alice, vote))
 
 
 def test_a_closed_vote_cannot_be_opened_again(make_vote, alice, refused):
-    vote = votes.close_vote(alice, make_vote())
+    vote = lifecycle.close_vote(alice, make_vote())
 
-    assert "already been held" in refused(lambda: votes.open_vote(alice, vote))
+    assert "already been held" in refused(lambda: lifecycle.open_vote(alice, vote))
 
 
 def test_opening_an_open_vote_is_a_double_click(make_vote, alice):
     vote = make_vote()
 
-    assert votes.open_vote(alice, vote).opened_at == vote.opened_at
+    assert lifecycle.open_vote(alice, vote).opened_at == vote.opened_at
     assert vote.history.filter(history_change_reason="opened").count() == 1
 
 
@@ -244,10 +245,10 @@ def test_only_a_moderator_prepares_opens_and_closes(
     opened = make_vote(question="Een andere vraag")
 
     assert "not allowed" in refused(
-        lambda: votes.prepare_vote(who, vote_spec(), meeting=live_meeting)
+        lambda: lifecycle.prepare_vote(who, vote_spec(), meeting=live_meeting)
     )
-    assert "not allowed" in refused(lambda: votes.open_vote(who, draft))
-    assert "not allowed" in refused(lambda: votes.close_vote(who, opened))
+    assert "not allowed" in refused(lambda: lifecycle.open_vote(who, draft))
+    assert "not allowed" in refused(lambda: lifecycle.close_vote(who, opened))
 
 
 def test_another_panels_moderator_cannot_touch_the_vote(make_vote, oscar, live_meeting, refused):
@@ -255,16 +256,16 @@ def test_another_panels_moderator_cannot_touch_the_vote(make_vote, oscar, live_m
     opened = make_vote(question="Een andere vraag")
 
     assert "not allowed" in refused(
-        lambda: votes.prepare_vote(oscar, vote_spec(), meeting=live_meeting)
+        lambda: lifecycle.prepare_vote(oscar, vote_spec(), meeting=live_meeting)
     )
-    assert "not allowed" in refused(lambda: votes.open_vote(oscar, draft))
-    assert "not allowed" in refused(lambda: votes.close_vote(oscar, opened))
+    assert "not allowed" in refused(lambda: lifecycle.open_vote(oscar, draft))
+    assert "not allowed" in refused(lambda: lifecycle.close_vote(oscar, opened))
 
 
 def test_opening_and_closing_are_history_records(make_vote, alice, bob):
     vote = make_vote(present=[bob])
     cast(bob, vote)
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     records = vote.history.order_by("history_date", "history_id")
     assert [(r.state, r.history_user, r.history_change_reason) for r in records] == [
@@ -314,18 +315,18 @@ def test_a_vote_is_prepared_only_when_it_makes_sense(alice, live_meeting, refuse
     if "closes_at" in fields:
         spec.closes_at = fields["closes_at"]
 
-    assert message in refused(lambda: votes.prepare_vote(alice, spec, meeting=live_meeting))
+    assert message in refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
 
 
 def test_a_live_vote_belongs_to_a_meeting(alice, refused):
-    assert "belongs to a meeting" in refused(lambda: votes.prepare_vote(alice, vote_spec()))
+    assert "belongs to a meeting" in refused(lambda: lifecycle.prepare_vote(alice, vote_spec()))
 
 
 def test_a_vote_on_a_proposal_is_for_against_or_abstain(alice, proposal, refused):
     spec = vote_spec(method=Vote.Method.ONE_CHOICE, options=["Ja", "Nee"])
 
     assert "for, against or abstaining" in refused(
-        lambda: votes.prepare_vote(alice, spec, proposal=proposal)
+        lambda: lifecycle.prepare_vote(alice, spec, proposal=proposal)
     )
 
 
@@ -333,7 +334,7 @@ def test_a_vote_is_about_one_thing(alice, proposal, amend, tina, refused):
     amendment = amend(tina)
 
     assert "about one thing" in refused(
-        lambda: votes.prepare_vote(alice, vote_spec(), proposal=proposal, amendment=amendment)
+        lambda: lifecycle.prepare_vote(alice, vote_spec(), proposal=proposal, amendment=amendment)
     )
 
 
@@ -364,10 +365,10 @@ def test_a_prepared_vote_keeps_its_options_in_order(make_vote):
 
 
 def test_a_vote_has_at_most_fifty_options(make_vote, alice, live_meeting, refused):
-    fifty = [f"Datum {n}" for n in range(1, votes.OPTIONS_MAX + 1)]
+    fifty = [f"Datum {n}" for n in range(1, methods.OPTIONS_MAX + 1)]
     spec = vote_spec(method=Vote.Method.RANKED, options=[*fifty, "Nog een datum"])
 
-    refusal = refused(lambda: votes.prepare_vote(alice, spec, meeting=live_meeting))
+    refusal = refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
 
     assert refusal == "A vote can have at most 50 options; this one has 51."
     vote = make_vote(opened=False, method=Vote.Method.RANKED, options=fifty)
@@ -377,7 +378,7 @@ def test_a_vote_has_at_most_fifty_options(make_vote, alice, live_meeting, refuse
 def test_three_thousand_options_are_refused_not_stored(alice, live_meeting, refused):
     spec = vote_spec(method=Vote.Method.ONE_CHOICE, options=[str(n) for n in range(3000)])
 
-    refusal = refused(lambda: votes.prepare_vote(alice, spec, meeting=live_meeting))
+    refusal = refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
 
     assert refusal == "A vote can have at most 50 options; this one has 3,000."
 
@@ -385,7 +386,7 @@ def test_three_thousand_options_are_refused_not_stored(alice, live_meeting, refu
 def test_an_option_over_200_characters_is_refused_not_cut(make_vote, alice, live_meeting, refused):
     spec = vote_spec(method=Vote.Method.ONE_CHOICE, options=["Groen", "b" * 1_048_576])
 
-    refusal = refused(lambda: votes.prepare_vote(alice, spec, meeting=live_meeting))
+    refusal = refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
 
     assert refusal == "An option can be at most 200 characters; option 2 has 1,048,576."
     vote = make_vote(opened=False, method=Vote.Method.ONE_CHOICE, options=["Groen", "b" * 200])
@@ -395,7 +396,7 @@ def test_an_option_over_200_characters_is_refused_not_cut(make_vote, alice, live
 def test_a_question_over_200_characters_is_refused_not_cut(alice, live_meeting, refused):
     spec = vote_spec(question="Komen er bankjes? " + "x" * 300)
 
-    refusal = refused(lambda: votes.prepare_vote(alice, spec, meeting=live_meeting))
+    refusal = refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
 
     assert refusal == "A question can be at most 200 characters; this one has 318."
 
@@ -421,12 +422,12 @@ def their_proposal(oscar):
         oscar, title="Elders", starts_at=timezone.now() + timedelta(days=1), notify=False
     )
     item = meetings.add_item(oscar, meeting, title="Punt")
-    return services.create_proposal(oscar, item, title="Hun voorstel", text="Tekst.")
+    return proposals.create_proposal(oscar, item, title="Hun voorstel", text="Tekst.")
 
 
 def test_a_vote_on_another_panels_proposal_is_refused(alice, their_proposal, refused):
     assert "not allowed" in refused(
-        lambda: votes.prepare_vote(alice, vote_spec(), proposal=their_proposal)
+        lambda: lifecycle.prepare_vote(alice, vote_spec(), proposal=their_proposal)
     )
 
 
@@ -434,7 +435,7 @@ def test_a_vote_on_another_panels_proposal_is_refused_even_with_an_own_meeting(
     alice, live_meeting, their_proposal, refused
 ):
     refused(
-        lambda: votes.prepare_vote(
+        lambda: lifecycle.prepare_vote(
             alice, vote_spec(), meeting=live_meeting, proposal=their_proposal
         )
     )
@@ -447,7 +448,7 @@ def test_only_one_live_vote_is_open_in_a_meeting(make_vote, alice, refused):
     make_vote()
     second = make_vote(opened=False, question="Tweede vraag")
 
-    assert "Close the open vote first" in refused(lambda: votes.open_vote(alice, second))
+    assert "Close the open vote first" in refused(lambda: lifecycle.open_vote(alice, second))
 
 
 def test_a_timed_vote_may_run_beside_a_live_one(make_vote, live_meeting):
@@ -463,11 +464,11 @@ def test_a_live_vote_opens_only_while_the_meeting_is_live(make_vote, alice, live
         alice, title="Volgende maand", starts_at=timezone.now() + timedelta(days=30), notify=False
     )
     scheduled = make_vote(opened=False, meeting=next_month)
-    assert "while the meeting is live" in refused(lambda: votes.open_vote(alice, scheduled))
+    assert "while the meeting is live" in refused(lambda: lifecycle.open_vote(alice, scheduled))
 
     in_live = make_vote(opened=False, question="Te laat")
     meetings.close_meeting(alice, live_meeting)
-    assert "while the meeting is live" in refused(lambda: votes.open_vote(alice, in_live))
+    assert "while the meeting is live" in refused(lambda: lifecycle.open_vote(alice, in_live))
 
 
 def test_a_live_vote_puts_the_members_present_on_the_roll_at_opening(make_vote, alice, bob, nora):
@@ -482,7 +483,7 @@ def test_an_amendment_is_decided_before_its_proposal(
     amendment = amend(tina)
     on_proposal = make_vote(opened=False, proposal=proposal)
 
-    message = refused(lambda: votes.open_vote(alice, on_proposal))
+    message = refused(lambda: lifecycle.open_vote(alice, on_proposal))
 
     assert "open amendments" in message
     assert fresh(proposal).state == Proposal.State.SUBMITTED
@@ -490,18 +491,18 @@ def test_an_amendment_is_decided_before_its_proposal(
     on_amendment = make_vote(question="", amendment=amendment, present=[bob])
     assert fresh(amendment).state == Amendment.State.TO_VOTE
     cast(bob, on_amendment, "against")
-    votes.close_vote(alice, on_amendment)
+    lifecycle.close_vote(alice, on_amendment)
 
-    votes.open_vote(alice, on_proposal)
+    lifecycle.open_vote(alice, on_proposal)
     assert fresh(proposal).state == Proposal.State.IN_VOTE
 
 
 def test_a_withdrawn_amendment_is_not_voted_on(make_vote, alice, proposal, amend, tina, refused):
     amendment = amend(tina)
     on_amendment = make_vote(opened=False, question="", amendment=amendment)
-    services.withdraw_amendment(tina, amendment)
+    proposals.withdraw_amendment(tina, amendment)
 
-    assert "can no longer be voted on" in refused(lambda: votes.open_vote(alice, on_amendment))
+    assert "can no longer be voted on" in refused(lambda: lifecycle.open_vote(alice, on_amendment))
 
     # A withdrawn amendment no longer holds up the vote on the proposal.
     make_vote(proposal=proposal)
@@ -516,7 +517,7 @@ def test_an_adopted_amendment_makes_a_new_version_of_the_proposal(
     for member in (alice, bob, tina):
         cast(member, vote, "for")
 
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     proposal, amendment = fresh(proposal), fresh(amendment)
     assert amendment.state == Amendment.State.ADOPTED
@@ -540,7 +541,7 @@ def test_a_rejected_amendment_leaves_the_proposal_as_it_was(
     cast(bob, vote, "against")
     cast(tina, vote, "for")
 
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     assert fresh(amendment).state == Amendment.State.REJECTED
     assert (fresh(proposal).version, fresh(proposal).text) == (1, PROPOSAL_TEXT)
@@ -551,14 +552,14 @@ def test_those_involved_hear_that_their_proposal_was_decided(
 ):
     from django.core import mail
 
-    services.admit_proposal(alice, proposal)
+    proposals.admit_proposal(alice, proposal)
     proposal.supporters.add(nora)
     vote = make_vote(question="", proposal=proposal, present=[alice, bob, tina], secret=True)
     cast(alice, vote, "for")
     cast(tina, vote, "against")
 
     with django_capture_on_commit_callbacks(execute=True):
-        votes.close_vote(alice, vote)
+        lifecycle.close_vote(alice, vote)
 
     # bob brought it in, nora supported it, alice and tina voted (what: not used).
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
@@ -578,14 +579,14 @@ def test_those_involved_hear_that_their_proposal_was_decided(
 def test_a_proposal_vote_decides_the_proposal(
     make_vote, alice, bob, tina, proposal, choices, state
 ):
-    services.admit_proposal(alice, proposal)
+    proposals.admit_proposal(alice, proposal)
     vote = make_vote(question="", proposal=proposal, present=[alice, bob, tina])
     assert vote.question == "Groen in de wijk"
     assert fresh(proposal).state == Proposal.State.IN_VOTE
     for member, choice in zip((alice, bob, tina), choices, strict=True):
         cast(member, vote, choice)
 
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     proposal = fresh(proposal)
     assert proposal.state == state
@@ -598,9 +599,9 @@ def test_a_proposal_vote_decides_the_proposal(
 
 def test_a_withdrawn_proposal_is_not_voted_on(make_vote, alice, bob, proposal, refused):
     vote = make_vote(opened=False, proposal=proposal)
-    services.withdraw_proposal(bob, proposal)
+    proposals.withdraw_proposal(bob, proposal)
 
-    assert "cannot be voted on now" in refused(lambda: votes.open_vote(alice, vote))
+    assert "cannot be voted on now" in refused(lambda: lifecycle.open_vote(alice, vote))
 
 
 # --- written rounds ------------------------------------------------------------------------
@@ -613,7 +614,7 @@ def written_round(make_vote, alice, bob, tina, voters):
     vote = make_vote(secret=True, present=[alice, bob])
     cast(bob, vote, "for")
     until = timezone.now() + timedelta(days=1)
-    return votes.close_vote(alice, vote, written_round_until=until)
+    return lifecycle.close_vote(alice, vote, written_round_until=until)
 
 
 def test_a_written_round_keeps_the_vote_open_without_a_result(written_round):
@@ -631,11 +632,11 @@ def test_the_written_round_is_for_those_who_did_not_vote_live(
 ):
     vote = fresh(written_round)
 
-    assert votes.capacities(vote, bob) == []  # voted live
+    assert eligibility.capacities(vote, bob) == []  # voted live
     for member in (alice, tina, *voters):  # present or not: no presence needed any more
-        assert [m.pk for m in votes.capacities(vote, member)] == [member.pk]
-    assert votes.capacities(vote, nora) == []
-    with pytest.raises(services.VotingError, match="already been cast"):
+        assert [m.pk for m in eligibility.capacities(vote, member)] == [member.pk]
+    assert eligibility.capacities(vote, nora) == []
+    with pytest.raises(VotingError, match="already been cast"):
         cast(bob, vote, "against")
 
 
@@ -645,7 +646,7 @@ def test_the_result_comes_only_at_the_final_close(written_round, alice, tina, vo
     cast(voters[0], vote, "against")
     assert fresh(vote).result is None
 
-    result = votes.close_vote(alice, vote).result
+    result = lifecycle.close_vote(alice, vote).result
 
     assert dict(result["counts"]) == {"for": 1, "against": 2, "abstain": 0}
     assert result["outcome"] == "rejected"
@@ -654,12 +655,12 @@ def test_the_result_comes_only_at_the_final_close(written_round, alice, tina, vo
 
 
 def test_a_holder_votes_in_the_written_round_for_both(make_vote, alice, live_meeting, bob, tina):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(present=[alice])
-    votes.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(hours=2))
+    lifecycle.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(hours=2))
 
-    assert [m.pk for m in votes.capacities(fresh(vote), tina)] == [tina.pk, bob.pk]
-    assert votes.capacities(fresh(vote), bob) == []
+    assert [m.pk for m in eligibility.capacities(fresh(vote), tina)] == [tina.pk, bob.pk]
+    assert eligibility.capacities(fresh(vote), bob) == []
 
 
 def test_a_written_round_history_record(written_round, alice):
@@ -677,7 +678,7 @@ def test_a_written_round_ends_in_the_future(make_vote, alice, refused, when):
     vote = make_vote()
     until = timezone.now() - (timedelta(minutes=1) if when == "past" else timedelta(0))
 
-    assert "future" in refused(lambda: votes.close_vote(alice, vote, written_round_until=until))
+    assert "future" in refused(lambda: lifecycle.close_vote(alice, vote, written_round_until=until))
 
 
 def test_only_a_live_vote_gets_a_written_round(make_vote, alice, refused):
@@ -685,7 +686,7 @@ def test_only_a_live_vote_gets_a_written_round(make_vote, alice, refused):
     until = timezone.now() + timedelta(days=1)
 
     assert "Only a live vote" in refused(
-        lambda: votes.close_vote(alice, timed, written_round_until=until)
+        lambda: lifecycle.close_vote(alice, timed, written_round_until=until)
     )
 
 
@@ -693,7 +694,7 @@ def test_a_written_round_is_held_once(written_round, alice, refused):
     until = timezone.now() + timedelta(days=2)
 
     assert "Only a live vote" in refused(
-        lambda: votes.close_vote(alice, written_round, written_round_until=until)
+        lambda: lifecycle.close_vote(alice, written_round, written_round_until=until)
     )
 
 
@@ -708,7 +709,7 @@ def test_close_due_votes_closes_what_is_due_and_nothing_else(
     cast(bob, soon)
 
     # An hour and a half from now: the first timed vote is due, the written round not yet.
-    closed = votes.close_due_votes(now=timezone.now() + timedelta(minutes=90))
+    closed = lifecycle.close_due_votes(now=timezone.now() + timedelta(minutes=90))
 
     assert [v.pk for v in closed] == [soon.pk]
     assert fresh(soon).state == Vote.State.CLOSED
@@ -717,7 +718,7 @@ def test_close_due_votes_closes_what_is_due_and_nothing_else(
     assert fresh(written_round).state == Vote.State.WRITTEN_ROUND
 
     # Two days on: the written round is over too.
-    closed = votes.close_due_votes(now=timezone.now() + timedelta(days=2))
+    closed = lifecycle.close_due_votes(now=timezone.now() + timedelta(days=2))
 
     assert [v.pk for v in closed] == [written_round.pk]
     vote = fresh(written_round)
@@ -730,16 +731,16 @@ def test_close_due_votes_closes_what_is_due_and_nothing_else(
 def test_close_due_votes_leaves_an_open_live_vote_alone(make_vote):
     vote = make_vote()
 
-    assert votes.close_due_votes(now=timezone.now() + timedelta(days=365)) == []
+    assert lifecycle.close_due_votes(now=timezone.now() + timedelta(days=365)) == []
     assert fresh(vote).state == Vote.State.OPEN
 
 
 def test_a_proposal_to_an_item_still_to_come_can_be_voted_on(make_vote, alice, bob, later_item):
-    proposal = services.create_proposal(bob, later_item, title="Later", text="Tekst.")
+    proposal = proposals.create_proposal(bob, later_item, title="Later", text="Tekst.")
     vote = make_vote(proposal=proposal, present=[bob])
     cast(bob, vote)
 
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     assert fresh(proposal).state == Proposal.State.ADOPTED
     assert later_item.state == AgendaItem.State.PENDING

@@ -12,11 +12,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
-from panels import events
+from tests.live_helpers import record_notices
 from tests.voting.conftest import ballot_key, cast, fresh
-from voting import votes
+from voting import casting, eligibility, lifecycle
+from voting import results as vote_results
+from voting.errors import VotingError
 from voting.models import Ballot, Participation, Proxy, RollEntry, Vote
-from voting.services import VotingError
 
 pytestmark = [
     pytest.mark.postgres,
@@ -56,13 +57,7 @@ def at_once(*calls) -> list:
 @pytest.fixture
 def sent(monkeypatch) -> list[tuple]:
     """What the services send after their commits (recorded, not sent)."""
-    log: list[tuple] = []
-    monkeypatch.setattr(events, "meeting_dirty", lambda *args: log.append(("dirty", *args)))
-    monkeypatch.setattr(
-        events, "push_personal", lambda *args, **kw: log.append(("personal", *args))
-    )
-    monkeypatch.setattr(events, "push", lambda *args, **kwargs: log.append(("push", *args)))
-    return log
+    return record_notices(monkeypatch, lambda n: ("burst" if n["burst"] else "push", n))
 
 
 @pytest.fixture
@@ -84,7 +79,7 @@ def test_a_crowd_votes_at_once_and_one_member_submits_three_times(sent, make_vot
     )
 
     crowd_results, (a, b, a_again) = results[: len(crowd)], results[len(crowd) :]
-    assert all(isinstance(r, votes.Cast) and not r.repeated for r in crowd_results), results
+    assert all(isinstance(r, casting.Cast) and not r.repeated for r in crowd_results), results
     errors = [r for r in results if isinstance(r, Exception)]
     assert all(isinstance(e, VotingError) for e in errors), errors
     assert all("already been cast" in str(e) for e in errors), errors
@@ -102,15 +97,15 @@ def test_a_crowd_votes_at_once_and_one_member_submits_three_times(sent, make_vot
 
     members = len(crowd) + 1
     assert Participation.objects.filter(vote=vote).count() == members
-    assert len(votes.ballots(vote)) == members
+    assert len(vote_results.ballots(vote)) == members
     assert (
         Participation.objects.filter(vote=vote).values("on_behalf_of").distinct().count() == members
     )
-    assert len({r.receipt for r in results if isinstance(r, votes.Cast)}) == members
+    assert len({r.receipt for r in results if isinstance(r, casting.Cast)}) == members
     # One turnout mark per new ballot, each sent after its own commit.
-    assert sum(1 for entry in sent if entry[0] == "dirty") == members
+    assert sum(1 for entry in sent if entry[0] == "burst") == members
 
-    result = votes.close_vote(fresh(vote.created_by), vote).result
+    result = lifecycle.close_vote(fresh(vote.created_by), vote).result
     assert result["cast"] == members
     assert RollEntry.objects.filter(vote=vote, took_part=True).count() == members
 
@@ -132,23 +127,23 @@ def test_a_ballot_cast_while_the_vote_closes_is_counted_or_refused(sent, make_vo
 
     results = at_once(
         *[lambda m=m: cast(m, vote, "against") for m in crowd[:12]],
-        lambda: votes.close_vote(alice, vote),
+        lambda: lifecycle.close_vote(alice, vote),
     )
 
     vote = fresh(vote)
-    counted = [r for r in results[:12] if isinstance(r, votes.Cast)]
+    counted = [r for r in results[:12] if isinstance(r, casting.Cast)]
     refused = [r for r in results[:12] if isinstance(r, Exception)]
     assert all(isinstance(e, VotingError) and "not open" in str(e) for e in refused), refused
     assert len(counted) + len(refused) == 12
     assert vote.state == Vote.State.CLOSED
-    assert vote.result["cast"] == len(counted) == len(votes.ballots(vote))
+    assert vote.result["cast"] == len(counted) == len(vote_results.ballots(vote))
     assert dict(vote.result["counts"])["against"] == len(counted)
 
 
 def test_two_principals_give_their_proxy_to_one_holder_at_once(sent, live_meeting, tina, crowd):
     results = at_once(
-        lambda: votes.give_proxy(crowd[0], live_meeting, tina),
-        lambda: votes.give_proxy(crowd[1], live_meeting, tina),
+        lambda: eligibility.give_proxy(crowd[0], live_meeting, tina),
+        lambda: eligibility.give_proxy(crowd[1], live_meeting, tina),
     )
 
     assert sorted(type(r).__name__ for r in results) == ["Proxy", "VotingError"], results
@@ -157,8 +152,8 @@ def test_two_principals_give_their_proxy_to_one_holder_at_once(sent, live_meetin
 
 def test_a_proxy_and_its_reverse_at_once_make_no_chain(sent, live_meeting, bob, tina):
     results = at_once(
-        lambda: votes.give_proxy(bob, live_meeting, tina),
-        lambda: votes.give_proxy(tina, live_meeting, bob),
+        lambda: eligibility.give_proxy(bob, live_meeting, tina),
+        lambda: eligibility.give_proxy(tina, live_meeting, bob),
     )
 
     assert sorted(type(r).__name__ for r in results) == ["Proxy", "VotingError"], results
@@ -170,7 +165,7 @@ def test_two_live_votes_opened_at_once_leave_one_open(sent, make_vote, alice, ma
     second = make_vote(opened=False, question="Tweede")
 
     results = at_once(
-        lambda: votes.open_vote(alice, first), lambda: votes.open_vote(martin, second)
+        lambda: lifecycle.open_vote(alice, first), lambda: lifecycle.open_vote(martin, second)
     )
 
     assert sum(isinstance(r, Vote) for r in results) == 1, results
@@ -182,7 +177,9 @@ def test_closing_twice_at_once_counts_once(sent, make_vote, alice, martin, crowd
     for member in crowd[:5]:
         cast(member, vote)
 
-    results = at_once(lambda: votes.close_vote(alice, vote), lambda: votes.close_vote(martin, vote))
+    results = at_once(
+        lambda: lifecycle.close_vote(alice, vote), lambda: lifecycle.close_vote(martin, vote)
+    )
 
     assert all(isinstance(r, Vote) for r in results), results
     assert fresh(vote).history.filter(history_change_reason="closed").count() == 1
@@ -195,7 +192,7 @@ def test_close_due_votes_from_two_workers_at_once_closes_once(sent, make_vote, b
     later = timezone.now() + timedelta(hours=2)
 
     results = at_once(
-        lambda: votes.close_due_votes(now=later), lambda: votes.close_due_votes(now=later)
+        lambda: lifecycle.close_due_votes(now=later), lambda: lifecycle.close_due_votes(now=later)
     )
 
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -208,7 +205,7 @@ def test_ballots_go_in_side_by_side_not_one_at_a_time(sent, make_vote, crowd, mo
     """At a hundred ballots a second, one ballot must not wait for another to commit."""
     vote = make_vote(present=crowd[:2])
     first_inside, second_done = threading.Event(), threading.Event()
-    real_capacities = votes.capacities
+    real_capacities = eligibility.capacities
 
     def slow_for_the_first(vote_, voter):
         if voter == crowd[0]:
@@ -217,7 +214,7 @@ def test_ballots_go_in_side_by_side_not_one_at_a_time(sent, make_vote, crowd, mo
             assert second_done.wait(10), "the second ballot waited for the first"
         return real_capacities(vote_, voter)
 
-    monkeypatch.setattr(votes, "capacities", slow_for_the_first)
+    monkeypatch.setattr(casting, "capacities", slow_for_the_first)
 
     def second():
         assert first_inside.wait(10)
@@ -227,5 +224,5 @@ def test_ballots_go_in_side_by_side_not_one_at_a_time(sent, make_vote, crowd, mo
 
     results = at_once(lambda: cast(crowd[0], vote, "for"), second)
 
-    assert all(isinstance(r, votes.Cast) for r in results), results
+    assert all(isinstance(r, casting.Cast) for r in results), results
     assert Participation.objects.filter(vote=vote).count() == 2

@@ -7,10 +7,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from panels import events
-from panels.events import Audience
+from panels.live import changes, fragments
+from panels.live.fragments import Audience
+from tests.live_helpers import record_notices
 from tests.voting.conftest import ballot_key, be_present, cast, fresh
-from voting import votes
+from voting import eligibility, lifecycle
+from voting.errors import VotingError
 from voting.models import Participation, Vote
 
 pytestmark = pytest.mark.django_db
@@ -19,31 +21,18 @@ PAGE_AUDIENCES = [Audience.MODERATOR, Audience.PARTICIPANT, Audience.OBSERVER]
 
 
 @pytest.fixture
-def sent(monkeypatch) -> list[tuple]:
-    """Everything the vote services send after commit, in order:
-    ("push", meeting id, names, personal user ids), ("dirty", meeting id, names),
-    ("personal", meeting id, user ids)."""
-    log: list[tuple] = []
-    monkeypatch.setattr(
-        events,
-        "push",
-        lambda meeting_id, names, personal_for=(): log.append(
-            ("push", meeting_id, tuple(names), tuple(personal_for))
-        ),
-    )
-    monkeypatch.setattr(
-        events,
-        "meeting_dirty",
-        lambda meeting_id, *names: log.append(("dirty", meeting_id, names)),
-    )
-    monkeypatch.setattr(
-        events,
-        "push_personal",
-        lambda meeting_id, user_ids, names=None: log.append(
-            ("personal", meeting_id, tuple(user_ids))
-        ),
-    )
-    return log
+def sent(monkeypatch) -> list[dict]:
+    """The notices the vote services send after commit, in order, as ("push" or "burst",
+    meeting id, fragment names, personal user ids)."""
+    return record_notices(monkeypatch)
+
+
+def summary(notices: list[dict]) -> list[tuple]:
+    """Each notice as ("push" or "burst", meeting id, fragment names, personal user ids)."""
+    return [
+        ("burst" if n["burst"] else "push", n["meeting"], tuple(n["names"]), tuple(n["personal"]))
+        for n in notices
+    ]
 
 
 def run_after_commit(capture, sent, call):
@@ -65,7 +54,7 @@ def test_preparing_a_vote_pushes_the_vote_fragment(
 ):
     run_after_commit(django_capture_on_commit_callbacks, sent, lambda: make_vote(opened=False))
 
-    assert sent == [("push", live_meeting.pk, ("vote",), ())]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote",), ())]
 
 
 def test_opening_pushes_the_vote_and_the_ballot(
@@ -74,9 +63,11 @@ def test_opening_pushes_the_vote_and_the_ballot(
     vote = make_vote(opened=False)
     seq = fresh(live_meeting).seq
 
-    run_after_commit(django_capture_on_commit_callbacks, sent, lambda: votes.open_vote(alice, vote))
+    run_after_commit(
+        django_capture_on_commit_callbacks, sent, lambda: lifecycle.open_vote(alice, vote)
+    )
 
-    assert sent == [("push", live_meeting.pk, ("vote", "ballot"), ())]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote", "ballot"), ())]
     assert fresh(live_meeting).seq == seq + 1
 
 
@@ -86,10 +77,10 @@ def test_closing_pushes_the_vote_and_the_ballot(
     vote = make_vote()
 
     run_after_commit(
-        django_capture_on_commit_callbacks, sent, lambda: votes.close_vote(alice, vote)
+        django_capture_on_commit_callbacks, sent, lambda: lifecycle.close_vote(alice, vote)
     )
 
-    assert sent == [("push", live_meeting.pk, ("vote", "ballot"), ())]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote", "ballot"), ())]
 
 
 def test_a_written_round_pushes_the_vote_and_the_ballot(
@@ -101,10 +92,10 @@ def test_a_written_round_pushes_the_vote_and_the_ballot(
     run_after_commit(
         django_capture_on_commit_callbacks,
         sent,
-        lambda: votes.close_vote(alice, vote, written_round_until=until),
+        lambda: lifecycle.close_vote(alice, vote, written_round_until=until),
     )
 
-    assert sent == [("push", live_meeting.pk, ("vote", "ballot"), ())]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote", "ballot"), ())]
 
 
 def test_a_ballot_marks_the_turnout_dirty_and_nudges_the_voter(
@@ -115,10 +106,7 @@ def test_a_ballot_marks_the_turnout_dirty_and_nudges_the_voter(
 
     run_after_commit(django_capture_on_commit_callbacks, sent, lambda: cast(bob, vote))
 
-    assert sent == [
-        ("dirty", live_meeting.pk, ("vote",)),
-        ("personal", live_meeting.pk, (bob.user_id,)),
-    ]
+    assert summary(sent) == [("burst", live_meeting.pk, ("vote",), (bob.user_id,))]
     assert fresh(live_meeting).seq == seq, "a ballot is coalesced, not counted as a change"
 
 
@@ -130,7 +118,7 @@ def test_changing_a_named_ballot_pushes_the_vote_and_the_voters_own_bits(
 
     run_after_commit(django_capture_on_commit_callbacks, sent, lambda: cast(bob, vote, "against"))
 
-    assert sent == [("push", live_meeting.pk, ("vote",), (bob.user_id,))]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote",), (bob.user_id,))]
 
 
 def test_a_repeated_submission_sends_nothing(
@@ -170,7 +158,7 @@ def test_a_refused_ballot_sends_nothing(
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(votes.VotingError),
+        pytest.raises(VotingError),
     ):
         cast(tina, vote)
 
@@ -182,15 +170,15 @@ def test_a_proxy_pushes_the_vote_and_both_peoples_own_bits(
     django_capture_on_commit_callbacks, sent, live_meeting, bob, tina, action
 ):
     if action == "give":
-        call = lambda: votes.give_proxy(bob, live_meeting, tina)  # noqa: E731
+        call = lambda: eligibility.give_proxy(bob, live_meeting, tina)  # noqa: E731
     else:
-        proxy = votes.give_proxy(bob, live_meeting, tina)
+        proxy = eligibility.give_proxy(bob, live_meeting, tina)
         sent.clear()
-        call = lambda: votes.revoke_proxy(bob, proxy)  # noqa: E731
+        call = lambda: eligibility.revoke_proxy(bob, proxy)  # noqa: E731
 
     run_after_commit(django_capture_on_commit_callbacks, sent, call)
 
-    assert sent == [("push", live_meeting.pk, ("vote",), (bob.user_id, tina.user_id))]
+    assert summary(sent) == [("push", live_meeting.pk, ("vote",), (bob.user_id, tina.user_id))]
 
 
 def test_a_ballot_in_a_vote_without_a_meeting_goes_to_no_meeting(
@@ -201,7 +189,7 @@ def test_a_ballot_in_a_vote_without_a_meeting_goes_to_no_meeting(
     async def group_send(group, message):
         group_sends.append((group, message))
 
-    monkeypatch.setattr(events.get_channel_layer(), "group_send", group_send)
+    monkeypatch.setattr(changes.get_channel_layer(), "group_send", group_send)
     vote = make_vote(mode=Vote.Mode.TIMED)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -210,7 +198,7 @@ def test_a_ballot_in_a_vote_without_a_meeting_goes_to_no_meeting(
     assert group_sends == []
 
 
-def test_the_turnout_reaches_the_workers_as_a_dirty_mark(
+def test_the_turnout_reaches_the_workers_as_one_burst_notice(
     django_capture_on_commit_callbacks, monkeypatch, live_meeting, make_vote, bob
 ):
     group_sends = []
@@ -218,18 +206,25 @@ def test_the_turnout_reaches_the_workers_as_a_dirty_mark(
     async def group_send(group, message):
         group_sends.append((group, message))
 
-    monkeypatch.setattr(events.get_channel_layer(), "group_send", group_send)
+    monkeypatch.setattr(changes.get_channel_layer(), "group_send", group_send)
     vote = make_vote(present=[bob])
 
     with django_capture_on_commit_callbacks(execute=True):
         cast(bob, vote)
 
     assert group_sends == [
-        (events.meeting_group(live_meeting.pk), {"type": "live.dirty", "names": ["vote"]}),
         (
-            events.user_group(bob.user_id),
-            {"type": "live.personal", "meeting": live_meeting.pk, "names": ["my_vote"]},
-        ),
+            changes.meeting_group(live_meeting.pk),
+            {
+                "type": "live.changed",
+                "meeting": live_meeting.pk,
+                "names": ["vote"],
+                "personal": [bob.user_id],
+                "personal_names": ["my_vote"],
+                "burst": True,
+                "ends": False,
+            },
+        )
     ]
 
 
@@ -237,11 +232,11 @@ def test_the_turnout_reaches_the_workers_as_a_dirty_mark(
 
 
 def frames(meeting, *names: str, language: str = "en") -> dict[Audience, dict[str, str]]:
-    _seq, rendered = events.render_frames(meeting.pk, names, languages=[language])
+    _seq, rendered = fragments.render_frames(meeting.pk, names, languages=[language])
     return {
-        audience: rendered[events.frame_key(audience, language)]
+        audience: rendered[fragments.frame_key(audience, language)]
         for audience in Audience
-        if events.frame_key(audience, language) in rendered
+        if fragments.frame_key(audience, language) in rendered
     }
 
 
@@ -293,7 +288,7 @@ def test_after_closing_everyone_sees_the_result(make_vote, alice, bob, tina, liv
     vote = make_vote(present=[bob, tina])
     cast(bob, vote, "for")
     cast(tina, vote, "for")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     seen = frames(live_meeting, "vote", "ballot", "screen-vote")
 
@@ -306,7 +301,7 @@ def test_after_closing_everyone_sees_the_result(make_vote, alice, bob, tina, liv
 
 def test_a_written_round_is_not_voted_in_from_the_live_page(make_vote, alice, live_meeting):
     vote = make_vote()
-    votes.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(days=1))
+    lifecycle.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(days=1))
 
     seen = frames(live_meeting, "ballot")
 
@@ -317,9 +312,9 @@ def test_the_next_live_vote_is_shown_while_an_earlier_one_has_its_written_round(
     make_vote, alice, bob, live_meeting
 ):
     first = make_vote(present=[alice, bob])
-    votes.close_vote(alice, first, written_round_until=timezone.now() + timedelta(days=1))
+    lifecycle.close_vote(alice, first, written_round_until=timezone.now() + timedelta(days=1))
     second = make_vote(question="De volgende vraag")
-    assert [m.pk for m in votes.capacities(second, bob)] == [bob.pk]
+    assert [m.pk for m in eligibility.capacities(second, bob)] == [bob.pk]
 
     seen = frames(live_meeting, "vote", "ballot")[Audience.PARTICIPANT]
 
@@ -334,14 +329,14 @@ def test_the_personal_bits_say_whether_and_for_whom_one_votes(
     make_vote, live_meeting, bob, tina, voters
 ):
     dave = voters[0]
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(present=[tina, dave])
     be_present(live_meeting, bob)
 
-    holder = events.render_personal(live_meeting.pk, tina)
-    principal = events.render_personal(live_meeting.pk, bob)
+    holder = fragments.render_personal(live_meeting.pk, tina)
+    principal = fragments.render_personal(live_meeting.pk, bob)
     cast(dave, vote)
-    voted = events.render_personal(live_meeting.pk, dave)
+    voted = fragments.render_personal(live_meeting.pk, dave)
 
     assert f'data-vote="{vote.pk}"' in holder
     assert "You hold a proxy for <bdi>Bob Member</bdi>." in holder

@@ -1,5 +1,6 @@
 """Written proxies (volmacht): one per principal per meeting, never to oneself, no chains,
-changed only while no vote is open; the holder votes for both (voting/votes.py)."""
+changed only while no vote is open; the holder votes for both (voting/eligibility.py,
+voting/casting.py)."""
 
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 from panels import meetings
 from panels import services as panel_services
 from tests.voting.conftest import ballot_key, cast, fresh
-from voting import votes
+from voting import casting, eligibility, lifecycle
 from voting.models import Participation, Proxy, RollEntry, Vote
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def pks(members) -> set[int]:
 
 
 def test_a_member_gives_a_proxy_for_one_meeting_with_a_history_record(live_meeting, bob, tina):
-    proxy = votes.give_proxy(bob, live_meeting, tina)
+    proxy = eligibility.give_proxy(bob, live_meeting, tina)
 
     assert (proxy.meeting, proxy.principal, proxy.holder, proxy.revoked_at) == (
         live_meeting,
@@ -40,33 +41,33 @@ def test_a_member_gives_a_proxy_for_one_meeting_with_a_history_record(live_meeti
 
 
 def test_the_principal_revokes_with_a_history_record(live_meeting, bob, tina):
-    proxy = votes.give_proxy(bob, live_meeting, tina)
+    proxy = eligibility.give_proxy(bob, live_meeting, tina)
 
-    votes.revoke_proxy(bob, proxy)
+    eligibility.revoke_proxy(bob, proxy)
 
     proxy = fresh(proxy)
     assert proxy.revoked_at is not None
-    assert not votes.standing_proxies(live_meeting.pk).exists()
+    assert not eligibility.standing_proxies(live_meeting.pk).exists()
     latest = proxy.history.order_by("history_date", "history_id").last()
     assert (latest.history_user, latest.history_change_reason) == (bob.user, "revoked")
     assert latest.revoked_at == proxy.revoked_at
 
 
 def test_revoking_twice_is_a_double_click(live_meeting, bob, tina):
-    proxy = votes.give_proxy(bob, live_meeting, tina)
-    votes.revoke_proxy(bob, proxy)
+    proxy = eligibility.give_proxy(bob, live_meeting, tina)
+    eligibility.revoke_proxy(bob, proxy)
     first = fresh(proxy).revoked_at
 
-    votes.revoke_proxy(bob, proxy)
+    eligibility.revoke_proxy(bob, proxy)
 
     assert fresh(proxy).revoked_at == first
     assert proxy.history.count() == 2
 
 
 def test_a_moderator_may_revoke_a_proxy(live_meeting, alice, bob, tina):
-    proxy = votes.give_proxy(bob, live_meeting, tina)
+    proxy = eligibility.give_proxy(bob, live_meeting, tina)
 
-    votes.revoke_proxy(alice, proxy)
+    eligibility.revoke_proxy(alice, proxy)
 
     assert fresh(proxy).revoked_at is not None
     assert proxy.history.order_by("history_date").last().history_user == alice.user
@@ -74,32 +75,32 @@ def test_a_moderator_may_revoke_a_proxy(live_meeting, alice, bob, tina):
 
 @pytest.mark.parametrize("who", ["tina", "dave"], ids=["the holder", "another member"])
 def test_only_the_principal_or_a_moderator_revokes(live_meeting, bob, tina, voters, refused, who):
-    proxy = votes.give_proxy(bob, live_meeting, tina)
+    proxy = eligibility.give_proxy(bob, live_meeting, tina)
     actor = tina if who == "tina" else voters[0]
 
-    assert "Only the member who gave" in refused(lambda: votes.revoke_proxy(actor, proxy))
+    assert "Only the member who gave" in refused(lambda: eligibility.revoke_proxy(actor, proxy))
 
 
 def test_another_panels_moderator_cannot_revoke(live_meeting, bob, tina, oscar, refused):
-    proxy = votes.give_proxy(bob, live_meeting, tina)
+    proxy = eligibility.give_proxy(bob, live_meeting, tina)
 
-    refused(lambda: votes.revoke_proxy(oscar, proxy))
+    refused(lambda: eligibility.revoke_proxy(oscar, proxy))
 
 
 def test_one_proxy_per_principal_per_meeting(live_meeting, bob, tina, voters, refused):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
 
     assert "already given a proxy" in refused(
-        lambda: votes.give_proxy(bob, live_meeting, voters[0])
+        lambda: eligibility.give_proxy(bob, live_meeting, voters[0])
     )
 
 
 def test_after_revoking_the_principal_may_give_a_new_proxy(live_meeting, bob, tina, voters):
-    votes.revoke_proxy(bob, votes.give_proxy(bob, live_meeting, tina))
+    eligibility.revoke_proxy(bob, eligibility.give_proxy(bob, live_meeting, tina))
 
-    votes.give_proxy(bob, live_meeting, voters[0])
+    eligibility.give_proxy(bob, live_meeting, voters[0])
 
-    assert [(p.principal, p.holder) for p in votes.standing_proxies(live_meeting.pk)] == [
+    assert [(p.principal, p.holder) for p in eligibility.standing_proxies(live_meeting.pk)] == [
         (bob, voters[0])
     ]
     assert Proxy.objects.filter(meeting=live_meeting, principal=bob).count() == 2
@@ -109,11 +110,11 @@ def test_a_proxy_is_for_one_meeting_only(alice, live_meeting, bob, tina, voters)
     later = meetings.create_meeting(
         alice, title="Volgende keer", starts_at=timezone.now() + timedelta(days=30), notify=False
     )
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
 
-    votes.give_proxy(bob, later, voters[0])
+    eligibility.give_proxy(bob, later, voters[0])
 
-    assert votes.standing_proxies(later.pk).get().holder == voters[0]
+    assert eligibility.standing_proxies(later.pk).get().holder == voters[0]
 
 
 def test_a_holder_holds_at_most_as_many_proxies_as_the_panel_allows(
@@ -121,31 +122,31 @@ def test_a_holder_holds_at_most_as_many_proxies_as_the_panel_allows(
 ):
     dave, erin, fay, _gert = voters
     assert panel.max_proxies_per_holder == 1
-    votes.give_proxy(dave, live_meeting, tina)
+    eligibility.give_proxy(dave, live_meeting, tina)
 
     assert "as many proxies as allowed" in refused(
-        lambda: votes.give_proxy(erin, live_meeting, tina)
+        lambda: eligibility.give_proxy(erin, live_meeting, tina)
     )
 
     panel.max_proxies_per_holder = 2
     panel.save()
-    votes.give_proxy(erin, live_meeting, tina)
+    eligibility.give_proxy(erin, live_meeting, tina)
     assert "as many proxies as allowed" in refused(
-        lambda: votes.give_proxy(fay, live_meeting, tina)
+        lambda: eligibility.give_proxy(fay, live_meeting, tina)
     )
 
 
 def test_a_revoked_proxy_does_not_count_towards_the_maximum(live_meeting, tina, voters):
     dave, erin, *_ = voters
-    votes.revoke_proxy(dave, votes.give_proxy(dave, live_meeting, tina))
+    eligibility.revoke_proxy(dave, eligibility.give_proxy(dave, live_meeting, tina))
 
-    votes.give_proxy(erin, live_meeting, tina)
+    eligibility.give_proxy(erin, live_meeting, tina)
 
-    assert votes.standing_proxies(live_meeting.pk).get().principal == erin
+    assert eligibility.standing_proxies(live_meeting.pk).get().principal == erin
 
 
 def test_nobody_gives_a_proxy_to_themselves(live_meeting, bob, refused):
-    assert "yourself" in refused(lambda: votes.give_proxy(bob, live_meeting, bob))
+    assert "yourself" in refused(lambda: eligibility.give_proxy(bob, live_meeting, bob))
 
 
 @pytest.mark.parametrize("principal", ["nora", "olga", "carl"])
@@ -153,7 +154,7 @@ def test_only_a_member_who_may_vote_gives_a_proxy(request, live_meeting, tina, r
     who = request.getfixturevalue(principal)
 
     assert "Only a member who may vote" in refused(
-        lambda: votes.give_proxy(who, live_meeting, tina)
+        lambda: eligibility.give_proxy(who, live_meeting, tina)
     )
 
 
@@ -162,59 +163,65 @@ def test_the_holder_must_be_a_member_who_may_vote(request, live_meeting, bob, re
     who = request.getfixturevalue(holder)
 
     assert "holder must be a member who may vote" in refused(
-        lambda: votes.give_proxy(bob, live_meeting, who)
+        lambda: eligibility.give_proxy(bob, live_meeting, who)
     )
 
 
 def test_no_chains_a_holder_who_gave_their_own_vote_away(live_meeting, bob, tina, voters, refused):
-    votes.give_proxy(tina, live_meeting, voters[0])
+    eligibility.give_proxy(tina, live_meeting, voters[0])
 
     assert "given their own vote to someone else" in refused(
-        lambda: votes.give_proxy(bob, live_meeting, tina)
+        lambda: eligibility.give_proxy(bob, live_meeting, tina)
     )
 
 
 def test_no_chains_a_principal_who_holds_a_proxy(live_meeting, bob, tina, voters, refused):
-    votes.give_proxy(voters[0], live_meeting, bob)
+    eligibility.give_proxy(voters[0], live_meeting, bob)
 
-    assert "cannot pass on your vote" in refused(lambda: votes.give_proxy(bob, live_meeting, tina))
+    assert "cannot pass on your vote" in refused(
+        lambda: eligibility.give_proxy(bob, live_meeting, tina)
+    )
 
 
 def test_no_proxy_in_a_closed_meeting(alice, live_meeting, bob, tina, refused):
     meetings.close_meeting(alice, live_meeting)
 
-    assert "closed" in refused(lambda: votes.give_proxy(bob, live_meeting, tina))
+    assert "closed" in refused(lambda: eligibility.give_proxy(bob, live_meeting, tina))
 
 
 def test_no_proxy_across_panels(live_meeting, bob, oscar, make_member, other_panel, refused):
     stranger = make_member("Stella", for_panel=other_panel)
 
-    assert "not allowed" in refused(lambda: votes.give_proxy(bob, live_meeting, stranger))
-    assert "not allowed" in refused(lambda: votes.give_proxy(stranger, live_meeting, bob))
+    assert "not allowed" in refused(lambda: eligibility.give_proxy(bob, live_meeting, stranger))
+    assert "not allowed" in refused(lambda: eligibility.give_proxy(stranger, live_meeting, bob))
 
 
 @pytest.mark.parametrize("state", ["open", "written round", "timed"])
 def test_proxies_do_not_change_while_a_vote_is_open(
     make_vote, alice, live_meeting, bob, tina, voters, refused, state
 ):
-    given = votes.give_proxy(voters[0], live_meeting, voters[1])
+    given = eligibility.give_proxy(voters[0], live_meeting, voters[1])
     if state == "timed":
         make_vote(mode=Vote.Mode.TIMED, meeting=live_meeting)
     else:
         vote = make_vote()
         if state == "written round":
-            votes.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(hours=1))
+            lifecycle.close_vote(
+                alice, vote, written_round_until=timezone.now() + timedelta(hours=1)
+            )
 
-    assert "while no vote is open" in refused(lambda: votes.give_proxy(bob, live_meeting, tina))
-    assert "while no vote is open" in refused(lambda: votes.revoke_proxy(voters[0], given))
+    assert "while no vote is open" in refused(
+        lambda: eligibility.give_proxy(bob, live_meeting, tina)
+    )
+    assert "while no vote is open" in refused(lambda: eligibility.revoke_proxy(voters[0], given))
 
 
 def test_proxies_change_again_once_the_vote_is_closed(make_vote, alice, live_meeting, bob, tina):
-    votes.close_vote(alice, make_vote())
+    lifecycle.close_vote(alice, make_vote())
 
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
 
-    assert votes.standing_proxies(live_meeting.pk).count() == 1
+    assert eligibility.standing_proxies(live_meeting.pk).count() == 1
 
 
 # --- voting with a proxy ---------------------------------------------------------------------
@@ -223,17 +230,17 @@ def test_proxies_change_again_once_the_vote_is_closed(make_vote, alice, live_mee
 def test_the_principal_cannot_vote_while_the_proxy_stands(
     make_vote, live_meeting, bob, tina, refused
 ):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(present=[bob, tina])
 
-    assert votes.capacities(vote, bob) == []
+    assert eligibility.capacities(vote, bob) == []
     assert "cannot vote" in refused(lambda: cast(bob, vote))
 
 
 def test_the_holder_casts_for_both_in_one_action(make_vote, alice, live_meeting, bob, tina):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(present=[tina])
-    assert [m.pk for m in votes.capacities(vote, tina)] == [tina.pk, bob.pk]
+    assert [m.pk for m in eligibility.capacities(vote, tina)] == [tina.pk, bob.pk]
 
     # One submitted form, one key per person (as the view does).
     key = ballot_key()
@@ -243,8 +250,8 @@ def test_the_holder_casts_for_both_in_one_action(make_vote, alice, live_meeting,
     assert sorted(
         Participation.objects.filter(vote=vote).values_list("voter", "on_behalf_of")
     ) == sorted([(tina.pk, tina.pk), (tina.pk, bob.pk)])
-    assert votes.voted_for(vote, tina) == {tina.pk, bob.pk}
-    result = votes.close_vote(alice, vote).result
+    assert casting.voted_for(vote, tina) == {tina.pk, bob.pk}
+    result = lifecycle.close_vote(alice, vote).result
     assert dict(result["counts"])["for"] == 2
     assert result["named"] == [["Bob Member", "for", bob.pk], ["Tina Tenantorg", "for", tina.pk]]
 
@@ -252,20 +259,20 @@ def test_the_holder_casts_for_both_in_one_action(make_vote, alice, live_meeting,
 def test_the_holder_may_vote_differently_for_the_principal(
     make_vote, alice, live_meeting, bob, tina
 ):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(present=[tina])
 
     cast(tina, vote, "against")
     cast(tina, vote, "for", on_behalf_of=bob)
 
-    assert votes.close_vote(alice, vote).result["named"] == [
+    assert lifecycle.close_vote(alice, vote).result["named"] == [
         ["Bob Member", "for", bob.pk],
         ["Tina Tenantorg", "against", tina.pk],
     ]
 
 
 def test_in_a_secret_vote_the_holder_gets_a_receipt_per_person(make_vote, live_meeting, bob, tina):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(secret=True, present=[tina])
 
     own = cast(tina, vote, "for")
@@ -275,59 +282,59 @@ def test_in_a_secret_vote_the_holder_gets_a_receipt_per_person(make_vote, live_m
 
 
 def test_a_proxy_counts_only_while_the_holder_may_vote(make_vote, live_meeting, bob, tina, refused):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(present=[bob])  # the principal came after all; the holder did not
 
-    assert votes.capacities(vote, tina) == []
+    assert eligibility.capacities(vote, tina) == []
     assert "cannot vote" in refused(lambda: cast(tina, vote, on_behalf_of=bob))
 
 
 def test_a_holder_who_lost_the_right_to_vote_carries_no_proxy(
     make_vote, alice, live_meeting, bob, tina
 ):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     panel_services.set_active(alice, tina, False)
     vote = make_vote(present=[tina])
 
-    assert votes.capacities(vote, fresh(tina)) == []
+    assert eligibility.capacities(vote, fresh(tina)) == []
 
 
 def test_a_principal_who_lost_the_right_to_vote_is_not_voted_for(
     make_vote, alice, live_meeting, bob, tina
 ):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     panel_services.set_active(alice, bob, False)
     vote = make_vote(present=[tina])
 
-    assert pks(votes.capacities(vote, tina)) == {tina.pk}
+    assert pks(eligibility.capacities(vote, tina)) == {tina.pk}
 
 
 def test_after_revoking_the_principal_votes_again_themselves(make_vote, live_meeting, bob, tina):
-    votes.revoke_proxy(bob, votes.give_proxy(bob, live_meeting, tina))
+    eligibility.revoke_proxy(bob, eligibility.give_proxy(bob, live_meeting, tina))
     vote = make_vote(present=[bob, tina])
 
-    assert pks(votes.capacities(vote, bob)) == {bob.pk}
-    assert pks(votes.capacities(vote, tina)) == {tina.pk}
+    assert pks(eligibility.capacities(vote, bob)) == {bob.pk}
+    assert pks(eligibility.capacities(vote, tina)) == {tina.pk}
 
 
 def test_a_proxy_applies_to_a_timed_vote_of_its_meeting(make_vote, live_meeting, bob, tina):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     in_meeting = make_vote(mode=Vote.Mode.TIMED, meeting=live_meeting)
     without_meeting = make_vote(mode=Vote.Mode.TIMED, question="Los van de bijeenkomst")
 
-    assert pks(votes.capacities(in_meeting, tina)) == {tina.pk, bob.pk}
-    assert pks(votes.capacities(without_meeting, tina)) == {tina.pk}
-    assert pks(votes.capacities(without_meeting, bob)) == {bob.pk}
+    assert pks(eligibility.capacities(in_meeting, tina)) == {tina.pk, bob.pk}
+    assert pks(eligibility.capacities(without_meeting, tina)) == {tina.pk}
+    assert pks(eligibility.capacities(without_meeting, bob)) == {bob.pk}
 
 
 def test_a_principal_represented_by_a_present_holder_is_on_the_roll(
     make_vote, alice, live_meeting, bob, tina
 ):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(present=[alice, tina])
     cast(tina, vote)  # only for herself
 
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     roll = dict(RollEntry.objects.filter(vote=vote).values_list("member", "took_part"))
     assert roll == {alice.pk: False, tina.pk: True, bob.pk: False}

@@ -22,7 +22,7 @@ from django.urls import reverse
 from panels import sealing
 from panels.models import Membership
 from tests.voting.conftest import ballot_key, cast
-from voting import votes
+from voting import casting, eligibility, lifecycle
 from voting.models import Ballot, BallotBox, Participation, Vote
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,7 @@ def people(make_member, live_meeting, alice, bob, tina, voters):
     """24 ballots: 23 people, one of whom (tina) also holds a proxy."""
     extra = [make_member(f"Extra{number:02d}") for number in range(17)]
     principal = extra.pop()
-    votes.give_proxy(principal, live_meeting, tina)
+    eligibility.give_proxy(principal, live_meeting, tina)
     return [alice, bob, tina, *voters, *extra], principal
 
 
@@ -91,7 +91,7 @@ def secret_vote(client, make_vote, alice, bob, tina, voters, people):
     everyone, principal = people
     vote = make_vote(secret=True, present=everyone)
     cast_in_order = cast_all(client, vote, everyone, principal, tina, bob, voters[0])
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     vote.refresh_from_db()
     assert len(cast_in_order) == vote.result["cast"] == 24
     return vote, cast_in_order
@@ -170,11 +170,11 @@ def test_each_receipt_proves_its_ballot_was_counted(secret_vote):
     vote, cast_in_order = secret_vote
 
     for voted in cast_in_order:
-        assert votes.receipt_counted(vote, voted.receipt)
+        assert casting.receipt_counted(vote, voted.receipt)
         # Typed in lower case or with spaces around, it is the same code.
-        assert votes.receipt_counted(vote, f"  {voted.receipt.lower()} ")
-    assert not votes.receipt_counted(vote, "0000-0000-0000")
-    assert not votes.receipt_counted(vote, "")
+        assert casting.receipt_counted(vote, f"  {voted.receipt.lower()} ")
+    assert not casting.receipt_counted(vote, "0000-0000-0000")
+    assert not casting.receipt_counted(vote, "")
     assert len({voted.receipt for voted in cast_in_order}) == len(cast_in_order)
 
 
@@ -182,7 +182,7 @@ def test_the_receipt_follows_from_the_key_and_is_not_stored(secret_vote):
     vote, cast_in_order = secret_vote
 
     for voted in cast_in_order:
-        assert votes.receipt_code(vote.pk, voted.key) == voted.receipt
+        assert casting.receipt_code(vote.pk, voted.key) == voted.receipt
 
 
 def test_the_count_is_right(secret_vote):
@@ -207,7 +207,7 @@ def test_what_is_stored_follows_from_the_ballots_not_from_their_order(
     first = make_vote(secret=True, question="Eerste", present=everyone)
     cast_all(client, first, everyone, principal, tina, bob, voters[0])
     open_first = sealing.read(BallotBox, first.pk)["ballots"]
-    votes.close_vote(alice, first)
+    lifecycle.close_vote(alice, first)
 
     second = make_vote(secret=True, question="Tweede", present=everyone)
     backwards = list(reversed(everyone))
@@ -218,7 +218,7 @@ def test_what_is_stored_follows_from_the_ballots_not_from_their_order(
         if person == tina:
             cast(tina, second, "against", on_behalf_of=principal)
     open_second = sealing.read(BallotBox, second.pk)["ballots"]
-    votes.close_vote(alice, second)
+    lifecycle.close_vote(alice, second)
 
     assert open_first == open_second
     assert sealing.read(BallotBox, first.pk)["ballots"] == open_first

@@ -6,7 +6,7 @@ from channels.db import database_sync_to_async
 
 from tests.live_helpers import section
 from tests.panels import test_consumers as socket_tests
-from voting import votes
+from voting import casting, lifecycle
 
 # The socket fixtures of the live-meeting tests.
 live, meeting = socket_tests.live, socket_tests.meeting
@@ -18,17 +18,17 @@ db = database_sync_to_async
 
 
 def named_question():
-    return votes.VoteSpec(
+    return lifecycle.VoteSpec(
         question="Komt er een bankje bij de speeltuin?", method="yes_no", options=[]
     )
 
 
 async def test_a_vote_reaches_every_role_live_and_in_the_snapshot(live, meeting, alice, bob, olga):
-    vote = await db(votes.prepare_vote)(alice, named_question(), meeting=meeting)
+    vote = await db(lifecycle.prepare_vote)(alice, named_question(), meeting=meeting)
     sockets = {p.user.name: await live(p, meeting, language="en") for p in (alice, bob, olga)}
     await settle(list(sockets.values()), 3)
 
-    await db(votes.open_vote)(alice, vote)
+    await db(lifecycle.open_vote)(alice, vote)
 
     for name, socket in sockets.items():
         frame = await socket.until(has("live-ballot"), what="the ballot")
@@ -37,7 +37,7 @@ async def test_a_vote_reaches_every_role_live_and_in_the_snapshot(live, meeting,
         form = 'name="choice"' in section(frame, "live-ballot")
         assert form is (name != "Olga Observer"), name
 
-    await db(votes.cast_ballot)(bob, vote, choice="for", key="b" * 32)
+    await db(casting.cast_ballot)(bob, vote, choice="for", key="b" * 32)
 
     for socket in sockets.values():
         turnout = await socket.until(
@@ -45,7 +45,7 @@ async def test_a_vote_reaches_every_role_live_and_in_the_snapshot(live, meeting,
         )
         assert "For" not in section(turnout, "live-vote").split("have voted")[1].split("<h3")[0]
 
-    await db(votes.close_vote)(alice, vote)
+    await db(lifecycle.close_vote)(alice, vote)
 
     for socket in sockets.values():
         result = await socket.until(lambda t: "live-vote" in t and "Adopted" in t, what="result")

@@ -25,7 +25,7 @@ from tests.matrix import (
     url_patterns,
 )
 from tests.voting.conftest import ballot_key, be_present, cast, fresh, votes_snapshot
-from voting import services, votes
+from voting import casting, eligibility, lifecycle, proposals, results
 from voting import urls as voting_urls
 from voting.models import Ballot, Participation, Proxy, Vote
 
@@ -101,10 +101,10 @@ def vote_world(make_vote, alice, bob, nora, olga, tina, live_meeting):
     closed named and a closed secret vote with one ballot each."""
     closed = make_vote(question="Al gesloten", present=[alice, bob, nora, olga])
     cast(bob, closed)
-    votes.close_vote(alice, closed)
+    lifecycle.close_vote(alice, closed)
     closed_secret = make_vote(question="Geheim en gesloten", secret=True)
     cast(bob, closed_secret)
-    votes.close_vote(alice, closed_secret)
+    lifecycle.close_vote(alice, closed_secret)
     return {
         "open vote": make_vote(question="Nu open"),
         "prepared vote": make_vote(opened=False, mode=Vote.Mode.TIMED, question="Later"),
@@ -277,7 +277,7 @@ def test_preparing_about_something_outside_the_panel_is_404(client_for, alice, p
         oscar, title="Elders", starts_at=timezone.now() + timedelta(days=1), notify=False
     )
     item = meetings.add_item(oscar, theirs, title="Punt")
-    their = services.create_proposal(oscar, item, title="Hun voorstel", text="Tekst.")
+    their = proposals.create_proposal(oscar, item, title="Hun voorstel", text="Tekst.")
     query = query.format(their=their.pk, their_meeting=theirs.pk)
 
     response = client_for(alice).get(url("vote_new", panel.pk) + "?" + query)
@@ -333,7 +333,7 @@ def test_in_a_named_vote_the_form_stays_to_change_the_vote(client_for, make_vote
 
 
 def test_a_proxy_holder_chooses_for_whom_to_vote(client_for, make_vote, live_meeting, bob, tina):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(present=[tina])
 
     response = client_for(tina).get(vote_url("vote", vote))
@@ -348,17 +348,6 @@ def test_only_the_moderator_sees_the_controls(client_for, make_vote, alice, bob)
 
     assertContains(client_for(alice).get(vote_url("vote", vote)), vote_url("vote_close", vote))
     assertNotContains(client_for(bob).get(vote_url("vote", vote)), vote_url("vote_close", vote))
-
-
-def test_a_timed_vote_past_its_deadline_closes_when_its_page_is_opened(client_for, make_vote, bob):
-    vote = make_vote(mode=Vote.Mode.TIMED)
-    cast(bob, vote)
-    Vote.objects.filter(pk=vote.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
-
-    response = client_for(bob).get(vote_url("vote", vote))
-
-    assert fresh(vote).state == Vote.State.CLOSED
-    assertContains(response, "1 of 2 who could vote took part.")  # alice and bob
 
 
 # --- casting ---------------------------------------------------------------------------------
@@ -378,9 +367,9 @@ def test_casting_with_a_plain_form_redirects_with_the_receipt(client_for, make_v
     assert info[0] == "info"
     assert info[1].startswith("Receipt code for \u2068Bob Member\u2069: ")
     (code,) = RECEIPT.findall(info[1])
-    assert votes.ballots(vote) == [{"choice": "against", "option_id": None, "ranking": []}]
-    votes.close_vote(vote.created_by, vote)
-    assert votes.receipt_counted(fresh(vote), code)
+    assert results.ballots(vote) == [{"choice": "against", "option_id": None, "ranking": []}]
+    lifecycle.close_vote(vote.created_by, vote)
+    assert casting.receipt_counted(fresh(vote), code)
 
 
 def test_casting_goes_back_to_a_page_on_this_site_only(client_for, make_vote, bob, tina):
@@ -411,9 +400,9 @@ def test_casting_with_htmx_answers_with_the_notice_and_the_receipt(client_for, m
     assert 'id="live-notice" hx-swap-oob="innerHTML"' in html
     assert "Your vote has been recorded." in html
     (code,) = re.findall(r'<strong class="receipt">([0-9A-F-]+)</strong>', html)
-    assert [b["choice"] for b in votes.ballots(vote)] == ["for"]
-    votes.close_vote(vote.created_by, vote)
-    assert votes.receipt_counted(fresh(vote), code)
+    assert [b["choice"] for b in results.ballots(vote)] == ["for"]
+    lifecycle.close_vote(vote.created_by, vote)
+    assert casting.receipt_counted(fresh(vote), code)
 
 
 def test_htmx_without_a_key_is_refused(client_for, make_vote, bob):
@@ -433,7 +422,7 @@ def test_htmx_retry_with_the_same_key_shows_the_same_receipt(client_for, make_vo
     again = client.post(vote_url("vote_cast", vote), data, **HTMX).content.decode()
 
     assert RECEIPT.findall(first) == RECEIPT.findall(again) != []
-    assert len(votes.ballots(vote)) == 1
+    assert len(results.ballots(vote)) == 1
 
 
 def test_without_javascript_and_without_a_key_a_vote_is_cast_once(client_for, make_vote, bob):
@@ -446,11 +435,11 @@ def test_without_javascript_and_without_a_key_a_vote_is_cast_once(client_for, ma
     second = client.post(vote_url("vote_cast", vote), {"choice": "against"})
 
     assert messages_of(second) == [("error", "This vote has already been cast.")]
-    assert [b["choice"] for b in votes.ballots(vote)] == ["for"]
+    assert [b["choice"] for b in results.ballots(vote)] == ["for"]
 
 
 def test_a_holder_casts_for_both_with_one_form(client_for, make_vote, live_meeting, bob, tina):
-    votes.give_proxy(bob, live_meeting, tina)
+    eligibility.give_proxy(bob, live_meeting, tina)
     vote = make_vote(secret=True, present=[tina])
 
     response = client_for(tina).post(
@@ -574,7 +563,7 @@ def closed_secret_vote(make_vote, alice, bob, tina):
         "tina": cast(tina, vote, "against").receipt,
         "alice": cast(alice, vote, "for").receipt,
     }
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     return fresh(vote), receipts
 
 
@@ -582,7 +571,7 @@ def closed_secret_vote(make_vote, alice, bob, tina):
 def test_no_csv_before_close(client_for, make_vote, alice, state):
     vote = make_vote(opened=state != "prepared")
     if state == "written round":
-        votes.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(hours=1))
+        lifecycle.close_vote(alice, vote, written_round_until=timezone.now() + timedelta(hours=1))
 
     assert client_for(alice).get(vote_url("vote_csv", vote)).status_code == 404
 
@@ -616,7 +605,7 @@ def test_the_counts_are_listed_in_ballot_order(client_for, make_vote, alice, bob
     )
     cast(bob, vote, None, option_id=vote.options.get(label="Rood").pk)
     cast(tina, vote, "abstain")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     client = client_for(bob)
 
     page = client.get(vote_url("vote", vote)).content.decode()
@@ -631,7 +620,7 @@ def test_the_counts_are_listed_in_ballot_order(client_for, make_vote, alice, bob
 def test_the_csv_of_a_named_vote_names_the_voters(client_for, make_vote, alice, bob):
     vote = make_vote(present=[bob])
     cast(bob, vote, "against")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     response = client_for(bob).get(vote_url("vote_csv", vote))
 
     rows = csv_rows(response)
@@ -698,7 +687,7 @@ def test_a_receipt_in_the_address_is_ignored(client_for, tina, closed_secret_vot
 def test_no_receipt_check_for_an_open_or_a_named_vote(client_for, make_vote, alice, bob):
     named = make_vote(question="Hoofdelijk", present=[bob])
     cast(bob, named, "for")
-    votes.close_vote(alice, named)
+    lifecycle.close_vote(alice, named)
     open_secret = make_vote(secret=True, present=[bob])
     code = cast(bob, open_secret, "for").receipt
 
@@ -710,7 +699,7 @@ def test_no_receipt_check_for_an_open_or_a_named_vote(client_for, make_vote, ali
 def test_a_named_vote_shows_who_voted_what_and_no_receipt_form(client_for, make_vote, alice, bob):
     vote = make_vote(present=[bob])
     cast(bob, vote, "abstain")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
 
     response = client_for(bob).get(vote_url("vote", vote))
 
@@ -773,7 +762,7 @@ def test_a_refused_proxy_is_said_and_changes_nothing(
 
 
 def test_the_moderator_sees_and_revokes_every_proxy(client_for, live_meeting, alice, bob, tina):
-    proxy = votes.give_proxy(bob, live_meeting, tina)
+    proxy = eligibility.give_proxy(bob, live_meeting, tina)
     client = client_for(alice)
 
     assertContains(
@@ -785,7 +774,7 @@ def test_the_moderator_sees_and_revokes_every_proxy(client_for, live_meeting, al
 
 
 def test_the_holder_cannot_revoke_over_http(client_for, live_meeting, bob, tina):
-    proxy = votes.give_proxy(bob, live_meeting, tina)
+    proxy = eligibility.give_proxy(bob, live_meeting, tina)
 
     response = client_for(tina).post(proxy_url(live_meeting), {"revoke": proxy.pk})
 
@@ -799,7 +788,7 @@ def test_a_proxy_of_another_meeting_cannot_be_revoked_here(
     later = meetings.create_meeting(
         alice, title="Later", starts_at=timezone.now() + timedelta(days=9), notify=False
     )
-    elsewhere = votes.give_proxy(bob, later, tina)
+    elsewhere = eligibility.give_proxy(bob, later, tina)
 
     response = client_for(bob).post(proxy_url(live_meeting), {"revoke": elsewhere.pk})
 
@@ -829,7 +818,7 @@ def test_a_result_shows_each_share_in_the_readers_number_format(
     cast(alice, vote, "for")
     cast(bob, vote, "for")
     cast(tina, vote, "against")
-    votes.close_vote(alice, vote)
+    lifecycle.close_vote(alice, vote)
     response = client_for(bob).get(vote_url("vote", vote), headers={"accept-language": language})
     for share in shares:
         assertContains(response, share)

@@ -16,8 +16,7 @@ from agreements import advice
 from agreements import services as agreements
 from panels import meetings, pulse
 from panels.models import LiveWorker, Membership, Organisation, Panel, Presence, Role, User
-from voting import services as proposals
-from voting import votes
+from voting import casting, lifecycle, proposals
 from voting.models import Proposal
 
 DEMO_PASSWORD = "knoppen-demo"
@@ -199,21 +198,21 @@ class Command(BaseCommand):
             on_proposal = title == held[0][0]
             if on_proposal:
                 proposals.admit_proposal(moderator, proposal)
-            vote = votes.open_vote(
+            vote = lifecycle.open_vote(
                 moderator,
-                votes.prepare_vote(
+                lifecycle.prepare_vote(
                     moderator,
-                    votes.VoteSpec(question=question, method="yes_no", options=[]),
+                    lifecycle.VoteSpec(question=question, method="yes_no", options=[]),
                     meeting=meeting,
                     proposal=proposal if on_proposal else None,
                 ),
             )
             for index, member in enumerate([first, second, third, *rest][:-1]):
-                votes.cast_ballot(
+                casting.cast_ballot(
                     member, vote, choice="against" if index % 3 == 2 else "for",
                     key=secrets.token_hex(16),
                 )  # fmt: skip
-            votes.close_vote(moderator, vote)
+            lifecycle.close_vote(moderator, vote)
             # Those who voted say whether they felt heard (anonymous; see panels/pulse.py).
             meeting.refresh_from_db()
             for member, heard in zip([first, second, third, *rest][:-1], PULSE, strict=False):

@@ -4,7 +4,8 @@ Run it every few minutes from cron (or a systemd timer):
 
     */5 * * * * cd /srv/knoppen && .venv/bin/python manage.py close_due_votes
 
-Votes are also closed on access, so a late run never lets anyone vote after the deadline.
+A vote past its deadline takes no ballot even before a run closes it, and the first
+ballot cast in it closes it (voting/casting.py); a page that shows it changes nothing.
 
 Each run also looks after the sealed boxes of secret votes and of the pulse
 (panels/sealing.py): it seals again with the current SECRET_KEY those that only an old key
@@ -19,7 +20,7 @@ from django.core.management.base import BaseCommand
 
 from panels import sealing
 from panels.models import PulseBox
-from voting import votes
+from voting import lifecycle
 from voting.models import BallotBox
 
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        closed = votes.close_due_votes()
+        closed = lifecycle.close_due_votes()
         for vote in closed:
             self.stdout.write(f"closed: {vote.question} ({vote.result.get('outcome')})")
         # The boxes before the reminders: a failing mail server must not keep them waiting.
@@ -46,5 +47,5 @@ class Command(BaseCommand):
         sealing.vacuum(BallotBox, PulseBox)
         reminded = 0
         if options["remind_hours"] > 0:
-            reminded = votes.send_reminders(timedelta(hours=options["remind_hours"]))
+            reminded = lifecycle.send_reminders(timedelta(hours=options["remind_hours"]))
         self.stdout.write(self.style.SUCCESS(f"{len(closed)} closed, {reminded} reminders sent"))

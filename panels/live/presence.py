@@ -2,7 +2,7 @@
 
 Each open socket is a `Presence` row owned by the worker process that holds
 it, written when the socket opens and deleted when it ends, however it ends
-(panels/consumers.py). Workers heartbeat; the rows of a worker that has been
+(panels/live/consumers.py). Workers heartbeat; the rows of a worker that has been
 silent for WORKER_TIMEOUT stop counting. They are not deleted at once: a worker
 that was only slow (a reconnect storm, a long pause) counts again with its next
 heartbeat, so nobody silently loses their place (and with it their right to
@@ -35,14 +35,15 @@ import os
 import secrets
 import socket
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from panels.models import LiveWorker, Presence
+from panels.live import changes
+from panels.models import LiveWorker, Membership, Presence
 
 HEARTBEAT_SECONDS = 10
 WORKER_TIMEOUT = timedelta(seconds=3 * HEARTBEAT_SECONDS)
@@ -105,6 +106,18 @@ def alive_since():
 def connected() -> QuerySet[Presence]:
     """Connections on a live worker: who the presence list shows, and who is on the roll."""
     return Presence.objects.filter(worker__seen_at__gte=alive_since())
+
+
+def present_memberships(meeting_id: int) -> list[Membership]:
+    """Everyone with at least one open connection on a live worker, each once, by name."""
+    ids = connected().filter(meeting_id=meeting_id).values_list("membership_id", flat=True)
+    return list(Membership.objects.filter(pk__in=ids).select_related("user").order_by("user__name"))
+
+
+def _announce(meetings: Iterable[int]) -> None:
+    """Who is present changed in these meetings: every page's presence list, after commit."""
+    for meeting_id in meetings:
+        changes.changed(meeting_id, "presence", burst=True)
 
 
 def not_known_gone() -> Q:
@@ -171,6 +184,7 @@ def record(worker_id: str, joins: Sequence[Join] = (), leaves: Sequence[str] = (
             left = set(closing.values_list("meeting_id", "membership_id"))
             closing.delete()
             changed |= {meeting_id for meeting_id, _ in left - _present_pairs(left)}
+        _announce(changed)
     return changed
 
 
@@ -183,12 +197,15 @@ def visit(meeting_id: int, membership_id: int) -> bool:
 
     A page has no heartbeat, so its connection gets a worker of its own, marked as seen
     far enough ahead to stay alive for PAGE_PRESENCE; after that the heartbeat of a real
-    worker removes it (and pushes the new presence).
+    worker removes it. A page load is a GET, and tells nobody: the next heartbeat of a
+    live worker announces the arrival (within HEARTBEAT_SECONDS); the person counts for
+    the roll and for casting a ballot at once.
     """
     page = _page(meeting_id, membership_id)
     with transaction.atomic():
         arrived = not _present_pairs([(meeting_id, membership_id)])
         seen_at = timezone.now() + PAGE_PRESENCE - WORKER_TIMEOUT
+        # A new page worker starts now (an arrival, see `heartbeat`); a reload only extends it.
         LiveWorker.objects.update_or_create(pk=page, defaults={"seen_at": seen_at})
         Presence.objects.update_or_create(
             connection=page,
@@ -197,12 +214,15 @@ def visit(meeting_id: int, membership_id: int) -> bool:
     return arrived
 
 
-def heartbeat(worker_id: str) -> set[int]:
+def heartbeat(worker_id: str, since: datetime | None = None) -> set[int]:
     """Mark this worker alive and tidy up after others; returns meetings whose presence changed.
 
     Changed: where this worker counts again after being silent too long, where another
-    worker stopped counting since about the last heartbeat, and where a page's time ran out
-    or a dead worker was removed (forgotten, or its process gone: see the module docstring).
+    worker stopped counting since about the last heartbeat, where someone arrived by
+    loading the page `since` this worker's last heartbeat (the relay says when that was;
+    else HEARTBEAT_SECONDS ago), and where a page's time ran out or a dead worker was
+    removed (forgotten, or its process gone: see the module docstring). Announced to every
+    page after commit.
     `worker_id` must be this process's own (`worker_name`).
     """
     now = timezone.now()
@@ -221,6 +241,13 @@ def heartbeat(worker_id: str) -> set[int]:
                 worker__seen_at__gte=stale - 2 * timedelta(seconds=HEARTBEAT_SECONDS),
             )
         )
+        # Arrivals by a page load since the last heartbeat (a reload is no arrival).
+        changed |= set(
+            meetings.filter(
+                worker__id__startswith=PAGE_PREFIX,
+                worker__started_at__gt=since or now - timedelta(seconds=HEARTBEAT_SECONDS),
+            )
+        )
         mine = _space_and_pid(worker_id)
         neighbours = (
             LiveWorker.objects.filter(pk__contains=f":{mine[0]}:").values_list("pk", flat=True)
@@ -235,4 +262,5 @@ def heartbeat(worker_id: str) -> set[int]:
         )
         changed |= set(meetings.filter(worker__in=gone))
         gone.delete()
+        _announce(changed)
     return changed

@@ -3,9 +3,12 @@
 The textbook Channels fan-out puts every socket in the group, so each push is
 copied into every consumer's queue and dispatched once per socket. Measured
 here, that was 11-24x slower than a bare WebSocket broadcast at 1,000 clients.
-Instead each process subscribes once per meeting that has local sockets and
-writes the finished frame (rendered once per audience and language) straight
-to those sockets (docs/decisions/0002-live-fan-out.md).
+Instead each process subscribes once per meeting that has local sockets
+(docs/decisions/0002-live-fan-out.md). A service's notice (panels/live/changes.py)
+says what changed; the relay renders it once per audience and language among its
+own sockets, and writes the finished frame straight to them. An ordinary change is
+rendered at once; a burst (turnout, presence) at most once per interval. The
+personal part is rendered per person, for the people the notice names.
 
 The relay survives channel-layer errors: it resubscribes with a backoff and
 sends every local socket a fresh snapshot, since pushes may have been missed.
@@ -32,22 +35,23 @@ from typing import Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from django.utils import timezone
 
-from panels import events, presence, wire
+from panels.live import changes, fragments, presence, wire
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.2, 0.5, 1, 2, 5)
 # Group membership in the Redis layer expires; renew well before it does.
 RESUBSCRIBE_EVERY = 600
-# Pushes of a burst (presence in a reconnect storm, turnout during a vote) are merged
-# into one per interval per meeting.
-COALESCE_SECONDS = 0.25
+# A burst (presence in a reconnect storm, turnout during a vote) is rendered at most once
+# per interval per meeting: LOCAL_SECONDS, or longer with many sockets here.
 LOCAL_SECONDS = 0.1
 # Turnout during a big vote goes to every socket: a worker sends at most about this many
 # such frames a second (at 1,000 sockets, one turnout every 0.1 s; more sockets, less
-# often). A frame written straight to the socket costs a few microseconds (panels/wire.py);
-# through the ASGI send it was some 45 us, and the budget was a quarter of this.
+# often). A frame written straight to the socket costs a few microseconds
+# (panels/live/wire.py); through the ASGI send it was some 45 us, and the budget was a
+# quarter of this.
 LOCAL_FRAMES_PER_SECOND = 10000
 # A cached snapshot is dropped on any change to its meeting; this bounds it besides.
 SNAPSHOT_SECONDS = 10
@@ -61,8 +65,11 @@ def in_pool(function: Callable) -> Callable:
 class LiveSocket(Protocol):
     meeting_id: int
     frame_key: str
+    user_id: int
 
     async def send_frame(self, text: str, frame: bytes | None = None) -> None: ...
+
+    async def send_personal(self, names: list[str] | None) -> None: ...
 
     async def send_snapshot(self) -> None: ...
 
@@ -85,15 +92,14 @@ class Relay:
         self.ready: dict[int, asyncio.Event] = {}
         self.channels: dict[int, str] = {}
         self.seen: dict[int, dict[str, int]] = defaultdict(dict)
-        self.pending: dict[int, set[str]] = {}
         self.pending_local: dict[int, set[str]] = {}
-        self.last_flush: dict[tuple[str, int], float] = {}
+        self.last_flush: dict[int, float] = {}
         self.heartbeat_task: asyncio.Task | None = None
         self.restarts = 0
         # Bumped on every message about a meeting: a snapshot rendered before is stale.
         self.generation: dict[int, int] = defaultdict(int)
         self.snapshots: dict[tuple[int, str], CachedSnapshot] = {}
-        self.states: dict[int, tuple[int, float, events.LiveState]] = {}
+        self.states: dict[int, tuple[int, float, fragments.LiveState]] = {}
         self.presence_joins: list[presence.Join] = []
         self.presence_leaves: list[str] = []
         self.presence_waiters: list[asyncio.Future] = []
@@ -129,8 +135,7 @@ class Relay:
             self.seen.pop(meeting_id, None)
             self.channels.pop(meeting_id, None)
             self.generation.pop(meeting_id, None)
-            for key in [key for key in self.last_flush if key[1] == meeting_id]:
-                del self.last_flush[key]
+            self.last_flush.pop(meeting_id, None)
             for key in [key for key in self.snapshots if key[0] == meeting_id]:
                 del self.snapshots[key]
             self.states.pop(meeting_id, None)
@@ -140,7 +145,7 @@ class Relay:
     # --- the subscription -------------------------------------------------
 
     async def _listen(self, meeting_id: int) -> None:
-        group = events.meeting_group(meeting_id)
+        group = changes.meeting_group(meeting_id)
         attempt = 0
         while True:
             channel = None
@@ -175,33 +180,50 @@ class Relay:
                 await asyncio.sleep(delay)
 
     async def deliver(self, meeting_id: int, message: dict) -> None:
+        """A service's notice (panels/live/changes.py): render what changed, here, for here."""
         self.generation[meeting_id] += 1
-        kind = message.get("type")
-        if kind == "live.frames":
-            await self._deliver_frames(meeting_id, message)
-        elif kind == "live.closed":
+        if message.get("type") != changes.NOTICE:
+            return
+        names = set(message.get("names", ()))
+        names = (
+            set(fragments.FRAGMENTS) if changes.ALL in names else names & fragments.FRAGMENTS.keys()
+        )
+        if message.get("burst"):
+            self.schedule_local(meeting_id, *names)
+        elif names:
+            # Anything a burst left waiting goes along (its own turn then finds nothing).
+            await self._render_local(meeting_id, names | self.pending_local.pop(meeting_id, set()))
+        personal = set(message.get("personal", ()))
+        if personal:
+            wanted = message.get("personal_names")
+            if wanted is not None:
+                wanted = [name for name in wanted if name in fragments.PERSONAL_FRAGMENTS]
+            await asyncio.gather(
+                *(
+                    live_socket.send_personal(wanted)
+                    for live_socket in list(self.sockets.get(meeting_id, ()))
+                    if live_socket.user_id in personal
+                )
+            )
+        if message.get("ends"):
             for live_socket in list(self.sockets.get(meeting_id, ())):
                 await live_socket.close_for_meeting_end()
-        elif kind == "live.resync":
-            await self.resync(meeting_id)
-        elif kind == "live.dirty":
-            names = [n for n in message.get("names", ()) if n in events.FRAGMENTS]
-            if names:
-                self.schedule_local(meeting_id, *names)
 
-    async def _deliver_frames(self, meeting_id: int, message: dict) -> None:
-        seq = int(message["seq"])
+    async def write_frames(
+        self, meeting_id: int, seq: int, frames: dict[str, dict[str, str]]
+    ) -> None:
+        """Write rendered fragments to the local sockets, each the text for its frame key."""
         seen = self.seen[meeting_id]
         # A fragment rendered before one we already sent is stale: drop it.
-        names = {name for parts in message["frames"].values() for name in parts}
+        names = {name for parts in frames.values() for name in parts}
         fresh = {name for name in names if seq >= seen.get(name, -1)}
         for name in fresh:
             seen[name] = seq
         texts = {
             key: "".join(html for name, html in parts.items() if name in fresh)
-            for key, parts in message["frames"].items()
+            for key, parts in frames.items()
         }
-        # Framed once per text, written to every socket that gets it (panels/wire.py).
+        # Framed once per text, written to every socket that gets it (panels/live/wire.py).
         framed = {key: wire.text_frame(text) for key, text in texts.items() if text}
         for live_socket in list(self.sockets.get(meeting_id, ())):
             frame = framed.get(live_socket.frame_key)
@@ -216,12 +238,16 @@ class Relay:
 
     # --- snapshots, shared ------------------------------------------------------
 
-    async def shared_snapshot(self, meeting_id: int, frame_key: str, render: Callable) -> str:
+    async def shared_snapshot(
+        self, meeting_id: int, frame_key: str, render: Callable, since: float | None = None
+    ) -> str:
         """The part of a snapshot everyone with this frame key gets: rendered once per change.
 
         `render()` runs in the thread pool. Sockets asking while it runs wait for the same
         render. A render that a change overtook is used (the socket is subscribed already,
-        so the change reaches it next) but not kept.
+        so the change reaches it next) but not kept. `since` (a `time.monotonic()`): only a
+        render begun then or later will do (a page that asks for a fresh snapshot may have
+        missed a notice; one begun before it asked may not show what it missed).
         """
         key = (meeting_id, frame_key)
         generation = self.generation[meeting_id]
@@ -229,6 +255,7 @@ class Relay:
         if (
             cached is None
             or cached.generation != generation
+            or (since is not None and cached.made_at < since)
             or time.monotonic() - cached.made_at > SNAPSHOT_SECONDS
             or (cached.render.done() and (cached.render.cancelled() or cached.render.exception()))
         ):
@@ -245,7 +272,7 @@ class Relay:
             ):
                 del self.snapshots[key]
 
-    def live_state(self, meeting_id: int) -> events.LiveState:
+    def live_state(self, meeting_id: int) -> fragments.LiveState:
         """What the meeting's fragments show, loaded once per change for every snapshot.
 
         The personal part of each socket's snapshot reads the meeting, its agenda, speakers
@@ -259,7 +286,7 @@ class Relay:
             and time.monotonic() - cached[1] <= SNAPSHOT_SECONDS
         ):
             return cached[2]
-        state = events.LiveState(meeting_id)
+        state = fragments.LiveState(meeting_id)
         self.states[meeting_id] = (generation, time.monotonic(), state)
         return state
 
@@ -294,7 +321,8 @@ class Relay:
             leaves, self.presence_leaves = self.presence_leaves, []
             waiters, self.presence_waiters = self.presence_waiters, []
             try:
-                changed = await in_pool(presence.record)(self.worker_id, joins, leaves)
+                # Announces the meetings whose presence changed (a burst: see schedule_local).
+                await in_pool(presence.record)(self.worker_id, joins, leaves)
             except Exception:
                 # Back in front of whatever came in meanwhile, so joins stay before leaves.
                 self.presence_joins[:0] = joins
@@ -306,89 +334,71 @@ class Relay:
                 await asyncio.sleep(delay)
                 continue
             attempt = 0
-            for meeting_id in changed:
-                self.schedule(meeting_id, "presence")
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
 
     # --- coalesced renders -------------------------------------------------
 
-    def schedule(self, meeting_id: int, *names: str) -> None:
-        """Push these fragments to every worker soon, merging requests that come meanwhile.
-
-        Held back a moment even when nothing is pending (presence: one push for a whole
-        reconnect storm).
-        """
-        self._throttle(self.pending, meeting_id, names, COALESCE_SECONDS, self._flush, False)
-
     def schedule_local(self, meeting_id: int, *names: str) -> None:
-        """Re-render these fragments soon for this process's sockets only (coalesced).
+        """Render these fragments soon for this process's sockets (a burst, coalesced).
 
         The first change of a burst goes out at once (turnout: the first ballots show
         without delay), the rest at most once per interval: 0.1 s, longer in a meeting
-        with more sockets here than LOCAL_FRAMES_PER_SECOND allows.
+        with more sockets here than LOCAL_FRAMES_PER_SECOND allows. Whatever is asked for
+        until then goes into that one render.
         """
+        if meeting_id in self.pending_local:
+            self.pending_local[meeting_id].update(names)
+            return
+        self.pending_local[meeting_id] = set(names)
         interval = max(
             LOCAL_SECONDS, len(self.sockets.get(meeting_id, ())) / LOCAL_FRAMES_PER_SECOND
         )
-        self._throttle(self.pending_local, meeting_id, names, interval, self._flush_local, True)
-
-    def _throttle(
-        self, pending: dict, meeting_id: int, names, interval: float, flush, leading: bool
-    ) -> None:
-        """Call `flush(meeting_id)` once for everything asked for until it runs: `interval`
-        from now, or (`leading`) at once if the last flush is `interval` ago, else then."""
-        if meeting_id in pending:
-            pending[meeting_id].update(names)
-            return
-        pending[meeting_id] = set(names)
         loop = asyncio.get_running_loop()
-        key = (flush.__name__, meeting_id)
-        if leading:
-            due = max(loop.time(), self.last_flush.get(key, 0.0) + interval)
-        else:
-            due = loop.time() + interval
-        self.last_flush[key] = due
+        due = max(loop.time(), self.last_flush.get(meeting_id, 0.0) + interval)
+        self.last_flush[meeting_id] = due
 
         def run() -> None:
-            asyncio.ensure_future(flush(meeting_id))
+            asyncio.ensure_future(self._flush_local(meeting_id))
 
         loop.call_at(due, run)
 
     async def _flush_local(self, meeting_id: int) -> None:
         names = self.pending_local.pop(meeting_id, set())
+        if names:
+            await self._render_local(meeting_id, names)
+
+    async def _render_local(self, meeting_id: int, names: set[str]) -> None:
+        """Render the named fragments for the audiences and languages of the local sockets
+        (in the thread pool) and write them; a render that fails is logged (the next
+        change, or a reconnect's snapshot, brings the page up to date)."""
         local = self.sockets.get(meeting_id)
         if not names or not local:
             return
-        keys = {s.frame_key for s in local}
-        audiences = {events.Audience(key.split("/")[0]) for key in keys}
-        languages = {key.split("/")[1] for key in keys}
+        keys = set()
+        for live_socket in local:
+            audience, language = live_socket.frame_key.split("/")
+            keys.add((fragments.Audience(audience), language))
         try:
-            seq, frames = await in_pool(events.render_frames)(
-                meeting_id, sorted(names), audiences=audiences, languages=languages
+            seq, frames = await in_pool(fragments.render_frames)(
+                meeting_id, sorted(names), keys=sorted(keys)
             )
-            await self._deliver_frames(meeting_id, {"seq": seq, "frames": frames})
+            await self.write_frames(meeting_id, seq, frames)
         except Exception:
-            log.exception("coalesced render for meeting %s failed", meeting_id)
-
-    async def _flush(self, meeting_id: int) -> None:
-        names = self.pending.pop(meeting_id, set())
-        if names:
-            try:
-                await in_pool(events.push_now)(meeting_id, sorted(names))
-            except Exception:
-                log.exception("coalesced push for meeting %s failed", meeting_id)
+            log.exception("rendering %s for meeting %s failed", sorted(names), meeting_id)
 
     # --- liveness ------------------------------------------------------------
 
     async def _heartbeat(self) -> None:
         beats = 0
+        since = None
         while self.sockets:
             try:
-                changed = await in_pool(presence.heartbeat)(self.worker_id)
-                for meeting_id in changed:
-                    self.schedule(meeting_id, "presence")
+                began = timezone.now()
+                # Announces the meetings whose presence changed.
+                await in_pool(presence.heartbeat)(self.worker_id, since)
+                since = began
                 beats += 1
                 if beats % (RESUBSCRIBE_EVERY // presence.HEARTBEAT_SECONDS) == 0:
                     await self._renew_groups()
@@ -400,7 +410,7 @@ class Relay:
 
     async def _renew_groups(self) -> None:
         for meeting_id, channel in list(self.channels.items()):
-            await self.layer.group_add(events.meeting_group(meeting_id), channel)
+            await self.layer.group_add(changes.meeting_group(meeting_id), channel)
 
 
 _relays: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay]" = weakref.WeakKeyDictionary()

@@ -1,14 +1,17 @@
-"""What is pushed to whom, and when.
+"""The parts of the live page: who sees which, and how they are rendered.
 
-Services call `meeting_changed(meeting, "agenda", ...)` inside their
-transaction. That increments the meeting's sequence number and, after
-commit, renders the named fragments once per audience and sends them to
-the meeting's group; each worker's relay (panels/relay.py) writes the
-finished frames to its own sockets. Personal bits (your hand, your place in
-the queue) go to the person's own group, rendered for them alone.
+The page is made of fragments, each with a stable element id and swapped whole: shared
+ones (`LiveFragment`), rendered once per audience and language and written to everyone
+alike, and personal ones (`PersonalFragment`: your hand, your ballot), rendered for one
+person. Every fragment carries the meeting's sequence number it was rendered at, so a
+page never replaces a newer fragment with an older one.
 
-Other apps add fragments to the live page with `register_fragment` in
-their AppConfig.ready(), so `panels` never imports them.
+A service says what changed (`panels.live.changes.changed`); each worker's relay renders it
+here for its own sockets. `snapshot` assembles the whole page for one person: the
+socket's first frame and the answer to an htmx action both come from it.
+
+Other apps add fragments with `register_fragment` in their AppConfig.ready(), so the live
+engine never imports them.
 """
 
 import logging
@@ -16,15 +19,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from itertools import product
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from panels.live import presence
 from panels.models import AgendaItem, Meeting, Membership, Message, SpeakerRequest
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,6 @@ def audience_for(membership: Membership, screen: bool = False) -> Audience:
     if membership.can_take_part:
         return Audience.PARTICIPANT
     return Audience.OBSERVER
-
-
-def meeting_group(meeting_id: int) -> str:
-    return f"meeting.{meeting_id}"
-
-
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
 
 
 @dataclass(frozen=True)
@@ -160,7 +153,7 @@ class LiveState:
 
     @cached_property
     def present(self) -> list[Membership]:
-        return present_memberships(self.meeting_id)
+        return presence.present_memberships(self.meeting_id)
 
     @cached_property
     def messages(self) -> list[Message]:
@@ -174,14 +167,6 @@ class LiveState:
 
     def context(self) -> dict:
         return {"live": self, "meeting": self.meeting, "panel": self.meeting.panel}
-
-
-def present_memberships(meeting_id: int) -> list[Membership]:
-    """Everyone with at least one open connection on a live worker, each once, by name."""
-    from panels.presence import connected
-
-    ids = connected().filter(meeting_id=meeting_id).values_list("membership_id", flat=True)
-    return list(Membership.objects.filter(pk__in=ids).select_related("user").order_by("user__name"))
 
 
 def render_fragment(
@@ -210,19 +195,28 @@ def render_frames(
     names: Iterable[str],
     audiences: Iterable[Audience] = ALL_AUDIENCES,
     languages: Iterable[str] | None = None,
+    *,
+    keys: Iterable[tuple[Audience, str]] | None = None,
+    state: LiveState | None = None,
 ) -> tuple[int, dict[str, dict[str, str]]]:
     """Render each named fragment once per audience and language that sees it.
 
+    For `keys` (audience, language) if given, else for every audience and language asked.
     Returns the sequence number and {frame key: {fragment name: html}}.
     """
-    names = list(names)
-    languages = [code for code, _ in settings.LANGUAGES] if languages is None else languages
-    state = LiveState(meeting_id)
+    names = [name for name in names if name in FRAGMENTS]
+    if keys is None:
+        languages = [code for code, _ in settings.LANGUAGES] if languages is None else languages
+        keys = product(audiences, languages)
+    by_language: dict[str, list[Audience]] = {}
+    for audience, language in keys:
+        by_language.setdefault(language, []).append(audience)
+    state = state or LiveState(meeting_id)
     seq = state.seq
     frames: dict[str, dict[str, str]] = {}
-    for language in languages:
+    for language, audiences_here in sorted(by_language.items()):
         with translation.override(language):
-            for audience in audiences:
+            for audience in audiences_here:
                 rendered = {
                     name: render_fragment(state, name, audience)
                     for name in names
@@ -306,92 +300,37 @@ def render_slots(
     return slots
 
 
-# --- sending ---------------------------------------------------------------
+# --- a whole page --------------------------------------------------------------------
 
 
-def bump(meeting: Meeting) -> None:
-    """Increment the meeting's sequence number in the current transaction.
+def shared_snapshot(
+    meeting_id: int, audience: Audience, language: str, state: LiveState | None = None
+) -> str:
+    """The part of a snapshot that everyone with this audience and language gets alike."""
+    _seq, frames = render_frames(
+        meeting_id, snapshot_names(audience), keys=[(audience, language)], state=state
+    )
+    return "".join(frames.get(frame_key(audience, language), {}).values())
 
-    A plain UPDATE on purpose: the number is bookkeeping, not history.
+
+def snapshot(
+    meeting_id: int,
+    membership: Membership,
+    audience: Audience,
+    language: str,
+    *,
+    shared: str | None = None,
+    state: LiveState | None = None,
+) -> str:
+    """Everything the live page shows this person: the shared part, then their own.
+
+    The one place a snapshot is put together: a socket's first frame (the relay passes the
+    shared part it keeps for everyone with the same audience and language) and the answer
+    to an htmx action.
     """
-    Meeting.objects.filter(pk=meeting.pk).update(seq=F("seq") + 1)
-
-
-def after_commit(send: Callable[[], None]) -> None:
-    """Push after the transaction commits; a push that fails is logged, not raised.
-
-    The change is committed whatever becomes of its push: with the channel layer away (a
-    Redis restart) the person who acted still gets their answer, not a server error, and
-    every page catches up from a snapshot when its socket comes back. Nothing depends on a
-    push arriving.
-    """
-    transaction.on_commit(send, robust=True)
-
-
-def meeting_changed(meeting: Meeting, *names: str, personal_for: Iterable[int] = ()) -> None:
-    """Record a change and push the named fragments (and personal bits) after commit."""
-    bump(meeting)
-    meeting_id = meeting.pk
-    user_ids = tuple(personal_for)
-    after_commit(lambda: push(meeting_id, names, user_ids))
-
-
-def push_now(meeting_id: int, names: Iterable[str]) -> None:
-    """Record a change that happened outside a service transaction (presence) and push it."""
-    with transaction.atomic():
-        found = Meeting.objects.filter(pk=meeting_id).update(seq=F("seq") + 1)
-    if found:  # a meeting deleted in the meantime has nobody left to tell
-        push(meeting_id, names)
-
-
-def push(meeting_id: int, names: Iterable[str], personal_for: Iterable[int] = ()) -> None:
-    """Render and send now. Called after commit, from sync code."""
-    layer = get_channel_layer()
-    seq, frames = render_frames(meeting_id, names)
-    async_to_sync(layer.group_send)(
-        meeting_group(meeting_id),
-        {"type": "live.frames", "meeting": meeting_id, "seq": seq, "frames": frames},
-    )
-    push_personal(meeting_id, personal_for)
-
-
-def meeting_dirty(meeting_id: int | None, *names: str) -> None:
-    """Ask every worker to re-render these fragments soon and send them to its own sockets.
-
-    For changes that come in bursts (turnout during a vote): each worker coalesces the
-    requests of a short window into one render per audience, instead of one push per change.
-    """
-    if meeting_id is None:
-        return
-    async_to_sync(get_channel_layer().group_send)(
-        meeting_group(meeting_id), {"type": "live.dirty", "names": list(names)}
-    )
-
-
-def push_personal(
-    meeting_id: int, user_ids: Iterable[int], names: Iterable[str] | None = None
-) -> None:
-    """Send these people their personal fragments again (after commit): all, or those named."""
-    layer = get_channel_layer()
-    message = {"type": "live.personal", "meeting": meeting_id}
-    if names is not None:
-        message["names"] = list(names)
-    for user_id in user_ids:
-        async_to_sync(layer.group_send)(user_group(user_id), message)
-
-
-def meeting_closed(meeting_id: int) -> None:
-    """Tell every worker to close the meeting's sockets (after the final fragments)."""
-    async_to_sync(get_channel_layer().group_send)(
-        meeting_group(meeting_id), {"type": "live.closed", "meeting": meeting_id}
-    )
-
-
-def notify_membership_changed(user_id: int, panel_id: int) -> None:
-    """Tell the person's open sockets to re-check who they are (after commit)."""
-    layer = get_channel_layer()
-    after_commit(
-        lambda: async_to_sync(layer.group_send)(
-            user_group(user_id), {"type": "membership.changed", "panel": panel_id}
-        )
-    )
+    if shared is None:
+        shared = shared_snapshot(meeting_id, audience, language, state)
+    if audience == Audience.SCREEN:
+        return shared
+    with translation.override(language):
+        return shared + render_personal(meeting_id, membership, state)

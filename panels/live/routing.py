@@ -1,6 +1,6 @@
 from django.urls import path
 
-from panels import consumers
+from panels.live import consumers
 
 websocket_urlpatterns = [
     path("ws/meetings/<int:meeting_id>/", consumers.MeetingConsumer.as_asgi()),

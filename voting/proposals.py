@@ -1,4 +1,4 @@
-"""Rules for proposals and amendments.
+"""Rules for proposals and amendments, and what a vote on one of them does to it.
 
 Each function takes the acting membership, locks the proposal row, checks the
 rule, changes data with a history record (who and why), and pushes the live
@@ -13,19 +13,18 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from panels import audit, events
-from panels.access import Perm, has_perm
-from panels.models import AgendaItem, AuditAction, Meeting, Membership
-from panels.services import PanelError, save_with_history
+from panels import hiding
+from panels.access import Perm, require
+from panels.live import changes
+from panels.models import AgendaItem, Meeting, Membership
+from panels.services import save_with_history
+from voting import counting, emails
 from voting import text as texts
+from voting.errors import VotingError
 from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment, Proposal
 
 PState = Proposal.State
 AState = Amendment.State
-
-
-class VotingError(PanelError):
-    """A proposal or amendment rule said no; the message is shown to the person."""
 
 
 class StaleVersion(VotingError):
@@ -42,11 +41,6 @@ class StaleVersion(VotingError):
             )
             % {"version": proposal.version}
         )
-
-
-def _require(actor: Membership, perm: Perm) -> None:
-    if not has_perm(actor, perm):
-        raise VotingError(_("You are not allowed to do this."))
 
 
 def _same_panel(actor: Membership, meeting: Meeting) -> None:
@@ -90,7 +84,7 @@ def _changed(proposal: Proposal, *, with_submitter: bool = True) -> None:
     """Push the live page's proposal fragments (and the submitter's own) after commit."""
     meeting = proposal.item.meeting
     personal = [proposal.submitter.user_id] if with_submitter else []
-    events.meeting_changed(meeting, "proposals", personal_for=personal)
+    changes.changed(meeting, "proposals", personal_for=personal)
 
 
 # --- proposals --------------------------------------------------------------------
@@ -100,7 +94,7 @@ def set_submissions(
     actor: Membership, item: AgendaItem, open_: bool, close_at: datetime | None = None
 ) -> AgendaItem:
     """Open or close an agenda item for new proposals (optionally until a moment)."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
         _same_panel(actor, item.meeting)
@@ -112,14 +106,14 @@ def set_submissions(
             "proposals opened" if open_ else "proposals closed",
             update_fields=["submissions_open", "submissions_close_at"],
         )
-        events.meeting_changed(item.meeting, "proposals")
+        changes.changed(item.meeting, "proposals")
     return item
 
 
 def create_proposal(
     actor: Membership, item: AgendaItem, *, title: str, text: str, submit: bool = True
 ) -> Proposal:
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=VotingError)
     title, text = _clean_title(title), _clean_text(text)
     with transaction.atomic():
         item = AgendaItem.objects.select_for_update().select_related("meeting").get(pk=item.pk)
@@ -228,7 +222,7 @@ def withdraw_proposal(actor: Membership, proposal: Proposal) -> Proposal:
 
 def admit_proposal(actor: Membership, proposal: Proposal) -> Proposal:
     """The moderator puts a submitted proposal on the floor."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -242,38 +236,12 @@ def admit_proposal(actor: Membership, proposal: Proposal) -> Proposal:
 
 
 def hide_proposal(actor: Membership, proposal: Proposal, reason: str) -> Proposal:
-    _require(actor, Perm.MODERATE)
-    reason = reason.strip()
-    if not reason:
-        raise VotingError(_("Give a reason for hiding the proposal."))
-    with transaction.atomic():
-        proposal = _lock(proposal)
-        _same_panel(actor, proposal.item.meeting)
-        if proposal.is_hidden:
-            return proposal
-        proposal.hidden_at = timezone.now()
-        proposal.hidden_by = actor
-        proposal.hidden_reason = reason[:300]
-        save_with_history(
-            proposal,
-            actor.user,
-            "hidden",
-            update_fields=["hidden_at", "hidden_by", "hidden_reason"],
-        )
-        _changed(proposal)
-        audit.record(
-            actor,
-            AuditAction.PROPOSAL_HIDDEN,
-            f"proposal:{proposal.pk}",
-            panel=actor.panel_id,
-            details={"reason": proposal.hidden_reason},
-        )
-    return proposal
+    return hiding.hide(actor, proposal, reason, error=VotingError)
 
 
 def support_proposal(actor: Membership, proposal: Proposal, support: bool) -> Proposal:
     """Become (or stop being) a supporter (co-submitter) of someone else's proposal."""
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -298,7 +266,7 @@ def support_proposal(actor: Membership, proposal: Proposal, support: bool) -> Pr
 def set_amendment_window(
     actor: Membership, proposal: Proposal, open_: bool, close_at: datetime | None = None
 ) -> Proposal:
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -354,7 +322,7 @@ def propose_amendment(
     rationale: str,
     base_version: int,
 ) -> Amendment:
-    _require(actor, Perm.TAKE_PART)
+    require(actor, Perm.TAKE_PART, error=VotingError)
     with transaction.atomic():
         proposal = _lock(proposal)
         _same_panel(actor, proposal.item.meeting)
@@ -502,37 +470,12 @@ def withdraw_amendment(actor: Membership, amendment: Amendment) -> Amendment:
 
 def hide_amendment(actor: Membership, amendment: Amendment, reason: str) -> Amendment:
     """Hide an abusive amendment; it can no longer be accepted or voted on."""
-    _require(actor, Perm.MODERATE)
-    reason = reason.strip()
-    if not reason:
-        raise VotingError(_("Give a reason for hiding the amendment."))
-    with transaction.atomic():
-        proposal, amendment = _lock_amendment(amendment)
-        _same_panel(actor, proposal.item.meeting)
-        if amendment.is_hidden:
-            return amendment
-        amendment.hidden_at = timezone.now()
-        amendment.hidden_reason = reason[:300]
-        fields = ["hidden_at", "hidden_reason"]
-        if amendment.is_open:
-            amendment.state = AState.WITHDRAWN
-            amendment.decided_at = amendment.hidden_at
-            fields += ["state", "decided_at"]
-        save_with_history(amendment, actor.user, "hidden", update_fields=fields)
-        _changed(proposal)
-        audit.record(
-            actor,
-            AuditAction.AMENDMENT_HIDDEN,
-            f"amendment:{amendment.pk}",
-            panel=actor.panel_id,
-            details={"reason": amendment.hidden_reason},
-        )
-    return amendment
+    return hiding.hide(actor, amendment, reason, error=VotingError)
 
 
 def put_amendment_to_vote(actor: Membership, amendment: Amendment) -> Amendment:
     """The moderator decides this amendment is voted on: the submitter can no longer accept it."""
-    _require(actor, Perm.MODERATE)
+    require(actor, Perm.MODERATE, error=VotingError)
     with transaction.atomic():
         proposal, amendment = _lock_amendment(amendment)
         _same_panel(actor, proposal.item.meeting)
@@ -592,3 +535,64 @@ def reject_amendment(proposal: Proposal, amendment: Amendment, user) -> None:
     amendment.decided_at = timezone.now()
     save_with_history(amendment, user, "rejected", update_fields=["state", "decided_at"])
     _changed(proposal)
+
+
+# --- decided by a vote (voting/lifecycle.py calls these in the vote's transaction) --------
+
+
+def open_vote_on_amendment(actor: Membership, amendment: Amendment) -> None:
+    """The amendment's vote opens: it is put to the vote, if it still can be."""
+    proposal, amendment = _lock_amendment(amendment)
+    if amendment.state not in Amendment.OPEN_STATES or not proposal.is_open:
+        raise VotingError(_("This amendment can no longer be voted on."))
+    if amendment.state == AState.PENDING:
+        amendment.state = AState.TO_VOTE
+        save_with_history(amendment, actor.user, "put to the vote", update_fields=["state"])
+
+
+def open_vote_on_proposal(actor: Membership, proposal: Proposal) -> None:
+    """The order rule: amendments are decided before the proposal they amend."""
+    proposal = _lock(proposal)
+    if proposal.state not in (PState.SUBMITTED, PState.ON_FLOOR):
+        raise VotingError(_("This proposal cannot be voted on now."))
+    if proposal.amendments.filter(state__in=Amendment.OPEN_STATES, hidden_at__isnull=True).exists():
+        raise VotingError(
+            _("First decide on the open amendments to this proposal: they are voted first.")
+        )
+    proposal.state = PState.IN_VOTE
+    save_with_history(proposal, actor.user, "vote opened", update_fields=["state"])
+
+
+def decide_amendment_by_vote(amendment: Amendment, outcome: str, user) -> None:
+    """The amendment's vote closed with this outcome: adopted ones change the text."""
+    proposal, amendment = _lock_amendment(amendment)
+    if not amendment.is_open:
+        return
+    if outcome == counting.ADOPTED:
+        try:
+            apply_amendment(proposal, amendment, AState.ADOPTED, user)
+        except VotingError:
+            # Adopted, but it no longer fits the text: record the decision, keep the text.
+            amendment.state = AState.ADOPTED
+            amendment.decided_at = timezone.now()
+            save_with_history(
+                amendment,
+                user,
+                "adopted (not applicable)",
+                update_fields=["state", "decided_at"],
+            )
+    else:
+        reject_amendment(proposal, amendment, user)
+
+
+def decide_proposal_by_vote(proposal: Proposal, outcome: str, user) -> None:
+    """The proposal's vote closed with this outcome: adopted or rejected, and those
+    involved hear of it."""
+    proposal = _lock(proposal)
+    if proposal.state != PState.IN_VOTE:
+        return
+    proposal.state = PState.ADOPTED if outcome == counting.ADOPTED else PState.REJECTED
+    save_with_history(proposal, user, f"vote: {outcome}", update_fields=["state"])
+    _changed(proposal)
+    decided = proposal.pk
+    changes.after_commit(lambda: emails.send_proposal_decided(decided))

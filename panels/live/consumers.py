@@ -23,10 +23,10 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from panels import events, wire
 from panels.addresses import socket_address
+from panels.live import changes, fragments, wire
+from panels.live.relay import get_relay, in_pool
 from panels.models import Meeting, Membership
-from panels.relay import get_relay, in_pool
 
 log = logging.getLogger(__name__)
 
@@ -154,15 +154,15 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.close()  # before accept: the handshake is refused with 403
             return
         meeting, self.membership = found
-        self.audience = events.audience_for(self.membership, screen=self.screen)
+        self.audience = fragments.audience_for(self.membership, screen=self.screen)
         self.language = language_of(self.scope)
-        self.frame_key = events.frame_key(self.audience, self.language)
+        self.frame_key = fragments.frame_key(self.audience, self.language)
         await self.accept()
         self.wire = wire.DirectWriter.find(self.base_send)
         self.relay = get_relay()
         self.grouped = True
         await self.channel_layer.group_add(
-            events.user_group(self.membership.user_id), self.channel_name
+            changes.user_group(self.membership.user_id), self.channel_name
         )
         # Subscribe before the snapshot, so nothing falls between the two.
         await self.relay.add(self)
@@ -208,7 +208,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             self.grouped = False
             try:
                 await self.channel_layer.group_discard(
-                    events.user_group(self.membership.user_id), self.channel_name
+                    changes.user_group(self.membership.user_id), self.channel_name
                 )
             except Exception:  # noqa: BLE001 - the group expires; the departure matters
                 log.warning("a closed socket could not leave its user group", exc_info=True)
@@ -255,7 +255,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             except ValueError:
                 message = None
         if isinstance(message, dict) and message.get("type") == "resync":
-            await self.send_snapshot()
+            await self.send_snapshot(fresh=True)
             return
         self.bad_frames += 1
         if self.bad_frames > MAX_BAD_FRAMES:
@@ -277,39 +277,46 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         except Exception:  # noqa: BLE001 - the socket went away under us
             log.debug("dropping a frame for a closed socket")
 
-    def _render_shared(self) -> str:
-        names = events.snapshot_names(self.audience)
-        _seq, frames = events.render_frames(
-            self.meeting_id, names, audiences=[self.audience], languages=[self.language]
-        )
-        return "".join(frames.get(self.frame_key, {}).values())
+    @property
+    def user_id(self) -> int:
+        return self.membership.user_id
 
-    def _render_personal(self, state: events.LiveState | None = None, names=None) -> str:
-        with translation.override(self.language):
-            return events.render_personal(self.meeting_id, self.membership, state, names)
+    def _shared(self) -> str:
+        return fragments.shared_snapshot(self.meeting_id, self.audience, self.language)
 
-    async def send_snapshot(self) -> None:
-        """Everything the page shows: the part shared with everyone alike, then this person's."""
-        text = await self.relay.shared_snapshot(
-            self.meeting_id, self.frame_key, self._render_shared
+    async def send_snapshot(self, fresh: bool = False) -> None:
+        """Everything the page shows: the part shared with everyone alike (rendered once per
+        change for all sockets here with the same audience and language), then this
+        person's own. `fresh`: rendered after this moment (the page asked: it may have
+        missed a change)."""
+        shared = await self.relay.shared_snapshot(
+            self.meeting_id,
+            self.frame_key,
+            self._shared,
+            since=time.monotonic() if fresh else None,
         )
-        if not self.screen:
-            state = self.relay.live_state(self.meeting_id)
-            text += await in_pool(self._render_personal)(state)
+        text = await in_pool(fragments.snapshot)(
+            self.meeting_id,
+            self.membership,
+            self.audience,
+            self.language,
+            shared=shared,
+            state=self.relay.live_state(self.meeting_id),
+        )
         await self.send_frame(text)
+
+    async def send_personal(self, names: list[str] | None) -> None:
+        """This person's own fragments again (those named, or all), after a change to them."""
+        if self.screen or self.gone or names == []:
+            return
+        await self.send_frame(await in_pool(self._personal)(names))
+
+    def _personal(self, names: list[str] | None) -> str:
+        with translation.override(self.language):
+            return fragments.render_personal(self.meeting_id, self.membership, names=names)
 
     async def close_for_meeting_end(self) -> None:
         await self.close(Close.MEETING_ENDED)
-
-    async def live_personal(self, event: dict) -> None:
-        if event.get("meeting") != self.meeting_id or self.screen or self.gone:
-            return
-        names = event.get("names")
-        if names is not None:
-            names = [name for name in names if name in events.PERSONAL_FRAGMENTS]
-            if not names:
-                return
-        await self.send_frame(await in_pool(self._render_personal)(None, names))
 
     async def membership_changed(self, event: dict) -> None:
         """Someone changed this person's role or access: re-check, and reconnect if needed."""
@@ -320,7 +327,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             await self.close(Close.NO_ACCESS)
             return
         _meeting, membership = found
-        if events.audience_for(membership, screen=self.screen) != self.audience:
+        if fragments.audience_for(membership, screen=self.screen) != self.audience:
             await self.close(Close.AUDIENCE_CHANGED)
         else:
             self.membership = membership

@@ -1,0 +1,99 @@
+"""The one way a change reaches the live page: `changed`, called by a service.
+
+A service that changes what a live meeting shows calls `changed(meeting, "agenda", ...)`
+inside its transaction. After commit a small notice goes to the meeting's group: which
+fragments changed, whose personal bits, whether the meeting ended. Nothing is rendered in
+the request: every worker's relay (panels/live/relay.py) renders the named fragments for
+the audiences and languages of its own sockets, and writes them.
+
+Ordinary changes take a new sequence number in the service's transaction, so every
+fragment is labelled with the number it was rendered at and a page never replaces a
+newer fragment with an older one. Changes that come many times a second (turnout while
+ballots come in, presence in a reconnect storm) are a `burst`: they take no number (a
+ballot would otherwise wait for the meeting's row lock of every ballot before it) and
+each relay renders them at most once per interval.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.db.models import F
+
+from panels.models import Meeting
+
+log = logging.getLogger(__name__)
+
+NOTICE = "live.changed"
+# Every fragment of the page (a meeting that starts or ends, a new item under discussion).
+ALL = "*"
+
+
+def meeting_group(meeting_id: int) -> str:
+    """Every worker's relay for the meeting listens here (one subscription per worker)."""
+    return f"meeting.{meeting_id}"
+
+
+def user_group(user_id: int) -> str:
+    """A person's open sockets listen here for changes to who they are."""
+    return f"user.{user_id}"
+
+
+def after_commit(send: Callable[[], None]) -> None:
+    """Run after the transaction commits; a send that fails is logged, not raised.
+
+    The change is committed whatever becomes of its notice: with the channel layer away (a
+    Redis restart) the person who acted still gets their answer, not a server error, and
+    every page catches up from a snapshot when its socket comes back. Nothing depends on a
+    notice arriving.
+    """
+    transaction.on_commit(send, robust=True)
+
+
+def changed(
+    meeting: Meeting | int | None,
+    *names: str,
+    personal_for: Iterable[int] = (),
+    personal_names: Iterable[str] | None = None,
+    burst: bool = False,
+    ends: bool = False,
+) -> None:
+    """Say that the live page of `meeting` changed; call it inside the service's transaction.
+
+    - `names`: the shared fragments that changed (panels.live.fragments.FRAGMENTS), or ALL;
+    - `personal_for`: users whose personal fragments changed (`personal_names` of them,
+      or all);
+    - `burst`: a change that comes many times a second (see the module docstring);
+    - `ends`: the meeting is over: relays send these fragments, then close their sockets.
+
+    A meeting of None (a vote between meetings) has no live page: nothing happens.
+    """
+    meeting_id = meeting.pk if isinstance(meeting, Meeting) else meeting
+    if meeting_id is None:
+        return
+    if not burst:
+        # A plain UPDATE on purpose: the number is bookkeeping, not history.
+        Meeting.objects.filter(pk=meeting_id).update(seq=F("seq") + 1)
+    notice = {
+        "type": NOTICE,
+        "meeting": meeting_id,
+        "names": list(dict.fromkeys(names)),
+        "personal": list(dict.fromkeys(personal_for)),
+        "burst": burst,
+        "ends": ends,
+    }
+    if personal_names is not None:
+        notice["personal_names"] = list(personal_names)
+    after_commit(lambda: _send(meeting_group(meeting_id), notice))
+
+
+def membership_changed(user_id: int, panel_id: int) -> None:
+    """Tell the person's open sockets to re-check who they are (after commit)."""
+    message = {"type": "membership.changed", "panel": panel_id}
+    after_commit(lambda: _send(user_group(user_id), message))
+
+
+def _send(group: str, message: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(group, message)
