@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core.cache import caches
 
 from panels import meetings
+from panels.meetings import MeetingError
 from panels.models import Invitation, Meeting, Membership, Organisation, Panel, Role, User
+from tests.helpers import meetings_snapshot, refusal
 
 PASSWORD = "correct horse battery staple"
 
@@ -197,3 +199,40 @@ def live_meeting(meeting, alice) -> Meeting:
     meetings.set_floor(alice, meeting, True)
     meeting.refresh_from_db()
     return meeting
+
+
+# --- refusals ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def state_snapshot(panel):
+    """What a refused call must leave as it was: here the panel's meetings, with their
+    sequence numbers. An app's conftest.py overrides it with its own state."""
+    return lambda: meetings_snapshot(panel, seq=True)
+
+
+@pytest.fixture
+def refusal_error():
+    """The error a refused call raises: here MeetingError. An app's conftest.py overrides it."""
+    return MeetingError
+
+
+@pytest.fixture
+def refused(django_capture_on_commit_callbacks, state_snapshot, refusal_error):
+    """Run a call that must be refused; returns the message shown to the person.
+
+    The call raises the app's `refusal_error` with a reason, and changes nothing: the app's
+    `state_snapshot` is unchanged and nothing is pushed (tests.helpers.refusal).
+    """
+
+    def check(call) -> str:
+        return str(
+            refusal(
+                call,
+                error=refusal_error,
+                snapshot=state_snapshot,
+                capture_on_commit=django_capture_on_commit_callbacks,
+            )
+        )
+
+    return check

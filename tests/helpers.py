@@ -5,6 +5,7 @@ import io
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from django.conf import settings
 from django.urls import resolve
 
@@ -76,3 +77,21 @@ def meetings_snapshot(panel, seq: bool = False) -> tuple:
             )
         ),
     )
+
+
+def refusal(call, *, error, snapshot, capture_on_commit) -> BaseException:
+    """Run a call that must be refused, and return the error it raised.
+
+    A refusal raises `error` with a message for the person, and changes nothing: the
+    `snapshot()` of the app's state is the same after as before (no row, no history record,
+    no sequence number), and nothing was pushed (no on_commit callback). `capture_on_commit`
+    is pytest-django's django_capture_on_commit_callbacks. The `refused` fixture
+    (tests/conftest.py) runs this with the snapshot and error of the test's app.
+    """
+    before = snapshot()
+    with capture_on_commit() as callbacks, pytest.raises(error) as caught:
+        call()
+    assert str(caught.value).strip(), "a refusal must say why"
+    assert snapshot() == before, "a refusal must change nothing"
+    assert callbacks == [], "a refusal must push nothing"
+    return caught.value

@@ -22,6 +22,8 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.db import connection
 
+from tests.waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 20
 
@@ -90,17 +92,23 @@ class Daphne:
 
     def wait_until_serving(self, deadline: float | None = None) -> None:
         deadline = deadline or time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
+
+        def serving() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"daphne {self.name} exited:\n{self.tail()}")
             try:
                 status, _headers, _body = self.request("GET", "/")
             except OSError:
-                time.sleep(0.1)
-                continue
+                return False
             assert status < 500, f"daphne {self.name} answers {status}:\n{self.tail()}"
-            return
-        raise AssertionError(f"daphne {self.name} did not answer HTTP in time:\n{self.tail()}")
+            return True
+
+        wait_until(
+            serving,
+            deadline - time.monotonic(),
+            lambda: f"daphne {self.name} answers HTTP:\n{self.tail()}",
+            interval=0.1,
+        )
 
     def request(self, method: str, path: str, body: str = "", headers=None):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)

@@ -61,9 +61,7 @@ def proposal_new(request: HttpRequest, panel_id: int, item_id: int) -> HttpRespo
 
 
 def _detail_context(proposal: Proposal, membership) -> dict:
-    shown = list(
-        proposal.amendments.select_related("author__user").order_by("created_at", "pk")
-    )
+    shown = list(proposal.amendments.select_related("author__user").order_by("created_at", "pk"))
     if not membership.can_moderate:
         shown = [a for a in shown if not a.is_hidden]
     rows = []

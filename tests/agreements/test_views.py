@@ -13,6 +13,16 @@ from agreements.models import Agreement, Signature
 from panels.access import Perm
 from tests.agreements.test_services import FIELDS
 from tests.helpers import csv_rows
+from tests.matrix import (
+    ALLOWED,
+    assert_every_url_in_matrix,
+    assert_outcome,
+    expected,
+    fail_if_not_in_matrix,
+    log_in,
+    matrix_cases,
+    url_patterns,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,52 +74,35 @@ def advice_request(carl):
     return advice.file_request(carl, title="Huurverhoging 2027", intended_change="2,5 %.")
 
 
-def names() -> set[str]:
-    return {p.name for p in agreement_urls.urlpatterns}
+def agreement_patterns() -> dict:
+    return url_patterns(agreement_urls.urlpatterns)
 
 
 def test_every_agreement_url_is_in_the_matrix():
-    assert names() == set(MATRIX)
+    assert_every_url_in_matrix(agreement_patterns(), MATRIX, "agreement")
 
 
-@pytest.mark.parametrize("name", sorted(MATRIX))
-@pytest.mark.parametrize("role", ROLES)
-def test_who_may_open_what(request, client, agreement, panel, name, role):
-    needs, methods = MATRIX[name]
-    if ROLES[role] is not None:
-        person = request.getfixturevalue(role)
-        client.force_login(getattr(person, "user", person))
+@pytest.mark.parametrize(
+    ("name", "method", "role"), matrix_cases(agreement_patterns(), MATRIX, ROLES)
+)
+def test_who_may_open_what(request, client, agreement, panel, name, method, role):
+    fail_if_not_in_matrix(name, MATRIX, "agreement")
+    log_in(request, client, role, ROLES)
+    converters = agreement_patterns()[name].pattern.converters
     kwargs = {"panel_id": panel.pk}
-    if (
-        "agreement_id"
-        in agreement_urls.urlpatterns[
-            [p.name for p in agreement_urls.urlpatterns].index(name)
-        ].pattern.converters
-    ):
+    if "agreement_id" in converters:
         kwargs["agreement_id"] = agreement.pk
-    if (
-        "advice_id"
-        in agreement_urls.urlpatterns[
-            [p.name for p in agreement_urls.urlpatterns].index(name)
-        ].pattern.converters
-    ):
+    if "advice_id" in converters:
         kwargs["advice_id"] = request.getfixturevalue("advice_request").pk
     url = reverse(f"agreements:{name}", kwargs=kwargs)
-    for method in ("GET", "POST"):
-        response = client.get(url) if method == "GET" else client.post(url, {})
-        if method not in methods:
-            expected = {405}
-        elif ROLES[role] is None:
-            assert response.status_code == 302, (name, role, method)
-            assert response.url.startswith(reverse("login") + "?next="), (name, role, method)
-            continue
-        elif Perm.VIEW_PANEL not in ROLES[role]:
-            expected = {404}
-        elif needs not in ROLES[role]:
-            expected = {403}
-        else:
-            expected = {200, 302, 400}
-        assert response.status_code in expected, (name, role, method, response.status_code)
+
+    response = client.get(url) if method == "GET" else client.post(url, {})
+
+    outcome = expected(MATRIX[name], ROLES[role], method)
+    if outcome == ALLOWED:
+        assert response.status_code in {200, 302, 400}, (name, role, method, response.status_code)
+    else:
+        assert_outcome(response, outcome, name, role, method)
 
 
 def test_drafting_from_an_adopted_proposal_links_it_as_a_source(client_for, alice, panel):

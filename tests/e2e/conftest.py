@@ -21,6 +21,7 @@ from django.db import connections
 from panels.models import Membership
 from tests.live_helpers import session_cookie
 from tests.servers import ROOT, Daphne
+from tests.waiting import wait_until
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(os.environ.get("E2E_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
@@ -268,8 +269,4 @@ def live(page: "Page") -> "Page":
 
 def wait_for(condition, timeout: float = SEEN_WITHIN_MS / 1000, what: str = "") -> None:
     """Poll a database condition (for steps the browser does not show)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.05)
+    wait_until(condition, timeout, what)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from django.contrib.messages import get_messages
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 from pytest_django.asserts import assertTemplateUsed
 
 from panels import meetings
@@ -24,10 +24,19 @@ from panels.models import (
 )
 from tests.conftest import MEETING_STARTS_AT, make_user
 from tests.helpers import agenda, meetings_snapshot
+from tests.matrix import (
+    ALLOWED,
+    ANY_LOGGED_IN,
+    assert_every_url_in_matrix,
+    assert_outcome,
+    expected,
+    fail_if_not_in_matrix,
+    log_in,
+    matrix_cases,
+    url_patterns,
+)
 
 pytestmark = pytest.mark.django_db
-
-ANY_LOGGED_IN = "any logged-in person"
 
 # URL name → (what the person needs, the methods the view answers)
 MATRIX = {
@@ -89,30 +98,20 @@ ROLES = {
     "alice": {Perm.VIEW_PANEL, Perm.MANAGE_MEMBERS, Perm.MODERATE, Perm.TAKE_PART},
 }
 
-LOGIN_REDIRECT = "redirect to login"
 # URLs that answer an allowed request with a redirect (onwards, or back after saving).
 REDIRECTS = {"meeting_short", "text_size"}
-METHODS = ["GET", "POST"]
 
 
 def panel_url_patterns() -> dict:
-    _, resolver = get_resolver().namespace_dict["panels"]
-    return {pattern.name: pattern for pattern in resolver.url_patterns}
+    return url_patterns(namespace="panels")
 
 
 def expected_status(name: str, method: str, role: str) -> int | str:
-    needs, methods = MATRIX[name]
-    if method not in methods:
-        return 405  # the method is checked first, for everyone
-    may = ROLES[role]
-    if may is None:
-        return LOGIN_REDIRECT
-    if needs == ANY_LOGGED_IN:
+    outcome = expected(MATRIX[name], ROLES[role], method)
+    if outcome != ALLOWED:
+        return outcome
+    if MATRIX[name][0] == ANY_LOGGED_IN:
         return 302 if name in REDIRECTS else 200
-    if Perm.VIEW_PANEL not in may:
-        return 404  # do not leak that the panel exists
-    if needs not in may:
-        return 403
     return 200 if method == "GET" and name not in REDIRECTS else 302
 
 
@@ -186,28 +185,8 @@ POST_DATA = {
 }
 
 
-def matrix_cases() -> list:
-    """One case per (URL, method, persona); a URL missing from MATRIX gives one failing case."""
-    cases = []
-    for name in panel_url_patterns():
-        if name in PUBLIC:
-            continue
-        if name not in MATRIX:
-            cases.append(pytest.param(name, None, None, id=f"{name}-NOT-IN-MATRIX"))
-            continue
-        cases += [
-            pytest.param(name, method, role, id=f"{name}-{method}-{role}")
-            for method in METHODS
-            for role in ROLES
-        ]
-    return cases
-
-
 def test_every_panel_url_is_in_the_matrix():
-    names = set(panel_url_patterns())
-
-    assert names - PUBLIC - set(MATRIX) == set(), "every panel URL must be in the matrix"
-    assert set(MATRIX) - names == set(), "the matrix names URLs that no longer exist"
+    assert_every_url_in_matrix(url_patterns(namespace="panels", leave_out=PUBLIC), MATRIX, "panel")
 
 
 def test_every_persona_is_in_the_matrix(request):
@@ -216,10 +195,12 @@ def test_every_persona_is_in_the_matrix(request):
     assert roles == set(Role.values)
 
 
-@pytest.mark.parametrize(("name", "method", "role"), matrix_cases())
+@pytest.mark.parametrize(
+    ("name", "method", "role"),
+    matrix_cases(url_patterns(namespace="panels", leave_out=PUBLIC), MATRIX, ROLES),
+)
 def test_permission_matrix(request, client, panel, make_invitation, name, method, role):
-    if name not in MATRIX:
-        pytest.fail(f"every panel URL must be in the matrix: add a row for {name!r} to MATRIX")
+    fail_if_not_in_matrix(name, MATRIX, "panel")
     people = {
         persona: request.getfixturevalue(persona) for persona in ROLES if persona != "anonymous"
     }
@@ -239,20 +220,14 @@ def test_permission_matrix(request, client, panel, make_invitation, name, method
         "member_set_active": {"active": "0"},
         **POST_DATA,
     }.get(name, {})
-    if role != "anonymous":
-        person = people[role]
-        client.force_login(person if role == "mallory" else person.user)
+    log_in(request, client, role, ROLES)
     before = snapshot(panel)
 
     response = client.get(url) if method == "GET" else client.post(url, post_data)
 
-    expected = expected_status(name, method, role)
-    if expected == LOGIN_REDIRECT:
-        assert response.status_code == 302
-        assert response.url.startswith(reverse("login") + "?next=")
-    else:
-        assert response.status_code == expected
-    if method == "POST" and expected == 302:
+    outcome = expected_status(name, method, role)
+    assert_outcome(response, outcome)
+    if method == "POST" and outcome == 302:
         assert snapshot(panel) != before, "an allowed action should have done something"
     else:
         assert snapshot(panel) == before, "a GET or a refused request must change nothing"

@@ -24,6 +24,7 @@ from panels.live.consumers import MAX_BAD_FRAMES, MAX_FRAMES_PER_WINDOW, Close
 from panels.models import Presence, Role
 from tests.live_helpers import fragment_ids, make_live_meeting, session_cookie
 from tests.servers import Daphne
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.daphne, pytest.mark.django_db(transaction=True)]
 
@@ -102,10 +103,7 @@ def present(membership) -> bool:
 
 
 def until_gone(membership) -> None:
-    deadline = time.monotonic() + WITHIN
-    while present(membership):
-        assert time.monotonic() < deadline, f"{membership} still present {WITHIN}s after"
-        time.sleep(0.05)
+    wait_until(lambda: not present(membership), WITHIN, f"{membership} no longer present")
 
 
 # --- the socket sends too much -------------------------------------------------------------

@@ -30,7 +30,9 @@ from tests.live_helpers import (
 from tests.servers import Daphne
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-PUSH_WITHIN = 3.0
+# A deadline, not a measure: a push normally arrives within a few hundred milliseconds
+# (printed), but CI shares two busy cores, so the tests wait this long before failing.
+PUSH_WITHIN = 10.0
 # Longer than the 5 s after which redis-py 8 gives up on a blocking read by default.
 IDLE_SECONDS = 6
 
@@ -146,7 +148,6 @@ def test_a_change_on_one_worker_reaches_a_member_on_the_other(workers, meeting, 
                 f"POST on worker B answered in {answered * 1000:.0f} ms; the push reached the "
                 f"member on worker A {delay * 1000:.0f} ms after the POST was sent"
             )
-            assert delay < PUSH_WITHIN
             # ... written to the socket by the relay itself, not through the ASGI send.
             assert "written straight to daphne's sockets" in worker_a.log.read_text()
 

@@ -29,8 +29,9 @@ from tests.live_helpers import (
     session_cookie,
     snapshot_of,
 )
-from tests.panels.test_cluster import meeting_path, open_socket
+from tests.panels.test_cluster import PUSH_WITHIN, frame_with, meeting_path, open_socket
 from tests.servers import START_TIMEOUT, Daphne, database_url, free_port
+from tests.waiting import wait_until
 
 pytestmark = [
     pytest.mark.cluster,
@@ -58,15 +59,14 @@ class Redis:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--logfile", str(self.log)],
         )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
             ping = subprocess.run(
                 ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True
             )
-            if ping.stdout.strip() == "PONG":
-                return
-            time.sleep(0.1)
-        raise AssertionError("redis-server did not start")
+            return ping.stdout.strip() == "PONG"
+
+        wait_until(answers, 10, "redis-server answers PONG", interval=0.1)
 
     def kill(self) -> None:
         self.process.kill()
@@ -134,14 +134,7 @@ def test_after_redis_restarts_pages_resync_and_pushes_resume(redis_and_worker, a
                 worker.post_as, alice_session, meeting_path(meeting, "meeting_floor"),
                 {"open": "0"},
             )  # fmt: skip
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                frame = await asyncio.wait_for(socket.recv(), deadline - time.monotonic())
-                if "live-status" in fragment_ids(frame) and "The floor is closed" in section(
-                    frame, "live-status"
-                ):
-                    return
-            raise AssertionError("no push after Redis came back")
+            await frame_with(socket, "live-status", "The floor is closed", PUSH_WITHIN)
 
     asyncio.run(scenario())
 
@@ -280,15 +273,16 @@ def until_the_database_answers(worker, session: str, vote, within: float = 30.0)
     database) is served again."""
     path = reverse("voting:vote", args=[vote.panel_id, vote.pk])
     started = time.monotonic()
-    while time.monotonic() - started < within:
+
+    def served() -> bool:
         status, _headers, _body = worker.request(
             "GET", path, headers={"Cookie": f"sessionid={session}"}
         )
-        if status == 200:
-            return time.monotonic() - started
-        assert status == 503, f"{path}: {status} while the database comes back"
-        time.sleep(0.2)
-    raise AssertionError(f"pages still not served {within}s after the database came back")
+        assert status in (200, 503), f"{path}: {status} while the database comes back"
+        return status == 200
+
+    wait_until(served, within, f"{path} served after the database came back", interval=0.2)
+    return time.monotonic() - started
 
 
 def test_with_the_database_away_people_get_try_again_and_nothing_half_written(
@@ -326,10 +320,12 @@ def test_with_the_database_away_people_get_try_again_and_nothing_half_written(
     assert link.cuts == 1, "the cut did not happen where it should"
     assert status == 503, body[:300]
     assert idle_in_transaction() == 1  # the orphan, holding its locks
-    deadline = time.monotonic() + SILENT_SESSION_ENDS_AFTER + 10
-    while idle_in_transaction() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert idle_in_transaction() == 0, "PostgreSQL did not end the silent session"
+    wait_until(
+        lambda: idle_in_transaction() == 0,
+        SILENT_SESSION_ENDS_AFTER + 10,
+        "PostgreSQL ends the silent session",
+        interval=0.2,
+    )
     assert not Participation.objects.filter(vote=vote).exists()
     assert not Ballot.objects.filter(vote=vote).exists()
 

@@ -7,10 +7,20 @@ import pytest
 from django.urls import reverse
 
 from overview import participation
+from overview import urls as overview_urls
 from panels import meetings
 from panels.access import Perm
 from panels.models import Panel
 from tests.helpers import csv_rows
+from tests.matrix import (
+    ALLOWED,
+    assert_every_url_in_matrix,
+    assert_outcome,
+    expected,
+    log_in,
+    matrix_cases,
+    url_patterns,
+)
 from tests.voting.conftest import cast
 from voting import lifecycle
 
@@ -36,27 +46,23 @@ ROLES = {
 }
 
 
-@pytest.mark.parametrize("method", ["GET", "POST"])
-@pytest.mark.parametrize("name", sorted(MATRIX))
-@pytest.mark.parametrize("role", sorted(ROLES))
+def test_every_participation_url_is_in_the_matrix():
+    assert_every_url_in_matrix(url_patterns(overview_urls.urlpatterns), MATRIX, "participation")
+
+
+@pytest.mark.parametrize(("name", "method", "role"), matrix_cases(sorted(MATRIX), MATRIX, ROLES))
 def test_permission_matrix(request, client, panel, name, method, role):
-    needs, methods = MATRIX[name]
     may = ROLES[role]
-    if may is not None:
-        person = request.getfixturevalue(role)
-        client.force_login(getattr(person, "user", person))
+    log_in(request, client, role, ROLES)
     url = reverse(f"voting:{name}", args=[panel.pk])
 
     response = client.generic(method, url)
 
-    if method not in methods:
-        assert response.status_code == 405
-    elif may is None:
-        assert response.status_code == 302 and response.url.startswith(reverse("login"))
-    elif Perm.VIEW_PANEL not in may:
-        assert response.status_code == 404
+    outcome = expected(MATRIX[name], may, method)
+    if outcome == ALLOWED:
+        assert response.status_code == 200
     else:
-        assert response.status_code == (200 if needs in may else 403)
+        assert_outcome(response, outcome)
 
 
 @pytest.fixture

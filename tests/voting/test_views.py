@@ -11,6 +11,16 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from panels.access import Perm
 from panels.models import AgendaItem
+from tests.matrix import (
+    ALLOWED,
+    assert_every_url_in_matrix,
+    expected,
+    fail_if_not_in_matrix,
+    log_in,
+    matrix_cases,
+    refused_before_lookup,
+    url_patterns,
+)
 from tests.voting.conftest import PROPOSAL_TEXT, fresh, voting_snapshot
 from voting import amendments, proposals
 from voting import text as texts
@@ -74,7 +84,6 @@ ROLES = {
 }
 OWNER = {SUBMITTER: "bob", AUTHOR: "tina"}
 
-LOGIN = "redirect to login"
 DONE = "302 with a success message; something changed"
 REFUSED = "302 with an error message; nothing changed"
 
@@ -97,24 +106,16 @@ PARTICIPATION_URLS = {"participation", "participation_csv"}
 
 def voting_patterns() -> dict:
     """The proposal and amendment URLs (every voting URL but VOTE_URLS)."""
-    return {
-        p.name: p for p in voting_urls.urlpatterns if p.name not in VOTE_URLS | PARTICIPATION_URLS
-    }
+    return url_patterns(voting_urls.urlpatterns, leave_out=VOTE_URLS | PARTICIPATION_URLS)
 
 
-def expected(name: str, method: str, role: str) -> int | str:
-    needs, methods, who, target = MATRIX[name]
-    if method not in methods:
-        return 405  # the method is checked first, for everyone
-    may = ROLES[role]
-    if may is None:
-        return LOGIN
-    if Perm.VIEW_PANEL not in may:
-        return 404  # do not leak that the panel exists
-    if target == "draft" and role != "bob":
+def expected_outcome(name: str, method: str, role: str) -> int | str:
+    _needs, _methods, who, target = MATRIX[name]
+    outcome = expected(MATRIX[name], ROLES[role], method)
+    if outcome in (403, ALLOWED) and target == "draft" and role != "bob":
         return 404  # a draft is its submitter's own
-    if needs not in may:
-        return 403
+    if outcome != ALLOWED:
+        return outcome
     if who == NOT_SUBMITTER and role == "bob":
         return REFUSED
     if who in OWNER and role != OWNER[who]:
@@ -130,18 +131,6 @@ ALREADY_SO = {
     ("proposal_unsupport", "nora"),
     ("proposal_unsupport", "carl"),
 }
-
-
-def matrix_cases() -> list:
-    cases = []
-    for name in voting_patterns():
-        if name not in MATRIX:
-            cases.append(pytest.param(name, None, None, id=f"{name}-NOT-IN-MATRIX"))
-            continue
-        for method in ("GET", "POST"):
-            for role in ROLES:
-                cases.append(pytest.param(name, method, role, id=f"{name}-{method}-{role}"))
-    return cases
 
 
 @pytest.fixture
@@ -189,28 +178,16 @@ def matrix_snapshot(panel) -> tuple:
 
 
 def test_every_voting_url_is_in_the_matrix():
-    names = set(voting_patterns())
-
-    assert names - set(MATRIX) == set(), "every voting URL must be in the matrix"
-    assert set(MATRIX) - names == set(), "the matrix names URLs that no longer exist"
+    assert_every_url_in_matrix(voting_patterns(), MATRIX, "voting")
 
 
-@pytest.mark.parametrize(("name", "method", "role"), matrix_cases())
+@pytest.mark.parametrize(("name", "method", "role"), matrix_cases(voting_patterns(), MATRIX, ROLES))
 def test_permission_matrix(request, client, name, method, role):
-    if name not in MATRIX:
-        pytest.fail(f"every voting URL must be in the matrix: add a row for {name!r} to MATRIX")
-    converters = voting_patterns()[name].pattern.converters
-    outcome = expected(name, method, role)
-    if outcome in (405, LOGIN):
-        # Refused before anything is looked up: any ids will do.
-        response = client.generic(
-            method, reverse(f"voting:{name}", kwargs=dict.fromkeys(converters, 1))
-        )
-        if outcome == 405:
-            assert response.status_code == 405
-        else:
-            assert response.status_code == 302
-            assert response.url.startswith(reverse("login") + "?next=")
+    fail_if_not_in_matrix(name, MATRIX, "voting")
+    pattern = voting_patterns()[name]
+    converters = pattern.pattern.converters
+    outcome = expected_outcome(name, method, role)
+    if refused_before_lookup(client, f"voting:{name}", pattern, method, outcome):
         return
     world = request.getfixturevalue("world")
     panel = request.getfixturevalue("panel")
@@ -222,8 +199,7 @@ def test_permission_matrix(request, client, name, method, role):
         "amendment_id": world["amendment"].pk,
     }
     address = reverse(f"voting:{name}", kwargs={k: values[k] for k in converters})
-    person = request.getfixturevalue(role)
-    client.force_login(getattr(person, "user", person))
+    log_in(request, client, role, ROLES)
     before = matrix_snapshot(panel)
 
     if method == "GET":

@@ -123,11 +123,11 @@ def test_a_deactivated_member_cannot_vote_even_when_present(make_vote, alice, bo
         cast(bob, vote)
 
 
-def test_an_absent_member_gets_no_capacity_in_a_live_vote(make_vote, bob, tina, vote_refused):
+def test_an_absent_member_gets_no_capacity_in_a_live_vote(make_vote, bob, tina, refused):
     vote = make_vote(present=[tina])
 
     assert eligibility.capacities(vote, bob) == []
-    message = vote_refused(lambda: cast(bob, vote))
+    message = refused(lambda: cast(bob, vote))
     assert "cannot vote" in message
 
 
@@ -205,7 +205,7 @@ def test_a_timed_vote_closes_at_its_deadline_and_then_takes_no_ballots(make_vote
 
 @pytest.mark.parametrize("kind", ["timed vote", "written round"])
 def test_no_ballot_is_taken_after_the_deadline_even_before_the_vote_is_closed(
-    make_vote, alice, bob, vote_refused, kind
+    make_vote, alice, bob, refused, kind
 ):
     past = timezone.now() - timedelta(seconds=1)
     if kind == "timed vote":
@@ -217,31 +217,31 @@ def test_no_ballot_is_taken_after_the_deadline_even_before_the_vote_is_closed(
         Vote.objects.filter(pk=vote.pk).update(written_round_until=past)
     vote.refresh_from_db()
 
-    vote_refused(lambda: cast(bob, vote))
+    refused(lambda: cast(bob, vote))
 
 
-def test_nobody_may_vote_in_a_prepared_vote(make_vote, bob, vote_refused):
+def test_nobody_may_vote_in_a_prepared_vote(make_vote, bob, refused):
     vote = make_vote(opened=False, present=[bob])
 
     assert eligibility.capacities(vote, bob) == []
-    assert "not open" in vote_refused(lambda: cast(bob, vote))
+    assert "not open" in refused(lambda: cast(bob, vote))
 
 
 # --- one member, one vote ------------------------------------------------------------------
 
 
-def test_in_a_secret_vote_a_second_submission_is_refused(make_vote, bob, vote_refused):
+def test_in_a_secret_vote_a_second_submission_is_refused(make_vote, bob, refused):
     vote = make_vote(secret=True, present=[bob])
     cast(bob, vote, "for")
 
-    message = vote_refused(lambda: cast(bob, vote, "against"))
+    message = refused(lambda: cast(bob, vote, "against"))
 
     assert "already been cast" in message
     assert ballots(vote) == ["for"]
 
 
 def test_in_a_named_vote_a_second_submission_changes_the_ballot_until_close(
-    make_vote, alice, bob, vote_refused
+    make_vote, alice, bob, refused
 ):
     vote = make_vote(present=[bob])
     cast(bob, vote, "for")
@@ -253,7 +253,7 @@ def test_in_a_named_vote_a_second_submission_changes_the_ballot_until_close(
     assert Participation.objects.filter(vote=vote).count() == 1
 
     lifecycle.close_vote(alice, vote)
-    assert "not open" in vote_refused(lambda: cast(bob, vote, "abstain"))
+    assert "not open" in refused(lambda: cast(bob, vote, "abstain"))
     assert Vote.objects.get(pk=vote.pk).result["named"] == [["Bob Member", "against", bob.pk]]
 
 
@@ -305,24 +305,24 @@ def test_a_key_is_stored_only_as_a_hash(make_vote, bob):
     ],
     ids=["empty", "none", "15", "16", "16-padded", "15-padded", "max", "max+1"],
 )
-def test_key_length_limits(make_vote, bob, vote_refused, key, accepted):
+def test_key_length_limits(make_vote, bob, refused, key, accepted):
     vote = make_vote(present=[bob])
 
     if accepted:
         assert cast(bob, vote, key=key).repeated is False
         assert ballots(vote) == ["for"]
     else:
-        assert "out of date" in vote_refused(lambda: cast(bob, vote, key=key))
+        assert "out of date" in refused(lambda: cast(bob, vote, key=key))
 
 
 # --- what a ballot may say -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("choice", [None, "", "yes", "FOR", "maybe"])
-def test_a_yes_no_ballot_is_for_against_or_abstain(make_vote, bob, vote_refused, choice):
+def test_a_yes_no_ballot_is_for_against_or_abstain(make_vote, bob, refused, choice):
     vote = make_vote(present=[bob])
 
-    assert "for, against or abstain" in vote_refused(lambda: cast(bob, vote, choice))
+    assert "for, against or abstain" in refused(lambda: cast(bob, vote, choice))
 
 
 @pytest.mark.parametrize("choice", ["for", "against", "abstain"])
@@ -339,13 +339,13 @@ def one_choice_vote(make_vote, **fields) -> Vote:
     return make_vote(method=Vote.Method.ONE_CHOICE, options=["Groen", "Blauw", "Rood"], **fields)
 
 
-def test_a_one_choice_ballot_names_one_of_its_options(make_vote, bob, tina, vote_refused):
+def test_a_one_choice_ballot_names_one_of_its_options(make_vote, bob, tina, refused):
     vote = one_choice_vote(make_vote, present=[bob, tina])
     other = one_choice_vote(make_vote, opened=False, question="Andere stemming")
     foreign = other.options.first().pk
 
     for option_id in (None, foreign, 999_999):
-        assert "one of the options" in vote_refused(
+        assert "one of the options" in refused(
             lambda option_id=option_id: cast(bob, vote, None, option_id=option_id)
         )
 
@@ -358,7 +358,7 @@ def test_a_one_choice_ballot_names_one_of_its_options(make_vote, bob, tina, vote
     }
 
 
-def test_a_ranked_ballot_ranks_each_option_at_most_once(make_vote, bob, tina, alice, vote_refused):
+def test_a_ranked_ballot_ranks_each_option_at_most_once(make_vote, bob, tina, alice, refused):
     vote = make_vote(
         method=Vote.Method.RANKED,
         question="Wat eerst?",
@@ -369,7 +369,7 @@ def test_a_ranked_ballot_ranks_each_option_at_most_once(make_vote, bob, tina, al
     foreign = one_choice_vote(make_vote, opened=False, question="Ander").options.first().pk
 
     for ranking in ([a, a], [a, foreign], [999_999]):
-        assert "at most once" in vote_refused(
+        assert "at most once" in refused(
             lambda ranking=ranking: cast(bob, vote, None, ranking=ranking)
         )
 
@@ -386,36 +386,36 @@ def test_a_ranked_ballot_ranks_each_option_at_most_once(make_vote, bob, tina, al
 # --- refused: nothing recorded -------------------------------------------------------------
 
 
-def test_nobody_votes_after_close(make_vote, alice, bob, vote_refused):
+def test_nobody_votes_after_close(make_vote, alice, bob, refused):
     vote = make_vote(present=[bob])
     lifecycle.close_vote(alice, vote)
 
-    assert "not open" in vote_refused(lambda: cast(bob, vote))
+    assert "not open" in refused(lambda: cast(bob, vote))
 
 
 def test_nobody_votes_in_another_panels_vote(
-    make_vote, make_member, other_panel, oscar, bob, vote_refused
+    make_vote, make_member, other_panel, oscar, bob, refused
 ):
     vote = make_vote(present=[bob])
     stranger = make_member("Stella", for_panel=other_panel)
 
     for outsider in (oscar, stranger):
-        assert "not allowed" in vote_refused(lambda outsider=outsider: cast(outsider, vote))
-    assert "not allowed" in vote_refused(lambda: cast(oscar, vote, on_behalf_of=bob))
+        assert "not allowed" in refused(lambda outsider=outsider: cast(outsider, vote))
+    assert "not allowed" in refused(lambda: cast(oscar, vote, on_behalf_of=bob))
 
 
-def test_nobody_votes_for_a_member_whose_proxy_they_do_not_hold(make_vote, bob, tina, vote_refused):
+def test_nobody_votes_for_a_member_whose_proxy_they_do_not_hold(make_vote, bob, tina, refused):
     vote = make_vote(present=[bob, tina])
 
-    assert "for this person" in vote_refused(lambda: cast(tina, vote, on_behalf_of=bob))
+    assert "for this person" in refused(lambda: cast(tina, vote, on_behalf_of=bob))
 
 
 def test_a_revoked_proxy_lets_nobody_vote_for_the_principal(
-    make_vote, live_meeting, bob, tina, vote_refused
+    make_vote, live_meeting, bob, tina, refused
 ):
     proxy = eligibility.give_proxy(bob, live_meeting, tina)
     eligibility.revoke_proxy(bob, proxy)
     vote = make_vote(present=[tina])
 
     assert pks(eligibility.capacities(vote, tina)) == {tina.pk}
-    assert "for this person" in vote_refused(lambda: cast(tina, vote, on_behalf_of=bob))
+    assert "for this person" in refused(lambda: cast(tina, vote, on_behalf_of=bob))

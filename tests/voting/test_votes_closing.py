@@ -217,16 +217,16 @@ def test_closing_twice_is_a_double_click(make_vote, alice, bob):
     assert vote.history.filter(history_change_reason="closed").count() == 1
 
 
-def test_a_prepared_vote_cannot_be_closed(make_vote, alice, vote_refused):
+def test_a_prepared_vote_cannot_be_closed(make_vote, alice, refused):
     vote = make_vote(opened=False)
 
-    assert "not open" in vote_refused(lambda: lifecycle.close_vote(alice, vote))
+    assert "not open" in refused(lambda: lifecycle.close_vote(alice, vote))
 
 
-def test_a_closed_vote_cannot_be_opened_again(make_vote, alice, vote_refused):
+def test_a_closed_vote_cannot_be_opened_again(make_vote, alice, refused):
     vote = lifecycle.close_vote(alice, make_vote())
 
-    assert "already been held" in vote_refused(lambda: lifecycle.open_vote(alice, vote))
+    assert "already been held" in refused(lambda: lifecycle.open_vote(alice, vote))
 
 
 def test_opening_an_open_vote_is_a_double_click(make_vote, alice):
@@ -238,30 +238,28 @@ def test_opening_an_open_vote_is_a_double_click(make_vote, alice):
 
 @pytest.mark.parametrize("persona", ["bob", "tina", "olga"])
 def test_only_a_moderator_prepares_opens_and_closes(
-    request, make_vote, live_meeting, vote_refused, persona
+    request, make_vote, live_meeting, refused, persona
 ):
     who = request.getfixturevalue(persona)
     draft = make_vote(opened=False)
     opened = make_vote(question="Een andere vraag")
 
-    assert "not allowed" in vote_refused(
+    assert "not allowed" in refused(
         lambda: lifecycle.prepare_vote(who, vote_spec(), meeting=live_meeting)
     )
-    assert "not allowed" in vote_refused(lambda: lifecycle.open_vote(who, draft))
-    assert "not allowed" in vote_refused(lambda: lifecycle.close_vote(who, opened))
+    assert "not allowed" in refused(lambda: lifecycle.open_vote(who, draft))
+    assert "not allowed" in refused(lambda: lifecycle.close_vote(who, opened))
 
 
-def test_another_panels_moderator_cannot_touch_the_vote(
-    make_vote, oscar, live_meeting, vote_refused
-):
+def test_another_panels_moderator_cannot_touch_the_vote(make_vote, oscar, live_meeting, refused):
     draft = make_vote(opened=False)
     opened = make_vote(question="Een andere vraag")
 
-    assert "not allowed" in vote_refused(
+    assert "not allowed" in refused(
         lambda: lifecycle.prepare_vote(oscar, vote_spec(), meeting=live_meeting)
     )
-    assert "not allowed" in vote_refused(lambda: lifecycle.open_vote(oscar, draft))
-    assert "not allowed" in vote_refused(lambda: lifecycle.close_vote(oscar, opened))
+    assert "not allowed" in refused(lambda: lifecycle.open_vote(oscar, draft))
+    assert "not allowed" in refused(lambda: lifecycle.close_vote(oscar, opened))
 
 
 def test_opening_and_closing_are_history_records(make_vote, alice, bob):
@@ -312,36 +310,30 @@ def test_opening_and_closing_are_history_records(make_vote, alice, bob):
         "timed deadline past",
     ],
 )
-def test_a_vote_is_prepared_only_when_it_makes_sense(
-    alice, live_meeting, vote_refused, fields, message
-):
+def test_a_vote_is_prepared_only_when_it_makes_sense(alice, live_meeting, refused, fields, message):
     spec = vote_spec(**fields)
     if "closes_at" in fields:
         spec.closes_at = fields["closes_at"]
 
-    assert message in vote_refused(
-        lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting)
-    )
+    assert message in refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
 
 
-def test_a_live_vote_belongs_to_a_meeting(alice, vote_refused):
-    assert "belongs to a meeting" in vote_refused(
-        lambda: lifecycle.prepare_vote(alice, vote_spec())
-    )
+def test_a_live_vote_belongs_to_a_meeting(alice, refused):
+    assert "belongs to a meeting" in refused(lambda: lifecycle.prepare_vote(alice, vote_spec()))
 
 
-def test_a_vote_on_a_proposal_is_for_against_or_abstain(alice, proposal, vote_refused):
+def test_a_vote_on_a_proposal_is_for_against_or_abstain(alice, proposal, refused):
     spec = vote_spec(method=Vote.Method.ONE_CHOICE, options=["Ja", "Nee"])
 
-    assert "for, against or abstaining" in vote_refused(
+    assert "for, against or abstaining" in refused(
         lambda: lifecycle.prepare_vote(alice, spec, proposal=proposal)
     )
 
 
-def test_a_vote_is_about_one_thing(alice, proposal, amend, tina, vote_refused):
+def test_a_vote_is_about_one_thing(alice, proposal, amend, tina, refused):
     amendment = amend(tina)
 
-    assert "about one thing" in vote_refused(
+    assert "about one thing" in refused(
         lambda: lifecycle.prepare_vote(alice, vote_spec(), proposal=proposal, amendment=amendment)
     )
 
@@ -372,41 +364,39 @@ def test_a_prepared_vote_keeps_its_options_in_order(make_vote):
     ]
 
 
-def test_a_vote_has_at_most_fifty_options(make_vote, alice, live_meeting, vote_refused):
+def test_a_vote_has_at_most_fifty_options(make_vote, alice, live_meeting, refused):
     fifty = [f"Datum {n}" for n in range(1, methods.OPTIONS_MAX + 1)]
     spec = vote_spec(method=Vote.Method.RANKED, options=[*fifty, "Nog een datum"])
 
-    refusal = vote_refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
+    refusal = refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
 
     assert refusal == "A vote can have at most 50 options; this one has 51."
     vote = make_vote(opened=False, method=Vote.Method.RANKED, options=fifty)
     assert vote.options.count() == 50
 
 
-def test_three_thousand_options_are_refused_not_stored(alice, live_meeting, vote_refused):
+def test_three_thousand_options_are_refused_not_stored(alice, live_meeting, refused):
     spec = vote_spec(method=Vote.Method.ONE_CHOICE, options=[str(n) for n in range(3000)])
 
-    refusal = vote_refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
+    refusal = refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
 
     assert refusal == "A vote can have at most 50 options; this one has 3,000."
 
 
-def test_an_option_over_200_characters_is_refused_not_cut(
-    make_vote, alice, live_meeting, vote_refused
-):
+def test_an_option_over_200_characters_is_refused_not_cut(make_vote, alice, live_meeting, refused):
     spec = vote_spec(method=Vote.Method.ONE_CHOICE, options=["Groen", "b" * 1_048_576])
 
-    refusal = vote_refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
+    refusal = refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
 
     assert refusal == "An option can be at most 200 characters; option 2 has 1,048,576."
     vote = make_vote(opened=False, method=Vote.Method.ONE_CHOICE, options=["Groen", "b" * 200])
     assert vote.options.get(position=1).label == "b" * 200
 
 
-def test_a_question_over_200_characters_is_refused_not_cut(alice, live_meeting, vote_refused):
+def test_a_question_over_200_characters_is_refused_not_cut(alice, live_meeting, refused):
     spec = vote_spec(question="Komen er bankjes? " + "x" * 300)
 
-    refusal = vote_refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
+    refusal = refused(lambda: lifecycle.prepare_vote(alice, spec, meeting=live_meeting))
 
     assert refusal == "A question can be at most 200 characters; this one has 318."
 
@@ -435,16 +425,16 @@ def their_proposal(oscar):
     return proposals.create_proposal(oscar, item, title="Hun voorstel", text="Tekst.")
 
 
-def test_a_vote_on_another_panels_proposal_is_refused(alice, their_proposal, vote_refused):
-    assert "not allowed" in vote_refused(
+def test_a_vote_on_another_panels_proposal_is_refused(alice, their_proposal, refused):
+    assert "not allowed" in refused(
         lambda: lifecycle.prepare_vote(alice, vote_spec(), proposal=their_proposal)
     )
 
 
 def test_a_vote_on_another_panels_proposal_is_refused_even_with_an_own_meeting(
-    alice, live_meeting, their_proposal, vote_refused
+    alice, live_meeting, their_proposal, refused
 ):
-    vote_refused(
+    refused(
         lambda: lifecycle.prepare_vote(
             alice, vote_spec(), meeting=live_meeting, proposal=their_proposal
         )
@@ -454,11 +444,11 @@ def test_a_vote_on_another_panels_proposal_is_refused_even_with_an_own_meeting(
 # --- opening: the meeting and the order rule ------------------------------------------------
 
 
-def test_only_one_live_vote_is_open_in_a_meeting(make_vote, alice, vote_refused):
+def test_only_one_live_vote_is_open_in_a_meeting(make_vote, alice, refused):
     make_vote()
     second = make_vote(opened=False, question="Tweede vraag")
 
-    assert "Close the open vote first" in vote_refused(lambda: lifecycle.open_vote(alice, second))
+    assert "Close the open vote first" in refused(lambda: lifecycle.open_vote(alice, second))
 
 
 def test_a_timed_vote_may_run_beside_a_live_one(make_vote, live_meeting):
@@ -469,20 +459,16 @@ def test_a_timed_vote_may_run_beside_a_live_one(make_vote, live_meeting):
     assert timed.state == Vote.State.OPEN
 
 
-def test_a_live_vote_opens_only_while_the_meeting_is_live(
-    make_vote, alice, live_meeting, vote_refused
-):
+def test_a_live_vote_opens_only_while_the_meeting_is_live(make_vote, alice, live_meeting, refused):
     next_month = meetings.create_meeting(
         alice, title="Volgende maand", starts_at=timezone.now() + timedelta(days=30), notify=False
     )
     scheduled = make_vote(opened=False, meeting=next_month)
-    assert "while the meeting is live" in vote_refused(
-        lambda: lifecycle.open_vote(alice, scheduled)
-    )
+    assert "while the meeting is live" in refused(lambda: lifecycle.open_vote(alice, scheduled))
 
     in_live = make_vote(opened=False, question="Te laat")
     meetings.close_meeting(alice, live_meeting)
-    assert "while the meeting is live" in vote_refused(lambda: lifecycle.open_vote(alice, in_live))
+    assert "while the meeting is live" in refused(lambda: lifecycle.open_vote(alice, in_live))
 
 
 def test_a_live_vote_puts_the_members_present_on_the_roll_at_opening(make_vote, alice, bob, nora):
@@ -492,12 +478,12 @@ def test_a_live_vote_puts_the_members_present_on_the_roll_at_opening(make_vote, 
 
 
 def test_an_amendment_is_decided_before_its_proposal(
-    make_vote, alice, bob, tina, proposal, amend, vote_refused
+    make_vote, alice, bob, tina, proposal, amend, refused
 ):
     amendment = amend(tina)
     on_proposal = make_vote(opened=False, proposal=proposal)
 
-    message = vote_refused(lambda: lifecycle.open_vote(alice, on_proposal))
+    message = refused(lambda: lifecycle.open_vote(alice, on_proposal))
 
     assert "open amendments" in message
     assert fresh(proposal).state == Proposal.State.SUBMITTED
@@ -511,16 +497,12 @@ def test_an_amendment_is_decided_before_its_proposal(
     assert fresh(proposal).state == Proposal.State.IN_VOTE
 
 
-def test_a_withdrawn_amendment_is_not_voted_on(
-    make_vote, alice, proposal, amend, tina, vote_refused
-):
+def test_a_withdrawn_amendment_is_not_voted_on(make_vote, alice, proposal, amend, tina, refused):
     amendment = amend(tina)
     on_amendment = make_vote(opened=False, question="", amendment=amendment)
     amendments.withdraw_amendment(tina, amendment)
 
-    assert "can no longer be voted on" in vote_refused(
-        lambda: lifecycle.open_vote(alice, on_amendment)
-    )
+    assert "can no longer be voted on" in refused(lambda: lifecycle.open_vote(alice, on_amendment))
 
     # A withdrawn amendment no longer holds up the vote on the proposal.
     make_vote(proposal=proposal)
@@ -615,11 +597,11 @@ def test_a_proposal_vote_decides_the_proposal(
     )
 
 
-def test_a_withdrawn_proposal_is_not_voted_on(make_vote, alice, bob, proposal, vote_refused):
+def test_a_withdrawn_proposal_is_not_voted_on(make_vote, alice, bob, proposal, refused):
     vote = make_vote(opened=False, proposal=proposal)
     proposals.withdraw_proposal(bob, proposal)
 
-    assert "cannot be voted on now" in vote_refused(lambda: lifecycle.open_vote(alice, vote))
+    assert "cannot be voted on now" in refused(lambda: lifecycle.open_vote(alice, vote))
 
 
 # --- written rounds ------------------------------------------------------------------------
@@ -692,28 +674,26 @@ def test_a_written_round_history_record(written_round, alice):
 
 
 @pytest.mark.parametrize("when", ["past", "now"])
-def test_a_written_round_ends_in_the_future(make_vote, alice, vote_refused, when):
+def test_a_written_round_ends_in_the_future(make_vote, alice, refused, when):
     vote = make_vote()
     until = timezone.now() - (timedelta(minutes=1) if when == "past" else timedelta(0))
 
-    assert "future" in vote_refused(
-        lambda: lifecycle.close_vote(alice, vote, written_round_until=until)
-    )
+    assert "future" in refused(lambda: lifecycle.close_vote(alice, vote, written_round_until=until))
 
 
-def test_only_a_live_vote_gets_a_written_round(make_vote, alice, vote_refused):
+def test_only_a_live_vote_gets_a_written_round(make_vote, alice, refused):
     timed = make_vote(mode=Vote.Mode.TIMED)
     until = timezone.now() + timedelta(days=1)
 
-    assert "Only a live vote" in vote_refused(
+    assert "Only a live vote" in refused(
         lambda: lifecycle.close_vote(alice, timed, written_round_until=until)
     )
 
 
-def test_a_written_round_is_held_once(written_round, alice, vote_refused):
+def test_a_written_round_is_held_once(written_round, alice, refused):
     until = timezone.now() + timedelta(days=2)
 
-    assert "Only a live vote" in vote_refused(
+    assert "Only a live vote" in refused(
         lambda: lifecycle.close_vote(alice, written_round, written_round_until=until)
     )
 

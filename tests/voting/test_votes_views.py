@@ -14,6 +14,16 @@ from pytest_django.asserts import assertContains, assertNotContains
 from panels import meetings
 from panels.access import Perm
 from tests.helpers import csv_rows
+from tests.matrix import (
+    ALLOWED,
+    assert_every_url_in_matrix,
+    expected,
+    fail_if_not_in_matrix,
+    log_in,
+    matrix_cases,
+    refused_before_lookup,
+    url_patterns,
+)
 from tests.voting.conftest import ballot_key, be_present, cast, fresh, votes_snapshot
 from voting import casting, eligibility, lifecycle, proposals, results
 from voting import urls as voting_urls
@@ -65,31 +75,23 @@ ROLES = {
     "tina": {Perm.VIEW_PANEL, Perm.TAKE_PART},  # tenant organisation representative
     "alice": {Perm.VIEW_PANEL, Perm.TAKE_PART, Perm.MODERATE},  # moderator
 }
-LOGIN = "redirect to login"
 
 
-def vote_url_names() -> list[str]:
+def vote_patterns() -> dict:
     """The vote pages of the voting URLconf (proposals and amendments are tested elsewhere)."""
-    return [
-        p.name for p in voting_urls.urlpatterns if p.name.startswith("vote") or p.name == "proxy"
-    ]
+    return url_patterns(
+        [p for p in voting_urls.urlpatterns if p.name.startswith("vote") or p.name == "proxy"]
+    )
 
 
 def test_every_vote_url_is_in_the_matrix():
-    assert sorted(vote_url_names()) == sorted(MATRIX)
+    assert_every_url_in_matrix(vote_patterns(), MATRIX, "vote")
 
 
-def expected(name: str, method: str, role: str) -> int | str:
-    needs, methods, _target = MATRIX[name]
-    if method not in methods:
-        return 405
-    may = ROLES[role]
-    if may is None:
-        return LOGIN
-    if Perm.VIEW_PANEL not in may:
-        return 404  # do not leak what exists
-    if needs not in may:
-        return 403
+def expected_status(name: str, method: str, role: str) -> int | str:
+    outcome = expected(MATRIX[name], ROLES[role], method)
+    if outcome != ALLOWED:
+        return outcome
     return 200 if method == "GET" or name == "vote_receipt" else 302
 
 
@@ -127,27 +129,13 @@ def post_data(name: str, world: dict, live_meeting, tina) -> dict:
     }.get(name, {})
 
 
-@pytest.mark.parametrize(
-    ("name", "method", "role"),
-    [
-        pytest.param(name, method, role, id=f"{name}-{method}-{role}")
-        for name in MATRIX
-        for method in ("GET", "POST")
-        for role in ROLES
-    ],
-)
+@pytest.mark.parametrize(("name", "method", "role"), matrix_cases(vote_patterns(), MATRIX, ROLES))
 def test_permission_matrix(request, client, name, method, role):
-    outcome = expected(name, method, role)
-    converters = {p.name: p for p in voting_urls.urlpatterns}[name].pattern.converters
-    if outcome in (405, LOGIN):
-        response = client.generic(
-            method, reverse(f"voting:{name}", kwargs=dict.fromkeys(converters, 1))
-        )
-        if outcome == 405:
-            assert response.status_code == 405
-        else:
-            assert response.status_code == 302
-            assert response.url.startswith(reverse("login") + "?next=")
+    fail_if_not_in_matrix(name, MATRIX, "vote")
+    outcome = expected_status(name, method, role)
+    pattern = vote_patterns()[name]
+    converters = pattern.pattern.converters
+    if refused_before_lookup(client, f"voting:{name}", pattern, method, outcome):
         return
     world = request.getfixturevalue("vote_world")
     panel, live_meeting = request.getfixturevalue("panel"), request.getfixturevalue("live_meeting")
@@ -156,8 +144,7 @@ def test_permission_matrix(request, client, name, method, role):
     if "vote" in target:
         values["vote_id"] = world[target].pk
     address = reverse(f"voting:{name}", kwargs={k: values[k] for k in converters})
-    person = request.getfixturevalue(role)
-    client.force_login(getattr(person, "user", person))
+    log_in(request, client, role, ROLES)
     before = votes_snapshot(panel)
 
     if method == "GET":
