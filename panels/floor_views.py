@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from panels import meetings
+from panels import floor, meetings
 from panels.access import Perm, meeting_for
 from panels.forms import HideMessageForm, MessageForm
 from panels.meeting_actions import act, live_page, notice, snapshot_for
@@ -28,7 +28,7 @@ def speaker_next(request, panel_id: int, meeting_id: int) -> HttpResponse:
         if raw_minutes and (minutes is None or minutes < 0):
             raise meetings.MeetingError(_("Speaking time must be between 1 second and 60 minutes."))
         seconds = minutes * 60 if minutes else None
-        return meetings.give_floor(m, meeting, request_id=request_id, seconds=seconds)
+        return floor.give_floor(m, meeting, request_id=request_id, seconds=seconds)
 
     return act(request, panel_id, meeting_id, Perm.MODERATE, give)
 
@@ -41,7 +41,7 @@ def speaker_end(request, panel_id: int, meeting_id: int) -> HttpResponse:
         panel_id,
         meeting_id,
         Perm.MODERATE,
-        lambda meeting, m: meetings.end_speaker(m, meeting),
+        lambda meeting, m: floor.end_speaker(m, meeting),
     )
 
 
@@ -53,7 +53,7 @@ def speaker_remove(request, panel_id: int, meeting_id: int, request_id: int) -> 
         panel_id,
         meeting_id,
         Perm.MODERATE,
-        lambda meeting, m: meetings.remove_speaker(m, meeting, request_id),
+        lambda meeting, m: floor.remove_speaker(m, meeting, request_id),
     )
 
 
@@ -66,7 +66,7 @@ def message_hide(request, panel_id: int, meeting_id: int, message_id: int) -> Ht
     )
     form = HideMessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        meetings.hide_message(membership, message, form.cleaned_data["reason"])
+        floor.hide_message(membership, message, form.cleaned_data["reason"])
         messages.success(request, _("The message is hidden."))
         return redirect(meeting)
     return render(
@@ -89,14 +89,14 @@ def hand(request, panel_id: int, meeting_id: int) -> HttpResponse:
             panel_id,
             meeting_id,
             Perm.TAKE_PART,
-            lambda meeting, m: meetings.raise_hand(m, meeting),
+            lambda meeting, m: floor.raise_hand(m, meeting),
         )
     return act(
         request,
         panel_id,
         meeting_id,
         Perm.VIEW_PANEL,
-        lambda meeting, m: meetings.lower_hand(m, meeting),
+        lambda meeting, m: floor.lower_hand(m, meeting),
     )
 
 
@@ -108,7 +108,7 @@ def message_post(request, panel_id: int, meeting_id: int) -> HttpResponse:
     error = None
     if form.is_valid():
         try:
-            meetings.post_message(
+            floor.post_message(
                 membership, meeting, form.cleaned_data["text"], form.cleaned_data["item"]
             )
         except meetings.MeetingError as exc:

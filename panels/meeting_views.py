@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from panels import meetings, pulse
+from panels import floor, meetings, pulse
 from panels.access import Perm, meeting_for, panel_for
 from panels.downloads import attachment
 from panels.forms import MeetingForm, PulseForm
@@ -170,7 +170,7 @@ def meeting_floor(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpR
         panel_id,
         meeting_id,
         Perm.MODERATE,
-        lambda meeting, m: meetings.set_floor(m, meeting, open_),
+        lambda meeting, m: floor.set_floor(m, meeting, open_),
     )
 
 

@@ -1,4 +1,4 @@
-"""Rules for live meetings: planning, the agenda, the floor, speakers and discussion.
+"""Rules for meetings: planning, starting and closing, the agenda (the floor: floor.py).
 
 Every function takes the acting membership, locks the meeting row (so rules
 are checked against the state that will be changed, one change at a time
@@ -6,16 +6,15 @@ per meeting), changes data, and schedules the push with
 `changes.changed` so that nobody sees state that could still roll back.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from panels import audit, emails, hiding, limits
+from panels import audit, emails
 from panels.access import Perm, require
-from panels.bidi import isolate
 from panels.live import changes
 from panels.models import (
     AgendaItem,
@@ -39,7 +38,7 @@ class MeetingError(PanelError):
     """A meeting rule said no; the message is shown to the person."""
 
 
-def _lock(meeting: Meeting, actor: Membership) -> Meeting:
+def lock(meeting: Meeting, actor: Membership) -> Meeting:
     """Lock the meeting row, and refuse a meeting of another panel than the actor's."""
     locked = Meeting.objects.select_for_update().select_related("panel").get(pk=meeting.pk)
     if locked.panel_id != actor.panel_id:
@@ -47,17 +46,17 @@ def _lock(meeting: Meeting, actor: Membership) -> Meeting:
     return locked
 
 
-def _require_live(meeting: Meeting) -> None:
+def require_live(meeting: Meeting) -> None:
     if meeting.state != State.LIVE:
         raise MeetingError(_("This meeting is not live."))
 
 
-def _require_not_closed(meeting: Meeting) -> None:
+def require_not_closed(meeting: Meeting) -> None:
     if meeting.state == State.CLOSED:
         raise MeetingError(_("This meeting has been closed."))
 
 
-def _current_item(meeting: Meeting) -> AgendaItem | None:
+def current_item(meeting: Meeting) -> AgendaItem | None:
     return meeting.items.filter(state=ItemState.CURRENT).first()
 
 
@@ -96,8 +95,8 @@ def update_meeting(actor: Membership, meeting: Meeting, **fields) -> Meeting:
         raise ValueError(f"unknown fields: {set(fields) - allowed}")
     require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
-        meeting = _lock(meeting, actor)
-        _require_not_closed(meeting)
+        meeting = lock(meeting, actor)
+        require_not_closed(meeting)
         for name, value in fields.items():
             setattr(meeting, name, value)
         save_with_history(meeting, actor.user, "edited", update_fields=list(fields))
@@ -116,7 +115,7 @@ def close_meeting(actor: Membership, meeting: Meeting) -> Meeting:
 def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
     require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
-        meeting = _lock(meeting, actor)
+        meeting = lock(meeting, actor)
         if to not in Meeting.TRANSITIONS[State(meeting.state)]:
             if meeting.state == to:
                 return meeting  # a double click: already done
@@ -131,14 +130,14 @@ def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
             meeting.started_at = now
             fields.append("started_at")
             first = meeting.items.filter(state=ItemState.PENDING).order_by("position", "pk")
-            if _current_item(meeting) is None and (item := first.first()) is not None:
+            if current_item(meeting) is None and (item := first.first()) is not None:
                 item.state = ItemState.CURRENT
                 save_with_history(item, actor.user, "current", update_fields=["state"])
         else:
             meeting.closed_at = now
             meeting.floor_open = False
             fields += ["closed_at", "floor_open"]
-            if (item := _current_item(meeting)) is not None:
+            if (item := current_item(meeting)) is not None:
                 item.state = ItemState.DONE
                 save_with_history(item, actor.user, "done", update_fields=["state"])
             affected = _end_open_requests(meeting, now)
@@ -189,8 +188,8 @@ def _end_open_requests(meeting: Meeting, now: datetime) -> list[int]:
 def add_item(actor: Membership, meeting: Meeting, *, title: str, description: str = ""):
     require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
-        meeting = _lock(meeting, actor)
-        _require_not_closed(meeting)
+        meeting = lock(meeting, actor)
+        require_not_closed(meeting)
         last = meeting.items.aggregate(m=Max("position"))["m"]
         item = AgendaItem(
             meeting=meeting,
@@ -213,7 +212,7 @@ def _lock_item(meeting: Meeting, item: AgendaItem) -> AgendaItem:
 def update_item(actor: Membership, item: AgendaItem, *, title: str, description: str = ""):
     require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
-        meeting = _lock(item.meeting, actor)
+        meeting = lock(item.meeting, actor)
         item = _lock_item(meeting, item)
         if item.state == ItemState.DONE:
             raise MeetingError(_("This agenda item has been handled and cannot be changed."))
@@ -233,8 +232,8 @@ def move_item(actor: Membership, item: AgendaItem, direction: str) -> None:
     if direction not in ("up", "down"):
         raise MeetingError(_("Choose up or down."))
     with transaction.atomic():
-        meeting = _lock(item.meeting, actor)
-        _require_not_closed(meeting)
+        meeting = lock(item.meeting, actor)
+        require_not_closed(meeting)
         item = _lock_item(meeting, item)
         if item.state != ItemState.PENDING:
             raise MeetingError(_("Only items that have not been handled can be moved."))
@@ -259,8 +258,8 @@ def move_item(actor: Membership, item: AgendaItem, direction: str) -> None:
 def remove_item(actor: Membership, item: AgendaItem) -> None:
     require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
-        meeting = _lock(item.meeting, actor)
-        _require_not_closed(meeting)
+        meeting = lock(item.meeting, actor)
+        require_not_closed(meeting)
         item = _lock_item(meeting, item)
         if item.state != ItemState.PENDING or item.messages.exists():
             raise MeetingError(_("Only items that have not been handled can be removed."))
@@ -274,15 +273,15 @@ def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
     """Make an item the one being discussed; the previous one is done, the speaker list ends."""
     require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
-        meeting = _lock(item.meeting, actor)
-        _require_live(meeting)
+        meeting = lock(item.meeting, actor)
+        require_live(meeting)
         item = _lock_item(meeting, item)
         if item.state == ItemState.CURRENT:
             return item
         if item.state == ItemState.DONE:
             raise MeetingError(_("This agenda item has already been handled."))
         now = timezone.now()
-        previous = _current_item(meeting)
+        previous = current_item(meeting)
         if previous is not None:
             previous.state = ItemState.DONE
             save_with_history(previous, actor.user, "done", update_fields=["state"])
@@ -298,222 +297,12 @@ def finish_current_item(actor: Membership, meeting: Meeting) -> None:
     """Mark the current item done without opening another."""
     require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
-        meeting = _lock(meeting, actor)
-        _require_live(meeting)
-        item = _current_item(meeting)
+        meeting = lock(meeting, actor)
+        require_live(meeting)
+        item = current_item(meeting)
         if item is None:
             return
         item.state = ItemState.DONE
         save_with_history(item, actor.user, "done", update_fields=["state"])
         affected = _end_open_requests(meeting, timezone.now())
         changes.changed(meeting, changes.ALL, personal_for=affected)
-
-
-# --- the floor and the speaker list ------------------------------------------------
-
-
-def set_floor(actor: Membership, meeting: Meeting, open_: bool) -> Meeting:
-    require(actor, Perm.MODERATE, error=MeetingError)
-    with transaction.atomic():
-        meeting = _lock(meeting, actor)
-        _require_live(meeting)
-        if meeting.floor_open == open_:
-            return meeting
-        meeting.floor_open = open_
-        save_with_history(
-            meeting,
-            actor.user,
-            "floor opened" if open_ else "floor closed",
-            update_fields=["floor_open"],
-        )
-        changes.changed(meeting, "status", "speakers", "discussion", "screen-status")
-    return meeting
-
-
-def _require_floor(meeting: Meeting) -> None:
-    _require_live(meeting)
-    if not meeting.floor_open:
-        raise MeetingError(_("The floor is closed. Wait until the moderator opens it."))
-
-
-# Abuse limits: every raised or lowered hand and every message is pushed to everyone.
-HAND_CHANGES_PER_MINUTE = 10
-MESSAGES_PER_MINUTE = 6
-
-
-def _limit_hand(actor: Membership) -> None:
-    if not limits.allow(f"hand:{actor.pk}", HAND_CHANGES_PER_MINUTE, 60):
-        raise MeetingError(
-            _("Your hand went up and down many times. Wait a minute, then try again.")
-        )
-
-
-def raise_hand(actor: Membership, meeting: Meeting) -> SpeakerRequest:
-    require(actor, Perm.TAKE_PART, error=MeetingError)
-    _limit_hand(actor)
-    with transaction.atomic():
-        meeting = _lock(meeting, actor)
-        _require_floor(meeting)
-        existing = meeting.speaker_requests.filter(
-            membership=actor, state__in=SpeakerRequest.OPEN_STATES
-        ).first()
-        if existing is not None:
-            return existing  # a double click or a second tab: the hand is already up
-        try:
-            with transaction.atomic():
-                request = SpeakerRequest.objects.create(meeting=meeting, membership=actor)
-        except IntegrityError:
-            return meeting.speaker_requests.get(
-                membership=actor, state__in=SpeakerRequest.OPEN_STATES
-            )
-        _notify_queue(meeting, [actor.user_id])
-    return request
-
-
-def lower_hand(actor: Membership, meeting: Meeting) -> None:
-    """Withdraw your raised hand, or end your own turn if you are speaking."""
-    require(actor, Perm.VIEW_PANEL, error=MeetingError)
-    _limit_hand(actor)
-    with transaction.atomic():
-        meeting = _lock(meeting, actor)
-        request = meeting.speaker_requests.filter(
-            membership=actor, state__in=SpeakerRequest.OPEN_STATES
-        ).first()
-        if request is None:
-            return
-        request.state = Speaker.WITHDRAWN if request.state == Speaker.WAITING else Speaker.DONE
-        request.ended_at = timezone.now()
-        request.save(update_fields=["state", "ended_at"])
-        _notify_queue(meeting, [actor.user_id])
-
-
-def _queue(meeting: Meeting) -> list[SpeakerRequest]:
-    return list(
-        meeting.speaker_requests.filter(state=Speaker.WAITING)
-        .select_related("membership")
-        .order_by("raised_at", "pk")
-    )
-
-
-def _notify_queue(meeting: Meeting, also: list[int]) -> None:
-    """The speaker list changed: everyone waiting may have a new place in the queue."""
-    waiting = [r.membership.user_id for r in _queue(meeting)]
-    changes.changed(
-        meeting, "speakers", "screen-speakers", personal_for=sorted(set(waiting + also))
-    )
-
-
-def give_floor(
-    actor: Membership,
-    meeting: Meeting,
-    request_id: int | None = None,
-    seconds: int | None = None,
-) -> SpeakerRequest | None:
-    """Give the floor to the next in the queue (or a chosen person); the current speaker ends."""
-    require(actor, Perm.MODERATE, error=MeetingError)
-    if seconds is not None and not 0 < seconds <= MAX_SPEAKING_SECONDS:
-        raise MeetingError(_("Speaking time must be between 1 second and 60 minutes."))
-    with transaction.atomic():
-        meeting = _lock(meeting, actor)
-        _require_live(meeting)
-        queue = _queue(meeting)
-        if request_id is not None:
-            chosen = next((r for r in queue if r.pk == request_id), None)
-            if chosen is None:
-                raise MeetingError(_("This person is no longer on the speaker list."))
-        elif queue:
-            chosen = queue[0]
-        else:
-            raise MeetingError(_("Nobody is on the speaker list."))
-        now = timezone.now()
-        affected = [chosen.membership.user_id]
-        speaking = meeting.speaker_requests.filter(state=Speaker.SPEAKING).first()
-        if speaking is not None:
-            speaking.state = Speaker.DONE
-            speaking.ended_at = now
-            speaking.save(update_fields=["state", "ended_at"])
-            affected.append(speaking.membership.user_id)
-        chosen.state = Speaker.SPEAKING
-        chosen.speaking_since = now
-        chosen.speaking_until = now + timedelta(seconds=seconds) if seconds else None
-        chosen.save(update_fields=["state", "speaking_since", "speaking_until"])
-        _notify_queue(meeting, affected)
-    return chosen
-
-
-def end_speaker(actor: Membership, meeting: Meeting) -> None:
-    require(actor, Perm.MODERATE, error=MeetingError)
-    with transaction.atomic():
-        meeting = _lock(meeting, actor)
-        speaking = meeting.speaker_requests.filter(state=Speaker.SPEAKING).first()
-        if speaking is None:
-            return
-        speaking.state = Speaker.DONE
-        speaking.ended_at = timezone.now()
-        speaking.save(update_fields=["state", "ended_at"])
-        _notify_queue(meeting, [speaking.membership.user_id])
-
-
-def remove_speaker(actor: Membership, meeting: Meeting, request_id: int) -> None:
-    require(actor, Perm.MODERATE, error=MeetingError)
-    with transaction.atomic():
-        meeting = _lock(meeting, actor)
-        request = meeting.speaker_requests.filter(pk=request_id, state=Speaker.WAITING).first()
-        if request is None:
-            raise MeetingError(_("This person is no longer on the speaker list."))
-        request.state = Speaker.REMOVED
-        request.ended_at = timezone.now()
-        request.save(update_fields=["state", "ended_at"])
-        _notify_queue(meeting, [request.membership.user_id])
-
-
-# --- the discussion ------------------------------------------------------------------
-
-
-def post_message(
-    actor: Membership, meeting: Meeting, text: str, expected_item_id: int | None = None
-) -> Message:
-    """Post to the discussion of the current item.
-
-    With `expected_item_id` (the item under discussion when the writer started;
-    0 when none was), a message written while the moderator moved on is refused
-    rather than filed under the wrong item; the view keeps the text so nothing is
-    lost.
-    """
-    require(actor, Perm.TAKE_PART, error=MeetingError)
-    text = text.strip()
-    if not text:
-        raise MeetingError(_("Write a message first."))
-    if len(text) > Message.MAX_LENGTH:
-        raise MeetingError(
-            _("A message can be at most %(max)s characters.") % {"max": Message.MAX_LENGTH}
-        )
-    if not limits.allow(f"message:{actor.pk}", MESSAGES_PER_MINUTE, 60):
-        raise MeetingError(
-            _(
-                "You are posting quickly. Wait a moment before your next message; it is "
-                "still in the box."
-            )
-        )
-    with transaction.atomic():
-        meeting = _lock(meeting, actor)
-        _require_floor(meeting)
-        item = _current_item(meeting)
-        if item is None:
-            raise MeetingError(_("There is no agenda item under discussion."))
-        if expected_item_id is not None and expected_item_id != item.pk:
-            raise MeetingError(
-                _(
-                    "The meeting has moved on to “%(title)s”. Your message was not posted; "
-                    "it is still in the box. Post it again if it still fits."
-                )
-                % {"title": isolate(item.title)}
-            )
-        message = Message(item=item, author=actor, text=text)
-        save_with_history(message, actor.user, "posted")
-        changes.changed(meeting, "discussion")
-    return message
-
-
-def hide_message(actor: Membership, message: Message, reason: str) -> Message:
-    return hiding.hide(actor, message, reason, error=MeetingError)

@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 
-from panels import meetings
+from panels import floor, meetings
 from panels.meetings import MeetingError
 from panels.models import Invitation, Meeting, Membership, Organisation, Panel, Role, User
 from tests.helpers import meetings_snapshot, refusal
@@ -196,7 +196,7 @@ def live_meeting(meeting, alice) -> Meeting:
     for title in AGENDA:
         meetings.add_item(alice, meeting, title=title)
     meetings.start_meeting(alice, meeting)
-    meetings.set_floor(alice, meeting, True)
+    floor.set_floor(alice, meeting, True)
     meeting.refresh_from_db()
     return meeting
 

@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 from agreements import advice
 from agreements import services as agreement_services
 from agreements.models import Agreement
-from panels import meetings
+from panels import floor
 from panels.live import changes
 from panels.models import AgendaItem, LiveWorker, Membership
 from tests.agreements.test_services import FIELDS
@@ -108,11 +108,11 @@ def main_pages(
     item = meeting.items.get(state=AgendaItem.State.CURRENT)
 
     # The speaker list: nora speaks with a countdown, bob waits; two messages.
-    meetings.raise_hand(nora, meeting)
-    meetings.give_floor(alice, meeting, seconds=180)
-    meetings.raise_hand(bob, meeting)
-    meetings.post_message(bob, meeting, "Kunnen er ook bankjes bij de speeltuin komen?")
-    meetings.post_message(nora, meeting, "Graag schaduw: de binnentuin is 's middags erg heet.")
+    floor.raise_hand(nora, meeting)
+    floor.give_floor(alice, meeting, seconds=180)
+    floor.raise_hand(bob, meeting)
+    floor.post_message(bob, meeting, "Kunnen er ook bankjes bij de speeltuin komen?")
+    floor.post_message(nora, meeting, "Graag schaduw: de binnentuin is 's middags erg heet.")
 
     # Two proposals: bob's, changed once and amended by nora and alice; tina's, voted on.
     green = proposals.create_proposal(bob, item, title="Groen in de wijk", text=PROPOSAL_TEXT)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import Error, Locator, Page, Request, expect
 
-from panels import meetings
+from panels import floor, meetings
 from panels.models import AgendaItem, Meeting, Membership, Message
 from tests.conftest import AGENDA
 from tests.e2e.conftest import DESKTOP, PHONE, act, live
@@ -119,7 +119,7 @@ class Room:
         self.plan(*more)
         act(meetings.start_meeting, self.alice, self.meeting)
         if floor:
-            act(meetings.set_floor, self.alice, self.meeting, True)
+            act(floor.set_floor, self.alice, self.meeting, True)
 
     def plan(self, *more: str) -> None:
         for title in AGENDA + more:
@@ -130,7 +130,7 @@ class Room:
 
     def hands_up(self, *people: Membership) -> None:
         for who in people:
-            act(meetings.raise_hand, who, self.meeting)
+            act(floor.raise_hand, who, self.meeting)
 
     def vote(self, question: str, *, opened: bool = False) -> Vote:
         spec = lifecycle.VoteSpec(question=question, method="yes_no", options=[])
@@ -180,7 +180,7 @@ def lower_hand(room: Room) -> Click:
 def done_speaking(room: Room) -> Click:
     room.live()
     room.hands_up(room.bob)
-    act(meetings.give_floor, room.alice, room.meeting)
+    act(floor.give_floor, room.alice, room.meeting)
     return Click(button("Ik ben klaar met spreken"), {"hands": [(BOB, ENDED)]})
 
 
@@ -318,7 +318,7 @@ def give_floor(room: Room) -> Click:
 def end_turn(room: Room) -> Click:
     room.live()
     room.hands_up(room.bob, room.nora)
-    act(meetings.give_floor, room.alice, room.meeting)
+    act(floor.give_floor, room.alice, room.meeting)
     return Click(button("Spreekbeurt beëindigen"), {"hands": [(BOB, ENDED), (NORA, WAITING)]})
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from agreements import services as agreements
-from panels import meetings
+from panels import floor, meetings
 from tests.agreements.test_services import FIELDS as AGREEMENT_FIELDS
 from tests.e2e.conftest import act
 from tests.voting.test_bidi_isolation import balanced
@@ -69,11 +69,11 @@ def hostile(meeting, alice, bob, tina):
     )
     item = act(meetings.add_item, alice, meeting, title="Punt " + SHORT, description=LONG)
     act(meetings.start_meeting, alice, meeting)
-    act(meetings.set_floor, alice, meeting, True)
-    act(meetings.post_message, bob, meeting, LONG)
-    hidden = act(meetings.post_message, bob, meeting, "Weg ermee")
-    act(meetings.hide_message, alice, hidden, "Reden " + SHORT)
-    act(meetings.raise_hand, bob, meeting)
+    act(floor.set_floor, alice, meeting, True)
+    act(floor.post_message, bob, meeting, LONG)
+    hidden = act(floor.post_message, bob, meeting, "Weg ermee")
+    act(floor.hide_message, alice, hidden, "Reden " + SHORT)
+    act(floor.raise_hand, bob, meeting)
     proposal = act(
         proposals.create_proposal, bob, item, title="Voorstel " + SHORT, text=LONG + "\n\nTweede."
     )

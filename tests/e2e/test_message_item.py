@@ -8,7 +8,7 @@ the pushed status until the first letter is typed, and keeps that item from then
 
 from playwright.sync_api import Page, expect
 
-from panels import meetings
+from panels import floor, meetings
 from panels.models import Message
 from tests.conftest import AGENDA
 from tests.e2e.conftest import PHONE, act, live, wait_for
@@ -20,7 +20,7 @@ def opened_before_any_item(people, meeting, alice, bob) -> tuple[Page, Page, lis
     for title in AGENDA:
         act(meetings.add_item, alice, meeting, title=title)
     act(meetings.start_meeting, alice, meeting)
-    act(meetings.set_floor, alice, meeting, True)
+    act(floor.set_floor, alice, meeting, True)
     act(meetings.finish_current_item, alice, meeting)
     items = list(meeting.items.order_by("position"))
     pages = [people.page_for(alice), people.page_for(bob, viewport=PHONE)]

@@ -9,7 +9,7 @@ import re
 
 from playwright.sync_api import Locator, Page, Response, expect
 
-from panels import meetings
+from panels import floor, meetings
 from panels.models import AgendaItem, Message, SpeakerRequest
 from tests.conftest import AGENDA, PASSWORD
 from tests.e2e.conftest import PHONE, act, screenshot
@@ -24,7 +24,7 @@ def plan(alice, meeting, live: bool = True):
         act(meetings.add_item, alice, meeting, title=title)
     if live:
         act(meetings.start_meeting, alice, meeting)
-        act(meetings.set_floor, alice, meeting, True)
+        act(floor.set_floor, alice, meeting, True)
     return list(meeting.items.order_by("position"))
 
 
@@ -64,9 +64,9 @@ def log_in(page: Page, email: str) -> None:
 def test_a_member_takes_part_without_javascript(people, meeting, alice, bob, tina):
     first, second, _third = plan(alice, meeting)
     # Before bob arrives: tina has spoken up in the discussion and has the floor.
-    act(meetings.post_message, tina, meeting, "Wanneer komt de schilder?", first.pk)
-    act(meetings.raise_hand, tina, meeting)
-    act(meetings.give_floor, alice, meeting)
+    act(floor.post_message, tina, meeting, "Wanneer komt de schilder?", first.pk)
+    act(floor.raise_hand, tina, meeting)
+    act(floor.give_floor, alice, meeting)
 
     page = people.page_for(None, javascript=False, viewport=PHONE)
     log_in(page, "bob@example.org")

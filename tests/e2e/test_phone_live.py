@@ -9,7 +9,7 @@ import re
 from django.core.cache import caches
 from playwright.sync_api import Page, expect
 
-from panels import meetings
+from panels import floor, meetings
 from tests.conftest import AGENDA
 from tests.e2e.conftest import PHONE, act, live, wait_for
 from voting import lifecycle
@@ -24,11 +24,11 @@ def under_discussion(meeting, alice, *talkers) -> None:
     for title in AGENDA:
         act(meetings.add_item, alice, meeting, title=title)
     act(meetings.start_meeting, alice, meeting)
-    act(meetings.set_floor, alice, meeting, True)
+    act(floor.set_floor, alice, meeting, True)
     act(meetings.set_current_item, alice, meeting.items.order_by("position")[1])
     for n in range(8):
         for who in talkers:
-            act(meetings.post_message, who, meeting, f"Bericht {n}: de lekkage in blok C.")
+            act(floor.post_message, who, meeting, f"Bericht {n}: de lekkage in blok C.")
             caches["limits"].clear()  # a chat this long would be paced by the message limit
 
 
@@ -89,7 +89,7 @@ def test_the_floor_given_to_a_member_scrolled_down_is_called_out_in_view(
     people, meeting, alice, bob
 ):
     under_discussion(meeting, alice, alice, bob)
-    act(meetings.raise_hand, bob, meeting)
+    act(floor.raise_hand, bob, meeting)
     moderator = opened(people, meeting, alice)
     page = opened(people, meeting, bob, viewport=PHONE)
     scrolled_to(page, "live-agenda")

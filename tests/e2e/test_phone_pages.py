@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from panels import meetings
+from panels import floor, meetings
 from panels.live import presence
 from panels.models import Meeting, Membership
 from tests.conftest import AGENDA
@@ -30,7 +30,7 @@ def meeting_in_full_swing(meeting, alice, bob, nora, tina) -> Meeting:
         act(meetings.add_item, alice, meeting, title=title)
     act(meetings.start_meeting, alice, meeting)
     act(meetings.set_current_item, alice, meeting.items.get(title=AGENDA[1]))
-    act(meetings.set_floor, alice, meeting, True)
+    act(floor.set_floor, alice, meeting, True)
     for who in (alice, nora, tina):  # in the room before the vote opens: on its roll
         act(presence.visit, meeting.pk, who.pk)
     for who, text in (
@@ -38,8 +38,8 @@ def meeting_in_full_swing(meeting, alice, bob, nora, tina) -> Meeting:
         (nora, "Bij ons in de Lindelaan komt de loodgieter steeds te laat."),
         (bob, "Kan de corporatie een vaste dag per week voor reparaties afspreken?"),
     ):
-        act(meetings.post_message, who, meeting, text)
-    act(meetings.raise_hand, nora, meeting)
+        act(floor.post_message, who, meeting, text)
+    act(floor.raise_hand, nora, meeting)
     spec = lifecycle.VoteSpec(question=QUESTION, method="yes_no", options=[])
     vote = act(
         lifecycle.open_vote, alice, act(lifecycle.prepare_vote, alice, spec, meeting=meeting)

@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from pytest_django.asserts import assertTemplateUsed
 
-from panels import meetings
+from panels import floor, meetings
 from panels.access import Perm
 from panels.models import (
     ConstituencyShare,
@@ -144,10 +144,10 @@ def live_meeting_ids(panel, alice, meeting) -> dict:
         Membership.objects.create(panel=panel, user=make_user(f"{name}@example.org", title))
         for name, title in [("sam", "Sam Speaker"), ("wendy", "Wendy Waiting")]
     )
-    meetings.raise_hand(sam, meeting)
-    meetings.give_floor(alice, meeting)
-    waiting = meetings.raise_hand(wendy, meeting)
-    message = meetings.post_message(sam, meeting, "Wanneer wordt de lift gerepareerd?")
+    floor.raise_hand(sam, meeting)
+    floor.give_floor(alice, meeting)
+    waiting = floor.raise_hand(wendy, meeting)
+    message = floor.post_message(sam, meeting, "Wanneer wordt de lift gerepareerd?")
     first, second, last = agenda(meeting)
     assert (first.state, second.state, last.state) == ("current", "pending", "pending")
     return {
@@ -387,7 +387,7 @@ def test_ids_from_another_panel_are_refused_under_an_own_meeting(
     own = meetings.create_meeting(oscar, title="Elders", starts_at=MEETING_STARTS_AT, notify=False)
     meetings.add_item(oscar, own, title="Elders punt")
     meetings.start_meeting(oscar, own)
-    meetings.set_floor(oscar, own, True)
+    floor.set_floor(oscar, own, True)
     values |= {"panel_id": other_panel.pk, "meeting_id": own.pk}
     client = client_for(oscar)
     before, before_elsewhere = snapshot(panel), snapshot(other_panel)
@@ -411,7 +411,7 @@ def test_ids_of_another_meeting_of_the_same_panel_are_refused(
     )
     meetings.add_item(alice, other, title="Punt van de tweede avond")
     meetings.start_meeting(alice, other)
-    meetings.set_floor(alice, other, True)
+    floor.set_floor(alice, other, True)
     values["meeting_id"] = other.pk
     client = client_for(alice)
     before = snapshot(panel)

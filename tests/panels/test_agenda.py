@@ -8,7 +8,7 @@ changes nothing: no row, no sequence number, no push (the `refused` fixture).
 import pytest
 from django.db import IntegrityError, transaction
 
-from panels import meetings
+from panels import floor, meetings
 from panels.models import AgendaItem
 from tests.conftest import MEETING_STARTS_AT
 from tests.helpers import agenda
@@ -210,7 +210,7 @@ def test_current_and_done_items_cannot_be_removed(refused, alice, live_meeting):
 
 def test_item_with_messages_cannot_be_removed(refused, alice, bob, live_meeting):
     current, pending, _ = agenda(live_meeting)
-    meetings.post_message(bob, live_meeting, "Eerste punt")
+    floor.post_message(bob, live_meeting, "Eerste punt")
     meetings.set_current_item(alice, pending)
     # A raw state: the discussed item put back on the agenda as not handled.
     AgendaItem.objects.filter(pk=current.pk).update(state=Item.PENDING)
@@ -227,9 +227,9 @@ def test_items_of_a_closed_meeting_cannot_be_removed(refused, alice, live_meetin
 
 def test_making_an_item_current_finishes_the_previous_one(alice, bob, nora, live_meeting):
     current, pending, last = agenda(live_meeting)
-    meetings.raise_hand(bob, live_meeting)
-    meetings.give_floor(alice, live_meeting)
-    meetings.raise_hand(nora, live_meeting)
+    floor.raise_hand(bob, live_meeting)
+    floor.give_floor(alice, live_meeting)
+    floor.raise_hand(nora, live_meeting)
 
     made = meetings.set_current_item(alice, last)
 
@@ -244,7 +244,7 @@ def test_making_an_item_current_finishes_the_previous_one(alice, bob, nora, live
 
 def test_making_the_current_item_current_again_is_a_no_op(alice, bob, live_meeting):
     current = agenda(live_meeting)[0]
-    meetings.raise_hand(bob, live_meeting)
+    floor.raise_hand(bob, live_meeting)
     seq = seq_of(live_meeting)
 
     meetings.set_current_item(alice, current)
@@ -283,7 +283,7 @@ def test_database_allows_one_current_item_per_meeting(live_meeting):
 
 
 def test_finishing_the_current_item_opens_no_other(alice, bob, live_meeting):
-    meetings.raise_hand(bob, live_meeting)
+    floor.raise_hand(bob, live_meeting)
 
     meetings.finish_current_item(alice, live_meeting)
 

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from panels import audit, meetings, privacy, services
+from panels import audit, floor, meetings, privacy, services
 from panels.models import AppendOnly, AuditAction, AuditEntry, Membership, Role, User
 
 pytestmark = pytest.mark.django_db
@@ -363,12 +363,12 @@ def test_a_member_cannot_start_a_meeting_and_nothing_is_recorded(bob, meeting):
 
 
 def test_hiding_a_message_is_recorded_with_the_reason(alice, bob, live_meeting):
-    message = meetings.post_message(bob, live_meeting, "Een bericht")
+    message = floor.post_message(bob, live_meeting, "Een bericht")
     with pytest.raises(meetings.MeetingError):
-        meetings.hide_message(bob, message, "niet toegestaan")
+        floor.hide_message(bob, message, "niet toegestaan")
 
-    meetings.hide_message(alice, message, "Scheldwoord")
-    meetings.hide_message(alice, message, "nog eens")  # already hidden
+    floor.hide_message(alice, message, "Scheldwoord")
+    floor.hide_message(alice, message, "nog eens")  # already hidden
 
     (entry,) = entries(action=AuditAction.MESSAGE_HIDDEN)
     assert entry.subject == f"message:{message.pk}"

@@ -22,7 +22,7 @@ from django.db import OperationalError
 from django.utils import translation
 
 from config.asgi import application
-from panels import meetings, services
+from panels import floor, meetings, services
 from panels.live import fragments
 from panels.live.consumers import MAX_BAD_FRAMES, MAX_FRAMES_PER_WINDOW, Close, MeetingConsumer
 from panels.live.relay import get_relay
@@ -232,7 +232,7 @@ async def test_a_raised_hand_reaches_every_role_and_only_the_raiser_gets_their_p
     sockets = {p.role: await live(p, meeting, language="en") for p in (alice, bob, olga)}
     await settle(list(sockets.values()), 3)
 
-    await db(meetings.raise_hand)(bob, meeting)
+    await db(floor.raise_hand)(bob, meeting)
 
     speakers = {}
     for role, socket in sockets.items():
@@ -309,7 +309,7 @@ async def test_pushed_frames_are_in_each_sockets_language(live, meeting, alice, 
     dutch = await live(olga, meeting, language="nl")
     await settle([english, dutch], 2)
 
-    await db(meetings.set_floor)(alice, meeting, False)
+    await db(floor.set_floor)(alice, meeting, False)
 
     assert "The floor is closed" in await english.until(has("live-status"))
     dutch_status = await dutch.until(has("live-status"))
@@ -393,7 +393,7 @@ async def test_a_change_that_keeps_the_audience_keeps_the_socket(live, meeting, 
     await db(services.change_role)(alice, bob, Role.MEMBER, False)  # voting rights only
 
     await bob_socket.nothing(0.5)
-    await db(meetings.raise_hand)(bob, meeting)
+    await db(floor.raise_hand)(bob, meeting)
     assert "number 1" in await bob_socket.until(has("live-my-hand"))
 
 
@@ -474,7 +474,7 @@ async def test_closing_the_meeting_sends_the_final_state_then_closes_every_socke
     screen = await live(alice, meeting, screen=True, language="en", name="projector")
     await settle(page, 3)
     await screen.frames(0.1)
-    await db(meetings.raise_hand)(bob, meeting)  # an open request that closing must end
+    await db(floor.raise_hand)(bob, meeting)  # an open request that closing must end
     await asyncio.gather(*(s.until(has("live-speakers")) for s in page))
 
     await db(meetings.close_meeting)(alice, meeting)
@@ -622,7 +622,7 @@ async def test_the_big_screen_gets_screen_fragments_only_and_is_not_present(
     assert "Schilderwerk 2026" in await page.until(has("live-status"))
 
     # Bob's hand shows on the screen, but his personal fragment goes to his page only.
-    await db(meetings.raise_hand)(bob, meeting)
+    await db(floor.raise_hand)(bob, meeting)
     frame = await screen.until(has("screen-speakers"))
     assert "Bob Member" in frame
     for later in await screen.frames(0.5):
@@ -674,7 +674,7 @@ async def test_the_relay_survives_a_channel_layer_error_and_resends_the_snapshot
         assert present_count(snapshot) == 2
     assert relay.restarts == 1
     # And pushes flow again, once each.
-    await db(meetings.set_floor)(alice, meeting, False)
+    await db(floor.set_floor)(alice, meeting, False)
     for socket in sockets:
         await socket.until(has("live-status"))
         assert not [t for t in await socket.frames(0.4) if "live-status" in fragment_ids(t)]
@@ -683,7 +683,7 @@ async def test_the_relay_survives_a_channel_layer_error_and_resends_the_snapshot
 async def test_the_relay_drops_a_frame_older_than_one_it_already_sent(live, meeting, alice, bob):
     socket = await live(bob, meeting, language="en")
     await settle([socket], 1)
-    await db(meetings.set_floor)(alice, meeting, False)
+    await db(floor.set_floor)(alice, meeting, False)
     seq = seq_of(await socket.until(has("live-status")), "live-status")
     await socket.frames(0.3)
     relay = get_relay()
@@ -736,6 +736,6 @@ async def test_a_push_reaches_a_socket_through_the_redis_layer_as_configured(
     await socket.snapshot()
     await socket.frames(0.5)
 
-    await db(meetings.set_floor)(alice, meeting, False)
+    await db(floor.set_floor)(alice, meeting, False)
 
     assert "The floor is closed" in await socket.until(has("live-status"), timeout=3)

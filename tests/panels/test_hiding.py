@@ -6,7 +6,7 @@ import pytest
 from django.db import models
 from django.utils import translation
 
-from panels import audit, hiding, meetings, privacy
+from panels import audit, floor, hiding, privacy
 from panels.errors import PanelError
 from panels.models import AuditAction, AuditEntry, Hideable, Meeting, Membership, Message
 from voting.models import Amendment, Proposal
@@ -26,7 +26,7 @@ def english():
 
 @pytest.fixture
 def message(bob, live_meeting) -> Message:
-    return meetings.post_message(bob, live_meeting, "Iets kwetsends")
+    return floor.post_message(bob, live_meeting, "Iets kwetsends")
 
 
 def seq_of(meeting: Meeting) -> int:

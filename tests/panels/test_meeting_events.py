@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from panels import meetings
+from panels import floor, meetings
 from panels.live import changes, fragments
 from panels.live.fragments import Audience
 from panels.models import Meeting
@@ -71,11 +71,11 @@ def pushes(monkeypatch, django_capture_on_commit_callbacks):
 @pytest.fixture
 def live(alice, bob, nora, carl, tina, olga, live_meeting):
     """A busy live meeting: bob has the floor and wrote a message, nora and carl wait (in order)."""
-    meetings.raise_hand(bob, live_meeting)
-    meetings.give_floor(alice, live_meeting)
-    meetings.raise_hand(nora, live_meeting)
-    meetings.raise_hand(carl, live_meeting)
-    message = meetings.post_message(bob, live_meeting, "De lift is weer kapot.")
+    floor.raise_hand(bob, live_meeting)
+    floor.give_floor(alice, live_meeting)
+    floor.raise_hand(nora, live_meeting)
+    floor.raise_hand(carl, live_meeting)
+    message = floor.post_message(bob, live_meeting, "De lift is weer kapot.")
     people = {"alice": alice, "bob": bob, "nora": nora, "carl": carl, "tina": tina, "olga": olga}
     return SimpleNamespace(
         meeting=live_meeting, items=agenda(live_meeting), message=message, people=people, **people
@@ -139,54 +139,54 @@ CHANGES = {
         {"bob", "nora", "carl"},
     ),
     "close_floor": (
-        lambda live: meetings.set_floor(live.alice, live.meeting, False),
+        lambda live: floor.set_floor(live.alice, live.meeting, False),
         {"status", "speakers", "discussion", "screen-status"},
         set(),
     ),
     "raise_hand": (
-        lambda live: meetings.raise_hand(live.tina, live.meeting),
+        lambda live: floor.raise_hand(live.tina, live.meeting),
         TURN,
         {"nora", "carl", "tina"},
     ),
     "lower_waiting_hand": (
-        lambda live: meetings.lower_hand(live.nora, live.meeting),
+        lambda live: floor.lower_hand(live.nora, live.meeting),
         TURN,
         {"nora", "carl"},
     ),
     "lower_hand_while_speaking": (
-        lambda live: meetings.lower_hand(live.bob, live.meeting),
+        lambda live: floor.lower_hand(live.bob, live.meeting),
         TURN,
         {"bob", "nora", "carl"},
     ),
     "give_floor_to_next": (
-        lambda live: meetings.give_floor(live.alice, live.meeting),
+        lambda live: floor.give_floor(live.alice, live.meeting),
         TURN,
         {"bob", "nora", "carl"},
     ),
     "give_floor_to_chosen": (
-        lambda live: meetings.give_floor(
+        lambda live: floor.give_floor(
             live.alice, live.meeting, request_id=request_id(live, "carl"), seconds=120
         ),
         TURN,
         {"bob", "nora", "carl"},
     ),
     "end_speaker": (
-        lambda live: meetings.end_speaker(live.alice, live.meeting),
+        lambda live: floor.end_speaker(live.alice, live.meeting),
         TURN,
         {"bob", "nora", "carl"},
     ),
     "remove_speaker": (
-        lambda live: meetings.remove_speaker(live.alice, live.meeting, request_id(live, "nora")),
+        lambda live: floor.remove_speaker(live.alice, live.meeting, request_id(live, "nora")),
         TURN,
         {"nora", "carl"},
     ),
     "post_message": (
-        lambda live: meetings.post_message(live.tina, live.meeting, "Eens met Bob."),
+        lambda live: floor.post_message(live.tina, live.meeting, "Eens met Bob."),
         {"discussion"},
         set(),
     ),
     "hide_message": (
-        lambda live: meetings.hide_message(live.alice, live.message, "Persoonlijk"),
+        lambda live: floor.hide_message(live.alice, live.message, "Persoonlijk"),
         {"discussion"},
         set(),
     ),
@@ -211,7 +211,7 @@ def test_each_change_pushes_its_fragments_once_after_commit(pushes, live, change
 
 
 def test_raising_a_hand_tells_the_raiser_and_everyone_waiting(pushes, live):
-    sent = pushes(lambda: meetings.raise_hand(live.tina, live.meeting))
+    sent = pushes(lambda: floor.raise_hand(live.tina, live.meeting))
 
     (push,) = sent
     assert "speakers" in push.names
@@ -249,19 +249,19 @@ def test_planning_pushes_nothing(pushes, alice):
 
 NO_OPS = {
     "start_again": lambda live: meetings.start_meeting(live.alice, live.meeting),
-    "raise_again": lambda live: meetings.raise_hand(live.nora, live.meeting),
-    "open_open_floor": lambda live: meetings.set_floor(live.alice, live.meeting, True),
+    "raise_again": lambda live: floor.raise_hand(live.nora, live.meeting),
+    "open_open_floor": lambda live: floor.set_floor(live.alice, live.meeting, True),
     "move_first_pending_up": lambda live: meetings.move_item(live.alice, live.items[1], "up"),
     "move_last_down": lambda live: meetings.move_item(live.alice, live.items[2], "down"),
     "current_again": lambda live: meetings.set_current_item(live.alice, live.items[0]),
-    "lower_without_hand": lambda live: meetings.lower_hand(live.tina, live.meeting),
-    "hide_hidden": lambda live: meetings.hide_message(live.alice, live.hidden, "Tweede reden"),
+    "lower_without_hand": lambda live: floor.lower_hand(live.tina, live.meeting),
+    "hide_hidden": lambda live: floor.hide_message(live.alice, live.hidden, "Tweede reden"),
 }
 
 
 @pytest.mark.parametrize("no_op", NO_OPS)
 def test_a_change_that_changes_nothing_pushes_nothing(pushes, live, no_op):
-    live.hidden = meetings.hide_message(live.alice, live.message, "Eerste reden")
+    live.hidden = floor.hide_message(live.alice, live.message, "Eerste reden")
     seq = seq_of(live.meeting)
 
     sent = pushes(lambda: NO_OPS[no_op](live))
@@ -281,8 +281,8 @@ def test_nothing_is_pushed_when_the_transaction_rolls_back(
         pytest.raises(Boom),
         transaction.atomic(),
     ):
-        meetings.raise_hand(live.tina, live.meeting)
-        meetings.post_message(live.tina, live.meeting, "Wordt teruggedraaid")
+        floor.raise_hand(live.tina, live.meeting)
+        floor.post_message(live.tina, live.meeting, "Wordt teruggedraaid")
         assert seq_of(live.meeting) == seq + 2
         raise Boom
 
@@ -297,8 +297,8 @@ def test_each_change_in_one_transaction_is_counted_and_pushed(pushes, live):
 
     def two_changes():
         with transaction.atomic():
-            meetings.raise_hand(live.tina, live.meeting)
-            meetings.post_message(live.tina, live.meeting, "En nog iets.")
+            floor.raise_hand(live.tina, live.meeting)
+            floor.post_message(live.tina, live.meeting, "En nog iets.")
 
     sent = pushes(two_changes)
 
@@ -369,7 +369,7 @@ def test_a_change_is_one_small_notice_to_the_meeting_sent_after_commit(
     monkeypatch.setattr(changes, "get_channel_layer", lambda: layer)
 
     with django_capture_on_commit_callbacks(execute=True):
-        meetings.raise_hand(live.tina, live.meeting)
+        floor.raise_hand(live.tina, live.meeting)
         assert layer.sent == [], "nothing goes out before the commit"
 
     [(group, notice)] = layer.sent
@@ -423,7 +423,7 @@ def test_each_fragment_is_rendered_once_per_audience_and_language(monkeypatch, l
 
 
 def test_rendering_needs_the_same_queries_for_few_or_many(live, monkeypatch):
-    monkeypatch.setattr(meetings, "MESSAGES_PER_MINUTE", 100)  # a busy discussion, at once
+    monkeypatch.setattr(floor, "MESSAGES_PER_MINUTE", 100)  # a busy discussion, at once
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
@@ -432,8 +432,8 @@ def test_rendering_needs_the_same_queries_for_few_or_many(live, monkeypatch):
 
     few = queries()
     for number in range(20):
-        meetings.post_message(live.tina, live.meeting, f"Bericht {number}")
-    meetings.raise_hand(live.tina, live.meeting)
+        floor.post_message(live.tina, live.meeting, f"Bericht {number}")
+    floor.raise_hand(live.tina, live.meeting)
 
     assert queries() == few
 
@@ -477,7 +477,7 @@ def test_frames_are_in_each_language(live):
 
 
 def test_hidden_message_reason_is_for_moderators_only(live):
-    meetings.hide_message(live.alice, live.message, "Scheldwoord")
+    floor.hide_message(live.alice, live.message, "Scheldwoord")
 
     _seq, frames = fragments.render_frames(live.meeting.pk, ["discussion"])
 
@@ -491,12 +491,12 @@ def test_written_text_is_escaped_in_every_frame(alice, tina, live):
     tina.user.name = HOSTILE
     tina.user.save()
     meetings.update_item(alice, live.items[0], title=HOSTILE, description=HOSTILE)
-    meetings.post_message(tina, live.meeting, HOSTILE)
-    meetings.end_speaker(alice, live.meeting)
-    meetings.raise_hand(tina, live.meeting)
-    meetings.remove_speaker(alice, live.meeting, request_id(live, "nora"))
-    meetings.remove_speaker(alice, live.meeting, request_id(live, "carl"))
-    meetings.give_floor(alice, live.meeting)
+    floor.post_message(tina, live.meeting, HOSTILE)
+    floor.end_speaker(alice, live.meeting)
+    floor.raise_hand(tina, live.meeting)
+    floor.remove_speaker(alice, live.meeting, request_id(live, "nora"))
+    floor.remove_speaker(alice, live.meeting, request_id(live, "carl"))
+    floor.give_floor(alice, live.meeting)
 
     _seq, frames = fragments.render_frames(live.meeting.pk, fragments.FRAGMENTS)
 

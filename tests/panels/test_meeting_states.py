@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from panels import meetings
+from panels import floor, meetings
 from panels.models import Meeting, SpeakerRequest
 from tests.conftest import MEETING_STARTS_AT
 from tests.helpers import agenda
@@ -173,9 +173,9 @@ def test_starting_twice_is_a_no_op(alice, martin, live_meeting):
 
 
 def test_closing_ends_the_item_the_floor_and_the_speaker_list(alice, bob, nora, live_meeting):
-    meetings.raise_hand(bob, live_meeting)
-    meetings.give_floor(alice, live_meeting)
-    meetings.raise_hand(nora, live_meeting)
+    floor.raise_hand(bob, live_meeting)
+    floor.give_floor(alice, live_meeting)
+    floor.raise_hand(nora, live_meeting)
 
     meetings.close_meeting(alice, live_meeting)
 
@@ -232,17 +232,17 @@ def test_meeting_moves_only_forward():
     [
         lambda oscar, meeting, message: meetings.update_meeting(oscar, meeting, title="Gekaapt"),
         lambda oscar, meeting, message: meetings.close_meeting(oscar, meeting),
-        lambda oscar, meeting, message: meetings.set_floor(oscar, meeting, False),
+        lambda oscar, meeting, message: floor.set_floor(oscar, meeting, False),
         lambda oscar, meeting, message: meetings.add_item(oscar, meeting, title="Eigen punt"),
-        lambda oscar, meeting, message: meetings.hide_message(oscar, message, "Zomaar"),
-        lambda oscar, meeting, message: meetings.raise_hand(oscar, meeting),
-        lambda oscar, meeting, message: meetings.post_message(oscar, meeting, "Ik ook"),
+        lambda oscar, meeting, message: floor.hide_message(oscar, message, "Zomaar"),
+        lambda oscar, meeting, message: floor.raise_hand(oscar, meeting),
+        lambda oscar, meeting, message: floor.post_message(oscar, meeting, "Ik ook"),
     ],
     ids=["update", "close", "floor", "add_item", "hide", "raise_hand", "post"],
 )
 def test_moderator_of_another_panel_cannot_steer_a_meeting_here(
     refused, oscar, bob, live_meeting, call
 ):
-    message = meetings.post_message(bob, live_meeting, "Iets")
+    message = floor.post_message(bob, live_meeting, "Iets")
 
     refused(lambda: call(oscar, live_meeting, message))

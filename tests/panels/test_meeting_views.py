@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
-from panels import meetings
+from panels import floor, meetings
 from panels.models import Meeting, Message, SpeakerRequest
 from tests.conftest import MEETING_STARTS_AT
 from tests.helpers import agenda, meetings_snapshot
@@ -78,8 +78,8 @@ def test_observer_reads_along_only(client_for, olga, live_meeting):
 def test_big_screen_shows_the_item_and_the_speaker_without_controls(
     client_for, alice, bob, live_meeting
 ):
-    meetings.raise_hand(bob, live_meeting)
-    meetings.give_floor(alice, live_meeting)
+    floor.raise_hand(bob, live_meeting)
+    floor.give_floor(alice, live_meeting)
 
     response = client_for(alice).get(url("meeting_screen", live_meeting))
 
@@ -120,7 +120,7 @@ def test_member_raises_a_hand_and_returns_to_the_page(client_for, bob, live_meet
 
 
 def test_member_lowers_a_hand(client_for, bob, live_meeting):
-    raised = meetings.raise_hand(bob, live_meeting)
+    raised = floor.raise_hand(bob, live_meeting)
 
     response = client_for(bob).post(url("hand", live_meeting), {"raise": "0"})
 
@@ -130,7 +130,7 @@ def test_member_lowers_a_hand(client_for, bob, live_meeting):
 
 
 def test_member_made_observer_can_still_lower_a_raised_hand(client_for, alice, bob, live_meeting):
-    raised = meetings.raise_hand(bob, live_meeting)
+    raised = floor.raise_hand(bob, live_meeting)
     bob.role = "observer"
     bob.save()
     client = client_for(bob)
@@ -148,7 +148,7 @@ def test_member_made_observer_can_still_lower_a_raised_hand(client_for, alice, b
 def test_raising_a_hand_on_a_closed_floor_says_why(
     client_for, alice, bob, panel, live_meeting, language
 ):
-    meetings.set_floor(alice, live_meeting, False)
+    floor.set_floor(alice, live_meeting, False)
     before = meetings_snapshot(panel)
 
     response = client_for(bob).post(
@@ -180,7 +180,7 @@ def test_moderator_starts_a_meeting_and_is_told(client_for, alice, meeting):
 
 
 def test_moderator_gives_the_floor_with_a_speaking_time(client_for, alice, bob, live_meeting):
-    meetings.raise_hand(bob, live_meeting)
+    floor.raise_hand(bob, live_meeting)
 
     response = client_for(alice).post(url("speaker_next", live_meeting), {"minutes": "3"})
 
@@ -191,7 +191,7 @@ def test_moderator_gives_the_floor_with_a_speaking_time(client_for, alice, bob, 
 
 
 def test_moderator_hides_a_message_with_a_reason(client_for, alice, bob, live_meeting):
-    message = meetings.post_message(bob, live_meeting, "Iets kwetsends")
+    message = floor.post_message(bob, live_meeting, "Iets kwetsends")
     client = client_for(alice)
 
     form = client.get(url("message_hide", live_meeting, message.pk))
@@ -282,7 +282,7 @@ def test_htmx_moderator_action_answers_with_the_moderators_fragments(
 
 
 def test_htmx_refusal_is_a_notice_and_changes_nothing(client_for, alice, bob, panel, live_meeting):
-    meetings.set_floor(alice, live_meeting, False)
+    floor.set_floor(alice, live_meeting, False)
     before = meetings_snapshot(panel)
 
     response = client_for(bob).post(url("hand", live_meeting), {"raise": "1"}, headers=HTMX)
@@ -355,7 +355,7 @@ def test_htmx_posted_message_appears_and_the_box_empties(client_for, bob, live_m
 
 def test_posting_too_fast_waits_a_moment_and_keeps_the_text(client_for, bob, live_meeting):
     client = client_for(bob)
-    for number in range(meetings.MESSAGES_PER_MINUTE):
+    for number in range(floor.MESSAGES_PER_MINUTE):
         client.post(url("message_post", live_meeting), {"text": f"Punt {number}"})
 
     response = client.post(url("message_post", live_meeting), {"text": "Nog eentje"}, headers=HTMX)
@@ -363,12 +363,12 @@ def test_posting_too_fast_waits_a_moment_and_keeps_the_text(client_for, bob, liv
     html = response.content.decode()
     assert "U plaatst snel achter elkaar" in html
     assert textarea(html[html.index('id="message-form"') :]) == "Nog eentje"
-    assert Message.objects.count() == meetings.MESSAGES_PER_MINUTE
+    assert Message.objects.count() == floor.MESSAGES_PER_MINUTE
 
 
 def test_a_hand_going_up_and_down_too_often_waits_a_minute(client_for, bob, live_meeting):
     client = client_for(bob)
-    for number in range(meetings.HAND_CHANGES_PER_MINUTE):
+    for number in range(floor.HAND_CHANGES_PER_MINUTE):
         client.post(url("hand", live_meeting), {"raise": "1" if number % 2 == 0 else "0"})
 
     response = client.post(url("hand", live_meeting), {"raise": "1"}, follow=True)
@@ -381,7 +381,7 @@ def test_a_hand_going_up_and_down_too_often_waits_a_minute(client_for, bob, live
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_refused_message_keeps_the_typed_text(client_for, alice, bob, panel, live_meeting, htmx):
-    meetings.set_floor(alice, live_meeting, False)
+    floor.set_floor(alice, live_meeting, False)
     typed = 'Wat ik wil zeggen: </textarea><script>alert("x")</script>'
 
     response = client_for(bob).post(
@@ -429,7 +429,7 @@ def test_a_page_opened_before_any_item_was_current_does_not_file_a_message_under
     for title in ("Opening", "Onderhoud en reparaties"):
         meetings.add_item(alice, meeting, title=title)
     meetings.start_meeting(alice, meeting)  # the opening is current
-    meetings.set_floor(alice, meeting, True)
+    floor.set_floor(alice, meeting, True)
     meetings.finish_current_item(alice, meeting)  # and done: nothing is current
     second = meeting.items.get(title="Onderhoud en reparaties")
     client = client_for(bob)
@@ -609,9 +609,9 @@ def test_malformed_input_is_refused_without_an_error_page(
     client_for, alice, bob, nora, panel, live_meeting, case, htmx
 ):
     name, which, data, changes = MALFORMED[case]
-    meetings.raise_hand(bob, live_meeting)
-    meetings.raise_hand(nora, live_meeting)
-    message = meetings.post_message(bob, live_meeting, "Iets")
+    floor.raise_hand(bob, live_meeting)
+    floor.raise_hand(nora, live_meeting)
+    message = floor.post_message(bob, live_meeting, "Iets")
     ids = {
         None: (),
         "item": (agenda(live_meeting)[2].pk,),

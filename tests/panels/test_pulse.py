@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from panels import meetings, pulse, sealing
+from panels import floor, meetings, pulse, sealing
 from panels.models import Meeting, PulseBox, PulseParticipation
 from panels.services import PanelError
 
@@ -136,7 +136,7 @@ def test_closing_the_meeting_asks_those_who_were_there(
     from tests.voting.conftest import be_present
 
     be_present(live_meeting, tina)  # connected when it closes
-    meetings.post_message(bob, live_meeting, "Ik was er.")  # spoke up, has left since
+    floor.post_message(bob, live_meeting, "Ik was er.")  # spoke up, has left since
     # nora was never there.
 
     with django_capture_on_commit_callbacks(execute=True):

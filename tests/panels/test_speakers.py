@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from panels import meetings
+from panels import floor, meetings
 from panels.meetings import MAX_SPEAKING_SECONDS
 from panels.models import Meeting, SpeakerRequest
 from tests.conftest import MEETING_STARTS_AT
@@ -28,12 +28,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_moderator_opens_and_closes_the_floor(alice, live_meeting):
-    meetings.set_floor(alice, live_meeting, False)
+    floor.set_floor(alice, live_meeting, False)
     live_meeting.refresh_from_db()
     assert not live_meeting.floor_open
     assert live_meeting.history.latest().history_change_reason == "floor closed"
 
-    meetings.set_floor(alice, live_meeting, True)
+    floor.set_floor(alice, live_meeting, True)
     live_meeting.refresh_from_db()
     assert live_meeting.floor_open
     record = live_meeting.history.latest()
@@ -43,7 +43,7 @@ def test_moderator_opens_and_closes_the_floor(alice, live_meeting):
 def test_opening_an_open_floor_does_nothing(alice, live_meeting):
     seq = seq_of(live_meeting)
 
-    meetings.set_floor(alice, live_meeting, True)
+    floor.set_floor(alice, live_meeting, True)
 
     assert seq_of(live_meeting) == seq
 
@@ -54,15 +54,15 @@ def test_floor_opens_only_in_a_live_meeting(refused, alice, meeting, live_meetin
     )
     meetings.close_meeting(alice, live_meeting)
 
-    refused(lambda: meetings.set_floor(alice, planned, True))
-    refused(lambda: meetings.set_floor(alice, live_meeting, True))
+    refused(lambda: floor.set_floor(alice, planned, True))
+    refused(lambda: floor.set_floor(alice, live_meeting, True))
 
 
 @pytest.mark.parametrize("persona", NON_MODERATORS)
 def test_only_moderators_open_the_floor(request, refused, live_meeting, persona):
     actor = request.getfixturevalue(persona)
 
-    refused(lambda: meetings.set_floor(actor, live_meeting, False))
+    refused(lambda: floor.set_floor(actor, live_meeting, False))
 
 
 # --- hands and the speaker list -----------------------------------------------------------
@@ -72,19 +72,19 @@ def test_only_moderators_open_the_floor(request, refused, live_meeting, persona)
 def test_everyone_but_observers_raises_a_hand(request, live_meeting, persona):
     actor = request.getfixturevalue(persona)
 
-    raised = meetings.raise_hand(actor, live_meeting)
+    raised = floor.raise_hand(actor, live_meeting)
 
     assert (raised.membership, raised.state) == (actor, "waiting")
 
 
 def test_observer_cannot_raise_a_hand(refused, olga, live_meeting):
-    refused(lambda: meetings.raise_hand(olga, live_meeting))
+    refused(lambda: floor.raise_hand(olga, live_meeting))
 
 
 def test_hand_is_raised_only_when_the_floor_is_open(refused, alice, bob, live_meeting):
-    meetings.set_floor(alice, live_meeting, False)
+    floor.set_floor(alice, live_meeting, False)
 
-    message = refused(lambda: meetings.raise_hand(bob, live_meeting))
+    message = refused(lambda: floor.raise_hand(bob, live_meeting))
 
     assert "moderator" in message or "gespreksleider" in message
 
@@ -95,15 +95,15 @@ def test_hand_is_raised_only_in_a_live_meeting(refused, alice, bob, meeting, liv
     )
     meetings.close_meeting(alice, live_meeting)
 
-    refused(lambda: meetings.raise_hand(bob, planned))
-    refused(lambda: meetings.raise_hand(bob, live_meeting))
+    refused(lambda: floor.raise_hand(bob, planned))
+    refused(lambda: floor.raise_hand(bob, live_meeting))
 
 
 def test_raising_twice_keeps_one_hand_up(bob, live_meeting):
-    first = meetings.raise_hand(bob, live_meeting)
+    first = floor.raise_hand(bob, live_meeting)
     seq = seq_of(live_meeting)
 
-    second = meetings.raise_hand(bob, live_meeting)
+    second = floor.raise_hand(bob, live_meeting)
 
     assert second.pk == first.pk
     assert SpeakerRequest.objects.filter(meeting=live_meeting).count() == 1
@@ -111,27 +111,27 @@ def test_raising_twice_keeps_one_hand_up(bob, live_meeting):
 
 
 def test_speaker_raising_again_keeps_the_turn(alice, bob, live_meeting):
-    speaking = meetings.raise_hand(bob, live_meeting)
-    meetings.give_floor(alice, live_meeting)
+    speaking = floor.raise_hand(bob, live_meeting)
+    floor.give_floor(alice, live_meeting)
 
-    again = meetings.raise_hand(bob, live_meeting)
+    again = floor.raise_hand(bob, live_meeting)
 
     assert (again.pk, again.state) == (speaking.pk, "speaking")
 
 
 def test_hand_can_be_raised_again_after_speaking(alice, bob, live_meeting):
-    first = meetings.raise_hand(bob, live_meeting)
-    meetings.give_floor(alice, live_meeting)
-    meetings.end_speaker(alice, live_meeting)
+    first = floor.raise_hand(bob, live_meeting)
+    floor.give_floor(alice, live_meeting)
+    floor.end_speaker(alice, live_meeting)
 
-    second = meetings.raise_hand(bob, live_meeting)
+    second = floor.raise_hand(bob, live_meeting)
 
     assert second.pk != first.pk
     assert second.state == "waiting"
 
 
 def test_database_allows_one_open_request_per_person(bob, live_meeting):
-    meetings.raise_hand(bob, live_meeting)
+    floor.raise_hand(bob, live_meeting)
 
     with pytest.raises(IntegrityError), transaction.atomic():
         SpeakerRequest.objects.create(meeting=live_meeting, membership=bob)
@@ -140,18 +140,18 @@ def test_database_allows_one_open_request_per_person(bob, live_meeting):
 
 
 def test_database_allows_one_speaker_per_meeting(alice, bob, nora, live_meeting):
-    meetings.raise_hand(bob, live_meeting)
-    meetings.give_floor(alice, live_meeting)
-    waiting = meetings.raise_hand(nora, live_meeting)
+    floor.raise_hand(bob, live_meeting)
+    floor.give_floor(alice, live_meeting)
+    waiting = floor.raise_hand(nora, live_meeting)
 
     with pytest.raises(IntegrityError), transaction.atomic():
         SpeakerRequest.objects.filter(pk=waiting.pk).update(state=Speaker.SPEAKING)
 
 
 def test_lowering_a_waiting_hand_withdraws_it(bob, live_meeting):
-    raised = meetings.raise_hand(bob, live_meeting)
+    raised = floor.raise_hand(bob, live_meeting)
 
-    meetings.lower_hand(bob, live_meeting)
+    floor.lower_hand(bob, live_meeting)
 
     raised.refresh_from_db()
     assert raised.state == "withdrawn"
@@ -159,10 +159,10 @@ def test_lowering_a_waiting_hand_withdraws_it(bob, live_meeting):
 
 
 def test_lowering_the_hand_while_speaking_ends_the_turn(alice, bob, live_meeting):
-    raised = meetings.raise_hand(bob, live_meeting)
-    meetings.give_floor(alice, live_meeting)
+    raised = floor.raise_hand(bob, live_meeting)
+    floor.give_floor(alice, live_meeting)
 
-    meetings.lower_hand(bob, live_meeting)
+    floor.lower_hand(bob, live_meeting)
 
     raised.refresh_from_db()
     assert raised.state == "done"
@@ -172,17 +172,17 @@ def test_lowering_the_hand_while_speaking_ends_the_turn(alice, bob, live_meeting
 def test_lowering_without_a_raised_hand_does_nothing(bob, olga, live_meeting):
     seq = seq_of(live_meeting)
 
-    meetings.lower_hand(bob, live_meeting)
-    meetings.lower_hand(olga, live_meeting)
+    floor.lower_hand(bob, live_meeting)
+    floor.lower_hand(olga, live_meeting)
 
     assert seq_of(live_meeting) == seq
 
 
 def test_hand_can_be_lowered_after_the_floor_closed(alice, bob, live_meeting):
-    raised = meetings.raise_hand(bob, live_meeting)
-    meetings.set_floor(alice, live_meeting, False)
+    raised = floor.raise_hand(bob, live_meeting)
+    floor.set_floor(alice, live_meeting, False)
 
-    meetings.lower_hand(bob, live_meeting)
+    floor.lower_hand(bob, live_meeting)
 
     raised.refresh_from_db()
     assert raised.state == "withdrawn"
@@ -190,9 +190,9 @@ def test_hand_can_be_lowered_after_the_floor_closed(alice, bob, live_meeting):
 
 def test_floor_goes_to_the_first_in_the_queue(alice, bob, nora, carl, live_meeting):
     for person in (nora, bob, carl):
-        meetings.raise_hand(person, live_meeting)
+        floor.raise_hand(person, live_meeting)
 
-    speaking = meetings.give_floor(alice, live_meeting)
+    speaking = floor.give_floor(alice, live_meeting)
 
     assert (speaking.membership, speaking.state) == (nora, "speaking")
     assert speaking.speaking_since is not None
@@ -200,11 +200,11 @@ def test_floor_goes_to_the_first_in_the_queue(alice, bob, nora, carl, live_meeti
 
 
 def test_next_speaker_ends_the_previous_turn(alice, bob, nora, live_meeting):
-    first = meetings.raise_hand(bob, live_meeting)
-    meetings.raise_hand(nora, live_meeting)
-    meetings.give_floor(alice, live_meeting)
+    first = floor.raise_hand(bob, live_meeting)
+    floor.raise_hand(nora, live_meeting)
+    floor.give_floor(alice, live_meeting)
 
-    second = meetings.give_floor(alice, live_meeting)
+    second = floor.give_floor(alice, live_meeting)
 
     first.refresh_from_db()
     assert (first.state, second.membership, second.state) == ("done", nora, "speaking")
@@ -213,10 +213,10 @@ def test_next_speaker_ends_the_previous_turn(alice, bob, nora, live_meeting):
 
 def test_moderator_gives_the_floor_to_a_chosen_person(alice, bob, nora, carl, live_meeting):
     for person in (bob, nora, carl):
-        meetings.raise_hand(person, live_meeting)
+        floor.raise_hand(person, live_meeting)
     chosen = request_of(carl, live_meeting)
 
-    speaking = meetings.give_floor(alice, live_meeting, request_id=chosen.pk)
+    speaking = floor.give_floor(alice, live_meeting, request_id=chosen.pk)
 
     assert (speaking.pk, speaking.state) == (chosen.pk, "speaking")
     assert request_of(bob, live_meeting).state == "waiting"
@@ -224,9 +224,9 @@ def test_moderator_gives_the_floor_to_a_chosen_person(alice, bob, nora, carl, li
 
 @pytest.mark.parametrize("seconds", [1, 120, MAX_SPEAKING_SECONDS])
 def test_speaking_time_sets_the_end_of_the_turn(alice, bob, live_meeting, seconds):
-    meetings.raise_hand(bob, live_meeting)
+    floor.raise_hand(bob, live_meeting)
 
-    speaking = meetings.give_floor(alice, live_meeting, seconds=seconds)
+    speaking = floor.give_floor(alice, live_meeting, seconds=seconds)
 
     speaking.refresh_from_db()
     assert speaking.speaking_until - speaking.speaking_since == timedelta(seconds=seconds)
@@ -234,20 +234,20 @@ def test_speaking_time_sets_the_end_of_the_turn(alice, bob, live_meeting, second
 
 @pytest.mark.parametrize("seconds", [0, -1, MAX_SPEAKING_SECONDS + 1])
 def test_speaking_time_must_be_sensible(refused, alice, bob, live_meeting, seconds):
-    meetings.raise_hand(bob, live_meeting)
+    floor.raise_hand(bob, live_meeting)
 
-    refused(lambda: meetings.give_floor(alice, live_meeting, seconds=seconds))
+    refused(lambda: floor.give_floor(alice, live_meeting, seconds=seconds))
 
 
 def test_floor_cannot_be_given_to_an_empty_queue(refused, alice, live_meeting):
-    refused(lambda: meetings.give_floor(alice, live_meeting))
+    refused(lambda: floor.give_floor(alice, live_meeting))
 
 
 def test_floor_cannot_be_given_to_a_removed_request(refused, alice, bob, live_meeting):
-    raised = meetings.raise_hand(bob, live_meeting)
-    meetings.remove_speaker(alice, live_meeting, raised.pk)
+    raised = floor.raise_hand(bob, live_meeting)
+    floor.remove_speaker(alice, live_meeting, raised.pk)
 
-    refused(lambda: meetings.give_floor(alice, live_meeting, request_id=raised.pk))
+    refused(lambda: floor.give_floor(alice, live_meeting, request_id=raised.pk))
 
 
 def test_floor_cannot_be_given_to_a_request_of_another_meeting(
@@ -255,38 +255,38 @@ def test_floor_cannot_be_given_to_a_request_of_another_meeting(
 ):
     other = meetings.create_meeting(alice, title="Twee", starts_at=MEETING_STARTS_AT, notify=False)
     meetings.start_meeting(alice, other)
-    meetings.set_floor(alice, other, True)
-    elsewhere = meetings.raise_hand(bob, other)
-    meetings.raise_hand(nora, live_meeting)
+    floor.set_floor(alice, other, True)
+    elsewhere = floor.raise_hand(bob, other)
+    floor.raise_hand(nora, live_meeting)
 
-    refused(lambda: meetings.give_floor(alice, live_meeting, request_id=elsewhere.pk))
+    refused(lambda: floor.give_floor(alice, live_meeting, request_id=elsewhere.pk))
 
 
 def test_floor_is_given_only_in_a_live_meeting(refused, alice, bob, live_meeting):
-    meetings.raise_hand(bob, live_meeting)
+    floor.raise_hand(bob, live_meeting)
     # A raw state: a hand left up in a closed meeting.
     Meeting.objects.filter(pk=live_meeting.pk).update(state=Meeting.State.CLOSED)
 
-    refused(lambda: meetings.give_floor(alice, live_meeting))
+    refused(lambda: floor.give_floor(alice, live_meeting))
 
 
 @pytest.mark.parametrize("persona", NON_MODERATORS)
 def test_only_moderators_steer_the_speaker_list(request, refused, alice, live_meeting, persona):
     actor = request.getfixturevalue(persona)
-    meetings.raise_hand(alice, live_meeting)
-    meetings.give_floor(alice, live_meeting)
-    waiting = meetings.raise_hand(request.getfixturevalue("martin"), live_meeting)
+    floor.raise_hand(alice, live_meeting)
+    floor.give_floor(alice, live_meeting)
+    waiting = floor.raise_hand(request.getfixturevalue("martin"), live_meeting)
 
-    refused(lambda: meetings.give_floor(actor, live_meeting))
-    refused(lambda: meetings.end_speaker(actor, live_meeting))
-    refused(lambda: meetings.remove_speaker(actor, live_meeting, waiting.pk))
+    refused(lambda: floor.give_floor(actor, live_meeting))
+    refused(lambda: floor.end_speaker(actor, live_meeting))
+    refused(lambda: floor.remove_speaker(actor, live_meeting, waiting.pk))
 
 
 def test_moderator_ends_a_turn(alice, bob, live_meeting):
-    raised = meetings.raise_hand(bob, live_meeting)
-    meetings.give_floor(alice, live_meeting)
+    raised = floor.raise_hand(bob, live_meeting)
+    floor.give_floor(alice, live_meeting)
 
-    meetings.end_speaker(alice, live_meeting)
+    floor.end_speaker(alice, live_meeting)
 
     raised.refresh_from_db()
     assert raised.state == "done"
@@ -294,10 +294,10 @@ def test_moderator_ends_a_turn(alice, bob, live_meeting):
 
 
 def test_ending_a_turn_when_nobody_speaks_does_nothing(alice, bob, live_meeting):
-    raised = meetings.raise_hand(bob, live_meeting)
+    raised = floor.raise_hand(bob, live_meeting)
     seq = seq_of(live_meeting)
 
-    meetings.end_speaker(alice, live_meeting)
+    floor.end_speaker(alice, live_meeting)
 
     raised.refresh_from_db()
     assert raised.state == "waiting"
@@ -305,20 +305,20 @@ def test_ending_a_turn_when_nobody_speaks_does_nothing(alice, bob, live_meeting)
 
 
 def test_moderator_removes_someone_from_the_queue(alice, bob, nora, live_meeting):
-    raised = meetings.raise_hand(bob, live_meeting)
-    meetings.raise_hand(nora, live_meeting)
+    raised = floor.raise_hand(bob, live_meeting)
+    floor.raise_hand(nora, live_meeting)
 
-    meetings.remove_speaker(alice, live_meeting, raised.pk)
+    floor.remove_speaker(alice, live_meeting, raised.pk)
 
     raised.refresh_from_db()
     assert raised.state == "removed"
     assert raised.ended_at is not None
-    assert meetings.give_floor(alice, live_meeting).membership == nora
+    assert floor.give_floor(alice, live_meeting).membership == nora
 
 
 def test_only_waiting_requests_are_removed(refused, alice, bob, live_meeting):
-    raised = meetings.raise_hand(bob, live_meeting)
-    meetings.give_floor(alice, live_meeting)
+    raised = floor.raise_hand(bob, live_meeting)
+    floor.give_floor(alice, live_meeting)
 
-    refused(lambda: meetings.remove_speaker(alice, live_meeting, raised.pk))
-    refused(lambda: meetings.remove_speaker(alice, live_meeting, raised.pk + 1000))
+    refused(lambda: floor.remove_speaker(alice, live_meeting, raised.pk))
+    refused(lambda: floor.remove_speaker(alice, live_meeting, raised.pk + 1000))

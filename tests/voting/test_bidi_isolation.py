@@ -22,7 +22,7 @@ from agreements import advice
 from agreements import emails as agreement_emails
 from agreements import services as agreements
 from agreements.models import Agreement
-from panels import meetings, pulse, representation
+from panels import floor, pulse, representation
 from panels.bidi import isolate
 from panels.live import fragments
 from panels.models import AgendaItem, Invitation, Meeting, Organisation, Panel
@@ -172,14 +172,14 @@ def world(panel, alice, bob, tina, carl, olga, nora, live_meeting, make_invitati
     live_meeting.refresh_from_db()
     item = live_meeting.items.get(state=AgendaItem.State.CURRENT)
 
-    meetings.set_floor(alice, live_meeting, True)
+    floor.set_floor(alice, live_meeting, True)
     be_present(live_meeting, alice, bob, tina, carl, olga)
-    meetings.post_message(bob, live_meeting, written("bericht-van-bob"))
-    hidden = meetings.post_message(tina, live_meeting, written("bericht-van-tina"))
-    meetings.hide_message(alice, hidden, written("reden-verborgen"))
-    meetings.raise_hand(bob, live_meeting)
-    meetings.raise_hand(tina, live_meeting)
-    meetings.give_floor(alice, live_meeting)
+    floor.post_message(bob, live_meeting, written("bericht-van-bob"))
+    hidden = floor.post_message(tina, live_meeting, written("bericht-van-tina"))
+    floor.hide_message(alice, hidden, written("reden-verborgen"))
+    floor.raise_hand(bob, live_meeting)
+    floor.raise_hand(tina, live_meeting)
+    floor.give_floor(alice, live_meeting)
 
     text = "\n\n".join(written(f"alinea-{n}") for n in range(3))
     proposal = proposals.create_proposal(bob, item, title=written("voorstel-titel"), text=text)

@@ -5,7 +5,7 @@ formula (`=HYPERLINK(...)` survived in both before), while the counts stay numbe
 import pytest
 from django.urls import reverse
 
-from panels import meetings
+from panels import floor
 from tests.helpers import FORMULAS, csv_rows, formula_cells
 from tests.voting.conftest import cast
 from tests.voting.test_votes_views import vote_url
@@ -64,7 +64,7 @@ def test_the_participation_csv_writes_names_and_questions_as_text(
     panel.name = "@SUM(1)"
     panel.save(update_fields=["name"])
     for person in hostile_people:
-        meetings.post_message(person, live_meeting, "Goedenavond")
+        floor.post_message(person, live_meeting, "Goedenavond")
     vote = make_vote(question="-1+1", present=hostile_people[:3])
     cast(hostile_people[0], vote, "for")
     lifecycle.close_vote(alice, vote)

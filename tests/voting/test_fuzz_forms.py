@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from agreements import advice
 from agreements import forms as agreement_forms
 from agreements import services as agreements
+from panels import floor
 from panels import forms as panel_forms
-from panels import meetings
 from panels.models import Meeting, Membership
 from tests.agreements.test_services import FIELDS as AGREEMENT_FIELDS
 from tests.test_url_coverage import every_url
@@ -87,9 +87,9 @@ def bodies(draw, field_names: list[str]) -> dict:
 @pytest.fixture
 def world(alice, bob, tina, carl, olga, mallory, oscar, make_invitation, live_meeting, proposal,
           amend, make_vote, item, panel):  # fmt: skip
-    meetings.set_floor(alice, live_meeting, True)
-    request = meetings.raise_hand(bob, live_meeting)
-    message = meetings.post_message(bob, live_meeting, "Wanneer komt de schilder?")
+    floor.set_floor(alice, live_meeting, True)
+    request = floor.raise_hand(bob, live_meeting)
+    message = floor.post_message(bob, live_meeting, "Wanneer komt de schilder?")
     amendment = amend(tina)
     vote = make_vote(present=[alice, bob, tina])
     agreement = agreements.create_agreement(alice, **AGREEMENT_FIELDS)

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from agreements import forms as agreement_forms
 from agreements import services as agreements
+from panels import floor
 from panels import forms as panel_forms
-from panels import meetings
 from panels.forms import TextField
 from panels.models import AgendaItem, Meeting, Message
 from tests.agreements.test_services import FIELDS as AGREEMENT_FIELDS
@@ -79,8 +79,8 @@ def too_long(limit: int, length: int) -> str:
 @pytest.fixture
 def world(alice, bob, live_meeting, proposal, make_invitation):
     first, *_ = agenda(live_meeting)
-    meetings.set_floor(alice, live_meeting, True)
-    message = meetings.post_message(bob, live_meeting, "Wanneer komt de schilder?")
+    floor.set_floor(alice, live_meeting, True)
+    message = floor.post_message(bob, live_meeting, "Wanneer komt de schilder?")
     agreement = agreements.create_agreement(alice, **AGREEMENT_FIELDS)
     _invitation, token = make_invitation(email="nieuw@example.org")
     panel, meeting = live_meeting.panel_id, live_meeting.pk

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from overview import participation
 from overview import urls as overview_urls
-from panels import meetings
+from panels import floor, meetings
 from panels.access import Perm
 from panels.models import Panel
 from tests.helpers import csv_rows
@@ -75,8 +75,8 @@ def story(alice, bob, tina, nora, carl, voters, panel, live_meeting, make_vote, 
     dave = voters[0]
     panel.constituency_size = 20
     panel.save()
-    meetings.post_message(bob, live_meeting, "Eerste bericht")
-    meetings.raise_hand(tina, live_meeting)
+    floor.post_message(bob, live_meeting, "Eerste bericht")
+    floor.raise_hand(tina, live_meeting)
     vote = make_vote(present=[alice, bob, tina, carl, dave], question="Bankjes?")
     for person, choice in [(alice, "for"), (bob, "for"), (tina, "against")]:
         cast(person, vote, choice)
@@ -88,9 +88,9 @@ def story(alice, bob, tina, nora, carl, voters, panel, live_meeting, make_vote, 
     )  # fmt: skip
     meetings.add_item(alice, second, title="Rondvraag")
     meetings.start_meeting(alice, second)
-    meetings.set_floor(alice, second, True)
-    meetings.post_message(nora, second, "Tweede bericht")
-    meetings.raise_hand(bob, second)
+    floor.set_floor(alice, second, True)
+    floor.post_message(nora, second, "Tweede bericht")
+    floor.raise_hand(bob, second)
     return {"first": live_meeting, "second": second, "vote": vote}
 
 

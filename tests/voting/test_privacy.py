@@ -19,7 +19,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from panels import audit, meetings, privacy, services
+from panels import audit, floor, privacy, services
 from panels.models import AuditAction, AuditEntry, Invitation, Membership, Message, User
 from tests.conftest import PASSWORD
 from tests.panels.test_audit import tamper
@@ -34,9 +34,9 @@ pytestmark = pytest.mark.django_db
 def bobs_traces(alice, bob, tina, live_meeting, proposal, amend, make_vote):
     """Bob took part in everything: a message, a hand, a proposal (fixture), an amendment,
     a named vote, a secret vote, a proxy to Tina; and an audit entry names him as actor."""
-    meetings.set_floor(alice, live_meeting, True)
-    meetings.post_message(bob, live_meeting, "Ik woon hier al dertig jaar.")
-    meetings.raise_hand(bob, live_meeting)
+    floor.set_floor(alice, live_meeting, True)
+    floor.post_message(bob, live_meeting, "Ik woon hier al dertig jaar.")
+    floor.raise_hand(bob, live_meeting)
     amend(bob)
     named = make_vote(present=[alice, bob, tina], question="Akkoord met het groenplan?")
     cast(bob, named, "against")
@@ -92,8 +92,8 @@ def test_the_download_holds_the_person_s_own_data(client_for, bob, tina, bobs_tr
 
 
 def test_the_download_holds_nobody_else_s_writing(client_for, bob, tina, live_meeting, alice):
-    meetings.set_floor(alice, live_meeting, True)
-    meetings.post_message(tina, live_meeting, "Tina's eigen bericht")
+    floor.set_floor(alice, live_meeting, True)
+    floor.post_message(tina, live_meeting, "Tina's eigen bericht")
 
     data = client_for(bob).get(reverse("panels:account_data")).json()
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from agreements import advice
 from agreements import services as agreements
-from panels import meetings, pulse
+from panels import floor, meetings, pulse
 from panels.models import LiveWorker, Membership, Organisation, Panel, Presence, Role, User
 from voting import casting, lifecycle, proposals
 from voting.models import Proposal
@@ -180,12 +180,12 @@ class Command(BaseCommand):
             )
             meetings.add_item(moderator, meeting, title="Ideeën van huurders")
             meetings.start_meeting(moderator, meeting)
-            meetings.set_floor(moderator, meeting, True)
+            floor.set_floor(moderator, meeting, True)
             item = meeting.items.get()
             first, second, third, *rest = (people[key] for key in present)
-            meetings.post_message(first, meeting, "Goed dat we hier samen over praten.")
-            meetings.post_message(second, meeting, "Ik wil graag iets vertellen over mijn portiek.")
-            meetings.raise_hand(third, meeting)
+            floor.post_message(first, meeting, "Goed dat we hier samen over praten.")
+            floor.post_message(second, meeting, "Ik wil graag iets vertellen over mijn portiek.")
+            floor.raise_hand(third, meeting)
             proposal = proposals.create_proposal(
                 second, item, title=question.rstrip("?"), text=f"Voorstel: {question}"
             )
