@@ -114,11 +114,11 @@ class Room:
     bob: Membership
     nora: Membership
 
-    def live(self, *, floor: bool = True, more: tuple[str, ...] = ()) -> None:
+    def live(self, *, floor_open: bool = True, more: tuple[str, ...] = ()) -> None:
         """Live with the agenda's items (the first under discussion), the floor open."""
         self.plan(*more)
         act(meetings.start_meeting, self.alice, self.meeting)
-        if floor:
+        if floor_open:
             act(floor.set_floor, self.alice, self.meeting, True)
 
     def plan(self, *more: str) -> None:
@@ -248,7 +248,7 @@ def start_meeting(room: Room) -> Click:
 
 
 def open_floor(room: Room) -> Click:
-    room.live(floor=False)
+    room.live(floor_open=False)
     return Click(button("Woord vrijgeven"), {"meeting": (Meeting.State.LIVE, "floor open")})
 
 
