@@ -153,7 +153,16 @@ class LiveState:
 
     @cached_property
     def present(self) -> list[Membership]:
-        return presence.present_memberships(self.meeting_id)
+        """The first PRESENCE_NAMES_SHOWN people present, by name."""
+        return presence.present_memberships(self.meeting_id, limit=PRESENCE_NAMES_SHOWN)
+
+    @cached_property
+    def present_count(self) -> int:
+        return presence.present_count(self.meeting_id)
+
+    @property
+    def present_not_named(self) -> int:
+        return max(self.present_count - len(self.present), 0)
 
     @cached_property
     def messages(self) -> list[Message]:

@@ -108,10 +108,20 @@ def connected() -> QuerySet[Presence]:
     return Presence.objects.filter(worker__seen_at__gte=alive_since())
 
 
-def present_memberships(meeting_id: int) -> list[Membership]:
-    """Everyone with at least one open connection on a live worker, each once, by name."""
+def present_memberships(meeting_id: int, limit: int | None = None) -> list[Membership]:
+    """Everyone with at least one open connection on a live worker, each once, by name;
+    the first `limit` of them where given (the database sorts and cuts: a list of 60
+    names in a meeting of 2,000 loads 60 people, not 2,000)."""
     ids = connected().filter(meeting_id=meeting_id).values_list("membership_id", flat=True)
-    return list(Membership.objects.filter(pk__in=ids).select_related("user").order_by("user__name"))
+    present = (
+        Membership.objects.filter(pk__in=ids).select_related("user").order_by("user__name", "pk")
+    )
+    return list(present if limit is None else present[:limit])
+
+
+def present_count(meeting_id: int) -> int:
+    """How many people have at least one open connection on a live worker."""
+    return connected().filter(meeting_id=meeting_id).values("membership_id").distinct().count()
 
 
 def _announce(meetings: Iterable[int]) -> None:

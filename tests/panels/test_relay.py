@@ -8,6 +8,7 @@ snapshot a thousand times; rendering it each time took a third of a busy worker'
 """
 
 import asyncio
+import itertools
 import threading
 import time
 
@@ -243,6 +244,25 @@ async def test_in_a_big_meeting_turnout_goes_out_less_often(monkeypatch):
 
     assert len(flushed) == 2
     assert flushed[1] - flushed[0] == pytest.approx(0.4)
+
+
+@pytest.mark.looptime(start=1000)
+async def test_presence_in_a_reconnect_storm_is_redrawn_at_most_four_times_a_second(monkeypatch):
+    relay = Relay()
+    loop = asyncio.get_running_loop()
+    flushed: list[float] = []
+
+    async def flush(meeting_id: int) -> None:
+        relay.pending_local.pop(meeting_id)
+        flushed.append(loop.time())
+
+    monkeypatch.setattr(relay, "_flush_local", flush)
+    for _ in range(10):  # a batch of arrivals every 0.05 s
+        relay.schedule_local(7, "presence")
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)
+
+    assert [round(b - a, 3) for a, b in itertools.pairwise(flushed)] == [0.25, 0.25]
 
 
 # --- a notice, rendered here for the sockets here -------------------------------------------

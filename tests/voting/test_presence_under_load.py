@@ -159,3 +159,32 @@ def test_a_worker_id_says_where_its_process_runs_and_fits_its_column():
     host, space, pid, token = name.split(":")
     assert space == presence.process_space() and int(pid) == os.getpid() and token
     assert len(name) <= LiveWorker._meta.get_field("id").max_length
+
+
+def test_a_long_presence_list_names_the_first_sixty_by_name_and_counts_everyone(
+    live_meeting, panel, django_assert_max_num_queries
+):
+    """In a meeting of many, the list loads the names it shows, not everyone present."""
+    from panels.live import fragments
+    from panels.models import Membership, Role, User
+
+    names = [f"Tenant {i:03d}" for i in range(fragments.PRESENCE_NAMES_SHOWN + 5)]
+    members = [
+        Membership.objects.create(
+            panel=panel,
+            role=Role.MEMBER,
+            user=User.objects.create_user(email=f"t{i}@example.org", name=name, password="x"),
+        )
+        for i, name in enumerate(names)
+    ]
+    presence.record("w1", joins=[(live_meeting.pk, m.pk, f"c{m.pk}") for m in reversed(members)])
+    presence.record("w1", joins=[(live_meeting.pk, members[0].pk, "second-tab")])
+
+    state = fragments.LiveState(live_meeting.pk)
+    with django_assert_max_num_queries(4):
+        html = fragments.render_fragment(state, "presence", fragments.Audience.PARTICIPANT)
+    assert f"{len(names)} present" in html, "everyone counted, each person once"
+    shown = names[: fragments.PRESENCE_NAMES_SHOWN]
+    assert [n for n in names if f"<li>{n}" in html or f">{n}<" in html] == shown
+    assert "and 5 more" in html
+    assert len(state.present) == fragments.PRESENCE_NAMES_SHOWN, "only the names shown loaded"
