@@ -348,8 +348,8 @@ class Relay:
 
         The first change of a burst goes out at once (turnout: the first ballots show
         without delay), the rest at most once per interval: 0.1 s (presence: 0.25 s),
-        longer in a meeting with more sockets here than LOCAL_FRAMES_PER_SECOND allows. Whatever is asked for
-        until then goes into that one render.
+        longer in a meeting with more sockets here than LOCAL_FRAMES_PER_SECOND allows.
+        Whatever is asked for until then goes into that one render.
         """
         if meeting_id in self.pending_local:
             self.pending_local[meeting_id].update(names)
