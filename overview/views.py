@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from agreements.services import known_outcomes
 from overview import participation
-from panels import representation
+from panels import charts, representation
 from panels.access import Perm, has_perm, panel_for
 from panels.downloads import csv_response
 from voting.models import Proposal
@@ -31,10 +31,10 @@ def dashboard(request: HttpRequest, panel_id: int) -> HttpResponse:
     )
     # Who contributed what is for moderators and both parties' representatives.
     detailed = has_perm(membership, Perm.DRAFT_AGREEMENTS)
-    meetings = participation.bars(
+    meetings = charts.chart(
         [(m.meeting.title, len(m.participants), str(len(m.participants))) for m in figures.meetings]
     )
-    votes = participation.bars(
+    votes = charts.chart(
         [(t.vote.question, t.share or 0, _percent(t.share)) for t in figures.votes], scale=1
     )
     people = []
@@ -54,13 +54,11 @@ def dashboard(request: HttpRequest, panel_id: int) -> HttpResponse:
             "reach": _percent(figures.reach),
             "meeting_rows": [
                 (m, _percent(m.turnout), bar)
-                for m, bar in zip(figures.meetings, meetings, strict=True)
+                for m, bar in zip(figures.meetings, meetings.bars, strict=True)
             ],
-            "vote_rows": list(zip(figures.votes, votes, strict=True)),
-            "meetings_height": participation.chart_height(meetings),
-            "votes_height": participation.chart_height(votes),
-            "chart_width": participation.CHART_WIDTH,
-            "bar_height": participation.BAR_HEIGHT,
+            "vote_rows": list(zip(figures.votes, votes.bars, strict=True)),
+            "meetings_chart": meetings,
+            "votes_chart": votes,
             "detailed": detailed,
             "scale": list(range(1, 6)),
             "representation": compared,

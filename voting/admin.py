@@ -110,7 +110,7 @@ class ParticipationAdmin(ReadOnlyAdmin):
 class BallotAdmin(ReadOnlyAdmin):
     """Named votes' ballots (public in the result anyway)."""
 
-    list_display = ["id", "vote", "participation", "choice", "option"]
+    list_display = ["id", "vote", "participation", "choice", "option", "marks", "remark"]
     list_filter = ["vote"]
 
 

@@ -27,6 +27,8 @@ CHOICES = (FOR, AGAINST, ABSTAIN)
 SIMPLE, ABSOLUTE, QUALIFIED = "simple", "absolute", "qualified"
 
 ADOPTED, REJECTED, NO_QUORUM, TIE = "adopted", "rejected", "no_quorum", "tie"
+# A question that decides nothing (a temperature check): its answers are noted.
+NOTED = "noted"
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,12 @@ class VoteForm(forms.Form):
             for method in methods.registered()
             if method.decides_subjects or not subject
         ]
+        # Each method's own settings, named "<method>__<setting>"; only the chosen
+        # method's are used.
+        for method in methods.registered():
+            for name, setting in method.settings_fields().items():
+                setting.required = False
+                self.fields[f"{method.key}__{name}"] = setting
         self.fields["majority"].choices = Vote.Majority.choices
         self.fields["mode"].choices = Vote.Mode.choices
         if subject:
@@ -174,6 +180,11 @@ class VoteForm(forms.Form):
             secret=data["secret"],
             mode=data["mode"],
             closes_at=data["closes_at"],
+            settings={
+                name.split("__", 1)[1]: value
+                for name, value in data.items()
+                if name.startswith(f"{data['method']}__")
+            },
         )
 
 
@@ -184,6 +195,12 @@ class CloseForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+
+class ScheduleForm(forms.Form):
+    """A meeting planned at a date poll's best date: its title (empty: the poll's question)."""
+
+    title = TextField(label=_("Title of the meeting"), max_length=TITLE_MAX, required=False)
 
 
 class BallotForm(forms.Form):

@@ -7,7 +7,7 @@ state. A vote about a proposal or an amendment moves it along (voting/proposals.
 voting/amendments.py): in the vote when it opens, adopted or rejected when it closes.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
@@ -18,7 +18,7 @@ from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from panels import audit, sealing
+from panels import audit, meetings, sealing
 from panels.access import Perm, require
 from panels.live import changes
 from panels.models import AuditAction, Meeting, Membership
@@ -26,7 +26,7 @@ from panels.services import save_with_history
 from voting import amendments, emails, methods, proposals
 from voting.eligibility import eligible_members, open_roll, past_deadline, record_roll
 from voting.errors import VotingError
-from voting.methods import OPTIONS_MAX
+from voting.methods import OPTIONS_MAX, BallotError
 from voting.models import TITLE_MAX, Amendment, BallotBox, Option, Proposal, Vote
 from voting.results import audit_result, tally
 
@@ -80,6 +80,8 @@ class VoteSpec:
     secret: bool = False
     mode: str = Vote.Mode.LIVE
     closes_at: datetime | None = None
+    # The method's own settings as the form gave them (voting/methods/base.py).
+    settings: dict = field(default_factory=dict)
 
 
 def prepare_vote(
@@ -112,7 +114,7 @@ def prepare_vote(
             ).chars(TITLE_MAX)
     method = methods.find(spec.method)
     if subject is not None and method is not None and not method.decides_subjects:
-        raise VotingError(_("A proposal or an amendment is voted for, against or abstaining."))
+        raise VotingError(_("Choose a method that can adopt or reject a proposal or amendment."))
     if not question:
         raise VotingError(_("Write the question that is voted on."))
     if len(question) > TITLE_MAX:
@@ -124,6 +126,11 @@ def prepare_vote(
         raise VotingError(_("Choose a voting method and a majority."))
     # Options given to a method that takes none are not part of the vote.
     options = vote_options(spec.options) if method.takes_options else []
+    try:
+        options = method.clean_options(options) if options else options
+        settings = method.clean_settings(spec.settings or {}, options)
+    except BallotError as error:
+        raise VotingError(str(error)) from None
     if len(options) < method.min_options:
         raise VotingError(
             _("Give at least two options.")
@@ -160,9 +167,11 @@ def prepare_vote(
             qualified_numerator=spec.qualified.numerator,
             qualified_denominator=spec.qualified.denominator,
             abstentions_count=spec.abstentions_count,
-            quorum_count=spec.quorum_count,
-            quorum_percent=spec.quorum_percent,
+            # A method that decides nothing needs no quorum (and shows none).
+            quorum_count=spec.quorum_count if method.takes_quorum else None,
+            quorum_percent=spec.quorum_percent if method.takes_quorum else None,
             secret=spec.secret,
+            settings=settings,
             mode=spec.mode,
             closes_at=spec.closes_at,
             created_by=actor,
@@ -296,6 +305,26 @@ def _close_subject(vote: Vote, user) -> None:
         amendments.decide_amendment_by_vote(vote.amendment, outcome, user)
     elif vote.proposal_id:
         proposals.decide_proposal_by_vote(vote.proposal, outcome, user)
+
+
+def schedule_from_poll(actor: Membership, vote: Vote, *, title: str = "") -> Meeting:
+    """Plan a meeting at the best date of a closed date poll; the members are invited as
+    for any meeting. Once: asked again (a double click), it returns the meeting planned."""
+    require(actor, Perm.MODERATE, error=VotingError)
+    with transaction.atomic():
+        vote = _lock(vote, actor)
+        if vote.follow_up_meeting_id is not None:
+            return vote.follow_up_meeting
+        starts_at = (
+            vote.vote_method.meeting_time(vote.result or {}) if vote.state == State.CLOSED else None
+        )
+        if starts_at is None:
+            raise VotingError(_("Only a closed date poll with a best date can become a meeting."))
+        title = " ".join(title.split()) or vote.question
+        meeting = meetings.create_meeting(actor, title=title[:TITLE_MAX], starts_at=starts_at)
+        vote.follow_up_meeting = meeting
+        save_with_history(vote, actor.user, "meeting planned")
+    return meeting
 
 
 def close_if_due(vote: Vote) -> Vote:

@@ -10,6 +10,7 @@ from panels.models import AgendaItem, Hideable, Meeting, Membership, SealedBox
 from voting import methods
 from voting import text as texts
 from voting.audit_actions import VotingAction
+from voting.methods.base import REMARK_MAX
 
 TITLE_MAX = 200
 TEXT_MAX = 20_000
@@ -272,6 +273,8 @@ class Vote(models.Model):
         _("quorum (percentage of eligible voters)"), null=True, blank=True
     )
     secret = models.BooleanField(_("secret ballot"), default=False)
+    # The method's own settings (voting/methods/base.py): e.g. how many options one may tick.
+    settings = models.JSONField(_("method settings"), default=dict, blank=True)
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.LIVE)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
@@ -280,6 +283,15 @@ class Vote(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True, editable=False)
     reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    # The meeting a date poll's best date became (voting/lifecycle.py: schedule_from_poll).
+    follow_up_meeting = models.ForeignKey(
+        "panels.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("meeting planned from this poll"),
+    )
     created_by = models.ForeignKey(
         "panels.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -388,6 +400,8 @@ class Ballot(models.Model):
     choice = models.CharField(max_length=20, blank=True)  # for/against/abstain
     option = models.ForeignKey(Option, on_delete=models.PROTECT, null=True, blank=True)
     ranking = models.JSONField(default=list, blank=True)  # option ids, best first
+    marks = models.JSONField(default=dict, blank=True)  # option id -> a score, points, "yes"
+    remark = models.TextField(blank=True, max_length=REMARK_MAX)  # e.g. an objection's reason
 
     class Meta:
         verbose_name = _("ballot")

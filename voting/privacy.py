@@ -8,6 +8,7 @@ from django.db.models import Q
 from panels import privacy
 from panels.models import Meeting, User
 from panels.privacy import when
+from voting import results
 from voting.models import Amendment, Participation, Proposal, Proxy, Vote
 
 
@@ -37,7 +38,9 @@ def export(user: User, ids: list[int]) -> dict[str, Any]:
         }
         # A secret ballot was never stored with a name: we cannot tell what was voted.
         ballot = None if vote.secret else getattr(part, "ballot", None)
-        row["ballot"] = _shown(vote, ballot)
+        row["ballot"] = None if ballot is None else results.shown_ballot(vote, ballot)
+        if ballot is not None and ballot.remark:
+            row["remark"] = ballot.remark
         return row
 
     return {
@@ -76,7 +79,7 @@ def export(user: User, ids: list[int]) -> dict[str, Any]:
         "votes": [
             vote_row(p)
             for p in Participation.objects.filter(Q(voter__in=ids) | Q(on_behalf_of__in=ids))
-            .select_related("vote__panel", "on_behalf_of__user", "ballot__option")
+            .select_related("vote__panel", "on_behalf_of__user", "ballot")
             .order_by("vote__opened_at", "pk")
         ],
         "proxies": [
@@ -86,17 +89,6 @@ def export(user: User, ids: list[int]) -> dict[str, Any]:
             .order_by("created_at")
         ],
     }
-
-
-def _shown(vote, ballot) -> str | None:
-    if ballot is None:
-        return None
-    if ballot.option_id:
-        return ballot.option.label
-    if ballot.ranking:
-        labels = dict(vote.options.values_list("pk", "label"))
-        return " > ".join(labels.get(x, "?") for x in ballot.ranking)
-    return ballot.choice
 
 
 def erase(erasure: privacy.Erasure) -> None:

@@ -14,11 +14,10 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.utils.translation import gettext as _
-
 from panels import sealing
 from voting import counting, methods
 from voting.methods import ALL_CAST, FOR_AGAINST, OPTIONS, Share, Shares
+from voting.methods.base import counting_outcome_label, stored
 from voting.models import Ballot, BallotBox, Vote
 
 # What the percentages are of (the template words each; the CSV writes the code); each
@@ -35,18 +34,14 @@ __all__ = [
     "result_sha256",
     "rule_of",
     "shares",
+    "shown_ballot",
     "tally",
 ]
 
 
 def outcome_label(code: str | None) -> str:
     """A result's outcome in words (results store the code)."""
-    return {
-        counting.ADOPTED: _("Adopted"),
-        counting.REJECTED: _("Rejected"),
-        counting.NO_QUORUM: _("Quorum not reached"),
-        counting.TIE: _("Tie: no decision"),
-    }.get(code or "", "")
+    return counting_outcome_label(code)
 
 
 def rule_of(vote: Vote) -> counting.Rule:
@@ -64,15 +59,25 @@ def ballots(vote: Vote) -> list[dict]:
     a named vote's in the order of its ballots' random ids, a secret vote's in sorted order
     (as its box keeps it)."""
     if vote.secret:
-        return sealing.read(BallotBox, vote.pk).get("ballots", [])
-    return list(vote.ballots.values("choice", "option_id", "ranking"))
+        return [stored(b) for b in sealing.read(BallotBox, vote.pk).get("ballots", [])]
+    return [stored(b) for b in vote.ballots.values(*BALLOT_FIELDS)]
+
+
+BALLOT_FIELDS = ("choice", "option_id", "ranking", "marks", "remark")
+
+
+def shown_ballot(vote: Vote, ballot: Ballot, labels: dict[int, str] | None = None) -> str:
+    """A named ballot as its vote's method words it (option labels, a code such as "for")."""
+    if labels is None:
+        labels = dict(vote.options.values_list("pk", "label"))
+    return vote.vote_method.shown(stored({f: getattr(ballot, f) for f in BALLOT_FIELDS}), labels)
 
 
 def tally(vote: Vote, eligible: int) -> dict:
     """Count the ballots: a plain dict, stored as the result and shown as it is."""
     method = vote.vote_method
     options = list(vote.options.all())
-    counted = method.count(ballots(vote), options, eligible, rule_of(vote))
+    counted = method.count(ballots(vote), options, eligible, rule_of(vote), vote.settings)
     result = (
         {"method": vote.method, "secret": vote.secret}
         | counted.fields
@@ -85,9 +90,9 @@ def tally(vote: Vote, eligible: int) -> dict:
     )
     labels = {o.pk: o.label for o in options}
 
-    def shown(ballot: Ballot) -> str:
-        value = {"choice": ballot.choice, "option_id": ballot.option_id, "ranking": ballot.ranking}
-        return method.shown(value, labels)
+    def shown(ballot: Ballot) -> list:
+        """[what was voted, and the remark written with it if any]."""
+        return [shown_ballot(vote, ballot, labels), *([ballot.remark] if ballot.remark else [])]
 
     if vote.secret:
         # That each receipt's ballot is in the count; never what it was.
@@ -96,8 +101,11 @@ def tally(vote: Vote, eligible: int) -> dict:
         # [name, choice, membership id]: the id lets erasure find the row to pseudonymise,
         # and the audit log binds ids and choices (not names, which erasure changes).
         named = vote.ballots.select_related("participation__on_behalf_of__user")
+        # [name, choice, membership id] or, with a remark (an objection's reason), [name,
+        # choice, membership id, remark].
         result["named"] = sorted(
-            [b.participation.on_behalf_of.user.name, shown(b), b.participation.on_behalf_of_id]
+            [b.participation.on_behalf_of.user.name, shown(b)[0], b.participation.on_behalf_of_id]
+            + shown(b)[1:]
             for b in named
         )
     return result
@@ -112,7 +120,9 @@ def result_sha256(result: dict) -> str:
     count as (membership id, choice): who voted what is bound, and stays checkable after
     an erased member's name in the result has become a pseudonym."""
     bound = result | (
-        {"named": sorted([row[2], row[1]] for row in result["named"])} if "named" in result else {}
+        {"named": sorted([row[2], row[1], *row[3:]] for row in result["named"])}
+        if "named" in result
+        else {}
     )
     published = json.dumps(bound, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(published.encode()).hexdigest()

@@ -18,6 +18,7 @@ urlpatterns = [
     path(vote + "cast/", vote_views.vote_cast, name="vote_cast"),
     path(vote + "result.csv", vote_views.vote_csv, name="vote_csv"),
     path(vote + "receipt/", vote_views.vote_receipt, name="vote_receipt"),
+    path(vote + "schedule/", vote_views.vote_schedule, name="vote_schedule"),
     path("panels/<int:panel_id>/meetings/<int:meeting_id>/proxy/", vote_views.proxy, name="proxy"),
     path(item + "proposals/new/", views.proposal_new, name="proposal_new"),
     path(item + "proposals/window/", views.item_window, name="item_window"),

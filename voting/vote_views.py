@@ -19,7 +19,7 @@ from panels.pages import redirect_back
 from voting import casting, eligibility, lifecycle, results
 from voting.access import vote_for
 from voting.errors import VotingError
-from voting.forms import BallotForm, CloseForm, ProxyForm, VoteForm
+from voting.forms import BallotForm, CloseForm, ProxyForm, ScheduleForm, VoteForm
 from voting.models import Amendment, Proposal, Vote
 
 # Notices about the vote fragment of the live page go when its state moves on (live.js).
@@ -120,6 +120,7 @@ def _vote_page(request: HttpRequest, vote: Vote, membership: Membership, **extra
         context["audit_entry"] = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
         if vote.secret:
             context["receipts"] = casting.published_receipts(vote)
+        context["planned_at"] = vote.vote_method.meeting_time(vote.result or {})
     if vote.meeting_id:
         context["meeting"] = vote.meeting
     return render(request, "voting/vote_detail.html", context | extra)
@@ -180,6 +181,26 @@ def vote_close(request: HttpRequest, panel_id: int, vote_id: int) -> HttpRespons
                 request, _("The vote is closed and the result is published."), extra_tags=LIVE_VOTE
             )
     return _back(request, vote)
+
+
+@require_POST
+@login_required
+def vote_schedule(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
+    """A closed date poll's best date becomes a meeting (the members are invited)."""
+    vote, membership = vote_for(request.user, panel_id, vote_id, Perm.MODERATE)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("title", [])))
+        return _back(request, vote)
+    try:
+        meeting = lifecycle.schedule_from_poll(membership, vote, **form.cleaned_data)
+    except VotingError as error:
+        messages.error(request, str(error))
+        return _back(request, vote)
+    messages.success(
+        request, _("The meeting is planned and the members have been invited by email.")
+    )
+    return redirect(meeting)
 
 
 @require_POST

@@ -261,7 +261,7 @@ def votes_snapshot(panel) -> tuple:
     return (
         sorted(
             Vote.objects.filter(panel=panel).values_list(
-                "pk", "state", "opened_at", "closed_at", "written_round_until"
+                "pk", "state", "opened_at", "closed_at", "written_round_until", "follow_up_meeting"
             )
         ),
         [v.result for v in Vote.objects.filter(panel=panel).order_by("pk")],
@@ -271,7 +271,7 @@ def votes_snapshot(panel) -> tuple:
             )
         ),
         sorted(
-            (str(b.id), b.choice, b.option_id, tuple(b.ranking))
+            (str(b.id), b.choice, b.option_id, tuple(b.ranking), str(b.marks), b.remark)
             for b in Ballot.objects.filter(**in_panel)
         ),
         # A secret vote's ballots and receipts, as its sealed box holds them.

@@ -98,6 +98,7 @@ VOTE_URLS = {
     "vote_cast",
     "vote_csv",
     "vote_receipt",
+    "vote_schedule",
     "proxy",
 }
 # The participation dashboard's: tests/voting/test_participation.py.

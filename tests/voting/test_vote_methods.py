@@ -53,7 +53,7 @@ class Approval(VoteMethod):
             raise BallotError("Tick the options you approve of.")
         return ballot("" if ticked else counting.ABSTAIN, ranking=sorted(ticked))
 
-    def count(self, ballots, options, eligible, rule) -> Tally:
+    def count(self, ballots, options, eligible, rule, settings=None) -> Tally:
         approvals = {o.pk: 0 for o in options}
         for cast in ballots:
             for pk in cast["ranking"]:

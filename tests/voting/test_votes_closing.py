@@ -322,10 +322,10 @@ def test_a_live_vote_belongs_to_a_meeting(alice, refused):
     assert "belongs to a meeting" in refused(lambda: lifecycle.prepare_vote(alice, vote_spec()))
 
 
-def test_a_vote_on_a_proposal_is_for_against_or_abstain(alice, proposal, refused):
+def test_a_proposal_is_decided_by_a_method_that_adopts_or_rejects(alice, proposal, refused):
     spec = vote_spec(method=Vote.Method.ONE_CHOICE, options=["Ja", "Nee"])
 
-    assert "for, against or abstaining" in refused(
+    assert "can adopt or reject" in refused(
         lambda: lifecycle.prepare_vote(alice, spec, proposal=proposal)
     )
 

@@ -25,7 +25,7 @@ from tests.matrix import (
     url_patterns,
 )
 from tests.voting.conftest import ballot_key, be_present, cast, fresh, votes_snapshot
-from voting import casting, eligibility, lifecycle, proposals, results
+from voting import casting, eligibility, lifecycle, methods, proposals, results
 from voting import urls as voting_urls
 from voting.models import Ballot, Participation, Proxy, Vote
 
@@ -60,6 +60,8 @@ MATRIX = {
     "vote_csv": (Perm.VIEW_PANEL, {"GET"}, "closed vote"),
     # Checking a receipt answers with the page itself (a redirect would carry the code).
     "vote_receipt": (Perm.VIEW_PANEL, {"POST"}, "closed secret vote"),
+    # A closed date poll's best date becomes a meeting.
+    "vote_schedule": (Perm.MODERATE, {"POST"}, "closed date-poll vote"),
     "proxy": (Perm.TAKE_PART, {"GET", "POST"}, "meeting"),
 }
 
@@ -105,7 +107,16 @@ def vote_world(make_vote, alice, bob, nora, olga, tina, live_meeting):
     closed_secret = make_vote(question="Geheim en gesloten", secret=True)
     cast(bob, closed_secret)
     lifecycle.close_vote(alice, closed_secret)
+    poll = make_vote(
+        question="Wanneer vergaderen we?",
+        method="date_poll",
+        options=["2027-03-01 19:30", "2027-03-08 19:30"],
+    )
+    first = poll.options.first()
+    casting.cast_ballot(bob, poll, {"marks": {str(first.pk): "yes"}}, key=ballot_key())
+    lifecycle.close_vote(alice, poll)
     return {
+        "closed date-poll vote": fresh(poll),
         "open vote": make_vote(question="Nu open"),
         "prepared vote": make_vote(opened=False, mode=Vote.Mode.TIMED, question="Later"),
         "closed vote": fresh(closed),
@@ -367,7 +378,7 @@ def test_casting_with_a_plain_form_redirects_with_the_receipt(client_for, make_v
     assert info[0] == "info"
     assert info[1].startswith("Receipt code for \u2068Bob Member\u2069: ")
     (code,) = RECEIPT.findall(info[1])
-    assert results.ballots(vote) == [{"choice": "against", "option_id": None, "ranking": []}]
+    assert results.ballots(vote) == [methods.ballot("against")]
     lifecycle.close_vote(vote.created_by, vote)
     assert casting.receipt_counted(fresh(vote), code)
 

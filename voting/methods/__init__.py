@@ -21,8 +21,14 @@ from voting.methods.base import (
     VoteMethod,
     ballot,
 )
+from voting.methods.consent import Consent
+from voting.methods.date_poll import DatePoll
+from voting.methods.multiple_choice import MultipleChoice
 from voting.methods.one_choice import OneChoice
+from voting.methods.points import PointsMethod
 from voting.methods.ranked import Ranked
+from voting.methods.score import Score
+from voting.methods.sense_check import SenseCheck
 from voting.methods.yes_no import YesNo
 
 __all__ = [
@@ -83,5 +89,15 @@ def choices() -> list[tuple[str, str]]:
     return [(method.key, method.label) for method in _registry.values()]
 
 
-for _builtin in (YesNo, OneChoice, Ranked):
+for _builtin in (
+    YesNo,
+    OneChoice,
+    Ranked,
+    Consent,
+    MultipleChoice,
+    Score,
+    PointsMethod,
+    DatePoll,
+    SenseCheck,
+):
     register(_builtin)

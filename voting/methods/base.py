@@ -6,8 +6,17 @@ its two templates, `voting/methods/<key>_ballot.html` (the fields inside the bal
 and `voting/methods/<key>_result.html` (the counts inside a closed vote's result).
 
 A ballot is plain data, the same for a named vote's `Ballot` row and a secret vote's entry
-in its sealed box: `{"choice": str, "option_id": int | None, "ranking": [option ids]}`
-(`ballot()` makes one). A method uses the fields it needs and leaves the others empty.
+in its sealed box (`ballot()` makes one):
+
+    {"choice": str, "option_id": int | None, "ranking": [option ids],
+     "marks": {"<option id>": int or str}, "remark": str}
+
+A method uses the fields it needs and leaves the others empty: `marks` holds a mark per
+option (a score, points, "yes" for a date), `remark` a written reason or remark.
+
+A method may have settings the moderator chooses per vote (how many options one may tick,
+the scale of a score, the points to divide): `settings_fields` gives their form fields,
+`clean_settings` checks them, and they are stored in `Vote.settings`.
 """
 
 from collections.abc import Mapping, Sequence
@@ -16,6 +25,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.utils.functional import Promise
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from voting import counting
@@ -30,9 +40,48 @@ class BallotError(Exception):
     """A ballot that does not fit its method. The message is for the voter: what to do."""
 
 
-def ballot(choice: str = "", option_id: int | None = None, ranking: Sequence[int] = ()) -> dict:
+# A written reason (an objection) or remark on a ballot: a few sentences, read on a phone.
+REMARK_MAX = 500
+
+
+def ballot(
+    choice: str = "",
+    option_id: int | None = None,
+    ranking: Sequence[int] = (),
+    marks: Mapping[str, int | str] | None = None,
+    remark: str = "",
+) -> dict:
     """A ballot as stored (voting/methods/base.py)."""
-    return {"choice": choice, "option_id": option_id, "ranking": list(ranking)}
+    return {
+        "choice": choice,
+        "option_id": option_id,
+        "ranking": list(ranking),
+        "marks": dict(marks or {}),
+        "remark": remark,
+    }
+
+
+def stored(value: Mapping) -> dict:
+    """A ballot as read back: one stored before a field existed has it empty."""
+    return ballot(
+        value.get("choice") or "",
+        value.get("option_id"),
+        value.get("ranking") or (),
+        value.get("marks") or {},
+        value.get("remark") or "",
+    )
+
+
+def remark_of(data: Mapping, name: str = "remark") -> str:
+    """A written remark from a form: spaces tidied, or BallotError when too long."""
+    value = data.get(name)
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    if len(text) > REMARK_MAX:
+        raise BallotError(
+            _("Write at most %(max)s characters; this is %(count)s.")
+            % {"max": REMARK_MAX, "count": len(text)}
+        )
+    return text
 
 
 # A ballot is read on a phone, often by older tenants: a list longer than this is no longer
@@ -91,6 +140,10 @@ class VoteMethod:
     share_basis: ClassVar[str | None] = None
     # The codes a ballot stores in "choice" (and a result in its counts), in words.
     words: ClassVar[Mapping[str, str | Promise]] = {counting.ABSTAIN: _("Abstain")}
+    # How the result names the option that came first ("Chosen: …", "Best date: …").
+    winner_words: ClassVar[str | Promise] = _("Chosen: %(winner)s")
+    # Whether a quorum can be set (a temperature check decides nothing, so needs none).
+    takes_quorum: ClassVar[bool] = True
 
     @property
     def takes_options(self) -> bool:
@@ -103,6 +156,25 @@ class VoteMethod:
     @property
     def result_template(self) -> str:
         return f"voting/methods/{self.key}_result.html"
+
+    # --- the vote's own settings --------------------------------------------------------
+
+    def settings_fields(self) -> dict:
+        """The form fields of this method's settings, by name (none by default)."""
+        return {}
+
+    def clean_settings(self, values: Mapping, options: Sequence[str]) -> dict:
+        """The settings as stored in `Vote.settings`, or `BallotError` saying what to fix.
+        `values` holds what the form gave (None where left empty); `options`, the labels."""
+        return {}
+
+    def clean_options(self, labels: list[str]) -> list[str]:
+        """The options as stored, or `BallotError` (a date poll reads dates, say)."""
+        return labels
+
+    def option_text(self, label: str) -> str:
+        """An option's label as people read it."""
+        return label
 
     # --- the ballot ---------------------------------------------------------------------
 
@@ -125,10 +197,27 @@ class VoteMethod:
     # --- the count ----------------------------------------------------------------------
 
     def count(
-        self, ballots: list[dict], options: Sequence[Option], eligible: int, rule: counting.Rule
+        self,
+        ballots: list[dict],
+        options: Sequence[Option],
+        eligible: int,
+        rule: counting.Rule,
+        settings: Mapping | None = None,
     ) -> Tally:
-        """Count the ballots: a pure function of them, the options, the roll and the rule."""
+        """Count the ballots: a pure function of them, the options, the roll, the rule and
+        the vote's settings."""
         raise NotImplementedError
+
+    def outcome_text(self, result: Mapping) -> str:
+        """A closed vote's outcome in words, as its result leads with it."""
+        outcome = result.get("outcome")
+        if outcome == counting.ADOPTED and result.get("winner"):
+            # The winner is someone's words: isolated from ours (panels/bidi.py).
+            before, _mark, after = str(self.winner_words).partition("%(winner)s")
+            return format_html(
+                "{}<bdi>{}</bdi>{}", before, self.option_text(result["winner"]), after
+            )
+        return counting_outcome_label(outcome)
 
     def shown(self, value: Mapping, labels: Mapping[int, str]) -> str:
         """One named ballot as the result lists it (a code such as "for", or option labels)."""
@@ -137,6 +226,21 @@ class VoteMethod:
         if value.get("ranking"):
             return " > ".join(labels[x] for x in value["ranking"])
         return value.get("choice") or ""
+
+    def chart(self, result: Mapping) -> list[tuple[str, float, str]]:
+        """The result as bars for an SVG chart (panels/charts.py): (label, value, value as
+        shown). None by default: a result with shares draws them as bars in its table
+        (voting/methods/bars.html)."""
+        return []
+
+    def meeting_time(self, result: Mapping):
+        """The moment a meeting could be planned at from this result (a date poll's best
+        date), or None."""
+        return None
+
+    def chart_scale(self, settings: Mapping | None) -> float | None:
+        """The value a full bar stands for (None: the largest bar)."""
+        return None
 
     def csv_rows(self, result: Mapping, shares: Shares) -> list[list]:
         """The result's own rows in the CSV export: counts, percentages, named ballots.
@@ -147,13 +251,38 @@ class VoteMethod:
         if shares.base:
             rows.append(["percent_of", shares.basis, shares.base])
             rows += [["percent", s.label, s.percent] for s in shares.rows if s.percent is not None]
-        # A named ballot is [name, choice, membership id]: the id stays out of the file.
-        rows += [["ballot", *row[:2]] for row in result.get("named", [])]
-        return rows
+        rows += [["remark", code, text] for code, text in result.get("remarks") or []]
+        return rows + named_rows(result)
 
     def __repr__(self) -> str:
         return f"<VoteMethod {self.key}>"
 
 
+def named_rows(result: Mapping) -> list[list]:
+    """A named vote's ballots in the CSV export: [name, choice(, remark)]. The membership id
+    of the stored row stays out of the file."""
+    return [["ballot", *row[:2], *row[3:]] for row in result.get("named", [])]
+
+
 def option_ids(vote: Vote) -> set[int]:
     return set(vote.options.values_list("pk", flat=True))
+
+
+def share_text(count: int, of: int) -> str:
+    """ "12 (40 %)": a count with its share of `of`, for a chart's bar."""
+    if not of:
+        return str(count)
+    return f"{count} ({round(100 * count / of)}\u00a0%)"
+
+
+def counting_outcome_label(code: str | None) -> str:
+    """An outcome code in words (results store the code)."""
+    return str(
+        {
+            counting.ADOPTED: _("Adopted"),
+            counting.REJECTED: _("Rejected"),
+            counting.NO_QUORUM: _("Quorum not reached"),
+            counting.TIE: _("Tie: no decision"),
+            counting.NOTED: _("Noted: this question decides nothing"),
+        }.get(code or "", "")
+    )

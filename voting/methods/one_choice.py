@@ -39,7 +39,12 @@ class OneChoice(VoteMethod):
         return ballot(option_id=option_id)
 
     def count(
-        self, ballots: list[dict], options: Sequence, eligible: int, rule: counting.Rule
+        self,
+        ballots: list[dict],
+        options: Sequence,
+        eligible: int,
+        rule: counting.Rule,
+        settings: Mapping | None = None,
     ) -> Tally:
         counted = counting.count_one_choice(
             [str(b["option_id"]) if b["option_id"] else None for b in ballots],

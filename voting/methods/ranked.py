@@ -46,7 +46,12 @@ class Ranked(VoteMethod):
         return ballot("" if ranking else counting.ABSTAIN, ranking=ranking)
 
     def count(
-        self, ballots: list[dict], options: Sequence, eligible: int, rule: counting.Rule
+        self,
+        ballots: list[dict],
+        options: Sequence,
+        eligible: int,
+        rule: counting.Rule,
+        settings: Mapping | None = None,
     ) -> Tally:
         counted = counting.count_ranked(
             [[str(x) for x in b["ranking"]] for b in ballots],

@@ -32,7 +32,12 @@ class YesNo(VoteMethod):
         return ballot(choice)
 
     def count(
-        self, ballots: list[dict], options: Sequence, eligible: int, rule: counting.Rule
+        self,
+        ballots: list[dict],
+        options: Sequence,
+        eligible: int,
+        rule: counting.Rule,
+        settings: Mapping | None = None,
     ) -> Tally:
         counted = counting.count_yes_no([b["choice"] for b in ballots], eligible, rule)
         # Pairs, not a dict: PostgreSQL's jsonb does not keep the order of keys.

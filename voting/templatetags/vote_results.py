@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from panels import charts
 from voting import methods, results
 from voting.models import Vote
 
@@ -21,3 +22,32 @@ def ballot_word(shown: str, vote: Vote) -> str | SafeString:
     method = methods.find(vote.method)
     word = method.words.get(shown) if method is not None else None
     return str(word) if word is not None else format_html("<bdi>{}</bdi>", shown)
+
+
+@register.filter
+def result_chart(vote: Vote) -> charts.Chart | None:
+    """The closed vote's result as a bar chart (drawn next to its table), if it has one."""
+    method = methods.find(vote.method)
+    rows = method.chart(vote.result or {}) if method is not None else []
+    if not rows:
+        return None
+    return charts.chart(rows, scale=method.chart_scale(vote.settings))
+
+
+@register.filter
+def outcome_text(vote: Vote) -> str:
+    """The closed vote's outcome in words, as its method puts it ("Best date: …")."""
+    method = methods.find(vote.method)
+    result = vote.result or {}
+    return (
+        method.outcome_text(result)
+        if method is not None
+        else results.outcome_label(result.get("outcome"))
+    )
+
+
+@register.filter
+def option_text(label: str, vote: Vote) -> str:
+    """An option's label as people read it (a date poll's dates in the reader's language)."""
+    method = methods.find(vote.method)
+    return method.option_text(label) if method is not None else label
