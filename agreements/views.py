@@ -24,7 +24,7 @@ from panels.downloads import attachment, csv_response
 from panels.models import AuditAction
 from panels.pages import first_per_version, int_or_none, versions_to_compare
 from voting import text as texts
-from voting.models import Proposal, Vote
+from voting.models import Consultation, Proposal, Vote
 from voting.results import outcome_label
 
 
@@ -383,6 +383,11 @@ def feedback(request: HttpRequest, panel_id: int) -> HttpResponse:
     known, brought_in = services.known_outcomes(
         Proposal.objects.filter(item__meeting__panel=panel, hidden_at__isnull=True)
     )
+    consulted = (
+        Consultation.objects.filter(panel=panel, state=Consultation.State.CLOSED)
+        .select_related("responded_by__user")
+        .order_by("-closed_at")
+    )
     return render(
         request,
         "agreements/feedback.html",
@@ -390,6 +395,7 @@ def feedback(request: HttpRequest, panel_id: int) -> HttpResponse:
             "panel": panel,
             "membership": membership,
             "rows": rows,
+            "consultations": consulted,
             "known": known,
             "brought_in": brought_in,
             "answers": membership.signs_for == Signature.Party.CORPORATION,

@@ -38,7 +38,7 @@ from panels.models import (
 from tests.live_helpers import make_live_meeting
 from voting import amendments
 from voting import proposals as voting
-from voting.models import Amendment, Proposal, Proxy, Vote
+from voting.models import Amendment, Consultation, Proposal, Proxy, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +47,8 @@ CREATED = "+"  # creating the row is the audited action: the admin must not add 
 # What the product audits: action -> [(model, fields whose change is that action)].
 AUDITED: dict[str, list[tuple[type[models.Model], list[str]]]] = {
     AuditAction.VOTE_OPENED: [(Vote, ["state", "opened_at"])],
+    AuditAction.CONSULTATION_OPENED: [(Consultation, ["state", "opened_at"])],
+    AuditAction.CONSULTATION_CLOSED: [(Consultation, ["state", "closed_at"])],
     AuditAction.VOTE_WRITTEN_ROUND: [(Vote, ["state", "written_round_until"])],
     AuditAction.VOTE_CLOSED: [
         (Vote, ["state", "closed_at", "result"]),
@@ -180,7 +182,11 @@ def world(
         requested_by=carl,
         advice_due=timezone.localdate(),
     )
+    consultation = Consultation.objects.create(
+        panel=panel, title="Onderhoud", closes_at=timezone.now(), created_by=alice
+    )
     return {
+        Consultation: consultation,
         Organisation: corporation,
         Panel: panel,
         Invitation: invitation,

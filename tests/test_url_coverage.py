@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from config.routing import websocket_urlpatterns
 from tests.agreements import test_views as agreement_matrix
 from tests.panels import test_access as panel_matrix
+from tests.voting import test_consultations as consultation_matrix
 from tests.voting import test_participation as participation_matrix
 from tests.voting import test_views as proposal_matrix
 from tests.voting import test_votes_views as vote_matrix
@@ -22,7 +23,8 @@ MATRICES = {
     "panels": set(panel_matrix.MATRIX) | panel_matrix.PUBLIC,
     "voting": set(proposal_matrix.MATRIX)
     | set(vote_matrix.MATRIX)
-    | set(participation_matrix.MATRIX),
+    | set(participation_matrix.MATRIX)
+    | set(consultation_matrix.MATRIX),
     "agreements": set(agreement_matrix.MATRIX),
 }
 # Django's own views, each with its own checks (login, password reset by token, language).

@@ -59,3 +59,16 @@ def vote_for(user, panel_id: int, vote_id: int, perm: Perm = Perm.VIEW_PANEL):
     if vote is None:
         raise Http404
     return vote, membership
+
+
+def consultation_for(user, panel_id: int, consultation_id: int, perm: Perm = Perm.VIEW_PANEL):
+    """A consultation of this panel; one being prepared is for moderators only."""
+    from voting.models import Consultation
+
+    panel, membership = panel_for(user, panel_id, perm)
+    consultation = Consultation.objects.filter(pk=consultation_id, panel=panel).first()
+    if consultation is None or (
+        consultation.state == Consultation.State.DRAFT and not membership.can_moderate
+    ):
+        raise Http404
+    return consultation, membership

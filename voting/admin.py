@@ -5,6 +5,7 @@ from voting.models import (
     Amendment,
     Ballot,
     BallotBox,
+    Consultation,
     Option,
     Participation,
     Proposal,
@@ -84,8 +85,10 @@ class VoteAdmin(HistoryAdmin):
         "result",
         "reminded_at",
         "created_by",
+        "settings",
+        "follow_up_meeting",
     ]
-    raw_id_fields = ["panel", "meeting", "proposal", "amendment"]
+    raw_id_fields = ["panel", "meeting", "proposal", "amendment", "consultation"]
     inlines = [OptionInline]
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -133,3 +136,21 @@ class ProxyAdmin(HistoryAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # proxies are given by the principal, in the app
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(HistoryAdmin):
+    list_display = ["title", "panel", "state", "closes_at", "anonymous"]
+    list_filter = ["state", "anonymous"]
+    search_fields = ["title"]
+    # Opening and closing go through the services (they open and close every question).
+    readonly_fields = [
+        "state",
+        "anonymous",
+        "opened_at",
+        "closed_at",
+        "responded_by",
+        "responded_at",
+        "created_by",
+    ]
+    raw_id_fields = ["panel"]

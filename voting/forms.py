@@ -140,8 +140,9 @@ class VoteForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
-    def __init__(self, *args, subject: bool = False, **kwargs) -> None:
+    def __init__(self, *args, subject: bool = False, consultation: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+
         # A proposal or an amendment is decided by a method that can adopt or reject it.
         self.fields["method"].choices = [
             (method.key, method.label)
@@ -156,6 +157,11 @@ class VoteForm(forms.Form):
                 self.fields[f"{method.key}__{name}"] = setting
         self.fields["majority"].choices = Vote.Majority.choices
         self.fields["mode"].choices = Vote.Mode.choices
+        if consultation:
+            # A consultation's question is open for the consultation's period, and secret
+            # if the consultation is anonymous.
+            for name in ("mode", "closes_at", "secret"):
+                del self.fields[name]
         if subject:
             del self.fields["options"]
         else:
@@ -177,9 +183,9 @@ class VoteForm(forms.Form):
             abstentions_count=data["abstentions_count"],
             quorum_count=data["quorum_count"],
             quorum_percent=data["quorum_percent"],
-            secret=data["secret"],
-            mode=data["mode"],
-            closes_at=data["closes_at"],
+            secret=data.get("secret", False),
+            mode=data.get("mode", Vote.Mode.TIMED),
+            closes_at=data.get("closes_at"),
             settings={
                 name.split("__", 1)[1]: value
                 for name, value in data.items()
@@ -195,6 +201,34 @@ class CloseForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+
+class ConsultationForm(forms.Form):
+    title = TextField(label=_("Title"), max_length=TITLE_MAX)
+    introduction = TextField(
+        label=_("Introduction"),
+        max_length=TEXT_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What the consultation is about and what will be done with the answers."),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Open until"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    anonymous = forms.BooleanField(
+        label=_("Anonymous: every question is a secret ballot"), required=False
+    )
+    turnout_public = forms.BooleanField(
+        label=_("Members see the turnout while it runs"), required=False
+    )
+
+
+class TextForm(forms.Form):
+    """One text: a consultation's summary, or the corporation's answer to it."""
+
+    text = TextField(label=_("Text"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}))
 
 
 class ScheduleForm(forms.Form):

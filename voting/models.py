@@ -210,6 +210,57 @@ class Amendment(Hideable):
 # --- votes ---------------------------------------------------------------------------
 
 
+class Consultation(models.Model):
+    """A raadpleging: several questions (votes of any method) for the whole panel, open for
+    days or weeks, answered on a phone in one go or in parts. An anonymous consultation's
+    questions are secret ballots, unlinkable in storage like any secret vote."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("being prepared")
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    panel = models.ForeignKey(
+        "panels.Panel", on_delete=models.CASCADE, related_name="consultations"
+    )
+    title = models.CharField(_("title"), max_length=TITLE_MAX)
+    introduction = models.TextField(_("introduction"), max_length=TEXT_MAX, blank=True)
+    closes_at = models.DateTimeField(_("open until"))
+    anonymous = models.BooleanField(
+        _("anonymous"),
+        default=False,
+        help_text=_("Every question is a secret ballot: nobody can see who answered what."),
+    )
+    turnout_public = models.BooleanField(_("members see the turnout while it runs"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    summary = models.TextField(_("summary of the results"), max_length=TEXT_MAX, blank=True)
+    # What the corporation did with the results (shown on the terugkoppeling page).
+    response = models.TextField(
+        _("what the corporation did with it"), max_length=TEXT_MAX, blank=True
+    )
+    responded_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("consultation")
+        verbose_name_plural = _("consultations")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("voting:consultation", args=[self.panel_id, self.pk])
+
+
 class Vote(models.Model):
     """A vote (stemming) on a proposal, an amendment, or a question with options."""
 
@@ -283,6 +334,15 @@ class Vote(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True, editable=False)
     reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    # A question of a consultation (asked in the order of the votes' ids).
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="questions",
+        verbose_name=_("consultation"),
+    )
     # The meeting a date poll's best date became (voting/lifecycle.py: schedule_from_poll).
     follow_up_meeting = models.ForeignKey(
         "panels.Meeting",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from voting import views, vote_views
+from voting import consultation_views, views, vote_views
 
 app_name = "voting"
 
@@ -9,6 +9,7 @@ amendment = "panels/<int:panel_id>/amendments/<int:amendment_id>/"
 item = "panels/<int:panel_id>/items/<int:item_id>/"
 
 vote = "panels/<int:panel_id>/votes/<int:vote_id>/"
+consultation = "panels/<int:panel_id>/consultations/<int:consultation_id>/"
 
 urlpatterns = [
     path("panels/<int:panel_id>/votes/new/", vote_views.vote_new, name="vote_new"),
@@ -20,6 +21,34 @@ urlpatterns = [
     path(vote + "receipt/", vote_views.vote_receipt, name="vote_receipt"),
     path(vote + "schedule/", vote_views.vote_schedule, name="vote_schedule"),
     path("panels/<int:panel_id>/meetings/<int:meeting_id>/proxy/", vote_views.proxy, name="proxy"),
+    path(
+        "panels/<int:panel_id>/consultations/",
+        consultation_views.consultation_list,
+        name="consultations",
+    ),
+    path(
+        "panels/<int:panel_id>/consultations/new/",
+        consultation_views.consultation_new,
+        name="consultation_new",
+    ),
+    path(consultation, consultation_views.consultation_detail, name="consultation"),
+    path(
+        consultation + "questions/<int:number>/",
+        consultation_views.consultation_question,
+        name="consultation_question",
+    ),
+    path(consultation + "open/", consultation_views.consultation_open, name="consultation_open"),
+    path(consultation + "close/", consultation_views.consultation_close, name="consultation_close"),
+    path(
+        consultation + "summary/",
+        consultation_views.consultation_summary,
+        name="consultation_summary",
+    ),
+    path(
+        consultation + "response/",
+        consultation_views.consultation_response,
+        name="consultation_response",
+    ),
     path(item + "proposals/new/", views.proposal_new, name="proposal_new"),
     path(item + "proposals/window/", views.item_window, name="item_window"),
     path(proposal, views.proposal_detail, name="proposal"),

@@ -16,11 +16,11 @@ from panels.bidi import isolate
 from panels.downloads import csv_response
 from panels.models import AuditAction, Meeting, Membership
 from panels.pages import redirect_back
-from voting import casting, eligibility, lifecycle, results
+from voting import casting, consultations, eligibility, lifecycle, results
 from voting.access import vote_for
 from voting.errors import VotingError
 from voting.forms import BallotForm, CloseForm, ProxyForm, ScheduleForm, VoteForm
-from voting.models import Amendment, Proposal, Vote
+from voting.models import Amendment, Consultation, Proposal, Vote
 
 # Notices about the vote fragment of the live page go when its state moves on (live.js).
 LIVE_VOTE = "live-vote"
@@ -41,8 +41,10 @@ def _back(request: HttpRequest, vote: Vote) -> HttpResponse:
 def _subject(request: HttpRequest, panel, source) -> tuple:
     """The meeting, proposal and amendment a new vote is for (each optional), found in
     this panel only; anything else is a 404."""
-    meeting = proposal = amendment = None
+    meeting = proposal = amendment = consultation = None
     try:
+        if source.get("consultation"):
+            consultation = Consultation.objects.get(pk=int(source["consultation"]), panel=panel)
         if source.get("meeting"):
             meeting, _m = meeting_for(request.user, panel.pk, int(source["meeting"]))
         if source.get("proposal"):
@@ -51,9 +53,9 @@ def _subject(request: HttpRequest, panel, source) -> tuple:
             amendment = Amendment.objects.get(
                 pk=int(source["amendment"]), proposal__item__meeting__panel=panel
             )
-    except (ValueError, Proposal.DoesNotExist, Amendment.DoesNotExist):
+    except (ValueError, Proposal.DoesNotExist, Amendment.DoesNotExist, Consultation.DoesNotExist):
         raise Http404 from None
-    return meeting, proposal, amendment
+    return meeting, proposal, amendment, consultation
 
 
 @require_http_methods(["GET", "POST"])
@@ -61,17 +63,27 @@ def _subject(request: HttpRequest, panel, source) -> tuple:
 def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
     panel, membership = panel_for(request.user, panel_id, Perm.MODERATE)
     source = request.POST if request.method == "POST" else request.GET
-    meeting, proposal, amendment = _subject(request, panel, source)
+    meeting, proposal, amendment, consultation = _subject(request, panel, source)
     subject = proposal is not None or amendment is not None
-    form = VoteForm(request.POST or None, subject=subject)
+    form = VoteForm(request.POST or None, subject=subject, consultation=consultation is not None)
     if request.method == "POST" and form.is_valid():
         try:
-            vote = lifecycle.prepare_vote(
-                membership, form.spec(), meeting=meeting, proposal=proposal, amendment=amendment
-            )
+            if consultation is not None:
+                consultations.add_question(membership, consultation, form.spec())
+            else:
+                vote = lifecycle.prepare_vote(
+                    membership,
+                    form.spec(),
+                    meeting=meeting,
+                    proposal=proposal,
+                    amendment=amendment,
+                )
         except VotingError as error:
             form.add_error(None, str(error))
         else:
+            if consultation is not None:
+                messages.success(request, _("The question is added."))
+                return redirect(consultation)
             messages.success(
                 request,
                 _("The vote is prepared. Open it when the time comes."),
@@ -90,6 +102,7 @@ def vote_new(request: HttpRequest, panel_id: int) -> HttpResponse:
             "meeting": meeting,
             "proposal": proposal,
             "amendment": amendment,
+            "consultation": consultation,
             "form": form,
         },
         status=400 if form.errors else 200,

@@ -21,6 +21,7 @@ def test_the_apps_links_show_in_the_order_they_were_registered(client_for, bob):
     assert hrefs(response) == [
         reverse(name, args=[bob.panel_id])
         for name in (
+            "voting:consultations",
             "agreements:list",
             "agreements:feedback",
             "agreements:advice_list",

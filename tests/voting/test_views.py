@@ -21,6 +21,7 @@ from tests.matrix import (
     refused_before_lookup,
     url_patterns,
 )
+from tests.voting import test_consultations as consultation_matrix
 from tests.voting.conftest import PROPOSAL_TEXT, fresh, voting_snapshot
 from voting import amendments, proposals
 from voting import text as texts
@@ -103,11 +104,15 @@ VOTE_URLS = {
 }
 # The participation dashboard's: tests/voting/test_participation.py.
 PARTICIPATION_URLS = {"participation", "participation_csv"}
+# Consultations': tests/voting/test_consultations.py.
+CONSULTATION_URLS = set(consultation_matrix.MATRIX)
 
 
 def voting_patterns() -> dict:
     """The proposal and amendment URLs (every voting URL but VOTE_URLS)."""
-    return url_patterns(voting_urls.urlpatterns, leave_out=VOTE_URLS | PARTICIPATION_URLS)
+    return url_patterns(
+        voting_urls.urlpatterns, leave_out=VOTE_URLS | PARTICIPATION_URLS | CONSULTATION_URLS
+    )
 
 
 def expected_outcome(name: str, method: str, role: str) -> int | str:

@@ -1,4 +1,5 @@
-"""Close timed votes and written rounds whose time is up, and remind those who have not voted.
+"""Close consultations, timed votes and written rounds whose time is up, and remind those who
+have not voted.
 
 Run it every few minutes from cron (or a systemd timer):
 
@@ -20,7 +21,7 @@ from django.core.management.base import BaseCommand
 
 from panels import sealing
 from panels.models import PulseBox
-from voting import lifecycle
+from voting import consultations, lifecycle
 from voting.models import BallotBox
 
 
@@ -37,6 +38,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        # Consultations first: closing one closes and counts its questions.
+        for consultation in consultations.close_due():
+            self.stdout.write(f"closed consultation: {consultation.title}")
         closed = lifecycle.close_due_votes()
         for vote in closed:
             self.stdout.write(f"closed: {vote.question} ({vote.result.get('outcome')})")
