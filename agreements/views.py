@@ -365,7 +365,9 @@ def feedback(request: HttpRequest, panel_id: int) -> HttpResponse:
     proposals = (
         Proposal.objects.filter(item__meeting__panel=panel, hidden_at__isnull=True)
         .exclude(state=Proposal.State.DRAFT)
-        .select_related("submitter__user", "item__meeting", "response__answered_by__user")
+        .select_related(
+            "submitter__user", "item__meeting", "response__answered_by__user", "from_vote"
+        )
         .prefetch_related("agreements", "votes")
         .order_by("-pk")
     )

@@ -38,7 +38,7 @@ from panels.models import (
 from tests.live_helpers import make_live_meeting
 from voting import amendments
 from voting import proposals as voting
-from voting.models import Amendment, Consultation, Proposal, Proxy, Vote
+from voting.models import Amendment, Consultation, HiddenAnswer, Proposal, Proxy, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,9 @@ CREATED = "+"  # creating the row is the audited action: the admin must not add 
 AUDITED: dict[str, list[tuple[type[models.Model], list[str]]]] = {
     AuditAction.VOTE_OPENED: [(Vote, ["state", "opened_at"])],
     AuditAction.CONSULTATION_OPENED: [(Consultation, ["state", "opened_at"])],
+    AuditAction.ANSWER_HIDDEN: [
+        (HiddenAnswer, [CREATED, "vote", "text_sha256", "reason", "hidden_by", "hidden_at"])
+    ],
     AuditAction.CONSULTATION_CLOSED: [(Consultation, ["state", "closed_at"])],
     AuditAction.VOTE_WRITTEN_ROUND: [(Vote, ["state", "written_round_until"])],
     AuditAction.VOTE_CLOSED: [
@@ -185,8 +188,10 @@ def world(
     consultation = Consultation.objects.create(
         panel=panel, title="Onderhoud", closes_at=timezone.now(), created_by=alice
     )
+    hidden = HiddenAnswer.objects.create(vote=vote, text_sha256="0" * 64, reason="Grof")
     return {
         Consultation: consultation,
+        HiddenAnswer: hidden,
         Organisation: corporation,
         Panel: panel,
         Invitation: invitation,

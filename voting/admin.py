@@ -6,6 +6,7 @@ from voting.models import (
     Ballot,
     BallotBox,
     Consultation,
+    HiddenAnswer,
     Option,
     Participation,
     Proposal,
@@ -154,3 +155,11 @@ class ConsultationAdmin(HistoryAdmin):
         "created_by",
     ]
     raw_id_fields = ["panel"]
+
+
+@admin.register(HiddenAnswer)
+class HiddenAnswerAdmin(ReadOnlyAdmin):
+    """Answers to open questions a moderator hid (through the vote's page, audited)."""
+
+    list_display = ["vote", "reason", "hidden_by", "hidden_at"]
+    list_filter = ["vote"]

@@ -231,6 +231,27 @@ class TextForm(forms.Form):
     text = TextField(label=_("Text"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}))
 
 
+class AnswerForm(forms.Form):
+    """An answer to an open question (its text, as shown), to hide with a reason or to
+    bring in as a proposal on an agenda item."""
+
+    answer = forms.CharField(max_length=2000, strip=False)
+    reason = TextField(label=_("Why are you hiding this?"), max_length=300, required=False)
+    item = forms.TypedChoiceField(label=_("Agenda item"), coerce=int, required=False)
+    title = TextField(label=_("Title of the proposal"), max_length=TITLE_MAX, required=False)
+
+    def __init__(self, *args, items=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.items = {item.pk: item for item in items or []}
+        self.fields["item"].choices = [(pk, str(item)) for pk, item in self.items.items()]
+        self.fields["item"].required = items is not None
+        self.fields["reason"].required = items is None
+
+    def clean_item(self):
+        pk = self.cleaned_data.get("item")
+        return self.items.get(pk) if pk is not None else None
+
+
 class ScheduleForm(forms.Form):
     """A meeting planned at a date poll's best date: its title (empty: the poll's question)."""
 

@@ -82,6 +82,15 @@ class Proposal(Hideable):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    # The open question whose answer this proposal grew from (voting/answers.py).
+    from_vote = models.ForeignKey(
+        "voting.Vote",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals_from_answers",
+        verbose_name=_("grew from the answers to"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -486,6 +495,30 @@ class BallotBox(SealedBox):
 
     def __str__(self) -> str:
         return str(self.vote)
+
+
+class HiddenAnswer(models.Model):
+    """An answer to an open question that a moderator hid, with the reason. Found by the
+    hash of its text: a secret vote's answers are in its sealed box, with no row of their
+    own (and identical answers are hidden together)."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="hidden_answers")
+    text_sha256 = models.CharField(max_length=64)
+    reason = models.CharField(_("reason for hiding"), max_length=300)
+    hidden_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    hidden_at = models.DateTimeField(_("hidden"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("hidden answer")
+        verbose_name_plural = _("hidden answers")
+        constraints = [
+            models.UniqueConstraint(fields=["vote", "text_sha256"], name="answer_hidden_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vote}: {self.reason}"
 
 
 class RollEntry(models.Model):

@@ -111,7 +111,13 @@ def set_submissions(
 
 
 def create_proposal(
-    actor: Membership, item: AgendaItem, *, title: str, text: str, submit: bool = True
+    actor: Membership,
+    item: AgendaItem,
+    *,
+    title: str,
+    text: str,
+    submit: bool = True,
+    from_vote=None,
 ) -> Proposal:
     require(actor, Perm.TAKE_PART, error=VotingError)
     title, text = _clean_title(title), clean_text(text)
@@ -128,6 +134,7 @@ def create_proposal(
             submitter=actor,
             state=PState.SUBMITTED if submit else PState.DRAFT,
             submitted_at=now if submit else None,
+            from_vote=from_vote,
         )
         save_with_history(proposal, actor.user, "submitted" if submit else "drafted")
         announce(proposal)

@@ -20,6 +20,8 @@ urlpatterns = [
     path(vote + "result.csv", vote_views.vote_csv, name="vote_csv"),
     path(vote + "receipt/", vote_views.vote_receipt, name="vote_receipt"),
     path(vote + "schedule/", vote_views.vote_schedule, name="vote_schedule"),
+    path(vote + "answers/hide/", vote_views.vote_answer_hide, name="vote_answer_hide"),
+    path(vote + "answers/propose/", vote_views.vote_answer_propose, name="vote_answer_propose"),
     path("panels/<int:panel_id>/meetings/<int:meeting_id>/proxy/", vote_views.proxy, name="proxy"),
     path(
         "panels/<int:panel_id>/consultations/",

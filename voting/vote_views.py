@@ -16,10 +16,17 @@ from panels.bidi import isolate
 from panels.downloads import csv_response
 from panels.models import AuditAction, Meeting, Membership
 from panels.pages import redirect_back
-from voting import casting, consultations, eligibility, lifecycle, results
+from voting import answers, casting, consultations, eligibility, lifecycle, results
 from voting.access import vote_for
 from voting.errors import VotingError
-from voting.forms import BallotForm, CloseForm, ProxyForm, ScheduleForm, VoteForm
+from voting.forms import (
+    AnswerForm,
+    BallotForm,
+    CloseForm,
+    ProxyForm,
+    ScheduleForm,
+    VoteForm,
+)
 from voting.models import Amendment, Consultation, Proposal, Vote
 
 # Notices about the vote fragment of the live page go when its state moves on (live.js).
@@ -134,6 +141,11 @@ def _vote_page(request: HttpRequest, vote: Vote, membership: Membership, **extra
         if vote.secret:
             context["receipts"] = casting.published_receipts(vote)
         context["planned_at"] = vote.vote_method.meeting_time(vote.result or {})
+        if "answers" in (vote.result or {}):
+            context["answers"] = [
+                (a, answers.may_propose(membership, vote, a.text)) for a in answers.answers_of(vote)
+            ]
+            context["open_items"] = answers.open_items(vote.panel)
     if vote.meeting_id:
         context["meeting"] = vote.meeting
     return render(request, "voting/vote_detail.html", context | extra)
@@ -218,6 +230,50 @@ def vote_schedule(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResp
 
 @require_POST
 @login_required
+def vote_answer_hide(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
+    """A moderator hides an answer to a closed open question, with a reason."""
+    vote, membership = vote_for(request.user, panel_id, vote_id, Perm.MODERATE)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why you hide this answer."))
+        return _back(request, vote)
+    try:
+        answers.hide_answer(
+            membership, vote, form.cleaned_data["answer"], form.cleaned_data["reason"]
+        )
+    except VotingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The answer is hidden."))
+    return _back(request, vote)
+
+
+@require_POST
+@login_required
+def vote_answer_propose(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
+    """An answer to a closed open question becomes a proposal on an agenda item."""
+    vote, membership = vote_for(request.user, panel_id, vote_id, Perm.TAKE_PART)
+    form = AnswerForm(request.POST, items=answers.open_items(vote.panel))
+    if not form.is_valid():
+        messages.error(request, _("Choose an agenda item that takes proposals."))
+        return _back(request, vote)
+    try:
+        proposal = answers.proposal_from_answer(
+            membership,
+            vote,
+            form.cleaned_data["answer"],
+            form.cleaned_data["item"],
+            form.cleaned_data["title"],
+        )
+    except VotingError as error:
+        messages.error(request, str(error))
+        return _back(request, vote)
+    messages.success(request, _("The answer is brought in as a proposal."))
+    return redirect(proposal)
+
+
+@require_POST
+@login_required
 def vote_cast(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     vote, membership = vote_for(request.user, panel_id, vote_id, Perm.VIEW_PANEL)
     form = BallotForm(request.POST, vote=vote, voter=membership, htmx=bool(request.htmx))
@@ -265,7 +321,7 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     rows: list[list] = [["question", vote.question]]
     keys = ("method", "outcome", "cast", "eligible", "quorum_needed", "winner")
     rows += [[key, result.get(key, "")] for key in keys]
-    rows += vote.vote_method.csv_rows(result, results.shares(vote))
+    rows += vote.vote_method.csv_rows(answers.without_hidden(vote, result), results.shares(vote))
     rows += [["receipt", hash_] for hash_ in casting.published_receipts(vote)]
     entry = audit.entry_for(f"vote:{vote.pk}", AuditAction.VOTE_CLOSED)
     if entry is not None:

@@ -100,6 +100,8 @@ VOTE_URLS = {
     "vote_csv",
     "vote_receipt",
     "vote_schedule",
+    "vote_answer_hide",
+    "vote_answer_propose",
     "proxy",
 }
 # The participation dashboard's: tests/voting/test_participation.py.

@@ -62,6 +62,10 @@ MATRIX = {
     "vote_receipt": (Perm.VIEW_PANEL, {"POST"}, "closed secret vote"),
     # A closed date poll's best date becomes a meeting.
     "vote_schedule": (Perm.MODERATE, {"POST"}, "closed date-poll vote"),
+    # What to do with an answer to an open question: a moderator hides it; its author or a
+    # moderator brings it in as a proposal (others are told they may not).
+    "vote_answer_hide": (Perm.MODERATE, {"POST"}, "closed open-question vote"),
+    "vote_answer_propose": (Perm.TAKE_PART, {"POST"}, "closed open-question vote"),
     "proxy": (Perm.TAKE_PART, {"GET", "POST"}, "meeting"),
 }
 
@@ -115,7 +119,11 @@ def vote_world(make_vote, alice, bob, nora, olga, tina, live_meeting):
     first = poll.options.first()
     casting.cast_ballot(bob, poll, {"marks": {str(first.pk): "yes"}}, key=ballot_key())
     lifecycle.close_vote(alice, poll)
+    question = make_vote(question="Wat kan beter?", method="open_question")
+    casting.cast_ballot(alice, question, {"remark": "Meer licht"}, key=ballot_key())
+    lifecycle.close_vote(alice, question)
     return {
+        "closed open-question vote": fresh(question),
         "closed date-poll vote": fresh(poll),
         "open vote": make_vote(question="Nu open"),
         "prepared vote": make_vote(opened=False, mode=Vote.Mode.TIMED, question="Later"),
@@ -136,6 +144,11 @@ def post_data(name: str, world: dict, live_meeting, tina) -> dict:
         },
         "vote_cast": {"choice": "for", "key": ballot_key()},
         "vote_receipt": {"receipt": "0000-0000-0000"},
+        "vote_answer_hide": {"answer": "Meer licht", "reason": "Test"},
+        "vote_answer_propose": {
+            "answer": "Meer licht",
+            "item": live_meeting.items.get(state="current").pk,
+        },
         "proxy": {"holder": tina.pk},
     }.get(name, {})
 

@@ -25,6 +25,7 @@ from voting.methods.consent import Consent
 from voting.methods.date_poll import DatePoll
 from voting.methods.multiple_choice import MultipleChoice
 from voting.methods.one_choice import OneChoice
+from voting.methods.open_question import OpenQuestion
 from voting.methods.points import PointsMethod
 from voting.methods.ranked import Ranked
 from voting.methods.score import Score
@@ -99,5 +100,6 @@ for _builtin in (
     PointsMethod,
     DatePoll,
     SenseCheck,
+    OpenQuestion,
 ):
     register(_builtin)

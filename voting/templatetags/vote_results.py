@@ -1,9 +1,10 @@
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from panels import charts
-from voting import methods, results
+from voting import answers, methods, results
 from voting.models import Vote
 
 register = template.Library()
@@ -51,3 +52,15 @@ def option_text(label: str, vote: Vote) -> str:
     """An option's label as people read it (a date poll's dates in the reader's language)."""
     method = methods.find(vote.method)
     return method.option_text(label) if method is not None else label
+
+
+@register.filter
+def answers_list(vote: Vote) -> list:
+    """A closed open question's answers, each with its hiding if a moderator hid it."""
+    return answers.answers_of(vote)
+
+
+@register.filter
+def answer_shown(text: str, vote: Vote) -> str:
+    """A named answer's text, or that it was hidden."""
+    return gettext("(hidden by a moderator)") if answers.is_hidden(vote, text) else text
