@@ -51,3 +51,10 @@ def option_text(label: str, vote: Vote) -> str:
     """An option's label as people read it (a date poll's dates in the reader's language)."""
     method = methods.find(vote.method)
     return method.option_text(label) if method is not None else label
+
+
+@register.filter
+def marks_given(distribution) -> str:
+    """A score's distribution as its result lists it: "4: 1; 5: 2", the marks nobody gave
+    left out."""
+    return "; ".join(f"{mark}: {n}" for mark, n in distribution if n)
