@@ -37,11 +37,14 @@
       el.getAttribute("value"), el.getAttribute("aria-label"), el.textContent.trim()].join("|");
   }
 
-  // What the person chose or opened in a fragment survives its replacement: ballot choices,
-  // and a <details> they opened ("close the meeting", "who is present").
+  // What the person chose or opened in a fragment survives its replacement: ballot choices
+  // (and the points, reasons and remarks typed into a ballot), and a <details> they opened
+  // ("close the meeting", "who is present").
+  var KEPT = "input[type=radio][id], input[type=checkbox][id], select[id], details[id], " +
+    ".ballot input[type=number][id], .ballot input[type=text][id], .ballot textarea[id]";
   function choicesIn(fragment) {
     var found = [];
-    fragment.querySelectorAll("input[type=radio][id], input[type=checkbox][id], select[id], details[id]")
+    fragment.querySelectorAll(KEPT)
       .forEach(function (el) {
         found.push({ id: el.id, checked: el.checked, value: el.value, open: el.open });
       });
@@ -52,7 +55,8 @@
     found.forEach(function (was) {
       var el = document.getElementById(was.id);
       if (!el) { return; }
-      if (el.tagName === "SELECT") { el.value = was.value; }
+      if (el.tagName === "SELECT" || el.tagName === "TEXTAREA" ||
+          el.type === "number" || el.type === "text") { el.value = was.value; }
       else if (el.tagName === "DETAILS") { el.open = was.open; }
       else { el.checked = was.checked; }
     });

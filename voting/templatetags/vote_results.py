@@ -64,3 +64,10 @@ def answers_list(vote: Vote) -> list:
 def answer_shown(text: str, vote: Vote) -> str:
     """A named answer's text, or that it was hidden."""
     return gettext("(hidden by a moderator)") if answers.is_hidden(vote, text) else text
+
+
+@register.filter
+def marks_given(distribution) -> str:
+    """A score's distribution as its result lists it: "4: 1; 5: 2", the marks nobody gave
+    left out."""
+    return "; ".join(f"{mark}: {n}" for mark, n in distribution if n)
