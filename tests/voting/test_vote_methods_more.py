@@ -446,6 +446,7 @@ class Closed:
     outcome: str  # the words the result leads with
     page: list[str]  # in the page (html=False)
     csv: object  # vote -> rows the CSV must hold
+    rows: tuple[str, ...] = ()  # table rows in the page (html=True)
 
 
 def marks(vote, **by_label):
@@ -511,6 +512,10 @@ CLOSED = {
             ["ballot", "Alice Moderator", "Bankjes + Moestuin"],
             ["ballot", "Tina Tenantorg", "abstain"],
         ],
+        (
+            '<tr><th scope="row"><bdi>Moestuin</bdi></th><td>2</td></tr>',
+            '<tr><th scope="row">Abstain</th><td>1</td></tr>',
+        ),
     ),
     "date_poll": Closed(
         "date_poll",
@@ -553,6 +558,10 @@ CLOSED = {
             ["ballot", "Bob Member", "objection", "Te duur voor de vereniging."],
             ["ballot", "Alice Moderator", "consent"],
         ],
+        (
+            '<tr><th scope="row">Objection</th><td>1</td></tr>',
+            '<tr><th scope="row">Consent, with a concern</th><td>1</td></tr>',
+        ),
     ),
     "sense_check": Closed(
         "sense_check",
@@ -572,6 +581,10 @@ CLOSED = {
             ["remark", "unsure", "Wat kost het?"],
             ["ballot", "Tina Tenantorg", "unsure", "Wat kost het?"],
         ],
+        (
+            '<tr><th scope="row">👍 Positive</th><td>2</td></tr>',
+            '<tr><th scope="row">👎 Negative</th><td>0</td></tr>',
+        ),
     ),
 }
 
@@ -606,6 +619,8 @@ def test_the_closed_vote_page_shows_the_outcome_the_table_and_the_chart(
     assertContains(page, '<svg class="chart"', count=1)
     for fragment in closed.page:
         assertContains(page, fragment)
+    for row in closed.rows:
+        assertContains(page, row, html=True)
     assertContains(page, "3 of 3 who could vote took part.")
 
 
