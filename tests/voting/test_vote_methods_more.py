@@ -15,7 +15,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains
 
 from panels.models import Meeting
-from tests.helpers import csv_rows
+from tests.helpers import FORMULAS, csv_rows, formula_cells
 from tests.voting.conftest import ballot_key, fresh, vote_spec, votes_snapshot
 from voting import casting, counting, lifecycle, proposals, results
 from voting.models import Ballot, Proposal, Vote
@@ -388,6 +388,32 @@ def test_a_ballot_from_the_method_s_form_fields_is_stored(case, make_vote, clien
     assert (stored.choice, stored.marks, stored.remark) == case.stored(vote)
 
 
+def test_the_ballot_form_has_the_fields_the_method_reads(case, make_vote, client_for, bob):
+    vote = make_vote(
+        method=case.method, options=case.options, settings=case.settings, present=[bob]
+    )
+
+    page = client_for(bob).get(vote_url("vote", vote)).content.decode()
+
+    for name, value in case.good(vote).items():
+        assert f'name="{name}"' in page, name
+        for one in value if isinstance(value, list) else [value]:
+            if name == "option" or name == "choice" or name.startswith("date_"):
+                assert re.search(rf'name="{name}" value="{one}"', page), (name, one)
+
+
+def test_a_plain_form_s_refused_ballot_comes_back_as_a_message(make_vote, client_for, bob):
+    vote = make_vote(method="consent", present=[bob])
+
+    response = client_for(bob).post(
+        vote_url("vote_cast", vote), {"key": ballot_key(), "choice": "objection"}, follow=True
+    )
+
+    assertContains(response, "Write why you object: the moderator addresses every objection.")
+    assertNotContains(response, "Your vote has been recorded.")
+    assert not vote.participations.exists()
+
+
 def test_a_refused_ballot_says_why_and_stores_nothing(case, make_vote, client_for, bob, panel):
     vote = make_vote(
         method=case.method, options=case.options, settings=case.settings, present=[bob]
@@ -657,6 +683,20 @@ def test_the_csv_export_has_the_method_s_rows(closed, make_vote, client_for, ali
     ballots = [row for row in rows if row[0] == "ballot"]
     assert sorted(row[1] for row in ballots) == ["Alice Moderator", "Bob Member", "Tina Tenantorg"]
     assert not any(str(bob.pk) == cell for row in ballots for cell in row[2:])
+
+
+def test_remarks_in_the_csv_are_never_formulas(make_vote, client_for, alice, bob, tina):
+    vote = make_vote(method="consent", present=[alice, bob, tina])
+    for member, formula in zip((alice, bob, tina), FORMULAS, strict=False):
+        value = {"choice": "objection", "remark": formula}
+        casting.cast_ballot(member, vote, value, key=ballot_key())
+    lifecycle.close_vote(alice, vote)
+
+    rows = csv_rows(client_for(bob).get(vote_url("vote_csv", vote)))
+
+    remarks = [row for row in rows if row[0] == "remark"]
+    assert len(remarks) == 3
+    assert not formula_cells(rows)
 
 
 def test_the_named_list_shows_an_objection_s_reason(make_vote, client_for, alice, bob, tina):
