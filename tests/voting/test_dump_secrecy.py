@@ -30,8 +30,8 @@ from django.utils import timezone
 
 from panels import meetings, pulse
 from panels.models import Meeting
-from tests.voting.conftest import cast
-from voting import lifecycle
+from tests.voting.conftest import ballot_key
+from voting import casting, lifecycle
 from voting.models import Vote
 
 pytestmark = [
@@ -177,17 +177,40 @@ def attacks(who: list[Row], person: str, answers: list[Answer]) -> dict[str, dic
     return guesses
 
 
+def answer_of(ballot: dict, labels: dict[str, str]) -> object:
+    """What a ballot says, in words: its option, its marks per option (points), or its
+    choice with its remark (a sense check)."""
+    if ballot.get("option_id"):
+        return labels.get(str(ballot["option_id"]))
+    if ballot.get("marks"):
+        return tuple(sorted((labels[str(pk)], mark) for pk, mark in ballot["marks"].items()))
+    return (ballot.get("choice") or "", ballot.get("remark") or "")
+
+
 def vote_answers(copy: Copy, vote: Vote) -> list[Answer]:
     """What the copy holds of a vote's ballots: ballot rows, or the entries of its box."""
     labels = {str(o.pk): o.label for o in vote.options.all()}
     found = [
-        Answer(labels.get(row.values["option_id"]), row.position, row.values["id"], row.xmin)
+        Answer(
+            answer_of(
+                {
+                    "option_id": row.values["option_id"],
+                    "marks": json.loads(row.values["marks"] or "{}"),
+                    "choice": row.values["choice"],
+                    "remark": row.values["remark"],
+                },
+                labels,
+            ),
+            row.position,
+            row.values["id"],
+            row.xmin,
+        )
         for row in copy.rows("voting_ballot", vote_id=vote.pk)
     ]
     for row in copy.rows("voting_ballotbox", vote_id=vote.pk):
         ballots = unsealed("voting_ballotbox", "vote_id", row)["ballots"]
         found += [
-            Answer(labels[str(ballot["option_id"])], index, f"{index:06d}", row.xmin)
+            Answer(answer_of(ballot, labels), index, f"{index:06d}", row.xmin)
             for index, ballot in enumerate(ballots)
         ]
     return found
@@ -249,25 +272,70 @@ def people(make_member):
     return [make_member(f"Lid{number:02d}") for number in range(PEOPLE)]
 
 
-def cast_in_two_worlds(make_vote, people) -> tuple[dict[str, Vote], dict]:
-    """Two secret timed votes, the same people casting in the same order, the choices of
-    the second shifted by one (so each person's choice differs; the totals are equal)."""
+@dataclass(frozen=True)
+class Kind:
+    """A secret vote's method and the answers the people give in turn: each a ballot (by
+    option label) and what it says as `answer_of` reads it."""
+
+    method: str
+    options: list[str]
+    answers: list[dict]
+
+
+KINDS = {
+    "one choice": Kind("one_choice", OPTIONS, [{"option": label} for label in OPTIONS]),
+    # A remark is written with the answer: it must not name its writer either.
+    "sense check": Kind(
+        "sense_check",
+        [],
+        [
+            {"choice": "up", "remark": "Goed voor de energierekening."},
+            {"choice": "unsure", "remark": "Wat kost het de huurders?"},
+            {"choice": "down", "remark": "Eerst de kozijnen."},
+        ],
+    ),
+    # Marks: a number of points per option.
+    "points": Kind(
+        "points",
+        OPTIONS,
+        [
+            {"marks": {"Dakisolatie": 10}},
+            {"marks": {"Zonnepanelen": 7, "Groendak": 3}},
+            {"marks": {"Dakisolatie": 2, "Zonnepanelen": 2, "Groendak": 6}},
+        ],
+    ),
+}
+
+
+def _ballot(vote: Vote, answer: dict) -> dict:
+    pks = {o.label: o.pk for o in vote.options.all()}
+    if "option" in answer:
+        return {"option_id": pks[answer["option"]]}
+    if "marks" in answer:
+        return {"marks": {str(pks[label]): n for label, n in answer["marks"].items()}}
+    return answer
+
+
+def cast_in_two_worlds(make_vote, people, kind: Kind = KINDS["one choice"]) -> tuple[dict, dict]:
+    """Two secret timed votes, the same people casting in the same order, the answers of
+    the second shifted by one (so each person's answer differs; the totals are equal)."""
     worlds = {
         name: make_vote(
             secret=True,
             mode=Vote.Mode.TIMED,
-            method=Vote.Method.ONE_CHOICE,
+            method=kind.method,
             question=f"Wat eerst? ({name})",
-            options=OPTIONS,
+            options=kind.options,
         )
         for name in ("A", "B")
     }
     truth = {name: {} for name in worlds}
     for index, person in enumerate(people):
         for shift, (name, vote) in enumerate(worlds.items()):
-            label = OPTIONS[(index + shift) % len(OPTIONS)]
-            cast(person, vote, None, option_id=vote.options.get(label=label).pk)
-            truth[name][str(person.pk)] = label
+            ballot = _ballot(vote, kind.answers[(index + shift) % len(kind.answers)])
+            casting.cast_ballot(person, vote, ballot, key=ballot_key())
+            labels = {str(o.pk): o.label for o in vote.options.all()}
+            truth[name][str(person.pk)] = answer_of(ballot, labels)
     return worlds, truth
 
 
@@ -286,21 +354,36 @@ def vote_guesses(worlds: dict[str, Vote]) -> dict:
     return guesses
 
 
-def test_a_dump_while_a_secret_vote_is_open_links_nobody_to_a_choice(make_vote, people):
-    worlds, truth = cast_in_two_worlds(make_vote, people)
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_a_dump_while_a_secret_vote_is_open_links_nobody_to_a_choice(make_vote, people, kind):
+    worlds, truth = cast_in_two_worlds(make_vote, people, KINDS[kind])
 
     assert_no_attack_tells_the_worlds_apart(vote_guesses(worlds), truth)
 
 
-def test_a_dump_after_a_secret_vote_closed_links_nobody_to_a_choice(make_vote, people, alice):
-    worlds, truth = cast_in_two_worlds(make_vote, people)
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_a_dump_after_a_secret_vote_closed_links_nobody_to_a_choice(make_vote, people, alice, kind):
+    worlds, truth = cast_in_two_worlds(make_vote, people, KINDS[kind])
     for vote in worlds.values():
         lifecycle.close_vote(alice, vote)
 
     assert_no_attack_tells_the_worlds_apart(vote_guesses(worlds), truth)
+    each = PEOPLE // len(KINDS[kind].answers)
     for vote in worlds.values():
         vote.refresh_from_db()
-        assert dict(vote.result["counts"]) == {**dict.fromkeys(OPTIONS, 4), "abstain": 0}
+        assert "named" not in vote.result
+        if kind == "one choice":
+            assert dict(vote.result["counts"]) == {**dict.fromkeys(OPTIONS, each), "abstain": 0}
+        elif kind == "sense check":
+            assert dict(vote.result["counts"]) == dict.fromkeys(["up", "unsure", "down"], each)
+            assert sorted(vote.result["remarks"]) == sorted(
+                [a["choice"], a["remark"]] for a in KINDS[kind].answers for _ in range(each)
+            )
+        else:
+            assert [row[:2] for row in vote.result["points"]] == [
+                [label, each * sum(a["marks"].get(label, 0) for a in KINDS[kind].answers)]
+                for label in OPTIONS
+            ]
 
 
 # --- the pulse -------------------------------------------------------------------------------

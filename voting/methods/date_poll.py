@@ -88,7 +88,9 @@ class DatePoll(VoteMethod):
                     % {"number": number}
                 )
             moments.append(moment)
-        stored = [timezone.localtime(m).strftime(STORED) for m in sorted(moments)]
+        # As STORED, the year padded to four digits (strftime writes "999", which no READ reads).
+        local = [timezone.localtime(m) for m in sorted(moments)]
+        stored = [f"{m.year:04d}-{m:%m-%d %H:%M}" for m in local]
         if len(set(stored)) != len(stored):
             raise BallotError(_("Every date must be different."))
         return stored

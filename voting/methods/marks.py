@@ -41,7 +41,11 @@ def whole_number(raw) -> int | None:
     if isinstance(raw, int):
         return raw
     if isinstance(raw, str) and raw.strip().lstrip("-").isdigit() and len(raw.strip()) < 10:
-        return int(raw.strip())
+        # isdigit() also takes "²" and lstrip() "--5", which int() refuses: not a number.
+        try:
+            return int(raw.strip())
+        except ValueError:
+            return None
     return None
 
 

@@ -81,7 +81,7 @@ class MultipleChoice(VoteMethod):
         chosen = values.get("max_choices")
         if chosen is None:
             return {"max_choices": len(options)}
-        if not isinstance(chosen, int) or not 1 <= chosen <= len(options):
+        if type(chosen) is not int or not 1 <= chosen <= len(options):
             raise BallotError(
                 _("One may tick between 1 and %(count)s options (there are that many).")
                 % {"count": len(options)}

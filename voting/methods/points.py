@@ -93,7 +93,7 @@ class PointsMethod(VoteMethod):
     def clean_settings(self, values: Mapping, options: Sequence[str]) -> dict:
         budget = values.get("budget")
         budget = BUDGET_DEFAULT if budget is None else budget
-        if not isinstance(budget, int) or not 1 <= budget <= BUDGET_MAX:
+        if type(budget) is not int or not 1 <= budget <= BUDGET_MAX:
             raise BallotError(
                 _("Each member divides between 1 and %(max)s points.") % {"max": BUDGET_MAX}
             )

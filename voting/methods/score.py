@@ -115,8 +115,8 @@ class Score(VoteMethod):
         low = SCALE_DEFAULT[0] if low is None else low
         high = SCALE_DEFAULT[1] if high is None else high
         if not (
-            isinstance(low, int)
-            and isinstance(high, int)
+            type(low) is int
+            and type(high) is int
             and 0 <= low < high <= 100
             and high - low < SCALE_STEPS_MAX
         ):
