@@ -14,6 +14,7 @@ from voting.casting import new_key
 from voting.errors import VotingError
 from voting.lifecycle import VoteSpec, vote_options
 from voting.methods import OPTIONS_MAX, BallotError
+from voting.methods.base import REMARK_MAX
 from voting.models import RATIONALE_MAX, TEXT_MAX, TITLE_MAX, Amendment, Proxy, Vote
 
 
@@ -235,7 +236,8 @@ class AnswerForm(forms.Form):
     """An answer to an open question (its text, as shown), to hide with a reason or to
     bring in as a proposal on an agenda item."""
 
-    answer = forms.CharField(max_length=2000, strip=False)
+    # As shown on the page (the stored answer, already tidied): a hidden field sends it back.
+    answer = TextField(max_length=REMARK_MAX)
     reason = TextField(label=_("Why are you hiding this?"), max_length=300, required=False)
     item = forms.TypedChoiceField(label=_("Agenda item"), coerce=int, required=False)
     title = TextField(label=_("Title of the proposal"), max_length=TITLE_MAX, required=False)
