@@ -25,13 +25,22 @@ from voting.methods.base import REMARK_MAX
 from voting.methods.consent import CONCERN, CONSENT, OBJECTION, count_consent
 from voting.methods.date_poll import MAYBE, NO, YES, count_dates, read_when
 from voting.methods.multiple_choice import count_approvals
+from voting.methods.open_question import count_answers
 from voting.methods.points import BUDGET_MAX, count_points
 from voting.methods.score import count_scores
 from voting.methods.sense_check import count_sense
 
 SOME = settings(max_examples=200, deadline=None)
 
-NEW_METHODS = ["consent", "multiple_choice", "score", "points", "date_poll", "sense_check"]
+NEW_METHODS = [
+    "consent",
+    "multiple_choice",
+    "score",
+    "points",
+    "date_poll",
+    "sense_check",
+    "open_question",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -582,6 +591,7 @@ method_settings = {
     "points": {"budget": 10},
     "date_poll": {},
     "sense_check": {},
+    "open_question": {"max_length": 50},
 }
 
 
@@ -627,6 +637,7 @@ form_fields = st.sampled_from(
     [
         "choice",
         "remark",
+        "answer",
         "option",
         *(f"{p}_{pk}" for p in ("points", "score", "date") for pk in PKS),
     ]
@@ -653,7 +664,7 @@ def test_parse_gives_a_valid_ballot_or_a_ballot_error_whatever_is_posted(key, po
 
 
 settings_values = st.dictionaries(
-    st.sampled_from(["max_choices", "scale_min", "scale_max", "budget", "other"]),
+    st.sampled_from(["max_choices", "scale_min", "scale_max", "budget", "max_length", "other"]),
     junk,
     max_size=3,
 )
@@ -679,6 +690,8 @@ def test_settings_are_whole_numbers_in_their_bounds_or_refused(key, values, n):
     elif key == "score":
         assert 0 <= cleaned["scale_min"] < cleaned["scale_max"] <= 100
         assert cleaned["scale_max"] - cleaned["scale_min"] <= 10
+    elif key == "open_question":
+        assert 20 <= cleaned["max_length"] <= REMARK_MAX
     else:
         assert cleaned == {}
 
@@ -698,3 +711,12 @@ def test_date_options_are_dates_stored_readably_or_refused(labels):
     assert len(stored) == len(labels)
     assert all(read_when(label) is not None for label in stored), stored
     assert method.clean_options(stored) == stored
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(st.text(max_size=40), max_size=12))
+def test_open_answers_are_every_answer_given_sorted_whatever_the_order_they_came_in(texts):
+    given = count_answers(texts)
+    assert given == sorted(given)
+    assert sorted(given) == sorted(t for t in texts if t)
+    assert count_answers(list(reversed(texts))) == given

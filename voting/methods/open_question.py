@@ -41,7 +41,7 @@ class OpenQuestion(VoteMethod):
     def clean_settings(self, values: Mapping, options: Sequence[str]) -> dict:
         length = values.get("max_length")
         length = LENGTH_DEFAULT if length is None else length
-        if not isinstance(length, int) or not LENGTH_MIN <= length <= REMARK_MAX:
+        if type(length) is not int or not LENGTH_MIN <= length <= REMARK_MAX:
             raise BallotError(
                 _("An answer may be between %(min)s and %(max)s characters.")
                 % {"min": LENGTH_MIN, "max": REMARK_MAX}
