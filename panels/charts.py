@@ -7,7 +7,8 @@ table is what a screen reader reads; the chart is `role="img"` labelled by its h
 
 from dataclasses import dataclass
 
-CHART_WIDTH, BAR_MAX, BAR_HEIGHT, ROW = 300, 240, 16, 44  # each row: its label, then its bar
+# Each row: its label, then its bar, then the value after it (room for "123 (45 %)").
+CHART_WIDTH, BAR_MAX, BAR_HEIGHT, ROW = 300, 200, 16, 44
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from panels import audit
 from panels.access import Perm, has_perm, require
+from panels.live import changes
 from panels.models import AgendaItem, Membership
 from voting import proposals
 from voting.audit_actions import VotingAction
@@ -88,6 +89,8 @@ def hide_answer(actor: Membership, vote: Vote, text: str, reason: str) -> Hidden
                 )
         except IntegrityError:  # hidden already (a double click)
             return HiddenAnswer.objects.get(vote=vote, text_sha256=text_hash(text))
+        # Pages showing the result (the live page's last result) redraw it without the text.
+        changes.changed(vote.meeting_id, "vote")
         audit.record(
             actor,
             VotingAction.ANSWER_HIDDEN,

@@ -391,11 +391,15 @@ class Vote(models.Model):
 
     @property
     def rule_text(self) -> str:
-        """The majority and quorum in words, as shown on the ballot."""
-        parts = [str(self.get_majority_display())]
-        if self.majority == self.Majority.QUALIFIED:
+        """The majority and quorum in words, as shown on the ballot (a method that no
+        majority decides, such as points or consent, shows its quorum only)."""
+        method = methods.find(self.method)
+        parts = []
+        if method is None or method.uses_majority:
+            parts.append(str(self.get_majority_display()))
+        if parts and self.majority == self.Majority.QUALIFIED:
             parts[0] += f" ({self.qualified_numerator}/{self.qualified_denominator})"
-        if self.majority != self.Majority.SIMPLE:
+        if parts and self.majority != self.Majority.SIMPLE:
             parts.append(
                 str(_("abstentions count"))
                 if self.abstentions_count

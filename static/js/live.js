@@ -247,6 +247,30 @@
   document.addEventListener("DOMContentLoaded", fillKeys);
   document.addEventListener("htmx:oobAfterSwap", fillKeys);
 
+  // A points ballot counts along: "7 of 10 points given" (the server refuses more anyway;
+  // this only saves a tenant the round trip). Without JavaScript the line stays hidden.
+  function countPoints() {
+    document.querySelectorAll("[data-points-budget]").forEach(function (list) {
+      var total = 0;
+      list.querySelectorAll("input[type=number]").forEach(function (input) {
+        var n = parseInt(input.value, 10);
+        if (n > 0) { total += n; }
+      });
+      var budget = parseInt(list.getAttribute("data-points-budget"), 10);
+      var line = document.getElementById(list.getAttribute("data-points-line"));
+      if (!line) { return; }
+      line.textContent = line.getAttribute("data-template")
+        .replace("{given}", total).replace("{budget}", budget);
+      line.classList.toggle("message--error", total > budget);
+      line.hidden = false;
+    });
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.closest && event.target.closest("[data-points-budget]")) { countPoints(); }
+  });
+  document.addEventListener("DOMContentLoaded", countPoints);
+  document.addEventListener("htmx:oobAfterSwap", countPoints);
+
   // "You have voted" belongs to one vote: when another vote opens or the vote closes,
   // the shared vote fragment changes and the personal note about the old one goes.
   document.addEventListener("htmx:oobAfterSwap", function (event) {

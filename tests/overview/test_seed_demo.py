@@ -189,3 +189,18 @@ def test_the_demo_has_a_proposal_adopted_and_answered(settings):
     assert adopted.response.status == "partly"
     assert adopted.votes.get().result["counts"][:2] == [["for", 4], ["against", 2]]
     assert known_outcomes(proposals) == (1, 2)
+
+
+def test_the_demo_has_an_open_consultation_half_answered(settings):
+    from voting.models import Consultation, Participation
+
+    seed("--allow-without-debug")
+
+    consultation = Consultation.objects.get()
+    assert consultation.state == Consultation.State.OPEN
+    assert [q.method for q in consultation.questions.order_by("pk")] == [
+        "points",
+        "score",
+        "open_question",
+    ]
+    assert Participation.objects.filter(vote__consultation=consultation).count() == 10

@@ -143,3 +143,19 @@ def test_answers_are_acted_on_only_after_the_close(make_vote, alice, bob):
 
     with pytest.raises(VotingError, match="closed question"):
         answers.hide_answer(alice, vote, "Meer licht", "Waarom niet")
+
+
+def test_hiding_an_answer_redraws_the_live_pages_result(
+    ask, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    from tests.live_helpers import record_notices
+
+    vote = fresh(ask())
+    notices = record_notices(monkeypatch, lambda n: (n["meeting"], n["names"]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answers.hide_answer(alice, vote, "Jij bent een sukkel", "Grof")
+    with django_capture_on_commit_callbacks(execute=True):
+        answers.hide_answer(alice, vote, "Jij bent een sukkel", "Grof")  # again: nothing new
+
+    assert notices == [(vote.meeting_id, ["vote"])]

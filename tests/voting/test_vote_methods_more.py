@@ -868,3 +868,17 @@ def test_a_secret_vote_keeps_working_with_receipts_and_names_nobody(
     rows = csv_rows(client_for(bob).get(vote_url("vote_csv", vote)))
     assert not [row for row in rows if row[0] == "ballot"]
     assert len([row for row in rows if row[0] == "receipt"]) == 2
+
+
+def test_a_method_that_no_majority_decides_shows_only_its_quorum(make_vote):
+    points = make_vote(
+        method="points",
+        options=["Daken", "Liften"],
+        majority="absolute",
+        quorum_count=3,
+        opened=False,
+    )
+    motion = make_vote(question="Akkoord?", majority="absolute", quorum_count=3, opened=False)
+
+    assert points.rule_text == "quorum: 3 voters"
+    assert motion.rule_text.startswith("Absolute majority")

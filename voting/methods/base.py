@@ -144,6 +144,8 @@ class VoteMethod:
     winner_words: ClassVar[str | Promise] = _("Chosen: %(winner)s")
     # Whether a quorum can be set (a temperature check decides nothing, so needs none).
     takes_quorum: ClassVar[bool] = True
+    # Whether the vote's majority rule decides (not for points, scores or consent).
+    uses_majority: ClassVar[bool] = True
 
     @property
     def takes_options(self) -> bool:

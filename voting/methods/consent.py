@@ -57,6 +57,7 @@ def count_consent(
 class Consent(VoteMethod):
     key = "consent"
     label = _("Consent (adopted unless someone objects)")
+    uses_majority = False
     can_be_secret = False
     decides_subjects = True
     words = {

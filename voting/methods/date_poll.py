@@ -67,6 +67,7 @@ def read_when(label: str) -> datetime | None:
 class DatePoll(VoteMethod):
     key = "date_poll"
     label = _("Date poll (find a date)")
+    uses_majority = False
     min_options = 2
     max_options = OPTIONS_MAX
     can_be_secret = False

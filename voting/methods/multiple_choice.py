@@ -62,6 +62,7 @@ def count_approvals(
 class MultipleChoice(VoteMethod):
     key = "multiple_choice"
     label = _("Multiple choice (tick up to a number of options)")
+    uses_majority = False
     min_options = 2
     max_options = OPTIONS_MAX
     winner_words = _("Chosen most: %(winner)s")

@@ -24,6 +24,7 @@ def count_answers(answers: Sequence[str]) -> list[str]:
 class OpenQuestion(VoteMethod):
     key = "open_question"
     label = _("Open question (short written answers)")
+    uses_majority = False
     can_be_weighted = False
     takes_quorum = False
 

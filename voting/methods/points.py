@@ -75,6 +75,7 @@ def count_points(
 class PointsMethod(VoteMethod):
     key = "points"
     label = _("Points (divide points over the options)")
+    uses_majority = False
     min_options = 2
     max_options = OPTIONS_MAX
     winner_words = _("Most points: %(winner)s")

@@ -87,6 +87,7 @@ def count_scores(
 class Score(VoteMethod):
     key = "score"
     label = _("Score (a mark per option, e.g. 1 to 10)")
+    uses_majority = False
     min_options = 1
     max_options = OPTIONS_MAX
     winner_words = _("Highest score: %(winner)s")

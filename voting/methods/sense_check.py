@@ -36,6 +36,7 @@ def count_sense(ballots: Sequence[tuple[str, str]]) -> Reading:
 class SenseCheck(VoteMethod):
     key = "sense_check"
     label = _("Sense check (a quick reading, decides nothing)")
+    uses_majority = False
     can_be_weighted = False
     takes_quorum = False
     words = {UP: _("👍 Positive"), UNSURE: _("🤔 Unsure"), DOWN: _("👎 Negative")}

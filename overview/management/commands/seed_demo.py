@@ -16,7 +16,7 @@ from agreements import advice
 from agreements import services as agreements
 from panels import floor, meetings, pulse
 from panels.models import LiveWorker, Membership, Organisation, Panel, Presence, Role, User
-from voting import casting, lifecycle, proposals
+from voting import casting, consultations, lifecycle, proposals
 from voting.models import Proposal
 
 DEMO_PASSWORD = "knoppen-demo"
@@ -125,6 +125,7 @@ class Command(BaseCommand):
         self._seed_advice(panel)
         self._seed_representation(panel)
         self._seed_meeting(panel)
+        self._seed_consultation(panel)
 
         self.stdout.write(self.style.SUCCESS(f"Demo panel: {panel.name}"))
         self.stdout.write(f"Every demo login uses the password: {DEMO_PASSWORD}")
@@ -230,6 +231,48 @@ class Command(BaseCommand):
             status="partly",
             reasons="Er komen twee bankjes bij, geen vier: het budget voor 2027 is beperkt.",
         )
+
+    def _seed_consultation(self, panel: Panel) -> None:
+        """An open consultation about maintenance, half answered (once per panel)."""
+        if panel.consultations.exists():
+            return
+        moderator = panel.memberships.filter(role=Role.MODERATOR).first()
+        consultation = consultations.create(
+            moderator,
+            title="Onderhoud 2027: wat eerst?",
+            introduction=(
+                "De corporatie plant het onderhoud voor 2027. Vertel ons wat u het "
+                "belangrijkst vindt; we laten weten wat we met uw antwoorden doen."
+            ),
+            closes_at=timezone.now() + timedelta(days=21),
+        )
+        works = ["Daken", "Kozijnen en glas", "Liften", "Verlichting in portieken"]
+        questions = [
+            lifecycle.VoteSpec(
+                question="Verdeel 10 punten over de werkzaamheden",
+                method="points",
+                options=works,
+                settings={"budget": 10},
+            ),
+            lifecycle.VoteSpec(
+                question="Welk cijfer geeft u het onderhoud van uw woning?",
+                method="score",
+                options=["Mijn woning"],
+            ),
+            lifecycle.VoteSpec(
+                question="Wat moeten we verder weten?", method="open_question", options=[]
+            ),
+        ]
+        asked = [consultations.add_question(moderator, consultation, spec) for spec in questions]
+        consultations.open_consultation(moderator, consultation)
+        members = list(panel.memberships.filter(role=Role.MEMBER).order_by("pk"))[:5]
+        for index, member in enumerate(members):
+            points, score, _open = asked
+            order = list(points.options.order_by("position"))
+            given = {str(order[index % 4].pk): 6, str(order[(index + 1) % 4].pk): 4}
+            casting.cast_ballot(member, points, {"marks": given}, key=secrets.token_hex(16))
+            mark = {str(score.options.get().pk): 5 + index}
+            casting.cast_ballot(member, score, {"marks": mark}, key=secrets.token_hex(16))
 
     def _seed_advice(self, panel: Panel) -> None:
         """Two advice requests: one just filed (advice due in six weeks) and one advised on
