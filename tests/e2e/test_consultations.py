@@ -185,7 +185,7 @@ def test_a_consultation_answered_in_parts_with_its_results_summary_and_answer(
         consultation,
         WISH,
         "open_question",
-        **{"Open question: at most this many characters per answer": "100"},
+        **{"Written answers: at most this many characters each": "100"},
     )
     expect(moderator.locator("ol.questions li a")).to_have_text([AGREED, FIRST, WISH])
     open_it(moderator)

@@ -19,7 +19,7 @@ from tests.e2e.test_vote_methods import Room, ballot, cast, close, refused, room
 from voting.models import HiddenAnswer, Proposal, Vote
 
 QUESTION = "Wat kan er beter in de buurt?"
-LIMIT = "Open question: at most this many characters per answer"
+LIMIT = "Written answers: at most this many characters each"
 BOBS = "Meer bankjes bij de speeltuin"
 DIRKS = "De buurman van 12 is een oplichter"
 REASON = "Een beschuldiging van een buurman"

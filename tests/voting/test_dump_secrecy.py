@@ -23,6 +23,7 @@ import re
 import subprocess
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -30,9 +31,9 @@ from django.utils import timezone
 
 from panels import meetings, pulse
 from panels.models import Meeting
-from tests.voting.conftest import ballot_key
-from voting import casting, lifecycle
-from voting.models import Vote
+from tests.voting.conftest import ballot_key, vote_spec
+from voting import casting, consultations, lifecycle
+from voting.models import Consultation, Vote
 
 pytestmark = [
     pytest.mark.postgres,
@@ -294,6 +295,16 @@ KINDS = {
             {"choice": "down", "remark": "Eerst de kozijnen."},
         ],
     ),
+    # Written text: the sorted answers must not keep the order, or the time, they came in.
+    "open question": Kind(
+        "open_question",
+        [],
+        [
+            {"remark": "Meer bankjes bij de speeltuin."},
+            {"remark": "Een fietsenstalling bij blok C."},
+            {"remark": "Betere verlichting in de poort."},
+        ],
+    ),
     # Marks: a number of points per option.
     "points": Kind(
         "points",
@@ -332,11 +343,15 @@ def cast_in_two_worlds(make_vote, people, kind: Kind = KINDS["one choice"]) -> t
     truth = {name: {} for name in worlds}
     for index, person in enumerate(people):
         for shift, (name, vote) in enumerate(worlds.items()):
-            ballot = _ballot(vote, kind.answers[(index + shift) % len(kind.answers)])
-            casting.cast_ballot(person, vote, ballot, key=ballot_key())
-            labels = {str(o.pk): o.label for o in vote.options.all()}
-            truth[name][str(person.pk)] = answer_of(ballot, labels)
+            truth[name][str(person.pk)] = cast_answer(person, vote, kind, index + shift)
     return worlds, truth
+
+
+def cast_answer(person, vote: Vote, kind: Kind, position: int) -> object:
+    """The person casts the kind's answer at `position` (in turn); what it says."""
+    ballot = _ballot(vote, kind.answers[position % len(kind.answers)])
+    casting.cast_ballot(person, vote, ballot, key=ballot_key())
+    return answer_of(ballot, {str(o.pk): o.label for o in vote.options.all()})
 
 
 def vote_guesses(worlds: dict[str, Vote]) -> dict:
@@ -379,11 +394,74 @@ def test_a_dump_after_a_secret_vote_closed_links_nobody_to_a_choice(make_vote, p
             assert sorted(vote.result["remarks"]) == sorted(
                 [a["choice"], a["remark"]] for a in KINDS[kind].answers for _ in range(each)
             )
+        elif kind == "open question":
+            assert vote.result["answers"] == sorted(
+                a["remark"] for a in KINDS[kind].answers for _ in range(each)
+            )
         else:
             assert [row[:2] for row in vote.result["points"]] == [
                 [label, each * sum(a["marks"].get(label, 0) for a in KINDS[kind].answers)]
                 for label in OPTIONS
             ]
+
+
+# --- an anonymous consultation ----------------------------------------------------------------
+
+CONSULTED = ["open question", "points"]
+
+
+def consult_in_two_worlds(alice, people) -> tuple[dict, dict]:
+    """Two anonymous consultations of two questions each (an open question, points), which
+    the same people answer in the same order, question by question, each answer of world B
+    shifted by one. Returns, per question kind, its two worlds' votes and their truth."""
+    worlds = {kind: {} for kind in CONSULTED}
+    for name in ("A", "B"):
+        consultation = consultations.create(
+            alice,
+            title=f"Raadpleging {name}",
+            closes_at=timezone.now() + timedelta(days=14),
+            anonymous=True,
+        )
+        for kind in CONSULTED:
+            worlds[kind][name] = consultations.add_question(
+                alice,
+                consultation,
+                vote_spec(
+                    question=f"{kind} ({name})",
+                    method=KINDS[kind].method,
+                    options=KINDS[kind].options,
+                ),
+            )
+        consultations.open_consultation(alice, consultation)
+    truth = {kind: {name: {} for name in ("A", "B")} for kind in CONSULTED}
+    for index, person in enumerate(people):
+        for shift, name in enumerate(("A", "B")):
+            for kind in CONSULTED:
+                vote = Vote.objects.get(pk=worlds[kind][name].pk)
+                assert vote.secret and vote.state == Vote.State.OPEN
+                truth[kind][name][str(person.pk)] = cast_answer(
+                    person, vote, KINDS[kind], index + shift
+                )
+    return worlds, truth
+
+
+def test_a_dump_while_an_anonymous_consultation_is_open_links_nobody_to_an_answer(alice, people):
+    worlds, truth = consult_in_two_worlds(alice, people)
+
+    for kind in CONSULTED:
+        assert_no_attack_tells_the_worlds_apart(vote_guesses(worlds[kind]), truth[kind])
+
+
+def test_a_dump_after_an_anonymous_consultation_closed_links_nobody_to_an_answer(alice, people):
+    worlds, truth = consult_in_two_worlds(alice, people)
+    for consultation in Consultation.objects.all():
+        consultations.close_consultation(alice, consultation)
+
+    for kind in CONSULTED:
+        assert_no_attack_tells_the_worlds_apart(vote_guesses(worlds[kind]), truth[kind])
+    vote = Vote.objects.get(pk=worlds["open question"]["A"].pk)
+    assert vote.state == Vote.State.CLOSED and "named" not in vote.result
+    assert len(vote.result["answers"]) == PEOPLE
 
 
 # --- the pulse -------------------------------------------------------------------------------

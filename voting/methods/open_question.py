@@ -31,7 +31,7 @@ class OpenQuestion(VoteMethod):
     def settings_fields(self) -> dict:
         return {
             "max_length": forms.IntegerField(
-                label=_("Open question: at most this many characters per answer"),
+                label=_("Written answers: at most this many characters each"),
                 help_text=_("Empty: %(length)s.") % {"length": LENGTH_DEFAULT},
                 min_value=LENGTH_MIN,
                 max_value=REMARK_MAX,
