@@ -19,9 +19,11 @@ from simple_history.admin import SimpleHistoryAdmin
 from panels import login_limits, privacy, services
 from panels.models import (
     AgendaItem,
+    Attendance,
     AuditAction,
     AuditEntry,
     ConstituencyShare,
+    DeskAppointment,
     Invitation,
     LiveWorker,
     LoginLockout,
@@ -255,6 +257,20 @@ class SpeakerRequestAdmin(admin.ModelAdmin):
 class PresenceAdmin(admin.ModelAdmin):
     list_display = ["membership", "meeting", "worker", "connected_at"]
     readonly_fields = ["meeting", "membership", "worker", "connection", "connected_at"]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(ReadOnly, HistoryAdmin):
+    """Written at the desk (panels/attendance.py), with an audit entry each time."""
+
+    list_display = ["__str__", "how", "arrived_at", "left_at", "registered_by"]
+    list_filter = ["how"]
+    search_fields = ["membership__user__name", "guest_name", "meeting__title"]
+
+
+@admin.register(DeskAppointment)
+class DeskAppointmentAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["membership", "meeting", "appointed_by", "appointed_at"]
 
 
 @admin.register(LiveWorker)

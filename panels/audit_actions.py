@@ -81,6 +81,10 @@ class PanelAction(models.TextChoices):
     MEETING_CLOSED = "meeting_closed", _("Meeting closed")
     MESSAGE_HIDDEN = "message_hidden", _("Message hidden")
     PERSON_ERASED = "person_erased", _("Personal data erased")
+    ATTENDANCE_REGISTERED = "panels.attendance_registered", _("Registered at the desk")
+    ATTENDANCE_ENDED = "panels.attendance_ended", _("Left, registered at the desk")
+    GUEST_REGISTERED = "panels.guest_registered", _("Guest registered at the desk")
+    DESK_APPOINTED = "panels.desk_appointed", _("Appointed to keep the desk")
 
 
 AuditAction.register("panels", PanelAction)

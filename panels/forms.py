@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from panels import login_limits
 from panels.addresses import request_address
-from panels.models import Message, PulseBox, Role, User, normalise_email
+from panels.models import Meeting, Message, PulseBox, Role, User, normalise_email
 
 
 class TextField(forms.CharField):
@@ -193,6 +193,29 @@ class MeetingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What the meeting is about, for the invitation."),
     )
+    venue = forms.ChoiceField(
+        label=_("Where"),
+        choices=Meeting.Venue.choices,
+        initial=Meeting.Venue.ONLINE,
+        required=False,  # online unless said otherwise
+        widget=forms.RadioSelect,
+    )
+    address = TextField(
+        label=_("Address of the room"),
+        required=False,
+        max_length=300,
+        help_text=_("For a meeting in a room: the room's name, street and town."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        data["venue"] = data.get("venue") or Meeting.Venue.ONLINE
+        if (
+            data.get("venue") in (Meeting.Venue.ROOM, Meeting.Venue.HYBRID)
+            and not (data.get("address") or "").strip()
+        ):
+            self.add_error("address", _("Write the address of the room."))
+        return data
 
 
 class AgendaItemForm(forms.Form):

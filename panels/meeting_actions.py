@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from panels import meetings, pulse
+from panels import attendance, meetings, pulse
 from panels.access import Perm, meeting_for
 from panels.forms import AgendaItemForm, MessageForm
 from panels.live import fragments
@@ -84,6 +84,8 @@ def live_page(
             "slots": fragments.render_slots(state, audience, membership, request=request),
             "oob": False,
             "pulse_open": pulse.is_open(meeting) and not pulse.has_answered(membership, meeting),
+            "keeps_desk": meeting.state != Meeting.State.CLOSED
+            and attendance.may_keep_desk(membership, meeting),
         }
     )
     return render(request, "panels/meeting.html", context, status=status)

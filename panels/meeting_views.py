@@ -35,11 +35,15 @@ def meeting_new(request: HttpRequest, panel_id: int) -> HttpResponse:
     panel, membership = panel_for(request.user, panel_id, Perm.MODERATE)
     form = MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        meeting = meetings.create_meeting(membership, **form.cleaned_data)
-        messages.success(
-            request, _("The meeting is planned and the members have been invited by email.")
-        )
-        return redirect(meeting)
+        try:
+            meeting = meetings.create_meeting(membership, **form.cleaned_data)
+        except meetings.MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("The meeting is planned and the members have been invited by email.")
+            )
+            return redirect(meeting)
     return render(
         request,
         "panels/meeting_form.html",
@@ -57,6 +61,8 @@ def meeting_edit(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
         "description": meeting.description,
         "starts_at": meeting.starts_at,
         "duration_minutes": meeting.duration_minutes,
+        "venue": meeting.venue,
+        "address": meeting.address,
     }
     form = MeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

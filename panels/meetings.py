@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 
 from panels import audit, emails
 from panels.access import Perm, require
-from panels.live import changes
+from panels.live import changes, presence
 from panels.models import (
     AgendaItem,
+    Attendance,
     AuditAction,
+    LiveWorker,
     Meeting,
     Membership,
     Message,
@@ -70,9 +72,12 @@ def create_meeting(
     starts_at: datetime,
     description: str = "",
     duration_minutes: int = 90,
+    venue: str = Meeting.Venue.ONLINE,
+    address: str = "",
     notify: bool = True,
 ) -> Meeting:
     require(actor, Perm.MODERATE, error=MeetingError)
+    venue, address = _where(venue, address)
     with transaction.atomic():
         meeting = Meeting(
             panel=actor.panel,
@@ -80,6 +85,8 @@ def create_meeting(
             description=description,
             starts_at=starts_at,
             duration_minutes=duration_minutes,
+            venue=venue,
+            address=address,
             created_by=actor.user,
         )
         save_with_history(meeting, actor.user, "planned")
@@ -89,14 +96,30 @@ def create_meeting(
     return meeting
 
 
+def _where(venue: str, address: str) -> tuple[str, str]:
+    """A meeting in a room needs its address; an online one keeps none."""
+    if venue not in Meeting.Venue.values:
+        raise MeetingError(_("Choose where the meeting is held."))
+    address = " ".join(address.split())
+    if venue == Meeting.Venue.ONLINE:
+        return venue, ""
+    if not address:
+        raise MeetingError(_("Write the address of the room."))
+    return venue, address
+
+
 def update_meeting(actor: Membership, meeting: Meeting, **fields) -> Meeting:
-    allowed = {"title", "description", "starts_at", "duration_minutes"}
+    allowed = {"title", "description", "starts_at", "duration_minutes", "venue", "address"}
     if not set(fields) <= allowed:
         raise ValueError(f"unknown fields: {set(fields) - allowed}")
     require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = lock(meeting, actor)
         require_not_closed(meeting)
+        if "venue" in fields or "address" in fields:
+            fields["venue"], fields["address"] = _where(
+                fields.get("venue", meeting.venue), fields.get("address", meeting.address)
+            )
         for name, value in fields.items():
             setattr(meeting, name, value)
         save_with_history(meeting, actor.user, "edited", update_fields=list(fields))
@@ -154,17 +177,29 @@ def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
         changes.changed(meeting, changes.ALL, personal_for=affected, ends=ends)
         if ends:
             meeting_id, attended = meeting.pk, _attendees(meeting)
+            _end_stays(meeting, actor.user, now)
             changes.after_commit(lambda: emails.send_pulse_invitations(meeting_id, attended))
     return meeting
 
 
+def _end_stays(meeting: Meeting, user, at: datetime) -> None:
+    """Everyone the desk registered leaves with the meeting, and its desk closes
+    (panels/attendance.py)."""
+    for stay in Attendance.objects.filter(meeting=meeting, left_at__isnull=True):
+        stay.left_at = at
+        save_with_history(stay, user, "meeting closed", update_fields=["left_at"])
+    LiveWorker.objects.filter(pk=presence.desk_worker(meeting.pk)).delete()
+
+
 def _attendees(meeting: Meeting) -> list[int]:
-    """Who was there: connected when it closed, or spoke up (a message, a raised hand).
+    """Who was there: connected when it closed, spoke up (a message, a raised hand), or was
+    registered at the desk (in the room, on the phone).
     Everyone who voted live was connected to vote."""
     return sorted(
         {*Presence.objects.filter(meeting=meeting).values_list("membership_id", flat=True)}
         | {*Message.objects.filter(item__meeting=meeting).values_list("author_id", flat=True)}
         | {*meeting.speaker_requests.values_list("membership_id", flat=True)}
+        | {*meeting.attendances.exclude(membership=None).values_list("membership_id", flat=True)}
     )
 
 

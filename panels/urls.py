@@ -1,6 +1,7 @@
 from django.urls import path
 
 from panels import agenda_views as av
+from panels import desk_views as dv
 from panels import floor_views as fv
 from panels import meeting_views as mv
 from panels import views
@@ -46,6 +47,8 @@ urlpatterns = [
     path(meeting + "calendar.ics", mv.meeting_calendar, name="meeting_calendar"),
     path(meeting + "pulse/", mv.meeting_pulse, name="meeting_pulse"),
     path(meeting + "state/", mv.meeting_state, name="meeting_state"),
+    path(meeting + "desk/", dv.meeting_desk, name="meeting_desk"),
+    path(meeting + "desk/act/", dv.meeting_desk_action, name="meeting_desk_action"),
     path(meeting + "floor/", mv.meeting_floor, name="meeting_floor"),
     path(meeting + "items/", av.item_add, name="item_add"),
     path(meeting + "items/finish/", av.item_finish, name="item_finish"),

@@ -13,9 +13,9 @@ class VotingAction(models.TextChoices):
     VOTE_CLOSED = "vote_closed", _("Vote closed")
     PROPOSAL_HIDDEN = "proposal_hidden", _("Proposal hidden")
     AMENDMENT_HIDDEN = "amendment_hidden", _("Amendment hidden")
-    ANSWER_HIDDEN = "answer_hidden", _("Answer hidden")
-    CONSULTATION_OPENED = "consultation_opened", _("Consultation opened")
-    CONSULTATION_CLOSED = "consultation_closed", _("Consultation closed")
+    ANSWER_HIDDEN = "voting.answer_hidden", _("Answer hidden")
+    CONSULTATION_OPENED = "voting.consultation_opened", _("Consultation opened")
+    CONSULTATION_CLOSED = "voting.consultation_closed", _("Consultation closed")
 
 
 def register() -> None:

@@ -165,6 +165,24 @@ class LiveState:
         return max(self.present_count - len(self.present), 0)
 
     @cached_property
+    def attending(self) -> dict[int, str]:
+        """Membership id -> "room" or "phone", for those the desk registered."""
+        return presence.attending(self.meeting_id)
+
+    @property
+    def present_rows(self) -> list[tuple[Membership, str]]:
+        """The people named in the presence list, each with how they take part ("" online)."""
+        return [(m, self.attending.get(m.pk, "")) for m in self.present]
+
+    @property
+    def in_room(self) -> int:
+        return sum(1 for how in self.attending.values() if how == "room")
+
+    @property
+    def by_phone(self) -> int:
+        return sum(1 for how in self.attending.values() if how == "phone")
+
+    @cached_property
     def messages(self) -> list[Message]:
         if self.current_item is None:
             return []

@@ -35,7 +35,7 @@ import os
 import secrets
 import socket
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -43,13 +43,17 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from panels.live import changes
-from panels.models import LiveWorker, Membership, Presence
+from panels.models import Attendance, LiveWorker, Membership, Presence
 
 HEARTBEAT_SECONDS = 10
 WORKER_TIMEOUT = timedelta(seconds=3 * HEARTBEAT_SECONDS)
 FORGET_AFTER = timedelta(minutes=10)
 PAGE_PRESENCE = timedelta(minutes=15)
 PAGE_PREFIX = "page:"
+# A meeting's desk (panels/attendance.py) holds the presence of those it registered in the
+# room or on the phone: a worker that never goes silent, removed when the meeting closes.
+DESK_PREFIX = "desk:"
+DESK_SEEN_AT = datetime(9999, 1, 1, tzinfo=UTC)
 
 # (meeting id, membership id, connection name)
 Join = tuple[int, int, str]
@@ -99,6 +103,14 @@ def _ended(worker_id: str, me: str) -> bool:
     return False
 
 
+def desk_worker(meeting_id: int) -> str:
+    return f"{DESK_PREFIX}{meeting_id}"
+
+
+def desk_connection(attendance_id: int) -> str:
+    return f"{DESK_PREFIX}attendance:{attendance_id}"
+
+
 def alive_since():
     return timezone.now() - WORKER_TIMEOUT
 
@@ -122,6 +134,16 @@ def present_memberships(meeting_id: int, limit: int | None = None) -> list[Membe
 def present_count(meeting_id: int) -> int:
     """How many people have at least one open connection on a live worker."""
     return connected().filter(meeting_id=meeting_id).values("membership_id").distinct().count()
+
+
+def attending(meeting_id: int) -> dict[int, str]:
+    """How those registered at the desk take part: membership id -> "room" or "phone"
+    (everyone else present is online)."""
+    return dict(
+        Attendance.objects.filter(
+            meeting_id=meeting_id, left_at__isnull=True, membership__isnull=False
+        ).values_list("membership_id", "how")
+    )
 
 
 def _announce(meetings: Iterable[int]) -> None:

@@ -8,6 +8,7 @@
 | hideable | what a moderator can hide (messages here; proposals, amendments in voting) |
 | meetings | meetings, the agenda and the speaker list |
 | discussion | members' messages on an agenda item |
+| attendance | who is in the room or on the phone, guests, and who keeps the desk |
 | live | server processes with live connections, and each person's presence |
 | pulse | sealed boxes of anonymous answers, and the pulse after a meeting |
 | representation | what members share about themselves, and the constituency's make-up |
@@ -17,6 +18,7 @@
 from panels.audit_actions import AuditAction as AuditAction  # every app's, by name
 from panels.models.accounts import LoginLockout, LoginLockoutQuerySet, User, UserManager
 from panels.models.accounts import normalise_email as normalise_email
+from panels.models.attendance import Attendance, DeskAppointment
 from panels.models.audit import AppendOnly, AuditEntry, AuditEntryQuerySet
 from panels.models.discussion import Message
 from panels.models.hideable import Hideable
@@ -46,11 +48,13 @@ __all__ = [
     "ROLE_DISPLAY_ORDER",
     "AgendaItem",
     "AppendOnly",
+    "Attendance",
     "Attribute",
     "AuditAction",
     "AuditEntry",
     "AuditEntryQuerySet",
     "ConstituencyShare",
+    "DeskAppointment",
     "Hideable",
     "Invitation",
     "InvitationQuerySet",

@@ -25,6 +25,11 @@ class Meeting(models.Model):
         LIVE = "live", _("Live")
         CLOSED = "closed", _("Closed")
 
+    class Venue(models.TextChoices):
+        ONLINE = "online", _("Online")
+        ROOM = "room", _("In a room")
+        HYBRID = "hybrid", _("In a room and online")
+
     TRANSITIONS = {
         State.SCHEDULED: {State.LIVE},
         State.LIVE: {State.CLOSED},
@@ -38,6 +43,13 @@ class Meeting(models.Model):
     description = models.TextField(_("description"), blank=True, max_length=5000)
     starts_at = models.DateTimeField(_("starts at"))
     duration_minutes = models.PositiveIntegerField(_("duration in minutes"), default=90)
+    venue = models.CharField(_("where"), max_length=10, choices=Venue.choices, default=Venue.ONLINE)
+    address = models.CharField(
+        _("address"),
+        max_length=300,
+        blank=True,
+        help_text=_("Where the room is: a community room's name, street and town."),
+    )
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.SCHEDULED
     )
@@ -73,6 +85,11 @@ class Meeting(models.Model):
         """The address to type from the big screen: /m/ and the meeting's number, which is
         digits only (nothing to mix up, such as O and 0) and quick on a phone's keypad."""
         return reverse("panels:meeting_short", args=[self.pk])
+
+    @property
+    def has_room(self) -> bool:
+        """Whether people meet in a room (so a desk registers who is there)."""
+        return self.venue != self.Venue.ONLINE
 
     @property
     def is_live(self) -> bool:

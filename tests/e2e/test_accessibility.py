@@ -26,15 +26,16 @@ from playwright.sync_api import expect
 from agreements import advice
 from agreements import services as agreement_services
 from agreements.models import Agreement
-from panels import floor
+from panels import attendance, floor
 from panels.live import changes
-from panels.models import AgendaItem, LiveWorker, Membership
+from panels.models import AgendaItem, Attendance, LiveWorker, Membership
 from tests.agreements.test_services import FIELDS
 from tests.e2e.conftest import DESKTOP, PHONE, live, screenshot
 from tests.live_helpers import session_cookie
 from tests.servers import ROOT
-from tests.voting.conftest import PROPOSAL_TEXT, be_present, cast, vote_spec
-from voting import amendments, eligibility, lifecycle, proposals
+from tests.voting.conftest import PROPOSAL_TEXT, ballot_key, be_present, cast, vote_spec
+from voting import amendments, casting, consultations, eligibility, lifecycle, proposals
+from voting.models import Vote
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
@@ -176,9 +177,13 @@ def main_pages(
     filed = advice.file_request(carl, title="Huurverhoging 2027", intended_change="3,5 %.")
     advice.give_advice(tina, filed, advice="Niet boven de inflatie.", meetings=[meeting.pk])
 
+    asked = ways_to_ask(alice, bob, tina)
+    # The desk: tina on the phone, a guest.
+    attendance.mark_present(alice, meeting, tina.pk, Attendance.How.PHONE)
+    attendance.add_guest(alice, meeting, "Gerda Gast", Attendance.How.PHONE)
     _invitation, token = make_invitation()
     p, m = panel.pk, meeting.pk
-    return [
+    return asked + [
         Main("login", reverse("login"), None),
         Main("password-reset", reverse("password_reset"), None),
         Main("invitation", reverse("panels:invitation", args=[token]), None),
@@ -191,6 +196,7 @@ def main_pages(
         Main("meeting-member", meeting.get_absolute_url(), bob, live=True),
         Main("meeting-screen", reverse("panels:meeting_screen", args=[p, m]), alice),
         Main("meeting-new", reverse("panels:meeting_new", args=[p]), alice),
+        Main("desk", reverse("panels:meeting_desk", args=[p, m]), alice),
         Main("pulse", reverse("panels:meeting_pulse", args=[p, m]), bob),
         Main("agenda-item", reverse("panels:item_edit", args=[p, m, item.pk]), alice),
         Main("proposal-new", reverse("voting:proposal_new", args=[p, item.pk]), bob),
@@ -219,6 +225,89 @@ def main_pages(
         Main("advice-request", reverse("agreements:advice", args=[p, filed.pk]), tina),
         Main("not-found", "/panels/999999/", bob),
         Main("forbidden", reverse("voting:vote_new", args=[p]), bob),
+    ]
+
+
+# Every other way to ask, as a timed vote: its options, and the answers of two people.
+WAYS = {
+    "consent": ([], [{"choice": "consent"}, {"choice": "objection", "remark": "Te duur."}]),
+    "multiple_choice": (
+        ["Dakisolatie", "Zonnepanelen", "Groendak"],
+        [{"marks": {0: 1, 1: 1}}, {"marks": {2: 1}}],
+    ),
+    "score": (["Het plan", "De planning"], [{"marks": {0: 8, 1: 6}}, {"marks": {0: 5}}]),
+    "points": (["Dak", "Kozijnen", "Lift"], [{"marks": {0: 7, 2: 3}}, {"marks": {1: 10}}]),
+    "date_poll": (
+        ["2030-05-08 19:30", "2030-05-15 19:30"],
+        [{"marks": {0: "yes", 1: "maybe"}}, {"marks": {0: "no", 1: "yes"}}],
+    ),
+    "sense_check": ([], [{"choice": "up"}, {"choice": "unsure", "remark": "Wat kost het?"}]),
+    "open_question": ([], [{"remark": "Meer bankjes."}, {"remark": "Betere verlichting."}]),
+}
+
+
+def _by_option(vote, answer: dict) -> dict:
+    """An answer whose marks name options by their place, with the options' ids."""
+    if "marks" not in answer:
+        return answer
+    pks = list(vote.options.order_by("position", "pk").values_list("pk", flat=True))
+    return {"marks": {str(pks[place]): mark for place, mark in answer["marks"].items()}}
+
+
+def ways_to_ask(alice, bob, tina) -> list["Main"]:
+    """For every way to ask: its ballot open to bob, and its result after bob and tina
+    answered; and a consultation of three questions (its list, form, page, a question)."""
+    pages = []
+    for method, (options, answers) in WAYS.items():
+        name = method.replace("_", "-")
+        shown, counted = (
+            lifecycle.open_vote(
+                alice,
+                lifecycle.prepare_vote(
+                    alice,
+                    vote_spec(
+                        question=f"Hoe denkt u over de binnentuin? ({name}, {state})",
+                        method=method,
+                        options=options,
+                        mode=Vote.Mode.TIMED,
+                    ),
+                ),
+            )
+            for state in ("open", "closed")
+        )
+        for who, answer in zip((bob, tina), answers, strict=True):
+            casting.cast_ballot(who, counted, _by_option(counted, answer), key=ballot_key())
+        lifecycle.close_vote(alice, counted)
+        p = alice.panel_id
+        pages += [
+            Main(f"{name}-open", reverse("voting:vote", args=[p, shown.pk]), bob),
+            Main(f"{name}-closed", reverse("voting:vote", args=[p, counted.pk]), alice),
+        ]
+
+    consultation = consultations.create(
+        alice,
+        title="Onderhoud 2027",
+        introduction="Wat vindt u belangrijk?",
+        closes_at=timezone.now() + timedelta(days=14),
+    )
+    for method in ("points", "score", "open_question"):
+        consultations.add_question(
+            alice,
+            consultation,
+            vote_spec(question=f"Vraag over {method}", method=method, options=WAYS[method][0]),
+        )
+    consultations.open_consultation(alice, consultation)
+    p, c = alice.panel_id, consultation.pk
+    return pages + [
+        Main("consultations", reverse("voting:consultations", args=[p]), bob),
+        Main("consultation-new", reverse("voting:consultation_new", args=[p]), alice),
+        Main("consultation", reverse("voting:consultation", args=[p, c]), alice),
+        Main("consultation-member", reverse("voting:consultation", args=[p, c]), bob),
+        Main(
+            "consultation-question",
+            reverse("voting:consultation_question", args=[p, c, 1]),
+            bob,
+        ),
     ]
 
 

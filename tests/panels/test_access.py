@@ -14,6 +14,7 @@ from pytest_django.asserts import assertTemplateUsed
 from panels import floor, meetings
 from panels.access import Perm
 from panels.models import (
+    Attendance,
     ConstituencyShare,
     Invitation,
     Membership,
@@ -66,6 +67,9 @@ MATRIX = {
     "meeting_new": (Perm.MODERATE, {"GET", "POST"}),
     "meeting_edit": (Perm.MODERATE, {"GET", "POST"}),
     "meeting_state": (Perm.MODERATE, {"POST"}),
+    # The desk: moderators, and members appointed for the meeting (tests/panels/test_desk.py).
+    "meeting_desk": (Perm.MODERATE, {"GET"}),
+    "meeting_desk_action": (Perm.MODERATE, {"POST"}),
     "meeting_floor": (Perm.MODERATE, {"POST"}),
     "item_add": (Perm.MODERATE, {"POST"}),
     "item_finish": (Perm.MODERATE, {"POST"}),
@@ -129,6 +133,11 @@ def snapshot(panel) -> tuple:
         SharedProfile.objects.filter(membership__panel=panel).count(),
         sorted(ConstituencyShare.objects.filter(panel=panel).values_list("value", "percent")),
         sorted(User.objects.values_list("pk", "text_size")),
+        sorted(
+            Attendance.objects.filter(meeting__panel=panel).values_list(
+                "pk", "membership", "guest_name", "how", "left_at"
+            )
+        ),
     )
 
 
@@ -171,6 +180,7 @@ POST_DATA = {
         "duration_minutes": "120",
     },
     "meeting_state": {"action": "close"},
+    "meeting_desk_action": {"action": "guest", "name": "Gerda Gast", "how": "phone"},
     "meeting_floor": {"open": "0"},
     "item_add": {"title": "Groenonderhoud"},
     "item_edit": {"title": "Rondvraag en sluiting"},

@@ -46,7 +46,12 @@ def registry(monkeypatch):
 
 
 def test_every_stored_action_is_registered_by_the_app_that_owns_it():
-    assert {a.value: AuditAction.owner(a.value) for a in AuditAction} == STORED_BEFORE
+    owners = {a.value: AuditAction.owner(a.value) for a in AuditAction}
+    assert {value: app for value, app in owners.items() if "." not in value} == STORED_BEFORE
+    # Every later action carries the prefix of the app that registers it.
+    assert [value for value, app in owners.items() if "." in value] == [
+        value for value, app in owners.items() if value.startswith(f"{app}.")
+    ]
 
 
 def test_an_app_adds_an_action_without_a_migration(registry, alice):

@@ -73,7 +73,7 @@ def test_a_moderator_hides_an_answer_with_a_reason_everywhere_it_is_shown(
     answers.hide_answer(alice, vote, "Jij bent een sukkel", "Nog eens")  # a double click
 
     assert HiddenAnswer.objects.filter(vote=vote).count() == 1
-    assert AuditEntry.objects.filter(action="answer_hidden").count() == 1
+    assert AuditEntry.objects.filter(action="voting.answer_hidden").count() == 1
     page = client_for(bob).get(reverse("voting:vote", args=[vote.panel_id, vote.pk]))
     assertNotContains(page, "sukkel")
     assertContains(page, "An answer was hidden by a moderator.")
