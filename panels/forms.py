@@ -200,7 +200,7 @@ class MeetingForm(forms.Form):
         required=False,  # online unless said otherwise
         widget=forms.RadioSelect,
     )
-    address = TextField(
+    location = TextField(
         label=_("Address of the room"),
         required=False,
         max_length=300,
@@ -212,9 +212,9 @@ class MeetingForm(forms.Form):
         data["venue"] = data.get("venue") or Meeting.Venue.ONLINE
         if (
             data.get("venue") in (Meeting.Venue.ROOM, Meeting.Venue.HYBRID)
-            and not (data.get("address") or "").strip()
+            and not (data.get("location") or "").strip()
         ):
-            self.add_error("address", _("Write the address of the room."))
+            self.add_error("location", _("Write the address of the room."))
         return data
 
 

@@ -62,7 +62,7 @@ def meeting_edit(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
         "starts_at": meeting.starts_at,
         "duration_minutes": meeting.duration_minutes,
         "venue": meeting.venue,
-        "address": meeting.address,
+        "location": meeting.location,
     }
     form = MeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

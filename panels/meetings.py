@@ -73,11 +73,11 @@ def create_meeting(
     description: str = "",
     duration_minutes: int = 90,
     venue: str = Meeting.Venue.ONLINE,
-    address: str = "",
+    location: str = "",
     notify: bool = True,
 ) -> Meeting:
     require(actor, Perm.MODERATE, error=MeetingError)
-    venue, address = _where(venue, address)
+    venue, location = _where(venue, location)
     with transaction.atomic():
         meeting = Meeting(
             panel=actor.panel,
@@ -86,7 +86,7 @@ def create_meeting(
             starts_at=starts_at,
             duration_minutes=duration_minutes,
             venue=venue,
-            address=address,
+            location=location,
             created_by=actor.user,
         )
         save_with_history(meeting, actor.user, "planned")
@@ -96,29 +96,29 @@ def create_meeting(
     return meeting
 
 
-def _where(venue: str, address: str) -> tuple[str, str]:
-    """A meeting in a room needs its address; an online one keeps none."""
+def _where(venue: str, location: str) -> tuple[str, str]:
+    """A meeting in a room needs its location; an online one keeps none."""
     if venue not in Meeting.Venue.values:
         raise MeetingError(_("Choose where the meeting is held."))
-    address = " ".join(address.split())
+    location = " ".join(location.split())
     if venue == Meeting.Venue.ONLINE:
         return venue, ""
-    if not address:
+    if not location:
         raise MeetingError(_("Write the address of the room."))
-    return venue, address
+    return venue, location
 
 
 def update_meeting(actor: Membership, meeting: Meeting, **fields) -> Meeting:
-    allowed = {"title", "description", "starts_at", "duration_minutes", "venue", "address"}
+    allowed = {"title", "description", "starts_at", "duration_minutes", "venue", "location"}
     if not set(fields) <= allowed:
         raise ValueError(f"unknown fields: {set(fields) - allowed}")
     require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = lock(meeting, actor)
         require_not_closed(meeting)
-        if "venue" in fields or "address" in fields:
-            fields["venue"], fields["address"] = _where(
-                fields.get("venue", meeting.venue), fields.get("address", meeting.address)
+        if "venue" in fields or "location" in fields:
+            fields["venue"], fields["location"] = _where(
+                fields.get("venue", meeting.venue), fields.get("location", meeting.location)
             )
         for name, value in fields.items():
             setattr(meeting, name, value)

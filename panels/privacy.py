@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from panels import audit
 from panels.live import changes
 from panels.models import (
+    Attendance,
     AuditAction,
     AuditEntry,
     Invitation,
@@ -93,6 +94,7 @@ SECTIONS = (
     "supported_proposals",
     "amendments",
     "hands_raised",
+    "attendance",
     "votes",
     "proxies",
     "signatures",
@@ -185,6 +187,20 @@ def _own_sections(user: User, mine: list[Membership]) -> dict[str, Any]:
             .select_related("meeting")
             .order_by("raised_at")
         ],
+        # Registered at a meeting's desk: in the room or on the phone (panels/attendance.py).
+        "attendance": [
+            {
+                "meeting": a.meeting.title,
+                "location": a.meeting.location,
+                "how": a.how,
+                "arrived_at": when(a.arrived_at),
+                "left_at": when(a.left_at),
+                "registered_by": a.registered_by.user.name if a.registered_by else None,
+            }
+            for a in Attendance.objects.filter(membership__in=ids)
+            .select_related("meeting", "registered_by__user")
+            .order_by("arrived_at")
+        ],
         "shared_about_yourself": [
             {
                 "panel": p.membership.panel.name,
@@ -212,7 +228,10 @@ def _own_sections(user: User, mine: list[Membership]) -> dict[str, Any]:
                 "subject": e.subject,
             }
             for e in AuditEntry.objects.filter(
-                Q(actor_membership_id__in=ids) | Q(actor_membership_id=None, details__staff=user.pk)
+                Q(actor_membership_id__in=ids)
+                | Q(actor_membership_id=None, details__staff=user.pk)
+                # Done about them by someone else: registered at the desk, a ballot entered.
+                | Q(details__member__in=ids)
             ).order_by("sequence")
         ],
         # Pauses on logging in after wrong passwords (kept a month, panels.login_limits).

@@ -12,6 +12,7 @@ from voting.models import (
     Proposal,
     Proxy,
     RollEntry,
+    RoomCount,
     Vote,
 )
 
@@ -106,7 +107,7 @@ class OptionAdmin(ReadOnlyAdmin):
 
 @admin.register(Participation)
 class ParticipationAdmin(ReadOnlyAdmin):
-    list_display = ["vote", "voter", "on_behalf_of"]
+    list_display = ["vote", "voter", "on_behalf_of", "at_desk"]
     exclude = ["key_hash"]
 
 
@@ -155,6 +156,13 @@ class ConsultationAdmin(HistoryAdmin):
         "created_by",
     ]
     raw_id_fields = ["panel"]
+
+
+@admin.register(RoomCount)
+class RoomCountAdmin(ReadOnly, HistoryAdmin):
+    """Counts of the room, entered (and confirmed) through the vote's desk page, audited."""
+
+    list_display = ["vote", "taking_part", "how", "entered_by", "confirmed_by"]
 
 
 @admin.register(HiddenAnswer)

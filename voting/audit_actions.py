@@ -16,6 +16,10 @@ class VotingAction(models.TextChoices):
     ANSWER_HIDDEN = "voting.answer_hidden", _("Answer hidden")
     CONSULTATION_OPENED = "voting.consultation_opened", _("Consultation opened")
     CONSULTATION_CLOSED = "voting.consultation_closed", _("Consultation closed")
+    BALLOT_AT_DESK = "voting.ballot_at_desk", _("Ballot entered at the desk for a member")
+    ROOM_COUNT_ENTERED = "voting.room_count_entered", _("Count of the room entered")
+    ROOM_COUNT_CONFIRMED = "voting.room_count_confirmed", _("Count of the room confirmed")
+    PAPER_PROXY = "voting.paper_proxy", _("Written proxy registered")
 
 
 def register() -> None:

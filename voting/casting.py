@@ -18,10 +18,11 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from panels import sealing
+from panels import audit, sealing
 from panels.live import changes
 from panels.models import Membership
-from voting import lifecycle
+from voting import eligibility, lifecycle
+from voting.audit_actions import VotingAction
 from voting.eligibility import capacities, past_deadline
 from voting.errors import VotingError
 from voting.methods import BallotError
@@ -129,11 +130,14 @@ def cast_ballot(
     option_id: int | None = None,
     ranking: list[int] | None = None,
     key: str,
+    at_desk: bool = False,
 ) -> Cast:
     """Cast (or, in a named vote, change) one ballot; idempotent for the same key.
 
     The ballot is what the vote's method parsed (voting/methods/), or given field by field
-    (`choice`, `option_id`, `ranking`); either way the method checks it here.
+    (`choice`, `option_id`, `ranking`); either way the method checks it here. `at_desk`:
+    the actor keeps the meeting's desk and enters it for `on_behalf_of`, who may vote
+    themselves (voting/desk.py checks the rest).
     """
     if ballot is None:
         ballot = {"choice": choice, "option_id": option_id, "ranking": ranking or []}
@@ -143,7 +147,7 @@ def cast_ballot(
     on_behalf_of = on_behalf_of or actor
     with transaction.atomic():
         vote = _lock_shared(vote, actor)
-        fields, participation = _first_ballot(vote, actor, on_behalf_of, key, ballot)
+        fields, participation = _first_ballot(vote, actor, on_behalf_of, key, ballot, at_desk)
         for _attempt in range(0 if participation else 2):
             existing = (
                 Participation.objects.select_for_update()
@@ -164,12 +168,27 @@ def cast_ballot(
                 existing.save(update_fields=["key_hash"])
                 changes.changed(vote.meeting_id, "vote", personal_for=[actor.user_id])
                 return Cast(None, repeated=False)
-            if on_behalf_of.pk not in {m.pk for m in capacities(vote, actor)}:
+            if not _may_cast(vote, actor, on_behalf_of, at_desk):
                 raise VotingError(_("You cannot vote in this vote (for this person)."))
+            if (
+                vote.counted_in_room
+                and on_behalf_of.pk in eligibility.in_room(vote)
+                and eligibility.room_places_left(vote) <= 0
+            ):
+                raise VotingError(
+                    _(
+                        "The count of the room already includes everyone in the room who "
+                        "had not voted: a ballot from the room now would count twice."
+                    )
+                )
             try:
                 with transaction.atomic():
                     participation = Participation.objects.create(
-                        vote=vote, voter=actor, on_behalf_of=on_behalf_of, key_hash=_key_hash(key)
+                        vote=vote,
+                        voter=actor,
+                        on_behalf_of=on_behalf_of,
+                        key_hash=_key_hash(key),
+                        at_desk=at_desk,
                     )
                 break
             except IntegrityError:
@@ -178,6 +197,15 @@ def cast_ballot(
                 continue
         if participation is None:
             raise VotingError(_("This vote has already been cast."))
+        if at_desk:
+            # That a ballot was entered for the member, and by whom: never what it says.
+            audit.record(
+                actor,
+                VotingAction.BALLOT_AT_DESK,
+                f"vote:{vote.pk}",
+                panel=vote.panel_id,
+                details={"member": on_behalf_of.pk},
+            )
         code = None
         if not vote.secret:
             Ballot.objects.create(vote=vote, participation=participation, **fields)
@@ -194,7 +222,7 @@ def cast_ballot(
         changes.changed(
             vote.meeting_id,
             "vote",
-            personal_for=[actor.user_id],
+            personal_for=[actor.user_id, *([on_behalf_of.user_id] if at_desk else [])],
             personal_names=["my_vote"],
             burst=True,
         )
@@ -241,6 +269,7 @@ def _first_ballot(
     on_behalf_of: Membership,
     key: str,
     ballot: dict,
+    at_desk: bool = False,
 ) -> tuple[dict, Participation | None]:
     """The common case without looking first: this member's first ballot, inserted at once.
 
@@ -248,7 +277,7 @@ def _first_ballot(
     first ballot that may go in (a repeat, a change, a refusal): `cast_ballot` then looks
     at what is there and decides, as it does for every other case.
     """
-    if not vote.is_open or past_deadline(vote):
+    if not vote.is_open or past_deadline(vote) or vote.counted_in_room or at_desk:
         return {}, None
     if on_behalf_of.pk not in {m.pk for m in capacities(vote, actor)}:
         return {}, None
@@ -261,6 +290,14 @@ def _first_ballot(
     except IntegrityError:  # there is one already: a repeat or a change
         return fields, None
     return fields, participation
+
+
+def _may_cast(vote: Vote, actor: Membership, on_behalf_of: Membership, at_desk: bool) -> bool:
+    """Whether the actor may cast this person's ballot: as themselves or a proxy holder; or,
+    at the desk, for someone who may vote themselves."""
+    if at_desk:
+        return on_behalf_of.pk in {m.pk for m in capacities(vote, on_behalf_of)}
+    return on_behalf_of.pk in {m.pk for m in capacities(vote, actor)}
 
 
 def _repeated(vote: Vote, key: str) -> Cast:

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from panels.live import changes, presence
-from panels.models import Meeting, Membership, Presence, Role
+from panels.models import Attendance, Meeting, Membership, Presence, Role
 from panels.services import save_with_history
 from voting.errors import VotingError
-from voting.models import Proxy, RollEntry, Vote
+from voting.models import Proxy, RollEntry, RoomCount, Vote
 
 State = Vote.State
 
@@ -111,6 +111,36 @@ def capacities(vote: Vote, voter: Membership) -> list[Membership]:
         )
         result = [m for m in result if m.pk not in done]
     return result
+
+
+# --- the room ----------------------------------------------------------------------------
+
+
+def in_room(vote: Vote) -> set[int]:
+    """The eligible members the desk registered in the meeting's room now."""
+    here = Attendance.objects.filter(
+        meeting_id=vote.meeting_id,
+        left_at__isnull=True,
+        how=Attendance.How.ROOM,
+        membership__isnull=False,
+    ).values_list("membership_id", flat=True)
+    return set(eligible_members(vote.panel).filter(pk__in=here).values_list("pk", flat=True))
+
+
+def room_places(vote: Vote) -> int:
+    """How many in the room may still be counted in a count of the room: those registered
+    there who may vote, less those who voted in the app or at the desk. (The count itself,
+    once entered, takes its places: `room_places_left`.)"""
+    room = in_room(vote)
+    voted = vote.participations.filter(on_behalf_of__in=room).count()
+    return len(room) - voted
+
+
+def room_places_left(vote: Vote) -> int:
+    """Places in the room not taken by its count or by a ballot: none left, and someone
+    in the room cannot also vote in the app (they may have raised their hand)."""
+    counted = RoomCount.objects.filter(vote=vote).values_list("taking_part", flat=True).first()
+    return room_places(vote) - (counted or 0)
 
 
 # --- the roll ----------------------------------------------------------------------------

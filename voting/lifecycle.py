@@ -27,7 +27,7 @@ from voting import amendments, emails, methods, proposals
 from voting.eligibility import eligible_members, open_roll, past_deadline, record_roll
 from voting.errors import VotingError
 from voting.methods import OPTIONS_MAX, BallotError
-from voting.models import TITLE_MAX, Amendment, BallotBox, Option, Proposal, Vote
+from voting.models import TITLE_MAX, Amendment, BallotBox, Option, Proposal, RoomCount, Vote
 from voting.results import audit_result, tally
 
 State = Vote.State
@@ -263,6 +263,14 @@ def close_vote(
                 details={"until": written_round_until.isoformat()},
             )
             return vote
+        if (
+            actor is not None
+            and vote.counted_in_room
+            and vote.panel.room_counts_confirmed
+            and RoomCount.objects.filter(vote=vote, confirmed_at__isnull=True).exists()
+        ):
+            # (The scheduled close counts without it; the result says it was not counted.)
+            raise VotingError(_("Another moderator must first confirm the count of the room."))
         record_roll(vote)
         eligible = vote.roll.count()
         vote.result = tally(vote, eligible)

@@ -343,6 +343,9 @@ class Vote(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True, editable=False)
     reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    # The room's count was entered (voting/desk.py): a ballot cast after it by someone in
+    # the room is checked against it. On the vote row, which casting reads anyway.
+    counted_in_room = models.BooleanField(default=False, editable=False)
     # A question of a consultation (asked in the order of the votes' ids).
     consultation = models.ForeignKey(
         Consultation,
@@ -448,6 +451,9 @@ class Participation(models.Model):
         "panels.Membership", on_delete=models.PROTECT, related_name="represented_in"
     )
     key_hash = models.CharField(max_length=64)
+    # Entered at the meeting's desk by `voter` for `on_behalf_of`, who was in the room or on
+    # the phone and asked for it (voting/desk.py): not a proxy.
+    at_desk = models.BooleanField(_("entered at the desk"), default=False)
 
     class Meta:
         verbose_name = _("participation")
@@ -499,6 +505,39 @@ class BallotBox(SealedBox):
 
     def __str__(self) -> str:
         return str(self.vote)
+
+
+class RoomCount(models.Model):
+    """What the people in the room voted, counted there: by show of hands, or paper ballots
+    counted at the table. Numbers only, never who (for a secret vote, the paper ballots
+    stay in the room). It counts with the digital ballots when the vote closes
+    (voting/results.py), and the result shows which part came from the room."""
+
+    class How(models.TextChoices):
+        HANDS = "hands", _("by show of hands")
+        PAPER = "paper", _("on paper ballots")
+
+    vote = models.OneToOneField(Vote, on_delete=models.CASCADE, related_name="room_count")
+    # The answer's key (voting/methods: `hand_answers`) -> how many.
+    counts = models.JSONField(_("counts"), default=dict)
+    taking_part = models.PositiveIntegerField(_("people in the room who took part"))
+    how = models.CharField(_("counted"), max_length=10, choices=How.choices)
+    entered_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("entered"), default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        "panels.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("count in the room")
+        verbose_name_plural = _("counts in the room")
+
+    def __str__(self) -> str:
+        return f"{self.vote}: {self.taking_part}"
 
 
 class HiddenAnswer(models.Model):

@@ -35,6 +35,8 @@ def export(user: User, ids: list[int]) -> dict[str, Any]:
             "secret": vote.secret,
             "cast_by_you": part.voter_id in ids,
             "on_behalf_of": None if part.on_behalf_of_id in ids else part.on_behalf_of.user.name,
+            # Entered for them at the meeting's desk, by whom (voting/desk.py).
+            "entered_at_desk_by": part.voter.user.name if part.at_desk else None,
         }
         # A secret ballot was never stored with a name: we cannot tell what was voted.
         ballot = None if vote.secret else getattr(part, "ballot", None)
@@ -79,7 +81,7 @@ def export(user: User, ids: list[int]) -> dict[str, Any]:
         "votes": [
             vote_row(p)
             for p in Participation.objects.filter(Q(voter__in=ids) | Q(on_behalf_of__in=ids))
-            .select_related("vote__panel", "on_behalf_of__user", "ballot")
+            .select_related("vote__panel", "on_behalf_of__user", "voter__user", "ballot")
             .order_by("vote__opened_at", "pk")
         ],
         "proxies": [

@@ -18,7 +18,7 @@ from panels import sealing
 from voting import counting, methods
 from voting.methods import ALL_CAST, FOR_AGAINST, OPTIONS, Share, Shares
 from voting.methods.base import counting_outcome_label, stored
-from voting.models import Ballot, BallotBox, Vote
+from voting.models import Ballot, BallotBox, RoomCount, Vote
 
 # What the percentages are of (the template words each; the CSV writes the code); each
 # method says which of them its result has (VoteMethod.share_basis).
@@ -73,11 +73,43 @@ def shown_ballot(vote: Vote, ballot: Ballot, labels: dict[int, str] | None = Non
     return vote.vote_method.shown(stored({f: getattr(ballot, f) for f in BALLOT_FIELDS}), labels)
 
 
+def room_part(vote: Vote) -> tuple[list[dict], dict | None]:
+    """The ballots the room's count stands for (one per hand or paper ballot), and how the
+    result describes that part; none if there is no count, or one still to be confirmed."""
+    room = RoomCount.objects.filter(vote=vote).first() if vote.counted_in_room else None
+    if room is None:
+        return [], None
+    method = vote.vote_method
+    confirmed = room.confirmed_at is not None or not vote.panel.room_counts_confirmed
+    options = list(vote.options.all())
+    labels = {str(o.pk): o.label for o in options}
+    keys = [key for key, _words in method.hand_answers(vote, options)]
+    part = {
+        "cast": room.taking_part,
+        "how": room.how,
+        # As a result's counts are: an option by its label, an answer by its code.
+        "counts": [[labels.get(key, key), room.counts.get(key, 0)] for key in keys],
+        "counted": confirmed,
+    }
+    if not confirmed:
+        return [], part
+    made = [
+        stored(method.clean(method.hand_ballot(key), vote))
+        for key, number in room.counts.items()
+        for _ in range(number)
+    ]
+    return made, part
+
+
 def tally(vote: Vote, eligible: int) -> dict:
-    """Count the ballots: a plain dict, stored as the result and shown as it is."""
+    """Count the ballots (with the room's count, if any): a plain dict, stored as the
+    result and shown as it is."""
     method = vote.vote_method
     options = list(vote.options.all())
-    counted = method.count(ballots(vote), options, eligible, rule_of(vote), vote.settings)
+    from_room, room = room_part(vote)
+    counted = method.count(
+        ballots(vote) + from_room, options, eligible, rule_of(vote), vote.settings
+    )
     result = (
         {"method": vote.method, "secret": vote.secret}
         | counted.fields
@@ -88,6 +120,8 @@ def tally(vote: Vote, eligible: int) -> dict:
             "outcome": counted.outcome,
         }
     )
+    if room is not None:
+        result["room"] = room
     labels = {o.pk: o.label for o in options}
 
     def shown(ballot: Ballot) -> list:

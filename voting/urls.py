@@ -1,6 +1,6 @@
 from django.urls import path
 
-from voting import consultation_views, views, vote_views
+from voting import consultation_views, desk_views, views, vote_views
 
 app_name = "voting"
 
@@ -22,6 +22,10 @@ urlpatterns = [
     path(vote + "schedule/", vote_views.vote_schedule, name="vote_schedule"),
     path(vote + "answers/hide/", vote_views.vote_answer_hide, name="vote_answer_hide"),
     path(vote + "answers/propose/", vote_views.vote_answer_propose, name="vote_answer_propose"),
+    path(vote + "desk/", desk_views.vote_desk, name="vote_desk"),
+    path(vote + "desk/ballot/", desk_views.vote_desk_ballot, name="vote_desk_ballot"),
+    path(vote + "desk/count/", desk_views.vote_room_count, name="vote_room_count"),
+    path(vote + "desk/confirm/", desk_views.vote_room_confirm, name="vote_room_confirm"),
     path("panels/<int:panel_id>/meetings/<int:meeting_id>/proxy/", vote_views.proxy, name="proxy"),
     path(
         "panels/<int:panel_id>/consultations/",

@@ -10,13 +10,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from panels import audit
+from panels import attendance, audit
 from panels.access import Perm, meeting_for, panel_for
 from panels.bidi import isolate
 from panels.downloads import csv_response
 from panels.models import AuditAction, Meeting, Membership
 from panels.pages import redirect_back
-from voting import answers, casting, consultations, eligibility, lifecycle, results
+from voting import answers, casting, consultations, desk, eligibility, lifecycle, results
 from voting.access import vote_for
 from voting.errors import VotingError
 from voting.forms import (
@@ -148,6 +148,8 @@ def _vote_page(request: HttpRequest, vote: Vote, membership: Membership, **extra
             context["open_items"] = answers.open_items(vote.panel)
     if vote.meeting_id:
         context["meeting"] = vote.meeting
+        context["keeps_desk"] = attendance.may_keep_desk(membership, vote.meeting)
+        context["entered_for_me"] = desk.entered_for(vote, membership)
     return render(request, "voting/vote_detail.html", context | extra)
 
 

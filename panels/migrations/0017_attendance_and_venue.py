@@ -16,8 +16,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='historicalmeeting',
-            name='address',
-            field=models.CharField(blank=True, help_text="Where the room is: a community room's name, street and town.", max_length=300, verbose_name='address'),
+            name='location',
+            field=models.CharField(blank=True, help_text="Where the room is: a community room's name, street and town.", max_length=300, verbose_name='where the room is'),
         ),
         migrations.AddField(
             model_name='historicalmeeting',
@@ -26,8 +26,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='meeting',
-            name='address',
-            field=models.CharField(blank=True, help_text="Where the room is: a community room's name, street and town.", max_length=300, verbose_name='address'),
+            name='location',
+            field=models.CharField(blank=True, help_text="Where the room is: a community room's name, street and town.", max_length=300, verbose_name='where the room is'),
         ),
         migrations.AddField(
             model_name='meeting',

@@ -44,8 +44,8 @@ class Meeting(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     duration_minutes = models.PositiveIntegerField(_("duration in minutes"), default=90)
     venue = models.CharField(_("where"), max_length=10, choices=Venue.choices, default=Venue.ONLINE)
-    address = models.CharField(
-        _("address"),
+    location = models.CharField(
+        _("where the room is"),
         max_length=300,
         blank=True,
         help_text=_("Where the room is: a community room's name, street and town."),

@@ -61,6 +61,14 @@ class Panel(models.Model):
     max_proxies_per_holder = models.PositiveSmallIntegerField(
         _("proxies one member may hold"), default=1
     )
+    room_counts_confirmed = models.BooleanField(
+        _("a second moderator confirms counts from the room"),
+        default=False,
+        help_text=_(
+            "A count by show of hands or of paper ballots, entered by one moderator, counts "
+            "only once another moderator has confirmed it."
+        ),
+    )
     neighbourhoods = models.TextField(
         _("neighbourhoods"),
         blank=True,

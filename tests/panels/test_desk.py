@@ -33,7 +33,7 @@ def hall(alice) -> Meeting:
         title="Bewonersavond in de Buurtkamer",
         starts_at=timezone.now(),
         venue=Meeting.Venue.HYBRID,
-        address="Buurtkamer De Linde, Lindelaan 4, Utrecht",
+        location="Buurtkamer De Linde, Lindelaan 4, Utrecht",
         notify=False,
     )
     return meetings.start_meeting(alice, meeting)
@@ -181,7 +181,7 @@ def test_refused_desk_actions_change_nothing(hall, alice, bob, oscar, refused, c
 
 
 def test_an_online_meeting_has_no_room_but_a_phone(meeting, alice, bob, refused):
-    assert "room" in refused(lambda: attendance.mark_present(alice, meeting, bob.pk, ROOM))
+    assert "zaal" in refused(lambda: attendance.mark_present(alice, meeting, bob.pk, ROOM))
     attendance.mark_present(alice, meeting, bob.pk, PHONE)
     assert present(meeting) == {bob.pk}
 
@@ -197,11 +197,11 @@ def test_a_meeting_in_a_room_needs_its_address(alice, refused):
             alice, title="Avond", starts_at=timezone.now(), venue="room", notify=False
         )
     )
-    assert "address" in message
+    assert "adres" in message
     online = meetings.create_meeting(
-        alice, title="Avond", starts_at=timezone.now(), address="Ergens 1", notify=False
+        alice, title="Avond", starts_at=timezone.now(), location="Ergens 1", notify=False
     )
-    assert (online.venue, online.address) == ("online", "")
+    assert (online.venue, online.location) == ("online", "")
 
 
 # --- the page ----------------------------------------------------------------------------

@@ -12,9 +12,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone, translation
 
+from panels import attendance
+from panels.models import Attendance
 from tests.live_helpers import record_notices
 from tests.voting.conftest import ballot_key, cast, fresh
-from voting import casting, eligibility, lifecycle
+from voting import casting, desk, eligibility, lifecycle
 from voting import results as vote_results
 from voting.errors import VotingError
 from voting.models import Ballot, Participation, Proxy, RollEntry, Vote
@@ -226,3 +228,35 @@ def test_ballots_go_in_side_by_side_not_one_at_a_time(sent, make_vote, crowd, mo
 
     assert all(isinstance(r, casting.Cast) for r in results), results
     assert Participation.objects.filter(vote=vote).count() == 2
+
+
+def test_a_ballot_in_the_app_and_one_at_the_desk_for_the_same_people_at_once_count_once(
+    sent, make_vote, live_meeting, alice, crowd
+):
+    """Ten members on the phone to the desk also vote in the app, at the same moment as the
+    desk enters their ballot: each counts once, whichever came first."""
+    people = crowd[:10]
+    for person in people:
+        attendance.mark_present(alice, live_meeting, person.pk, Attendance.How.PHONE)
+    vote = make_vote(secret=True, present=people)
+
+    results = at_once(
+        *[lambda m=m: cast(m, vote, "for") for m in people],
+        *[
+            lambda m=m: desk.cast_at_desk(
+                alice, vote, m.pk, {"choice": "against"}, key=ballot_key()
+            )
+            for m in people
+        ],
+    )
+
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == len(people), results
+    assert all("already been cast" in str(e) for e in errors), errors
+    for person in people:
+        assert Participation.objects.filter(vote=vote, on_behalf_of=person).count() == 1
+    assert len(vote_results.ballots(vote)) == len(people)
+    result = lifecycle.close_vote(fresh(vote.created_by), vote).result
+    assert result["cast"] == len(people)
+    at_desk = Participation.objects.filter(vote=vote, at_desk=True).count()
+    assert dict(result["counts"])["against"] == at_desk

@@ -126,6 +126,7 @@ def test_a_participation_says_who_took_part_and_nothing_about_the_choice():
         "voter",
         "on_behalf_of",
         "key_hash",
+        "at_desk",  # entered by the desk for the member: how, not what
         "ballot",  # the reverse side of a named vote's ballot
     }
 

@@ -67,6 +67,12 @@ MATRIX = {
     "vote_answer_hide": (Perm.MODERATE, {"POST"}, "closed open-question vote"),
     "vote_answer_propose": (Perm.TAKE_PART, {"POST"}, "closed open-question vote"),
     "proxy": (Perm.TAKE_PART, {"GET", "POST"}, "meeting"),
+    # The desk: moderators, and members appointed to it for the meeting
+    # (tests/voting/test_desk_ballots.py).
+    "vote_desk": (Perm.MODERATE, {"GET"}, "open vote"),
+    "vote_desk_ballot": (Perm.MODERATE, {"POST"}, "open vote"),
+    "vote_room_count": (Perm.MODERATE, {"POST"}, "open vote"),
+    "vote_room_confirm": (Perm.MODERATE, {"POST"}, "open vote"),
 }
 
 # persona → what they may do in `panel` (None: not logged in; empty: not a member)

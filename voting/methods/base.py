@@ -196,6 +196,18 @@ class VoteMethod:
         on every ballot, whoever made it."""
         raise NotImplementedError
 
+    # --- counted by hand in the room (voting/desk.py) -------------------------------------
+
+    def hand_answers(self, vote: Vote, options: Sequence[Option]) -> list[tuple[str, str]]:
+        """The answers a room can count by show of hands or on paper: (key, words) each.
+        None by default: marks, rankings and written answers are not counted by hand."""
+        return []
+
+    def hand_ballot(self, key: str) -> dict:
+        """The ballot one hand (or paper ballot) counted for `key` stands for; `clean`
+        checks it like any other."""
+        raise NotImplementedError
+
     # --- the count ----------------------------------------------------------------------
 
     def count(

@@ -38,6 +38,16 @@ class OneChoice(VoteMethod):
             raise BallotError(_("Choose one of the options."))
         return ballot(option_id=option_id)
 
+    def hand_answers(self, vote, options: Sequence) -> list[tuple[str, str]]:
+        return [(str(o.pk), o.label) for o in options] + [
+            (counting.ABSTAIN, str(self.words[counting.ABSTAIN]))
+        ]
+
+    def hand_ballot(self, key: str) -> dict:
+        if key == counting.ABSTAIN:
+            return {"choice": counting.ABSTAIN}
+        return {"option_id": int(key)}
+
     def count(
         self,
         ballots: list[dict],

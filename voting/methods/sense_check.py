@@ -41,6 +41,12 @@ class SenseCheck(VoteMethod):
     takes_quorum = False
     words = {UP: _("👍 Positive"), UNSURE: _("🤔 Unsure"), DOWN: _("👎 Negative")}
 
+    def hand_answers(self, vote, options: Sequence) -> list[tuple[str, str]]:
+        return [(answer, str(self.words[answer])) for answer in ANSWERS]
+
+    def hand_ballot(self, key: str) -> dict:
+        return {"choice": key}
+
     def parse(self, data: Mapping, vote) -> dict:
         return self.clean({"choice": data.get("choice"), "remark": remark_of(data)}, vote)
 

@@ -31,6 +31,12 @@ class YesNo(VoteMethod):
             raise BallotError(_("Choose for, against or abstain."))
         return ballot(choice)
 
+    def hand_answers(self, vote, options: Sequence) -> list[tuple[str, str]]:
+        return [(code, str(self.words[code])) for code in counting.CHOICES]
+
+    def hand_ballot(self, key: str) -> dict:
+        return {"choice": key}
+
     def count(
         self,
         ballots: list[dict],
