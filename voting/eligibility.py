@@ -16,9 +16,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from panels import audit
+from panels.access import Perm, require
 from panels.live import changes, presence
 from panels.models import Attendance, Meeting, Membership, Presence, Role
 from panels.services import save_with_history
+from voting.audit_actions import VotingAction
 from voting.errors import VotingError
 from voting.models import Proxy, RollEntry, RoomCount, Vote
 
@@ -192,7 +195,16 @@ def record_roll(vote: Vote) -> None:
 # --- proxies -------------------------------------------------------------------------------
 
 
-def give_proxy(principal: Membership, meeting: Meeting, holder: Membership) -> Proxy:
+def give_proxy(
+    principal: Membership,
+    meeting: Meeting,
+    holder: Membership,
+    *,
+    registered_by: Membership | None = None,
+    paper_reference: str = "",
+) -> Proxy:
+    """The principal lets the holder vote for them in this meeting: in the app, or on
+    paper, registered by a moderator (`register_paper_proxy`). The same rules either way."""
     with transaction.atomic():
         meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if meeting.panel_id != principal.panel_id or holder.panel_id != principal.panel_id:
@@ -218,10 +230,63 @@ def give_proxy(principal: Membership, meeting: Meeting, holder: Membership) -> P
             raise VotingError(_("This member already holds as many proxies as allowed."))
         if meeting.votes.filter(state__in=[State.OPEN, State.WRITTEN_ROUND]).exists():
             raise VotingError(_("Proxies can only change while no vote is open."))
-        proxy = Proxy(meeting=meeting, principal=principal, holder=holder)
-        save_with_history(proxy, principal.user, "given")
+        proxy = Proxy(
+            meeting=meeting,
+            principal=principal,
+            holder=holder,
+            paper_reference=paper_reference,
+            registered_by=registered_by,
+        )
+        if registered_by is None:
+            save_with_history(proxy, principal.user, "given")
+        else:
+            save_with_history(proxy, registered_by.user, "given on paper")
+            audit.record(
+                registered_by,
+                VotingAction.PAPER_PROXY,
+                f"meeting:{meeting.pk}",
+                panel=meeting.panel_id,
+                details={
+                    "member": principal.pk,
+                    "holder": holder.pk,
+                    "reference": paper_reference,
+                },
+            )
         changes.changed(meeting, "vote", personal_for=[principal.user_id, holder.user_id])
     return proxy
+
+
+PAPER_REFERENCE_MAX = 100
+
+
+def register_paper_proxy(
+    actor: Membership,
+    meeting: Meeting,
+    principal_id: int | None,
+    holder_id: int | None,
+    reference: str,
+) -> Proxy:
+    """A moderator registers a written proxy a member handed in on paper."""
+    require(actor, Perm.MODERATE, error=VotingError)
+    if meeting.panel_id != actor.panel_id:
+        raise VotingError(_("You are not allowed to do this."))
+    reference = " ".join(reference.split())
+    if not reference:
+        raise VotingError(_("Write where the paper is kept (e.g. a number on it)."))
+    if len(reference) > PAPER_REFERENCE_MAX:
+        raise VotingError(
+            _("The reference can be at most %(max)s characters.") % {"max": PAPER_REFERENCE_MAX}
+        )
+    people = {
+        m.pk: m
+        for m in Membership.objects.active()
+        .select_related("user", "panel")
+        .filter(panel_id=meeting.panel_id, pk__in=[principal_id, holder_id])
+    }
+    principal, holder = people.get(principal_id), people.get(holder_id)
+    if principal is None or holder is None:
+        raise VotingError(_("Choose two members of this panel."))
+    return give_proxy(principal, meeting, holder, registered_by=actor, paper_reference=reference)
 
 
 def revoke_proxy(actor: Membership, proxy: Proxy) -> Proxy:

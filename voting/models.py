@@ -594,6 +594,17 @@ class Proxy(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A proxy handed in on paper and registered by a moderator: where the paper is kept
+    # (no scan is stored), and who registered it. Empty for a proxy given in the app.
+    paper_reference = models.CharField(_("reference to the paper"), max_length=100, blank=True)
+    registered_by = models.ForeignKey(
+        "panels.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
     history = HistoricalRecords()
 
     class Meta:

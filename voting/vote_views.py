@@ -15,7 +15,7 @@ from panels.access import Perm, meeting_for, panel_for
 from panels.bidi import isolate
 from panels.downloads import csv_response
 from panels.models import AuditAction, Meeting, Membership
-from panels.pages import redirect_back
+from panels.pages import int_or_none, redirect_back
 from voting import answers, casting, consultations, desk, eligibility, lifecycle, results
 from voting.access import vote_for
 from voting.errors import VotingError
@@ -336,7 +336,10 @@ def vote_csv(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
 def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
     meeting, membership = meeting_for(request.user, panel_id, meeting_id, Perm.TAKE_PART)
     if request.method == "POST":
-        _change_proxy(request, meeting, membership)
+        if "paper_reference" in request.POST:
+            _paper_proxy(request, meeting, membership)
+        else:
+            _change_proxy(request, meeting, membership)
         return redirect(reverse("voting:proxy", args=[panel_id, meeting_id]))
     standing = eligibility.standing_proxies(meeting.pk).select_related(
         "principal__user", "holder__user"
@@ -357,8 +360,34 @@ def proxy(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
             "held": list(standing.filter(holder=membership)),
             "candidates": candidates,
             "all_proxies": list(standing) if membership.can_moderate else [],
+            "members": eligibility.eligible_members(meeting.panel).order_by("user__name")
+            if membership.can_moderate
+            else [],
         },
     )
+
+
+def _paper_proxy(request: HttpRequest, meeting: Meeting, membership: Membership) -> None:
+    """A moderator registers a proxy handed in on paper."""
+    try:
+        proxy = eligibility.register_paper_proxy(
+            membership,
+            meeting,
+            int_or_none(request.POST.get("principal")),
+            int_or_none(request.POST.get("holder")),
+            request.POST.get("paper_reference", "")[:1000],
+        )
+    except VotingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Registered: %(holder)s votes for %(principal)s in this meeting.")
+            % {
+                "holder": isolate(proxy.holder.user.name),
+                "principal": isolate(proxy.principal.user.name),
+            },
+        )
 
 
 def _change_proxy(request: HttpRequest, meeting: Meeting, membership: Membership) -> None:

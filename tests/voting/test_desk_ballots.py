@@ -12,7 +12,7 @@ from panels.models import Attendance, AuditAction, AuditEntry, Meeting
 from tests.voting.conftest import ballot_key, be_present, cast, vote_spec
 from voting import casting, desk, lifecycle
 from voting.errors import VotingError
-from voting.models import Participation, RoomCount, Vote
+from voting.models import Participation, Proxy, RoomCount, Vote
 
 pytestmark = pytest.mark.django_db
 ROOM, PHONE = Attendance.How.ROOM, Attendance.How.PHONE
@@ -53,6 +53,7 @@ def state_snapshot(panel):
             sorted(Participation.objects.values_list("vote", "voter", "on_behalf_of", "at_desk")),
             sorted(RoomCount.objects.values_list("vote", "taking_part", "confirmed_by")),
             sorted(Vote.objects.values_list("pk", "state", "counted_in_room")),
+            sorted(Proxy.objects.values_list("principal", "holder", "revoked_at")),
             AuditEntry.objects.count(),
         )
 
@@ -364,3 +365,65 @@ def test_the_desk_page_is_for_whoever_keeps_the_desk(hall, alice, bob, tina, cli
     page = client_for(tina).get(desk_url("vote_desk", vote), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     assert "Count of the room" not in page.content.decode()  # moderators count the room
+
+
+# --- proxies on paper --------------------------------------------------------------------------
+
+
+def test_a_moderator_registers_a_proxy_handed_in_on_paper(hall, alice, bob, tina, client_for):
+    from voting import eligibility
+
+    proxy = eligibility.register_paper_proxy(alice, hall, tina.pk, bob.pk, " Volmacht  nr. 7 ")
+
+    assert (proxy.principal, proxy.holder, proxy.registered_by) == (tina, bob, alice)
+    assert proxy.paper_reference == "Volmacht nr. 7"
+    entry = AuditEntry.objects.get(action=AuditAction.PAPER_PROXY)
+    assert entry.details == {"member": tina.pk, "holder": bob.pk, "reference": "Volmacht nr. 7"}
+    # bob votes for tina like for any proxy.
+    be_present(hall, bob)
+    vote = open_vote(alice, hall)
+    assert tina.pk in {m.pk for m in eligibility.capacities(vote, bob)}
+    page = client_for(alice).get(reverse("voting:proxy", args=[hall.panel_id, hall.pk]))
+    assert "Volmacht nr. 7" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "how", ["member", "no reference", "long reference", "outsider", "chain", "twice", "vote open"]
+)
+def test_a_paper_proxy_keeps_the_rules_of_proxies(
+    hall, alice, bob, tina, carl, oscar, make_member, refused, how
+):
+    from voting import eligibility
+
+    actor, principal, holder, reference = alice, tina.pk, bob.pk, "nr. 8"
+    other = make_member("Piet")
+    if how == "member":
+        actor = bob
+    elif how == "no reference":
+        reference = "  "
+    elif how == "long reference":
+        reference = "x" * 101
+    elif how == "outsider":
+        principal = oscar.pk
+    elif how == "chain":  # bob already gave his vote to piet: he cannot hold one
+        eligibility.give_proxy(bob, hall, other)
+    elif how == "twice":  # tina already gave hers
+        eligibility.give_proxy(tina, hall, other)
+    else:
+        open_vote(alice, hall)
+    assert refused(
+        lambda: eligibility.register_paper_proxy(actor, hall, principal, holder, reference)
+    )
+
+
+def test_a_paper_proxy_on_the_page_with_bad_input_gets_a_message(
+    hall, alice, bob, client_for, state_snapshot
+):
+    before = state_snapshot()
+    answer = client_for(alice).post(
+        reverse("voting:proxy", args=[hall.panel_id, hall.pk]),
+        {"principal": "x", "holder": bob.pk, "paper_reference": "nr. 9"},
+        follow=True,
+    )
+    assert answer.status_code == 200 and b"message--error" in answer.content
+    assert state_snapshot() == before
