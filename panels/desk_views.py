@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from panels import attendance
 from panels.access import Perm, has_perm, meeting_for
+from panels.attendance_pdf import attendance_pdf
+from panels.downloads import attachment
 from panels.meetings import MeetingError
 from panels.models import Attendance, Meeting, Membership
 
@@ -61,6 +63,17 @@ def meeting_desk(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
             .order_by("user__name"),
             "closed": meeting.state == Meeting.State.CLOSED,
         },
+    )
+
+
+@require_GET
+@login_required
+def meeting_attendance_pdf(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    """The attendance list on paper, to tick and sign in the room."""
+    meeting, _membership = _desk_meeting(request, panel_id, meeting_id)
+    body = attendance_pdf(meeting)
+    return attachment(
+        HttpResponse(body, content_type="application/pdf"), f"presentielijst-{meeting.pk}.pdf"
     )
 
 

@@ -49,6 +49,7 @@ urlpatterns = [
     path(meeting + "state/", mv.meeting_state, name="meeting_state"),
     path(meeting + "desk/", dv.meeting_desk, name="meeting_desk"),
     path(meeting + "desk/act/", dv.meeting_desk_action, name="meeting_desk_action"),
+    path(meeting + "attendance.pdf", dv.meeting_attendance_pdf, name="meeting_attendance_pdf"),
     path(meeting + "floor/", mv.meeting_floor, name="meeting_floor"),
     path(meeting + "items/", av.item_add, name="item_add"),
     path(meeting + "items/finish/", av.item_finish, name="item_finish"),

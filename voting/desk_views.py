@@ -12,10 +12,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from panels import attendance
-from panels.access import Perm, has_perm
+from panels.access import Perm, has_perm, meeting_for
 from panels.bidi import isolate
+from panels.downloads import attachment
+from panels.models import Membership
 from panels.pages import int_or_none
-from voting import casting, desk, eligibility
+from voting import casting, desk, eligibility, sheets
 from voting.access import vote_for
 from voting.errors import VotingError
 from voting.methods import BallotError
@@ -27,6 +29,20 @@ def _desk_vote(request: HttpRequest, panel_id: int, vote_id: int):
     if vote.meeting_id is None or not attendance.may_keep_desk(membership, vote.meeting):
         raise PermissionDenied
     return vote, membership
+
+
+@require_GET
+@login_required
+def vote_sheets(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    """Ballot sheets to print for the meeting's votes a room can count by hand."""
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id)
+    if not attendance.may_keep_desk(membership, meeting):
+        raise PermissionDenied
+    slips = int_or_none(request.GET.get("slips")) or sheets.SLIPS_PER_PAGE * 10
+    body = sheets.ballot_sheets(meeting, slips)
+    return attachment(
+        HttpResponse(body, content_type="application/pdf"), f"stembiljetten-{meeting.pk}.pdf"
+    )
 
 
 def _here(vote) -> HttpResponse:
@@ -82,13 +98,15 @@ def vote_desk_ballot(request: HttpRequest, panel_id: int, vote_id: int) -> HttpR
         return _here(vote)
     messages.success(request, _("The ballot has been entered."))
     if cast.receipt:
-        messages.info(
+        # A receipt to print or write out for the member: this page, not a message that a
+        # reload loses (posting again gives the same receipt: the key makes it a repeat).
+        member = Membership.objects.select_related("user").get(
+            pk=int_or_none(request.POST.get("member"))
+        )
+        return render(
             request,
-            _(
-                "Receipt code for the member: %(code)s. Write it down for them: after the close "
-                "it lets them check that the ballot was counted (it does not show what was voted)."
-            )
-            % {"code": cast.receipt},
+            "voting/desk_receipt.html",
+            {"panel": vote.panel, "vote": vote, "member": member, "code": cast.receipt},
         )
     return _here(vote)
 

@@ -28,6 +28,11 @@ urlpatterns = [
     path(vote + "desk/confirm/", desk_views.vote_room_confirm, name="vote_room_confirm"),
     path("panels/<int:panel_id>/meetings/<int:meeting_id>/proxy/", vote_views.proxy, name="proxy"),
     path(
+        "panels/<int:panel_id>/meetings/<int:meeting_id>/ballots.pdf",
+        desk_views.vote_sheets,
+        name="vote_sheets",
+    ),
+    path(
         "panels/<int:panel_id>/consultations/",
         consultation_views.consultation_list,
         name="consultations",

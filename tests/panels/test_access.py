@@ -70,6 +70,7 @@ MATRIX = {
     # The desk: moderators, and members appointed for the meeting (tests/panels/test_desk.py).
     "meeting_desk": (Perm.MODERATE, {"GET"}),
     "meeting_desk_action": (Perm.MODERATE, {"POST"}),
+    "meeting_attendance_pdf": (Perm.MODERATE, {"GET"}),
     "meeting_floor": (Perm.MODERATE, {"POST"}),
     "item_add": (Perm.MODERATE, {"POST"}),
     "item_finish": (Perm.MODERATE, {"POST"}),

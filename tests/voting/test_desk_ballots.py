@@ -427,3 +427,78 @@ def test_a_paper_proxy_on_the_page_with_bad_input_gets_a_message(
     )
     assert answer.status_code == 200 and b"message--error" in answer.content
     assert state_snapshot() == before
+
+
+# --- on paper ------------------------------------------------------------------------------
+
+
+def pdf_text(response) -> tuple[int, str]:
+    import io
+
+    from pypdf import PdfReader
+
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(
+        io.BytesIO(b"".join(response.streaming_content) if response.streaming else response.content)
+    )
+    return len(reader.pages), "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_ballot_sheets_for_the_votes_a_room_can_count(hall, alice, client_for):
+    secret = lifecycle.prepare_vote(
+        alice, vote_spec(question="Bankjes in de tuin?", secret=True), meeting=hall
+    )
+    lifecycle.prepare_vote(
+        alice,
+        vote_spec(question="Welke kleur?", method="one_choice", options=["Groen", "Blauw"]),
+        meeting=hall,
+    )
+    lifecycle.prepare_vote(
+        alice,
+        vote_spec(question="Punten verdelen", method="points", options=["A", "B"]),
+        meeting=hall,
+    )
+    url = reverse("voting:vote_sheets", args=[hall.panel_id, hall.pk])
+
+    pages, text = pdf_text(client_for(alice).get(url, {"slips": "4"}, HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert pages == 4  # two votes, four slips each, three to a page
+    assert text.count("Bankjes in de tuin?") == 4 and text.count("Welke kleur?") == 4
+    assert "Punten verdelen" not in text  # points are not counted by hand
+    assert "Groen" in text and "Blauw" in text and "Against" in text
+    assert "Do not write your name" in text and "Name: ____" in text
+    assert secret.pk
+
+
+def test_the_attendance_list_names_every_member_with_a_place_to_sign(
+    hall, alice, bob, tina, client_for
+):
+    url = reverse("panels:meeting_attendance_pdf", args=[hall.panel_id, hall.pk])
+    _pages, text = pdf_text(client_for(alice).get(url, HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Attendance list" in text and "Lindelaan 4" in text
+    assert all(name in text for name in ("Alice Moderator", "Bob Member", "Tina Tenantorg"))
+    assert "Signature" in text and "Guests (no vote)" in text
+
+
+def test_papers_are_for_the_desk(hall, bob, client_for):
+    sheets = reverse("voting:vote_sheets", args=[hall.panel_id, hall.pk])
+    names = reverse("panels:meeting_attendance_pdf", args=[hall.panel_id, hall.pk])
+    assert client_for(bob).get(sheets).status_code == 403
+    assert client_for(bob).get(names).status_code == 403
+
+
+def test_a_secret_ballot_at_the_desk_answers_with_a_receipt_to_print(hall, alice, bob, client_for):
+    attendance.mark_present(alice, hall, bob.pk, PHONE)
+    vote = open_vote(alice, hall, secret=True)
+    data = {"member": bob.pk, "choice": "for", "key": ballot_key()}
+    client = client_for(alice)
+
+    page = client.post(reverse("voting:vote_desk_ballot", args=[vote.panel_id, vote.pk]), data)
+    again = client.post(reverse("voting:vote_desk_ballot", args=[vote.panel_id, vote.pk]), data)
+
+    code = page.context["code"]
+    assert page.status_code == 200 and code in page.content.decode()
+    assert again.context["code"] == code  # a reload gives the same receipt, and no second ballot
+    assert Participation.objects.filter(vote=vote).count() == 1
+    closed = lifecycle.close_vote(alice, vote)
+    assert casting.receipt_counted(closed, code)

@@ -73,6 +73,7 @@ MATRIX = {
     "vote_desk_ballot": (Perm.MODERATE, {"POST"}, "open vote"),
     "vote_room_count": (Perm.MODERATE, {"POST"}, "open vote"),
     "vote_room_confirm": (Perm.MODERATE, {"POST"}, "open vote"),
+    "vote_sheets": (Perm.MODERATE, {"GET"}, "meeting"),
 }
 
 # persona → what they may do in `panel` (None: not logged in; empty: not a member)
