@@ -130,14 +130,15 @@ def cast_ballot(
     option_id: int | None = None,
     ranking: list[int] | None = None,
     key: str,
-    at_desk: bool = False,
+    at_desk: Membership | None = None,
 ) -> Cast:
     """Cast (or, in a named vote, change) one ballot; idempotent for the same key.
 
     The ballot is what the vote's method parsed (voting/methods/), or given field by field
     (`choice`, `option_id`, `ranking`); either way the method checks it here. `at_desk`:
-    the actor keeps the meeting's desk and enters it for `on_behalf_of`, who may vote
-    themselves (voting/desk.py checks the rest).
+    the member at the meeting's desk who asked the actor (who keeps the desk) to enter it,
+    for themselves or for a principal whose proxy they hold (voting/desk.py checks the
+    rest).
     """
     if ballot is None:
         ballot = {"choice": choice, "option_id": option_id, "ranking": ranking or []}
@@ -168,7 +169,7 @@ def cast_ballot(
                 existing.save(update_fields=["key_hash"])
                 changes.changed(vote.meeting_id, "vote", personal_for=[actor.user_id])
                 return Cast(None, repeated=False)
-            if not _may_cast(vote, actor, on_behalf_of, at_desk):
+            if not _may_cast(vote, actor if at_desk is None else at_desk, on_behalf_of):
                 raise VotingError(_("You cannot vote in this vote (for this person)."))
             if (
                 vote.counted_in_room
@@ -188,7 +189,7 @@ def cast_ballot(
                         voter=actor,
                         on_behalf_of=on_behalf_of,
                         key_hash=_key_hash(key),
-                        at_desk=at_desk,
+                        at_desk=at_desk is not None,
                     )
                 break
             except IntegrityError:
@@ -197,14 +198,15 @@ def cast_ballot(
                 continue
         if participation is None:
             raise VotingError(_("This vote has already been cast."))
-        if at_desk:
+        if at_desk is not None:
             # That a ballot was entered for the member, and by whom: never what it says.
             audit.record(
                 actor,
                 VotingAction.BALLOT_AT_DESK,
                 f"vote:{vote.pk}",
                 panel=vote.panel_id,
-                details={"member": on_behalf_of.pk},
+                details={"member": on_behalf_of.pk}
+                | ({"holder": at_desk.pk} if at_desk.pk != on_behalf_of.pk else {}),
             )
         code = None
         if not vote.secret:
@@ -269,7 +271,7 @@ def _first_ballot(
     on_behalf_of: Membership,
     key: str,
     ballot: dict,
-    at_desk: bool = False,
+    at_desk: Membership | None = None,
 ) -> tuple[dict, Participation | None]:
     """The common case without looking first: this member's first ballot, inserted at once.
 
@@ -277,7 +279,7 @@ def _first_ballot(
     first ballot that may go in (a repeat, a change, a refusal): `cast_ballot` then looks
     at what is there and decides, as it does for every other case.
     """
-    if not vote.is_open or past_deadline(vote) or vote.counted_in_room or at_desk:
+    if not vote.is_open or past_deadline(vote) or vote.counted_in_room or at_desk is not None:
         return {}, None
     if on_behalf_of.pk not in {m.pk for m in capacities(vote, actor)}:
         return {}, None
@@ -292,12 +294,9 @@ def _first_ballot(
     return fields, participation
 
 
-def _may_cast(vote: Vote, actor: Membership, on_behalf_of: Membership, at_desk: bool) -> bool:
-    """Whether the actor may cast this person's ballot: as themselves or a proxy holder; or,
-    at the desk, for someone who may vote themselves."""
-    if at_desk:
-        return on_behalf_of.pk in {m.pk for m in capacities(vote, on_behalf_of)}
-    return on_behalf_of.pk in {m.pk for m in capacities(vote, actor)}
+def _may_cast(vote: Vote, voter: Membership, on_behalf_of: Membership) -> bool:
+    """Whether this person may cast this ballot: as themselves, or as a proxy holder."""
+    return on_behalf_of.pk in {m.pk for m in capacities(vote, voter)}
 
 
 def _repeated(vote: Vote, key: str) -> Cast:

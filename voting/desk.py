@@ -39,25 +39,35 @@ def _meeting_vote(vote: Vote) -> None:
 
 def registered(vote: Vote) -> list[Membership]:
     """The members registered at the desk now who may still vote in this vote, by name:
-    whom the desk can enter a ballot for."""
+    whom the desk can enter a ballot for (a principal's, too: `principals`)."""
     if vote.meeting_id is None:
         return []
-    here = Attendance.objects.filter(
-        meeting_id=vote.meeting_id, left_at__isnull=True, membership__isnull=False
-    ).values_list("membership_id", flat=True)
     voted = vote.participations.values_list("on_behalf_of_id", flat=True)
     return list(
         eligibility.eligible_members(vote.panel)
-        .filter(pk__in=here)
+        .filter(pk__in=_at_desk(vote))
         .exclude(pk__in=voted)
         .order_by("user__name", "pk")
     )
 
 
+def _at_desk(vote: Vote):
+    return Attendance.objects.filter(
+        meeting_id=vote.meeting_id, left_at__isnull=True, membership__isnull=False
+    ).values_list("membership_id", flat=True)
+
+
 def cast_at_desk(
-    actor: Membership, vote: Vote, member_id: int | None, ballot: dict, *, key: str
+    actor: Membership,
+    vote: Vote,
+    member_id: int | None,
+    ballot: dict,
+    *,
+    key: str,
+    for_id: int | None = None,
 ) -> casting.Cast:
-    """Enter the ballot of a member registered at the desk, who asked for it."""
+    """Enter the ballot of a member registered at the desk, who asked for it: their own,
+    or (`for_id`) that of a principal whose proxy they hold."""
     _meeting_vote(vote)
     with transaction.atomic():
         if not attendance.may_keep_desk(actor, vote.meeting):
@@ -81,7 +91,31 @@ def cast_at_desk(
                 )
                 % {"name": member.user.name}
             )
-        return casting.cast_ballot(actor, vote, ballot, on_behalf_of=member, key=key, at_desk=True)
+        target = member
+        if for_id is not None and for_id != member.pk:
+            target = next((m for m in eligibility.capacities(vote, member) if m.pk == for_id), None)
+            if target is None:
+                raise VotingError(
+                    _("%(name)s holds no proxy for that person in this vote.")
+                    % {"name": member.user.name}
+                )
+        return casting.cast_ballot(
+            actor, vote, ballot, on_behalf_of=target, key=key, at_desk=member
+        )
+
+
+def principals(vote: Vote) -> list[tuple[Membership, Membership]]:
+    """(holder, principal) for each proxy that a member registered at the desk holds in
+    this vote, whose principal has not voted yet."""
+    if vote.meeting_id is None or not vote.vote_method.can_be_weighted:
+        return []
+    proxies = eligibility.standing_proxies(vote.meeting_id).filter(holder__in=_at_desk(vote))
+    voted = set(vote.participations.values_list("on_behalf_of_id", flat=True))
+    return [
+        (p.holder, p.principal)
+        for p in proxies.select_related("holder__user", "principal__user").order_by("pk")
+        if p.principal_id not in voted
+    ]
 
 
 def entered_for(vote: Vote, member: Membership) -> Participation | None:

@@ -67,6 +67,7 @@ def vote_desk(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse
         "options": options,
         "membership": membership,
         "registered": desk.registered(vote) if vote.is_open else [],
+        "principals": desk.principals(vote) if vote.is_open else [],
         "key": casting.new_key(),
         "hand_answers": [
             (key, words, counted.get(key, 0)) for key, words in desk.hand_answers(vote)
@@ -86,12 +87,15 @@ def vote_desk_ballot(request: HttpRequest, panel_id: int, vote_id: int) -> HttpR
     vote, membership = _desk_vote(request, panel_id, vote_id)
     try:
         ballot = vote.vote_method.parse(request.POST, vote)
+        # "12": member 12's own ballot; "12:34": the ballot of 34, whose proxy 12 holds.
+        member, _colon, principal = request.POST.get("member", "")[:40].partition(":")
         cast = desk.cast_at_desk(
             membership,
             vote,
-            int_or_none(request.POST.get("member")),
+            int_or_none(member),
             ballot,
             key=request.POST.get("key", "")[:200],
+            for_id=int_or_none(principal) if principal else None,
         )
     except (BallotError, VotingError) as error:
         messages.error(request, str(error))
@@ -100,9 +104,7 @@ def vote_desk_ballot(request: HttpRequest, panel_id: int, vote_id: int) -> HttpR
     if cast.receipt:
         # A receipt to print or write out for the member: this page, not a message that a
         # reload loses (posting again gives the same receipt: the key makes it a repeat).
-        member = Membership.objects.select_related("user").get(
-            pk=int_or_none(request.POST.get("member"))
-        )
+        member = Membership.objects.select_related("user").get(pk=int_or_none(principal or member))
         return render(
             request,
             "voting/desk_receipt.html",

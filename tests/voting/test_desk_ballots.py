@@ -502,3 +502,32 @@ def test_a_secret_ballot_at_the_desk_answers_with_a_receipt_to_print(hall, alice
     assert Participation.objects.filter(vote=vote).count() == 1
     closed = lifecycle.close_vote(alice, vote)
     assert casting.receipt_counted(closed, code)
+
+
+def test_the_desk_enters_a_principal_s_ballot_for_a_holder_without_a_device(
+    hall, alice, bob, tina, carl, refused
+):
+    from voting import eligibility
+
+    eligibility.register_paper_proxy(alice, hall, tina.pk, bob.pk, "nr. 3")
+    attendance.mark_present(alice, hall, bob.pk, ROOM)
+    vote = open_vote(alice, hall)
+    assert desk.principals(vote) == [(bob, tina)]
+
+    desk.cast_at_desk(alice, vote, bob.pk, {"choice": "for"}, key=ballot_key())
+    desk.cast_at_desk(alice, vote, bob.pk, {"choice": "against"}, key=ballot_key(), for_id=tina.pk)
+
+    assert desk.principals(vote) == []
+    entries = AuditEntry.objects.filter(action=AuditAction.BALLOT_AT_DESK).order_by("sequence")
+    assert [e.details for e in entries] == [
+        {"member": bob.pk},
+        {"member": tina.pk, "holder": bob.pk},
+    ]
+    # Bob holds no proxy for carl.
+    assert refused(
+        lambda: desk.cast_at_desk(
+            alice, vote, bob.pk, {"choice": "for"}, key=ballot_key(), for_id=carl.pk
+        )
+    )
+    closed = lifecycle.close_vote(alice, vote)
+    assert dict(closed.result["counts"]) == {"for": 1, "against": 1, "abstain": 0}
