@@ -15,7 +15,16 @@ from django.utils import timezone
 from agreements import advice
 from agreements import services as agreements
 from panels import floor, meetings, pulse
-from panels.models import LiveWorker, Membership, Organisation, Panel, Presence, Role, User
+from panels.models import (
+    LiveWorker,
+    Meeting,
+    Membership,
+    Organisation,
+    Panel,
+    Presence,
+    Role,
+    User,
+)
 from voting import casting, consultations, lifecycle, proposals
 from voting.models import Proposal
 
@@ -144,6 +153,8 @@ class Command(BaseCommand):
             starts_at=timezone.now().replace(minute=0, second=0, microsecond=0)
             + timedelta(hours=1),
             description="We praten over het onderhoudsplan en de isolatie van de flats.",
+            venue=Meeting.Venue.HYBRID,
+            location="Buurthuis De Linde, Lindelaan 12, Utrecht",
             notify=False,
         )
         for item_title, description in AGENDA:
