@@ -120,14 +120,19 @@ def capacities(vote: Vote, voter: Membership) -> list[Membership]:
 
 
 def in_room(vote: Vote) -> set[int]:
-    """The eligible members the desk registered in the meeting's room now."""
+    """The eligible members the desk registered in the meeting's room now, less those who
+    gave their vote to a proxy holder (their hand is not theirs to raise)."""
     here = Attendance.objects.filter(
         meeting_id=vote.meeting_id,
         left_at__isnull=True,
         how=Attendance.How.ROOM,
         membership__isnull=False,
     ).values_list("membership_id", flat=True)
-    return set(eligible_members(vote.panel).filter(pk__in=here).values_list("pk", flat=True))
+    members = eligible_members(vote.panel).filter(pk__in=here)
+    if vote.vote_method.can_be_weighted:
+        gave = standing_proxies(vote.meeting_id).values_list("principal_id", flat=True)
+        members = members.exclude(pk__in=gave)
+    return set(members.values_list("pk", flat=True))
 
 
 def room_places(vote: Vote) -> int:

@@ -93,11 +93,10 @@ def room_part(vote: Vote) -> tuple[list[dict], dict | None]:
     }
     if not confirmed:
         return [], part
-    made = [
-        stored(method.clean(method.hand_ballot(key), vote))
-        for key, number in room.counts.items()
-        for _ in range(number)
-    ]
+    # One ballot per hand, each the same checked ballot for its answer (counting reads them).
+    made = []
+    for key, number in room.counts.items():
+        made += [stored(method.clean(method.hand_ballot(key), vote))] * number
     return made, part
 
 

@@ -531,3 +531,14 @@ def test_the_desk_enters_a_principal_s_ballot_for_a_holder_without_a_device(
     )
     closed = lifecycle.close_vote(alice, vote)
     assert dict(closed.result["counts"]) == {"for": 1, "against": 1, "abstain": 0}
+
+
+def test_a_member_in_the_room_who_gave_a_proxy_has_no_hand_to_count(
+    hall, alice, bob, roomful, refused
+):
+    from voting import eligibility
+
+    eligibility.register_paper_proxy(alice, hall, roomful[0].pk, bob.pk, "nr. 5")
+    vote = open_vote(alice, hall)
+    assert refused(lambda: count(alice, vote, {"for": 4}, 4))
+    count(alice, vote, {"for": 3}, 3)
