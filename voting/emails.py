@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from panels.models import Membership
-from voting.models import Participation, Proposal
+from voting.models import Participation, Proposal, Vote
 
 
 def involved(proposal: Proposal) -> list[str]:
@@ -42,3 +42,16 @@ def send_proposal_decided(proposal_id: int) -> int:
     """The panel voted on the proposal: tell those involved whether it was adopted."""
     proposal = Proposal.objects.select_related("item__meeting__panel").get(pk=proposal_id)
     return send_to_involved(proposal, "voting/email/decided", {})
+
+
+def send_vote_reminders(vote: Vote, people: list[Membership]) -> int:
+    """Remind these members, who have not voted, that the vote closes soon."""
+    url = settings.SITE_URL + reverse("voting:vote", args=[vote.panel_id, vote.pk])
+    context = {"vote": vote, "url": url}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string("voting/email/reminder_subject.txt", context).strip()
+        body = render_to_string("voting/email/reminder.txt", context)
+    addresses = sorted({m.user.email for m in people if m.user.is_active})
+    messages = [EmailMessage(subject, body, None, [address]) for address in addresses]
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0
