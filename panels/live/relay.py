@@ -183,8 +183,17 @@ class Relay:
                 await asyncio.sleep(delay)
 
     async def deliver(self, meeting_id: int, message: dict) -> None:
-        """A service's notice (panels/live/changes.py): render what changed, here, for here."""
-        self.generation[meeting_id] += 1
+        """A service's notice (panels/live/changes.py): render what changed, here, for here.
+
+        A snapshot rendered before a change is stale: the change bumps the generation. A
+        burst's change does so when its render goes out (`_flush_local`), not with every
+        notice: in a reconnect storm presence changes with each batch of arrivals on every
+        worker, and a snapshot dropped for each would be rendered anew for every socket.
+        (Until the burst's render goes out, a new socket gets the snapshot from before it,
+        and then the render, like every other socket.)
+        """
+        if message.get("type") != changes.NOTICE or not message.get("burst"):
+            self.generation[meeting_id] += 1
         if message.get("type") != changes.NOTICE:
             return
         names = set(message.get("names", ()))
@@ -372,6 +381,7 @@ class Relay:
     async def _flush_local(self, meeting_id: int) -> None:
         names = self.pending_local.pop(meeting_id, set())
         if names:
+            self.generation[meeting_id] += 1  # snapshots from before the burst are stale now
             await self._render_local(meeting_id, names)
 
     async def _render_local(self, meeting_id: int, names: set[str]) -> None:

@@ -94,6 +94,24 @@ async def test_any_message_about_the_meeting_makes_it_stale():
     )
 
 
+async def test_a_burst_makes_it_stale_when_its_render_goes_out_not_with_each_notice(renders):
+    """In a reconnect storm presence changes with every batch of arrivals: the snapshot
+    stays until the burst's render goes out (to every socket here, the new ones too)."""
+    here = FakeSocket("participant/nl", user_id=1)
+    relay, render = with_sockets(here), CountingRender()
+    render.release.set()
+    assert await relay.shared_snapshot(7, "participant/nl", render) == "snapshot 1"
+    relay.last_flush[7] = asyncio.get_running_loop().time()  # the burst waits its interval
+
+    for _ in range(5):
+        await relay.deliver(7, notice(7, "presence", burst=True))
+        assert await relay.shared_snapshot(7, "participant/nl", render) == "snapshot 1"
+
+    await until(lambda: here.texts)
+    assert here.texts == ["<presence participant/nl>"]
+    assert await relay.shared_snapshot(7, "participant/nl", render) == "snapshot 2"
+
+
 async def test_a_render_overtaken_by_a_change_is_used_once_but_not_kept():
     relay, render = Relay(), CountingRender()
     first = asyncio.ensure_future(relay.shared_snapshot(7, "participant/nl", render))
