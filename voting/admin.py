@@ -135,6 +135,8 @@ class RollEntryAdmin(ReadOnlyAdmin):
 class ProxyAdmin(HistoryAdmin):
     list_display = ["principal", "holder", "meeting", "created_at", "revoked_at"]
     raw_id_fields = ["meeting", "principal", "holder"]
+    # A proxy on paper is registered by a moderator in the app, with an audit entry.
+    readonly_fields = ["paper_reference", "registered_by"]
 
     def has_add_permission(self, request) -> bool:
         return False  # proxies are given by the principal, in the app
