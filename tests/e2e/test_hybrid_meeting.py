@@ -89,7 +89,7 @@ def cast_online(page: Page, choice: str) -> None:
 def assisted(desk: Page, name: str, choice: str) -> None:
     """The desk enters the ballot of a member registered there, who asks for it."""
     form = desk.get_by_role("region", name="Een stem invoeren voor een lid")
-    form.get_by_role("combobox", name="Voor", exact=True).select_option(label=name)
+    form.get_by_role("combobox", name="Stem van").select_option(label=name)
     form.get_by_role("radio", name=choice, exact=True).check()
     form.get_by_role("button", name="Stem invoeren").click()
 
@@ -101,7 +101,7 @@ def room_count(desk: Page, taking_part: int, **counts: int) -> None:
     for answer, number in counts.items():
         form.get_by_role("spinbutton", name=answer, exact=True).fill(str(number))
     form.get_by_role("spinbutton", name="Mensen in de zaal die meededen").fill(str(taking_part))
-    form.get_by_role("button", name=re.compile("^(Telling invoeren|Telling corrigeren)$")).click()
+    form.get_by_role("button", name=re.compile("^(Telling invoeren|Telling verbeteren)$")).click()
 
 
 def test_a_hybrid_meeting_votes_online_in_the_room_by_phone_and_by_paper_proxy(
