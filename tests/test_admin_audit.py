@@ -22,10 +22,12 @@ from django.utils import timezone
 from agreements.models import AdviceRequest, Agreement, InputResponse, Signature
 from panels.models import (
     AgendaItem,
+    Attendance,
     Attribute,
     AuditAction,
     AuditEntry,
     ConstituencyShare,
+    DeskAppointment,
     Invitation,
     Meeting,
     Membership,
@@ -38,7 +40,16 @@ from panels.models import (
 from tests.live_helpers import make_live_meeting
 from voting import amendments
 from voting import proposals as voting
-from voting.models import Amendment, Consultation, HiddenAnswer, Proposal, Proxy, Vote
+from voting.models import (
+    Amendment,
+    Consultation,
+    HiddenAnswer,
+    Participation,
+    Proposal,
+    Proxy,
+    RoomCount,
+    Vote,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +85,22 @@ AUDITED: dict[str, list[tuple[type[models.Model], list[str]]]] = {
     AuditAction.INPUT_ANSWERED: [
         (InputResponse, [CREATED, "proposal", "status", "reasons", "answered_by", "answered_at"])
     ],
+    # The desk of a meeting (panels/attendance.py, voting/desk.py), and proxies on paper.
+    AuditAction.ATTENDANCE_REGISTERED: [
+        (Attendance, [CREATED, "meeting", "membership", "how", "arrived_at", "registered_by"])
+    ],
+    AuditAction.ATTENDANCE_ENDED: [(Attendance, ["left_at"])],
+    AuditAction.GUEST_REGISTERED: [(Attendance, [CREATED, "guest_name"])],
+    AuditAction.DESK_APPOINTED: [
+        (DeskAppointment, [CREATED, "meeting", "membership", "appointed_by", "appointed_at"])
+    ],
+    AuditAction.BALLOT_AT_DESK: [(Participation, [CREATED, "at_desk"])],
+    AuditAction.ROOM_COUNT_ENTERED: [
+        (RoomCount, [CREATED, "vote", "counts", "taking_part", "how", "entered_by", "entered_at"]),
+        (Vote, ["counted_in_room"]),
+    ],
+    AuditAction.ROOM_COUNT_CONFIRMED: [(RoomCount, ["confirmed_by", "confirmed_at"])],
+    AuditAction.PAPER_PROXY: [(Proxy, ["principal", "holder", "paper_reference", "registered_by"])],
     # Not audited, but the meeting's live state: the moderator opens the floor in the
     # meeting, and everyone's page follows. Not for the admin either.
     "live state": [(Meeting, ["floor_open"])],
@@ -189,7 +216,21 @@ def world(
         panel=panel, title="Onderhoud", closes_at=timezone.now(), created_by=alice
     )
     hidden = HiddenAnswer.objects.create(vote=vote, text_sha256="0" * 64, reason="Grof")
+    stay = Attendance.objects.create(
+        meeting=meeting, membership=bob, how=Attendance.How.PHONE, registered_by=alice
+    )
+    appointed = DeskAppointment.objects.create(meeting=meeting, membership=tina, appointed_by=alice)
+    at_desk = Participation.objects.create(
+        vote=vote, voter=alice, on_behalf_of=bob, key_hash="0" * 64, at_desk=True
+    )
+    counted = RoomCount.objects.create(
+        vote=vote, counts={"for": 1}, taking_part=1, how=RoomCount.How.HANDS, entered_by=alice
+    )
     return {
+        Attendance: stay,
+        DeskAppointment: appointed,
+        Participation: at_desk,
+        RoomCount: counted,
         Consultation: consultation,
         HiddenAnswer: hidden,
         Organisation: corporation,
