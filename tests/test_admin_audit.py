@@ -85,6 +85,7 @@ AUDITED: dict[str, list[tuple[type[models.Model], list[str]]]] = {
     AuditAction.INPUT_ANSWERED: [
         (InputResponse, [CREATED, "proposal", "status", "reasons", "answered_by", "answered_at"])
     ],
+    # The desk of a meeting (panels/attendance.py, voting/desk.py), and proxies on paper.
     AuditAction.ATTENDANCE_REGISTERED: [
         (Attendance, [CREATED, "meeting", "membership", "how", "arrived_at", "registered_by"])
     ],
@@ -93,13 +94,13 @@ AUDITED: dict[str, list[tuple[type[models.Model], list[str]]]] = {
     AuditAction.DESK_APPOINTED: [
         (DeskAppointment, [CREATED, "meeting", "membership", "appointed_by", "appointed_at"])
     ],
-    AuditAction.BALLOT_AT_DESK: [(Participation, [CREATED, "voter", "on_behalf_of", "at_desk"])],
+    AuditAction.BALLOT_AT_DESK: [(Participation, [CREATED, "at_desk"])],
     AuditAction.ROOM_COUNT_ENTERED: [
-        (RoomCount, [CREATED, "counts", "taking_part", "how", "entered_by", "entered_at"]),
+        (RoomCount, [CREATED, "vote", "counts", "taking_part", "how", "entered_by", "entered_at"]),
         (Vote, ["counted_in_room"]),
     ],
     AuditAction.ROOM_COUNT_CONFIRMED: [(RoomCount, ["confirmed_by", "confirmed_at"])],
-    AuditAction.PAPER_PROXY: [(Proxy, ["paper_reference", "registered_by"])],
+    AuditAction.PAPER_PROXY: [(Proxy, ["principal", "holder", "paper_reference", "registered_by"])],
     # Not audited, but the meeting's live state: the moderator opens the floor in the
     # meeting, and everyone's page follows. Not for the admin either.
     "live state": [(Meeting, ["floor_open"])],
@@ -215,19 +216,21 @@ def world(
         panel=panel, title="Onderhoud", closes_at=timezone.now(), created_by=alice
     )
     hidden = HiddenAnswer.objects.create(vote=vote, text_sha256="0" * 64, reason="Grof")
-    stay = Attendance(meeting=meeting, membership=bob, how="phone", registered_by=alice)
-    stay.save()
-    room = RoomCount(vote=vote, counts={"for": 1}, taking_part=1, how="hands", entered_by=alice)
-    room.save()
-    keeper = DeskAppointment.objects.create(meeting=meeting, membership=tina, appointed_by=alice)
-    entered = Participation.objects.create(
+    stay = Attendance.objects.create(
+        meeting=meeting, membership=bob, how=Attendance.How.PHONE, registered_by=alice
+    )
+    appointed = DeskAppointment.objects.create(meeting=meeting, membership=tina, appointed_by=alice)
+    at_desk = Participation.objects.create(
         vote=vote, voter=alice, on_behalf_of=bob, key_hash="0" * 64, at_desk=True
     )
+    counted = RoomCount.objects.create(
+        vote=vote, counts={"for": 1}, taking_part=1, how=RoomCount.How.HANDS, entered_by=alice
+    )
     return {
-        Participation: entered,
         Attendance: stay,
-        RoomCount: room,
-        DeskAppointment: keeper,
+        DeskAppointment: appointed,
+        Participation: at_desk,
+        RoomCount: counted,
         Consultation: consultation,
         HiddenAnswer: hidden,
         Organisation: corporation,

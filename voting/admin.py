@@ -134,9 +134,10 @@ class RollEntryAdmin(ReadOnlyAdmin):
 @admin.register(Proxy)
 class ProxyAdmin(HistoryAdmin):
     list_display = ["principal", "holder", "meeting", "created_at", "revoked_at"]
-    raw_id_fields = ["meeting", "principal", "holder"]
-    # A proxy on paper is registered by a moderator in the app, with an audit entry.
-    readonly_fields = ["paper_reference", "registered_by"]
+    raw_id_fields = ["meeting"]
+    # Who gave it to whom, and a paper proxy's reference, as registered (and audited for a
+    # paper proxy): never changed afterwards, only revoked.
+    readonly_fields = ["principal", "holder", "paper_reference", "registered_by"]
 
     def has_add_permission(self, request) -> bool:
         return False  # proxies are given by the principal, in the app

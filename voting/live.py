@@ -90,6 +90,20 @@ def _votes(state: fragments.LiveState) -> dict:
     return state.cache[key]
 
 
+def _counted_in_room(vote) -> int:
+    """The people the room's count says took part, once it counts (voting/results.py)."""
+    from voting.models import RoomCount
+
+    if not vote.counted_in_room:
+        return 0
+    room = RoomCount.objects.filter(vote=vote).first()
+    if room is None:
+        return 0
+    if room.confirmed_at is None and vote.panel.room_counts_confirmed:
+        return 0
+    return room.taking_part
+
+
 def _turnout(state: fragments.LiveState) -> dict:
     """How many have voted in the vote in progress, of how many who could (two counts)."""
     key = "voting.turnout"
@@ -104,7 +118,7 @@ def _turnout(state: fragments.LiveState) -> dict:
             roll_size = (
                 open_vote.roll.count() if live else eligible_members(open_vote.panel).count()
             )
-            turnout = open_vote.participations.count()
+            turnout = open_vote.participations.count() + _counted_in_room(open_vote)
         state.cache[key] = {"turnout": turnout, "roll_size": roll_size}
     return state.cache[key]
 

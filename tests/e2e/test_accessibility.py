@@ -28,8 +28,9 @@ from agreements import services as agreement_services
 from agreements.models import Agreement
 from panels import attendance, floor
 from panels.live import changes
-from panels.models import AgendaItem, Attendance, LiveWorker, Membership
+from panels.models import AgendaItem, Attendance, LiveWorker, Meeting, Membership, Role
 from tests.agreements.test_services import FIELDS
+from tests.conftest import make_user
 from tests.e2e.conftest import DESKTOP, PHONE, live, screenshot
 from tests.live_helpers import session_cookie
 from tests.servers import ROOT
@@ -158,6 +159,11 @@ def main_pages(
     cast(bob, closed, "for")
     cast(bob, closed, "against", on_behalf_of=tina)
     lifecycle.close_vote(alice, closed)
+    # Piet handed alice a proxy on paper, registered by her before the next vote opened.
+    piet = Membership.objects.create(
+        panel=panel, user=make_user("piet@example.org", "Piet Papier"), role=Role.MEMBER
+    )
+    eligibility.register_paper_proxy(alice, meeting, piet.pk, alice.pk, "Volmacht nr. 1")
     open_vote = lifecycle.open_vote(
         alice, lifecycle.prepare_vote(alice, vote_spec(question=""), amendment=amendment)
     )
@@ -178,7 +184,13 @@ def main_pages(
     advice.give_advice(tina, filed, advice="Niet boven de inflatie.", meetings=[meeting.pk])
 
     asked = ways_to_ask(alice, bob, tina)
-    # The desk: tina on the phone, a guest.
+    # The desk of a meeting online and in a room: bob in the room, tina on the phone, a
+    # guest; the open vote's desk can enter a ballot for them and count the room.
+    Meeting.objects.filter(pk=meeting.pk).update(
+        venue=Meeting.Venue.HYBRID, location="Buurtkamer De Linde, Lindelaan 4, Utrecht"
+    )
+    meeting.refresh_from_db()
+    attendance.mark_present(alice, meeting, bob.pk, Attendance.How.ROOM)
     attendance.mark_present(alice, meeting, tina.pk, Attendance.How.PHONE)
     attendance.add_guest(alice, meeting, "Gerda Gast", Attendance.How.PHONE)
     _invitation, token = make_invitation()
@@ -206,7 +218,9 @@ def main_pages(
         Main("vote-new", reverse("voting:vote_new", args=[p]) + f"?meeting={m}", alice),
         Main("vote-open", reverse("voting:vote", args=[p, open_vote.pk]), bob, shows=BALLOT),
         Main("vote-closed", reverse("voting:vote", args=[p, closed.pk]), bob, shows=SHARES),
+        Main("vote-desk", reverse("voting:vote_desk", args=[p, open_vote.pk]), alice),
         Main("proxy", reverse("voting:proxy", args=[p, m]), bob),
+        Main("proxy-paper", reverse("voting:proxy", args=[p, m]), alice),
         Main("agreements", reverse("agreements:list", args=[p]), alice),
         Main("agreement", reverse("agreements:detail", args=[p, agreement.pk]), tina, shows=MONTHS),
         Main("agreement-edit", reverse("agreements:edit", args=[p, agreement.pk]), alice),

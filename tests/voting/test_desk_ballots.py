@@ -195,6 +195,29 @@ def test_the_room_s_count_adds_to_the_digital_ballots(hall, alice, bob, roomful)
     assert entry.details["taking_part"] == 4
 
 
+def test_the_live_turnout_counts_the_room_once_its_count_counts(
+    hall, alice, bob, roomful, make_member
+):
+    from panels.live import fragments
+    from panels.models import Role
+    from voting import live
+
+    def turnout():
+        return live.vote_context(fragments.LiveState(hall.pk))["turnout"]
+
+    hall.panel.room_counts_confirmed = True
+    hall.panel.save()
+    second = make_member("Mona", role=Role.MODERATOR)
+    be_present(hall, bob)
+    vote = open_vote(alice, hall)
+    cast(bob, vote, "for")
+    assert turnout() == 1
+    count(alice, vote, {"for": 2, "against": 1}, 3)
+    assert turnout() == 1  # not yet: a second moderator must confirm it
+    desk.confirm_room_count(second, vote)
+    assert turnout() == 1 + 3
+
+
 def test_a_count_cannot_exceed_the_room_less_those_who_voted_otherwise(
     hall, alice, roomful, refused
 ):

@@ -102,6 +102,11 @@ VOTE_URLS = {
     "vote_schedule",
     "vote_answer_hide",
     "vote_answer_propose",
+    "vote_desk",
+    "vote_desk_ballot",
+    "vote_room_count",
+    "vote_room_confirm",
+    "vote_sheets",
     "proxy",
 }
 # The participation dashboard's: tests/voting/test_participation.py.
