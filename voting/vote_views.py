@@ -14,6 +14,7 @@ from panels import attendance, audit
 from panels.access import Perm, meeting_for, panel_for
 from panels.bidi import isolate
 from panels.downloads import csv_response
+from panels.live import presence
 from panels.models import AuditAction, Meeting, Membership
 from panels.pages import int_or_none, redirect_back
 from voting import answers, casting, consultations, desk, eligibility, lifecycle, results
@@ -157,6 +158,12 @@ def _vote_page(request: HttpRequest, vote: Vote, membership: Membership, **extra
 @login_required
 def vote_detail(request: HttpRequest, panel_id: int, vote_id: int) -> HttpResponse:
     vote, membership = vote_for(request.user, panel_id, vote_id)
+    # The page of a live vote in progress is part of the meeting: seeing it is being
+    # present, as on the meeting's page (a proxy holder who follows the link to vote for
+    # their principal leaves the live page, and with it their socket).
+    in_progress = vote.mode == Vote.Mode.LIVE and vote.state == Vote.State.OPEN
+    if in_progress and vote.meeting.state == Meeting.State.LIVE:
+        presence.visit(vote.meeting_id, membership.pk)
     return _vote_page(request, vote, membership)
 
 

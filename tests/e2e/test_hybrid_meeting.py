@@ -166,13 +166,11 @@ def test_a_hybrid_meeting_votes_online_in_the_room_by_phone_and_by_paper_proxy(
     # --- online: bob for himself and for karel, dirk against, eva abstains
     cast_online(online[bob], "Voor")
     # Bob holds karel's paper proxy: the live page offers him karel's ballot on the vote's
-    # page, which he opens in a tab of its own (the live page keeps him present: leaving it
-    # would end his presence, and with it his right to vote in this live vote).
+    # page. He follows the link in the same tab: the vote's page keeps him present.
     proxy_note = online[bob].locator("#live-my-vote")
     seen(proxy_note, f"U hebt een volmacht van {karel.user.name}.")
-    link = proxy_note.get_by_role("link", name="Stem ook namens hen")
-    for_them = online[bob].context.new_page()
-    for_them.goto(link.get_attribute("href"))
+    proxy_note.get_by_role("link", name="Stem ook namens hen").click()
+    for_them = online[bob]
     ballot = for_them.locator("form.ballot")
     for_karel = ballot.get_by_role("checkbox", name=f"{karel.user.name} (volmacht)")
     expect(for_karel).to_be_checked()
@@ -181,7 +179,8 @@ def test_a_hybrid_meeting_votes_online_in_the_room_by_phone_and_by_paper_proxy(
     ballot.get_by_role("button", name="Mijn stem uitbrengen").click()
     seen(for_them.locator("#live-notice"), "Uw stem is vastgelegd.")
     assert Participation.objects.get(vote=vote, on_behalf_of=karel).voter == bob
-    for_them.close()
+    for_them.go_back()
+    live(for_them)
     cast_online(online[dirk], "Tegen")
     cast_online(online[eva], "Onthouding")
     seen(moderator.locator("#live-vote"), "4 van de 10 hebben gestemd")

@@ -565,3 +565,25 @@ def test_a_member_in_the_room_who_gave_a_proxy_has_no_hand_to_count(
     vote = open_vote(alice, hall)
     assert refused(lambda: count(alice, vote, {"for": 4}, 4))
     count(alice, vote, {"for": 3}, 3)
+
+
+def test_a_proxy_holder_who_follows_the_link_to_the_vote_s_page_stays_present(
+    hall, alice, bob, tina, client_for
+):
+    """The live page sends a proxy holder to the vote's page to vote for their principal:
+    leaving the live page closes their socket, and the vote's page keeps them present."""
+    from tests.voting.conftest import leave
+    from voting import eligibility
+
+    eligibility.register_paper_proxy(alice, hall, tina.pk, bob.pk, "nr. 11")
+    be_present(hall, bob)
+    vote = open_vote(alice, hall)
+    leave(hall, bob)  # the socket closed as the live page was left
+
+    page = client_for(bob).get(reverse("voting:vote", args=[vote.panel_id, vote.pk]))
+    assert f'value="{tina.pk}"' in page.content.decode()  # tina's ballot is offered
+    client_for(bob).post(
+        reverse("voting:vote_cast", args=[vote.panel_id, vote.pk]),
+        {"choice": "for", "for": [str(tina.pk)], "key": ballot_key()},
+    )
+    assert Participation.objects.get(vote=vote, on_behalf_of=tina).voter == bob
