@@ -13,6 +13,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from panels import meetings
 from panels.access import Perm
+from panels.models import Presence
 from tests.helpers import csv_rows
 from tests.matrix import (
     ALLOWED,
@@ -334,9 +335,9 @@ def test_the_ballot_form_is_shown_to_a_member_who_may_vote(client_for, make_vote
     assertContains(response, 'value="for"')
 
 
-@pytest.mark.parametrize("persona", ["nora", "olga", "carl", "tina"])
+@pytest.mark.parametrize("persona", ["nora", "olga", "carl"])
 def test_no_ballot_form_for_who_may_not_vote_now(request, client_for, make_vote, bob, persona):
-    """nora: no voting rights; olga: observer; carl: corporation; tina: not present."""
+    """nora: no voting rights; olga: observer; carl: corporation."""
     people = [request.getfixturevalue(name) for name in ("nora", "olga", "carl")]
     vote = make_vote(present=[bob, *people])
 
@@ -344,6 +345,24 @@ def test_no_ballot_form_for_who_may_not_vote_now(request, client_for, make_vote,
 
     assertNotContains(response, cast_button(vote))
     assertContains(response, "You cannot vote in this vote.")
+
+
+def test_opening_a_live_vote_s_page_is_being_at_the_meeting(client_for, make_vote, bob, tina):
+    """As opening the meeting's page is: tina was not present when the vote opened."""
+    vote = make_vote(present=[bob])
+    assert not eligibility.capacities(vote, tina)
+
+    response = client_for(tina).get(vote_url("vote", vote))
+
+    assertContains(response, cast_button(vote))
+    assert eligibility.capacities(vote, tina) == [tina]
+
+
+def test_the_page_of_a_closed_vote_makes_nobody_present(client_for, make_vote, alice, tina):
+    vote = make_vote(present=[alice])
+    lifecycle.close_vote(alice, vote)
+    client_for(tina).get(vote_url("vote", vote))
+    assert not Presence.objects.filter(membership=tina).exists()
 
 
 def test_after_a_secret_vote_the_form_is_gone(client_for, make_vote, bob):
