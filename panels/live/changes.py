@@ -76,7 +76,21 @@ def changed(
     if not burst:
         # A plain UPDATE on purpose: the number is bookkeeping, not history.
         Meeting.objects.filter(pk=meeting_id).update(seq=F("seq") + 1)
-    notice = {
+    message = notice(meeting_id, *names, personal_for=personal_for, burst=burst, ends=ends)
+    if personal_names is not None:
+        message["personal_names"] = list(personal_names)
+    after_commit(lambda: _send(meeting_group(meeting_id), message))
+
+
+def notice(
+    meeting_id: int,
+    *names: str,
+    personal_for: Iterable[int] = (),
+    burst: bool = False,
+    ends: bool = False,
+) -> dict:
+    """The notice a relay receives (panels/live/relay.py: `deliver`)."""
+    return {
         "type": NOTICE,
         "meeting": meeting_id,
         "names": list(dict.fromkeys(names)),
@@ -84,9 +98,18 @@ def changed(
         "burst": burst,
         "ends": ends,
     }
-    if personal_names is not None:
-        notice["personal_names"] = list(personal_names)
-    after_commit(lambda: _send(meeting_group(meeting_id), notice))
+
+
+async def announce_burst(meeting_id: int, *names: str) -> None:
+    """The same notice for a burst, from the relay's own event loop, after the change it
+    wrote has committed (presence, panels/live/presence.py: `record`): sent from the loop,
+    so the writer of the next batch does not wait for it. A send that fails is logged."""
+    try:
+        await get_channel_layer().group_send(
+            meeting_group(meeting_id), notice(meeting_id, *names, burst=True)
+        )
+    except Exception:  # noqa: BLE001 - as after_commit: the next change or snapshot catches up
+        log.exception("a notice about meeting %s could not be sent", meeting_id)
 
 
 def membership_changed(user_id: int, panel_id: int) -> None:

@@ -182,7 +182,9 @@ def record(worker_id: str, joins: Sequence[Join] = (), leaves: Sequence[str] = (
     """Record the sockets this worker opened and closed since its last batch.
 
     Returns the meetings where someone arrived or left (a second tab is no arrival, closing
-    one of two tabs no departure), so their presence list is pushed.
+    one of two tabs no departure): the relay, its only caller, announces them from its
+    event loop (`changes.announce_burst`), so that the next batch does not wait for the
+    notice's round trip to Redis (in a reconnect storm that made every arrival wait).
     """
     # A socket that opened and closed within one batch was never seen by anyone.
     brief = {connection for _, _, connection in joins} & set(leaves)
@@ -216,7 +218,6 @@ def record(worker_id: str, joins: Sequence[Join] = (), leaves: Sequence[str] = (
             left = set(closing.values_list("meeting_id", "membership_id"))
             closing.delete()
             changed |= {meeting_id for meeting_id, _ in left - _present_pairs(left)}
-        _announce(changed)
     return changed
 
 

@@ -333,8 +333,7 @@ class Relay:
             leaves, self.presence_leaves = self.presence_leaves, []
             waiters, self.presence_waiters = self.presence_waiters, []
             try:
-                # Announces the meetings whose presence changed (a burst: see schedule_local).
-                await in_pool(presence.record)(self.worker_id, joins, leaves)
+                changed = await in_pool(presence.record)(self.worker_id, joins, leaves)
             except Exception:
                 # Back in front of whatever came in meanwhile, so joins stay before leaves.
                 self.presence_joins[:0] = joins
@@ -346,6 +345,10 @@ class Relay:
                 await asyncio.sleep(delay)
                 continue
             attempt = 0
+            # Every worker redraws the meetings' presence lists (a burst: see schedule_local);
+            # sent from the loop, so the next batch is written meanwhile.
+            for meeting_id in changed:
+                asyncio.ensure_future(changes.announce_burst(meeting_id, "presence"))
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)

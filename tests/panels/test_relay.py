@@ -189,6 +189,28 @@ async def test_what_arrives_during_a_write_goes_into_the_next_batch(monkeypatch)
     ]
 
 
+async def test_arrivals_are_announced_without_holding_up_the_next_batch(monkeypatch):
+    """Every worker must redraw the presence list, but the notice's round trip (to Redis,
+    in a reconnect storm) must not keep the next arrivals waiting."""
+    monkeypatch.setattr("panels.live.relay.presence.record", lambda w, joins, leaves: {7})
+    sent, release = [], asyncio.Event()
+
+    async def announce(meeting_id, *names):
+        await release.wait()
+        sent.append((meeting_id, names))
+
+    monkeypatch.setattr(changes, "announce_burst", announce)
+    relay = Relay()
+
+    await relay.record_presence(join=(7, 1, "a"))
+    await relay.record_presence(join=(7, 2, "b"))  # written while the first notice waits
+
+    assert sent == []
+    release.set()
+    await until(lambda: len(sent) == 2)
+    assert sent == [(7, ("presence",)), (7, ("presence",))]
+
+
 async def test_a_failed_write_is_retried_with_everything_in_order(monkeypatch):
     fake = FakeRecord(fail_first=True)
     monkeypatch.setattr("panels.live.relay.presence.record", fake)
