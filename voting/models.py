@@ -1,3 +1,14 @@
+"""Voting's models: proposals and amendments, consultations, votes and their options, and
+what a ballot leaves behind (participation, named ballots, the sealed box of a secret vote,
+the room's count, the roll, proxies, hidden answers).
+
+One module on purpose, though over 500 lines: what is stored about a ballot is reviewed as
+one thing. Whether a secret vote can be linked to a person depends on every row here that
+names the person or the vote (tests/voting/test_votes_secrecy.py reads these models' fields,
+tests/voting/test_dump_secrecy.py attacks their rows), and reading them side by side, in the
+order a ballot writes them, is how that review is done.
+"""
+
 import uuid
 
 from django.db import models
