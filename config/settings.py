@@ -6,6 +6,7 @@ when DEBUG is on; with DEBUG off, SECRET_KEY and ALLOWED_HOSTS must be set.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "template_partials",
+    "post_office",
     "panels",
     "voting",
     "agreements",
@@ -207,13 +209,30 @@ STATICFILES_DIRS = [
     ("vendor/htmx-ext-ws", BASE_DIR / "node_modules" / "htmx-ext-ws" / "dist"),
 ]
 
-# Email: printed to the console in development, SMTP otherwise.
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND",
+# Email goes into a queue in the database (django-post-office, decision 0012): a request
+# only writes it; `manage.py send_queued_mail` (scheduled work) delivers it through
+# EMAIL_DELIVERY_BACKEND, retrying when the mail server is down or refuses, and staff read
+# what was sent and what failed, and why, in the admin. In development it is delivered at
+# once, to the console.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "post_office.EmailBackend")
+EMAIL_DELIVERY_BACKEND = env_str(
+    "EMAIL_DELIVERY_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+POST_OFFICE = {
+    "BACKENDS": {"default": EMAIL_DELIVERY_BACKEND},
+    # "now": delivered in the request (development); "medium": queued for send_queued_mail.
+    "DEFAULT_PRIORITY": env_str("EMAIL_PRIORITY", "now" if DEBUG else "medium"),
+    "MAX_RETRIES": env_int("EMAIL_MAX_RETRIES", 8),
+    "RETRY_INTERVAL": timedelta(minutes=env_int("EMAIL_RETRY_MINUTES", 10)),
+    "MESSAGE_ID_ENABLED": True,
+    "LOG_LEVEL": 2,  # a log line per delivery, sent or failed
+    "CELERY_ENABLED": False,
+}
+# Where queued emails keep their attachments (a meeting's calendar file) until sent.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
