@@ -16,16 +16,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreements.models import TITLE_MAX, AdviceRequest, Agreement, Signature
+from panels.mail import compose, send
 from panels.models import Meeting, Membership, Role
 from panels.services import PanelError, save_with_history
 from voting.models import Vote
@@ -215,13 +214,9 @@ def _mail(request: AdviceRequest, now: Stage, *, overdue: bool) -> int:
     recipients = (
         Membership.objects.active()
         .filter(panel_id=request.panel_id, role=role, user__is_active=True)
-        .values_list("user__email", flat=True)
+        .select_related("user")
+        .order_by("user__email")
     )
     url = settings.SITE_URL + reverse("agreements:advice", args=[request.panel_id, request.pk])
     context = {"request": request, "stage": now, "overdue": overdue, "url": url}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("agreements/email/advice_subject.txt", context).strip()
-        body = render_to_string("agreements/email/advice.txt", context)
-    messages = [EmailMessage(subject, body, None, [address]) for address in sorted(recipients)]
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+    return send(compose(m.user, "agreements/email/advice", context) for m in recipients)

@@ -1,10 +1,9 @@
 """Emails about agreements, sent after commit."""
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+
+from panels.mail import compose, send
 
 
 def send_signatures_lapsed(agreement_id: int) -> int:
@@ -14,13 +13,8 @@ def send_signatures_lapsed(agreement_id: int) -> int:
     agreement = Agreement.objects.select_related("panel").get(pk=agreement_id)
     url = settings.SITE_URL + reverse("agreements:detail", args=[agreement.panel_id, agreement.pk])
     context = {"agreement": agreement, "url": url}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("agreements/email/lapsed_subject.txt", context).strip()
-        body = render_to_string("agreements/email/lapsed.txt", context)
-    recipients = agreement.followers.active().values_list("user__email", flat=True)
-    messages = [EmailMessage(subject, body, None, [address]) for address in recipients]
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+    followers = agreement.followers.active().filter(user__is_active=True).select_related("user")
+    return send(compose(m.user, "agreements/email/lapsed", context) for m in followers)
 
 
 def send_input_answered(response_id: int) -> int:

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from overview import urls as overview_urls
 from panels.forms import EmailAuthenticationForm
-from panels.views import PasswordResetView
+from panels.views import PasswordResetView, set_language
 from voting import urls as voting_urls
 
 urlpatterns = [
@@ -15,7 +15,8 @@ urlpatterns = [
     ),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, which also remembers the choice for the person's emails.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("panels.urls")),
     # The participation pages live in overview/ (the top layer) and keep their names in the

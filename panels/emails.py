@@ -3,13 +3,11 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection, send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from panels.ics import meeting_calendar
-from panels.models import Invitation, Meeting, Membership
+from panels.mail import compose, send
+from panels.models import Invitation, Meeting, Membership, User
 from panels.pulse import OPEN_DAYS
 
 
@@ -18,10 +16,19 @@ def invitation_url(token: str) -> str:
 
 
 def send_invitation(invitation: Invitation, token: str) -> None:
+    """The invitation link, in the language of the moderator who invited (there is no
+    account yet whose language to ask)."""
     context = {"invitation": invitation, "url": invitation_url(token)}
-    subject = render_to_string("panels/email/invitation_subject.txt", context).strip()
-    body = render_to_string("panels/email/invitation.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    inviter = invitation.invited_by
+    language = inviter.language if inviter is not None else settings.LANGUAGE_CODE
+    send([compose(invitation.email, "panels/email/invitation", context, language=language)])
+
+
+def _active_users(memberships) -> list[User]:
+    return [
+        m.user
+        for m in memberships.filter(user__is_active=True).select_related("user").order_by("pk")
+    ]
 
 
 def send_meeting_invitations(meeting_id: int) -> int:
@@ -29,36 +36,19 @@ def send_meeting_invitations(meeting_id: int) -> int:
     meeting = Meeting.objects.select_related("panel").get(pk=meeting_id)
     url = settings.SITE_URL + meeting.get_absolute_url()
     calendar = meeting_calendar(meeting, url, urlsplit(settings.SITE_URL).hostname or "knoppen")
-    recipients = list(
-        meeting.panel.memberships.active().values_list("user__email", flat=True).order_by("pk")
-    )
     context = {"meeting": meeting, "url": url}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("panels/email/meeting_subject.txt", context).strip()
-        body = render_to_string("panels/email/meeting.txt", context)
     messages = []
-    for address in recipients:
-        message = EmailMessage(subject, body, None, [address])
+    for user in _active_users(meeting.panel.memberships.active()):
+        message = compose(user, "panels/email/meeting", context)
         message.attach("bijeenkomst.ics", calendar, "text/calendar; method=PUBLISH")
         messages.append(message)
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+    return send(messages)
 
 
 def send_pulse_invitations(meeting_id: int, attended: list[int]) -> int:
     """Ask those who were at the meeting the pulse's two questions (panels/pulse.py)."""
     meeting = Meeting.objects.select_related("panel").get(pk=meeting_id)
     url = settings.SITE_URL + reverse("panels:meeting_pulse", args=[meeting.panel_id, meeting.pk])
-    recipients = (
-        Membership.objects.active()
-        .filter(pk__in=attended, panel_id=meeting.panel_id, user__is_active=True)
-        .values_list("user__email", flat=True)
-        .order_by("pk")
-    )
+    people = Membership.objects.active().filter(pk__in=attended, panel_id=meeting.panel_id)
     context = {"meeting": meeting, "url": url, "days": OPEN_DAYS}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("panels/email/pulse_subject.txt", context).strip()
-        body = render_to_string("panels/email/pulse.txt", context)
-    messages = [EmailMessage(subject, body, None, [address]) for address in recipients]
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+    return send(compose(user, "panels/email/pulse", context) for user in _active_users(people))

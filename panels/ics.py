@@ -51,7 +51,8 @@ def meeting_calendar(meeting: Meeting, url: str, domain: str) -> str:
         f"SUMMARY:{_escape(meeting.title)}",
         f"DESCRIPTION:{_escape((meeting.description + chr(10) + chr(10) + url).strip())}",
         f"URL:{url}",
-        f"LOCATION:{_escape(url)}",
+        # The room's location where people meet in one (the link is the URL); else the link.
+        f"LOCATION:{_escape(meeting.location if meeting.has_room else url)}",
         "END:VEVENT",
         "END:VCALENDAR",
     ]

@@ -12,6 +12,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from panels import limits, links, privacy, representation, services
@@ -427,4 +428,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
     else:
         response = HttpResponse(loader.render_to_string("500.html"), status=500)
     response["Content-Security-Policy"] = STATIC_PAGE_POLICY
+    return response
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (the NL / EN buttons); a person who is logged in also gets
+    their emails in the language they chose (panels/mail.py)."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language")
+    user = request.user
+    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
+        User.objects.filter(pk=user.pk).update(language=language)
     return response

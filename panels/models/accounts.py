@@ -57,6 +57,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     text_size = models.CharField(
         _("text size"), max_length=20, choices=TextSize.choices, default=TextSize.NORMAL
     )
+    # The language emails are written in: the last one chosen on the site (NL / EN).
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     objects = UserManager()
 
