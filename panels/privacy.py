@@ -146,6 +146,7 @@ def _own_sections(user: User, mine: list[Membership]) -> dict[str, Any]:
             "last_login": when(user.last_login),
             "staff": user.is_staff,
             "text_size": user.text_size,
+            "language": user.language,
         },
         "memberships": [
             {
