@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.utils import timezone
 
 from panels import floor, meetings
 from panels.meetings import MeetingError
@@ -199,6 +200,20 @@ def live_meeting(meeting, alice) -> Meeting:
     floor.set_floor(alice, meeting, True)
     meeting.refresh_from_db()
     return meeting
+
+
+@pytest.fixture
+def hall(alice) -> Meeting:
+    """A live meeting in a community room, and online (the desk: panels/attendance.py)."""
+    meeting = meetings.create_meeting(
+        alice,
+        title="Bewonersavond in de Buurtkamer",
+        starts_at=timezone.now(),
+        venue=Meeting.Venue.HYBRID,
+        location="Buurtkamer De Linde, Lindelaan 4, Utrecht",
+        notify=False,
+    )
+    return meetings.start_meeting(alice, meeting)
 
 
 # --- refusals ------------------------------------------------------------------------

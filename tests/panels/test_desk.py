@@ -15,7 +15,6 @@ from panels.models import (
     AuditEntry,
     DeskAppointment,
     LiveWorker,
-    Meeting,
     Presence,
 )
 from tests.helpers import meetings_snapshot
@@ -23,20 +22,6 @@ from tests.voting.conftest import be_present
 
 pytestmark = pytest.mark.django_db
 ROOM, PHONE = Attendance.How.ROOM, Attendance.How.PHONE
-
-
-@pytest.fixture
-def hall(alice) -> Meeting:
-    """A live meeting in a community room, and online."""
-    meeting = meetings.create_meeting(
-        alice,
-        title="Bewonersavond in de Buurtkamer",
-        starts_at=timezone.now(),
-        venue=Meeting.Venue.HYBRID,
-        location="Buurtkamer De Linde, Lindelaan 4, Utrecht",
-        notify=False,
-    )
-    return meetings.start_meeting(alice, meeting)
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ nothing recorded."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from panels import attendance, audit, meetings
-from panels.models import Attendance, AuditAction, AuditEntry, Meeting
+from panels.models import Attendance, AuditAction, AuditEntry
 from tests.voting.conftest import ballot_key, be_present, cast, vote_spec
 from voting import casting, desk, lifecycle
 from voting.errors import VotingError
@@ -16,20 +15,6 @@ from voting.models import Participation, Proxy, RoomCount, Vote
 
 pytestmark = pytest.mark.django_db
 ROOM, PHONE = Attendance.How.ROOM, Attendance.How.PHONE
-
-
-@pytest.fixture
-def hall(alice) -> Meeting:
-    """A live meeting in a community room and online."""
-    meeting = meetings.create_meeting(
-        alice,
-        title="Bewonersavond in de Buurtkamer",
-        starts_at=timezone.now(),
-        venue=Meeting.Venue.HYBRID,
-        location="Buurtkamer De Linde, Lindelaan 4, Utrecht",
-        notify=False,
-    )
-    return meetings.start_meeting(alice, meeting)
 
 
 @pytest.fixture
