@@ -21,6 +21,7 @@ from panels.meetings import MeetingError
 from panels.models import Attendance, Meeting, Membership
 
 QUERY_MAX = 100
+DESK_LIST = 50  # people listed at once: the desk searches for the others
 
 
 def _desk_meeting(request: HttpRequest, panel_id: int, meeting_id: int):
@@ -41,7 +42,8 @@ def meeting_desk(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
     query = request.GET.get("q", "")[:QUERY_MAX]
     here = list(attendance.current(meeting))
     how = {stay.membership_id: stay.how for stay in here if stay.membership_id}
-    members = attendance.desk_list(meeting, query)
+    members = attendance.desk_list(meeting, query, limit=DESK_LIST + 1)
+    more = len(members) > DESK_LIST
     return render(
         request,
         "panels/meeting_desk.html",
@@ -49,7 +51,8 @@ def meeting_desk(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
             "panel": meeting.panel,
             "meeting": meeting,
             "query": query,
-            "members": [(member, how.get(member.pk)) for member in members],
+            "members": [(member, how.get(member.pk)) for member in members[:DESK_LIST]],
+            "more": more,
             "here": [stay for stay in here if stay.membership_id],
             "guests": [stay for stay in here if stay.is_guest],
             "in_room": sum(1 for stay in here if stay.how == Attendance.How.ROOM),

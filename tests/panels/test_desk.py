@@ -269,3 +269,22 @@ def test_the_moderator_sees_how_each_person_takes_part(hall, alice, bob, client_
     assert "Desk: who is in the room or on the phone" in html
     member_page = client_for(bob).get(hall.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
     assert "Desk:" not in member_page.content.decode()
+
+
+def test_a_big_panel_lists_fifty_and_asks_the_desk_to_search(hall, alice, client_for):
+    from panels.models import Membership, Role
+    from tests.conftest import make_user
+
+    for number in range(55):
+        Membership.objects.create(
+            panel=hall.panel,
+            user=make_user(f"lid{number:02d}@example.org", f"Lid {number:02d}"),
+            role=Role.MEMBER,
+        )
+    page = client_for(alice).get(desk_url(hall), HTTP_ACCEPT_LANGUAGE="en")
+    found = section(page, "desk-members")
+    assert found.count("<li>") == 50
+    assert "type more of the name" in page.content.decode()
+    narrowed = client_for(alice).get(desk_url(hall), {"q": "Lid 07"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Lid 07" in section(narrowed, "desk-members")
+    assert "type more of the name" not in narrowed.content.decode()
