@@ -42,7 +42,9 @@ def invitation_link(mail_dir, email: str) -> str:
                 continue
             message = message_from_bytes(raw.strip())
             if email in message.get("To", ""):
-                body = message.get_payload(decode=True).decode()
+                # The plain-text part (every email also has an HTML one: panels/mail.py).
+                text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+                body = text.get_payload(decode=True).decode()
                 return re.search(r"https?://\S+/invitations/\S+/", body).group(0)
     raise AssertionError(f"no invitation mailed to {email}")
 
