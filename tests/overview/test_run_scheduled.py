@@ -1,0 +1,121 @@
+"""All scheduled work in one command (`run_scheduled`): each job runs through call_command,
+what the jobs write to the mail queue goes out in the same run, and a second run at the
+same moment does nothing."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from agreements import advice
+from agreements.models import AdviceRequest
+from overview.scheduled import exclusive
+from voting import lifecycle
+from voting.models import Vote
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def queued(settings):
+    """The production mail setup, delivered to Django's in-memory outbox."""
+    settings.EMAIL_BACKEND = "post_office.EmailBackend"
+    settings.POST_OFFICE = {
+        **settings.POST_OFFICE,
+        "BACKENDS": {"default": "django.core.mail.backends.locmem.EmailBackend"},
+        "DEFAULT_PRIORITY": "medium",
+    }
+
+
+def test_one_run_closes_reminds_and_sends_the_mail_it_wrote(queued, alice, bob, carl, tina):
+    due = lifecycle.open_vote(
+        alice,
+        lifecycle.prepare_vote(
+            alice,
+            lifecycle.VoteSpec(
+                question="Bankjes?",
+                method="yes_no",
+                options=[],
+                mode=Vote.Mode.TIMED,
+                closes_at=timezone.now() + timedelta(hours=1),
+            ),
+        ),
+    )
+    Vote.objects.filter(pk=due.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    soon = lifecycle.open_vote(
+        alice,
+        lifecycle.prepare_vote(
+            alice,
+            lifecycle.VoteSpec(
+                question="Zonnepanelen?",
+                method="yes_no",
+                options=[],
+                mode=Vote.Mode.TIMED,
+                closes_at=timezone.now() + timedelta(hours=5),
+            ),
+        ),
+    )
+    filed = advice.file_request(carl, title="Huurverhoging 2027", intended_change="2,5 %.")
+    AdviceRequest.objects.filter(pk=filed.pk).update(
+        advice_due=timezone.localdate() + timedelta(days=7)
+    )
+
+    call_command("run_scheduled")
+
+    assert Vote.objects.get(pk=due.pk).state == Vote.State.CLOSED
+    assert Vote.objects.get(pk=soon.pk).reminded_at is not None
+    subjects = {(m.to[0], m.subject) for m in mail.outbox}
+    assert {to for to, subject in subjects if "Zonnepanelen?" in subject} == {
+        alice.user.email,
+        bob.user.email,
+        tina.user.email,
+    }
+    assert any("Huurverhoging 2027" in subject for _to, subject in subjects)
+
+    sent = len(mail.outbox)
+    call_command("run_scheduled")
+    assert len(mail.outbox) == sent, "nothing twice"
+
+
+def test_a_failing_job_does_not_stop_the_others(queued, monkeypatch, alice):
+    def broken() -> int:
+        raise RuntimeError("the advice table went away")
+
+    monkeypatch.setattr(advice, "send_reminders", broken)
+    ran = []
+    monkeypatch.setattr(
+        "panels.management.commands.apply_retention.Command.handle",
+        lambda self, *a, **o: ran.append("apply_retention"),
+    )
+    with pytest.raises(Exception, match="remind_advice"):
+        call_command("run_scheduled")
+    assert ran == ["apply_retention"]
+
+
+def test_a_second_run_at_the_same_moment_does_nothing():
+    held, release = threading.Event(), threading.Event()
+
+    def first_run():
+        try:
+            with exclusive() as mine:
+                assert mine
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_run)
+    thread.start()
+    assert held.wait(10)
+    try:
+        with exclusive() as mine:
+            assert mine is False
+    finally:
+        release.set()
+        thread.join(10)
+    with exclusive() as mine:
+        assert mine, "free again once the first run ended"
