@@ -256,10 +256,3 @@ def confirm_room_count(actor: Membership, vote: Vote) -> RoomCount:
         )
         changes.changed(vote.meeting_id, "vote")
     return room
-
-
-def needs_confirmation(vote: Vote) -> bool:
-    """A count of the room that must be confirmed before the vote can close."""
-    if not vote.counted_in_room or not vote.panel.room_counts_confirmed:
-        return False
-    return RoomCount.objects.filter(vote=vote, confirmed_at__isnull=True).exists()

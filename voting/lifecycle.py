@@ -263,14 +263,12 @@ def close_vote(
                 details={"until": written_round_until.isoformat()},
             )
             return vote
-        if (
-            actor is not None
-            and vote.counted_in_room
-            and vote.panel.room_counts_confirmed
-            and RoomCount.objects.filter(vote=vote, confirmed_at__isnull=True).exists()
-        ):
-            # (The scheduled close counts without it; the result says it was not counted.)
-            raise VotingError(_("Another moderator must first confirm the count of the room."))
+        room = RoomCount.objects.filter(vote=vote).first() if vote.counted_in_room else None
+        if actor is not None and room is not None:
+            room.vote = vote
+            if not room.counts_now:
+                # (The scheduled close counts without it; the result says it was not counted.)
+                raise VotingError(_("Another moderator must first confirm the count of the room."))
         record_roll(vote)
         eligible = vote.roll.count()
         vote.result = tally(vote, eligible)

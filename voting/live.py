@@ -99,9 +99,8 @@ def _counted_in_room(vote) -> int:
     room = RoomCount.objects.filter(vote=vote).first()
     if room is None:
         return 0
-    if room.confirmed_at is None and vote.panel.room_counts_confirmed:
-        return 0
-    return room.taking_part
+    room.vote = vote
+    return room.taking_part if room.counts_now else 0
 
 
 def _turnout(state: fragments.LiveState) -> dict:

@@ -550,6 +550,11 @@ class RoomCount(models.Model):
     def __str__(self) -> str:
         return f"{self.vote}: {self.taking_part}"
 
+    @property
+    def counts_now(self) -> bool:
+        """Whether it counts: confirmed by a second moderator, or the panel asks for none."""
+        return self.confirmed_at is not None or not self.vote.panel.room_counts_confirmed
+
 
 class HiddenAnswer(models.Model):
     """An answer to an open question that a moderator hid, with the reason. Found by the

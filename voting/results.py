@@ -80,7 +80,8 @@ def room_part(vote: Vote) -> tuple[list[dict], dict | None]:
     if room is None:
         return [], None
     method = vote.vote_method
-    confirmed = room.confirmed_at is not None or not vote.panel.room_counts_confirmed
+    room.vote = vote
+    confirmed = room.counts_now
     options = list(vote.options.all())
     labels = {str(o.pk): o.label for o in options}
     keys = [key for key, _words in method.hand_answers(vote, options)]
