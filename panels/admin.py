@@ -14,6 +14,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from post_office.models import EmailTemplate
 from simple_history.admin import SimpleHistoryAdmin
 
 from panels import login_limits, privacy, services
@@ -386,3 +387,9 @@ class LoginLockoutAdmin(ReadOnly, admin.ModelAdmin):
             _("Lifted: %(count)d accounts or networks may log in again.") % {"count": count},
             messages.SUCCESS,
         )
+
+
+# The mail queue's own admin (django-post-office, decision 0012) shows what was sent and
+# what failed. Its email templates are not used here (every app's emails are template
+# files, panels/mail.py), and their editor loads CodeMirror from a CDN: not offered.
+admin.site.unregister(EmailTemplate)

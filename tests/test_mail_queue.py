@@ -150,3 +150,14 @@ def test_the_admin_shows_what_was_sent_and_what_failed(queued, client_for, alice
     email = Email.objects.first()
     page = client.get(reverse("admin:post_office_email_change", args=[email.pk]))
     assert page.status_code == 200 and "451" in page.content.decode()
+
+
+def test_no_admin_page_loads_from_a_cdn(client):
+    """Post Office's template editor loads its code editor from a CDN: it is not offered."""
+    from panels.models import User
+
+    root = User.objects.create_superuser(email="root@example.org", password="x", name="Root")
+    client.force_login(root)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "post_office/emailtemplate" not in index
+    assert "post_office/email/" in index
