@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from agreements.models import TITLE_MAX, AdviceRequest, Agreement, Signature
-from panels.mail import compose, send
-from panels.models import Meeting, Membership, Role
+from panels import notices
+from panels.models import Meeting, Membership, NoticeKind, Role
 from panels.services import PanelError, save_with_history
 from voting.models import Vote
 
@@ -219,4 +219,7 @@ def _mail(request: AdviceRequest, now: Stage, *, overdue: bool) -> int:
     )
     url = settings.SITE_URL + reverse("agreements:advice", args=[request.panel_id, request.pk])
     context = {"request": request, "stage": now, "overdue": overdue, "url": url}
-    return send(compose(m.user, "agreements/email/advice", context) for m in recipients)
+    people = [m.user for m in recipients]
+    return notices.notify(
+        people, NoticeKind.ADVICE, "agreements/email/advice", context, urgent=True
+    )

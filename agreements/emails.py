@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.urls import reverse
 
+from panels import notices
 from panels.mail import compose, send
+from panels.models import NoticeKind
 
 
 def send_signatures_lapsed(agreement_id: int) -> int:
@@ -26,3 +28,18 @@ def send_input_answered(response_id: int) -> int:
         pk=response_id
     )
     return send_to_involved(response.proposal, "agreements/email/answered", {"response": response})
+
+
+def send_agreement_signed(agreement_id: int) -> int:
+    """Both sides signed: tell every member of the panel."""
+    from agreements.models import Agreement
+
+    agreement = Agreement.objects.select_related("panel").get(pk=agreement_id)
+    url = settings.SITE_URL + reverse("agreements:detail", args=[agreement.panel_id, agreement.pk])
+    people = agreement.panel.memberships.active().select_related("user")
+    return notices.notify(
+        [m.user for m in people],
+        NoticeKind.RESULTS,
+        "agreements/email/signed",
+        {"agreement": agreement, "url": url},
+    )

@@ -212,6 +212,10 @@ def sign(actor: Membership, agreement: Agreement, *, version: int, content_hash:
         )
         save_with_history(signature, actor.user, "signed")
         _push_live(agreement)
+        parties = set(valid_signatures(agreement).values_list("party", flat=True))
+        if parties == set(Signature.Party.values):  # the other side had signed already
+            agreement_id = agreement.pk
+            transaction.on_commit(lambda: emails.send_agreement_signed(agreement_id))
         audit.record(
             actor,
             AuditAction.AGREEMENT_SIGNED,

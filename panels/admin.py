@@ -33,6 +33,7 @@ from panels.models import (
     Message,
     Organisation,
     Panel,
+    PendingNotice,
     Presence,
     PulseBox,
     PulseParticipation,
@@ -73,11 +74,24 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["email", "name", "is_active", "is_staff", "date_joined", "erased_at"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
     search_fields = ["email", "name"]
-    readonly_fields = ["erased_at"]
+    readonly_fields = ["erased_at", "digest_sent_at"]
     actions = ["erase_personal_data"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Personal info"), {"fields": ["name", "text_size"]}),
+        (_("Personal info"), {"fields": ["name", "text_size", "language"]}),
+        (
+            _("Notices"),
+            {
+                "fields": [
+                    "notify_votes",
+                    "notify_meetings",
+                    "notify_results",
+                    "notify_advice",
+                    "notice_digest",
+                    "digest_sent_at",
+                ]
+            },
+        ),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
@@ -228,7 +242,18 @@ class MeetingAdmin(HistoryAdmin):
     list_filter = ["state", "panel"]
     search_fields = ["title"]
     # State and floor change in the meeting (started and closed with an audit entry).
-    readonly_fields = ["state", "floor_open", "seq", "started_at", "closed_at", "created_by"]
+    readonly_fields = [
+        "state",
+        "floor_open",
+        "seq",
+        "sequence",
+        "started_at",
+        "closed_at",
+        "cancelled_at",
+        "cancel_reason",
+        "reminded_at",
+        "created_by",
+    ]
     inlines = [AgendaItemInline]
 
 
@@ -272,6 +297,15 @@ class AttendanceAdmin(ReadOnly, HistoryAdmin):
 @admin.register(DeskAppointment)
 class DeskAppointmentAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["membership", "meeting", "appointed_by", "appointed_at"]
+
+
+@admin.register(PendingNotice)
+class PendingNoticeAdmin(ReadOnly, admin.ModelAdmin):
+    """What waits for people's daily email (sent ones are in the mail queue's admin)."""
+
+    list_display = ["subject", "user", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__email", "subject"]
 
 
 @admin.register(LiveWorker)

@@ -85,6 +85,7 @@ class PanelAction(models.TextChoices):
     ATTENDANCE_ENDED = "panels.attendance_ended", _("Left, registered at the desk")
     GUEST_REGISTERED = "panels.guest_registered", _("Guest registered at the desk")
     DESK_APPOINTED = "panels.desk_appointed", _("Appointed to keep the desk")
+    MEETING_CANCELLED = "panels.meeting_cancelled", _("Meeting cancelled")
 
 
 AuditAction.register("panels", PanelAction)

@@ -18,7 +18,7 @@ from panels.access import Perm, has_perm, meeting_for
 from panels.attendance_pdf import attendance_pdf
 from panels.downloads import attachment
 from panels.meetings import MeetingError
-from panels.models import Attendance, Meeting, Membership
+from panels.models import Attendance, Membership
 
 QUERY_MAX = 100
 DESK_LIST = 50  # people listed at once: the desk searches for the others
@@ -64,7 +64,7 @@ def meeting_desk(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
             .filter(panel=meeting.panel)
             .select_related("user")
             .order_by("user__name"),
-            "closed": meeting.state == Meeting.State.CLOSED,
+            "closed": meeting.is_over,
         },
     )
 

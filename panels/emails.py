@@ -1,13 +1,11 @@
 """Emails about panels. Sent after commit by the services, never by views."""
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.urls import reverse
 
-from panels.ics import meeting_calendar
+from panels import ics, notices
 from panels.mail import compose, send
-from panels.models import Invitation, Meeting, Membership, User
+from panels.models import Invitation, Meeting, Membership, NoticeKind, User
 from panels.pulse import OPEN_DAYS
 
 
@@ -31,18 +29,32 @@ def _active_users(memberships) -> list[User]:
     ]
 
 
-def send_meeting_invitations(meeting_id: int) -> int:
-    """Email every active member the meeting with an .ics attachment. Returns how many."""
+# What a meeting's email says happened: its template, and whether it comes at once to
+# those who read notices in one email a day.
+MEETING_NEWS = {
+    "planned": ("panels/email/meeting", False),
+    "moved": ("panels/email/meeting_moved", True),
+    "cancelled": ("panels/email/meeting_cancelled", True),
+    "reminder": ("panels/email/meeting_reminder", True),
+}
+
+
+def send_meeting_notice(meeting_id: int, news: str) -> int:
+    """Tell the panel's active members about their meeting, with the calendar file that
+    adds, updates or (for a cancelled meeting) removes it. Returns how many emails."""
     meeting = Meeting.objects.select_related("panel").get(pk=meeting_id)
-    url = settings.SITE_URL + meeting.get_absolute_url()
-    calendar = meeting_calendar(meeting, url, urlsplit(settings.SITE_URL).hostname or "knoppen")
-    context = {"meeting": meeting, "url": url}
-    messages = []
-    for user in _active_users(meeting.panel.memberships.active()):
-        message = compose(user, "panels/email/meeting", context)
-        message.attach("bijeenkomst.ics", calendar, "text/calendar; method=PUBLISH")
-        messages.append(message)
-    return send(messages)
+    template, urgent = MEETING_NEWS[news]
+    method = ics.CANCEL if meeting.state == Meeting.State.CANCELLED else ics.PUBLISH
+    calendar = ics.meeting_calendar(meeting, method).decode()
+
+    def attach(message) -> None:
+        message.attach("bijeenkomst.ics", calendar, f"text/calendar; method={method}")
+
+    context = {"meeting": meeting, "url": ics.meeting_url(meeting)}
+    people = _active_users(meeting.panel.memberships.active())
+    return notices.notify(
+        people, NoticeKind.MEETINGS, template, context, urgent=urgent, attach=attach
+    )
 
 
 def send_pulse_invitations(meeting_id: int, attended: list[int]) -> int:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from panels import login_limits
 from panels.addresses import request_address
-from panels.models import Meeting, Message, PulseBox, Role, User, normalise_email
+from panels.models import Meeting, Message, NoticeKind, PulseBox, Role, User, normalise_email
 
 
 class TextField(forms.CharField):
@@ -310,4 +310,33 @@ class PulseForm(forms.Form):
         required=False,
         max_length=PulseBox.COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class NoticeSettingsForm(forms.Form):
+    """Which notices a person gets, and whether in one email a day (panels/notices.py)."""
+
+    votes = forms.BooleanField(required=False)
+    meetings = forms.BooleanField(required=False)
+    results = forms.BooleanField(required=False)
+    advice = forms.BooleanField(required=False)
+    digest = forms.BooleanField(required=False)
+
+    def __init__(self, *args, user: User, **kwargs):
+        initial = {kind: getattr(user, f"notify_{kind}") for kind in NoticeKind.values}
+        super().__init__(*args, initial=initial | {"digest": user.notice_digest}, **kwargs)
+        for name, model_field in [(k, f"notify_{k}") for k in NoticeKind.values] + [
+            ("digest", "notice_digest")
+        ]:
+            field = User._meta.get_field(model_field)
+            self.fields[name].label = field.verbose_name.capitalize()
+            self.fields[name].help_text = field.help_text
+
+
+class CancelMeetingForm(forms.Form):
+    reason = TextField(
+        label=_("Why is the meeting cancelled?"),
+        max_length=300,
+        required=False,
+        help_text=_("The members read this in the email that tells them. You may leave it empty."),
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
@@ -35,15 +36,37 @@ def _html_paragraph(text: str) -> str:
 
 
 def compose(
-    to: User | str, template: str, context: dict, *, language: str | None = None
+    to: User | str,
+    template: str,
+    context: dict,
+    *,
+    language: str | None = None,
+    unsubscribe: str = "",
 ) -> EmailMultiAlternatives:
-    """The email of `template` for one person (a user, or an address without an account)."""
+    """The email of `template` for one person (a user, or an address without an account).
+
+    A notice passes `unsubscribe`, the address that turns its kind off in one click: it
+    goes in the `List-Unsubscribe` headers (RFC 8058, which mail programs show as a
+    button) and, with the address of the person's settings, at the end of the text.
+    """
     if language is None:
         language = to.language if isinstance(to, User) else settings.LANGUAGE_CODE
     address = to.email if isinstance(to, User) else to
     with translation.override(language):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         text = render_to_string(f"{template}.txt", context)
+        if unsubscribe:
+            text = (
+                text.rstrip()
+                + "\n\n"
+                + render_to_string(
+                    "email/unsubscribe.txt",
+                    {
+                        "url": unsubscribe,
+                        "settings_url": settings.SITE_URL + reverse("panels:account"),
+                    },
+                )
+            )
         paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
         html = render_to_string(
             "email/message.html",
@@ -60,6 +83,9 @@ def compose(
     message = EmailMultiAlternatives(subject, text, None, [address])
     message.attach_alternative(html, "text/html")
     message.extra_headers["Content-Language"] = language
+    if unsubscribe:
+        message.extra_headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return message
 
 

@@ -7,7 +7,6 @@ floor_views.py; how an action answers in meeting_actions.py.
 
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,11 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from panels import floor, meetings, pulse
+from panels import floor, ics, meetings, pulse
 from panels.access import Perm, meeting_for, panel_for
 from panels.downloads import attachment
-from panels.forms import MeetingForm, PulseForm
-from panels.ics import meeting_calendar as calendar_for
+from panels.forms import CancelMeetingForm, MeetingForm, PulseForm
 from panels.live import fragments, presence
 from panels.meeting_actions import act, live_page
 from panels.models import Meeting
@@ -67,11 +65,19 @@ def meeting_edit(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
     form = MeetingForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            meetings.update_meeting(membership, meeting, **form.cleaned_data)
+            updated = meetings.update_meeting(membership, meeting, **form.cleaned_data)
         except meetings.MeetingError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("The meeting has been saved."))
+            moved = updated.state == Meeting.State.SCHEDULED and any(
+                getattr(updated, name) != getattr(meeting, name) for name in meetings.MOVES
+            )
+            messages.success(
+                request,
+                _("The meeting has been saved and the members have been told it moved.")
+                if moved
+                else _("The meeting has been saved."),
+            )
             return redirect(meeting)
     return render(
         request,
@@ -81,10 +87,38 @@ def meeting_edit(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
     )
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def meeting_cancel(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
+    """Call a planned meeting off, with a reason the members read in their email."""
+    meeting, membership = meeting_for(request.user, panel_id, meeting_id, Perm.MODERATE)
+    form = CancelMeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meetings.cancel_meeting(membership, meeting, reason=form.cleaned_data["reason"])
+        except meetings.MeetingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request, _("The meeting is cancelled and the members have been told by email.")
+            )
+            return redirect(meeting)
+    return render(
+        request,
+        "panels/meeting_cancel.html",
+        {"panel": meeting.panel, "meeting": meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
 @require_GET
 @login_required
 def meeting_live(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
     meeting, membership = meeting_for(request.user, panel_id, meeting_id)
+    if meeting.state == Meeting.State.CANCELLED:
+        return render(
+            request, "panels/meeting_cancelled.html", {"panel": meeting.panel, "meeting": meeting}
+        )
     # Seeing the page is being present, with or without a live connection (JavaScript).
     # It tells nobody: a live worker's heartbeat announces it (panels/live/presence.py).
     if meeting.state != Meeting.State.CLOSED:
@@ -99,7 +133,7 @@ def meeting_screen(request: HttpRequest, panel_id: int, meeting_id: int) -> Http
     state = fragments.LiveState(meeting.pk)
     slots = fragments.render_slots(state, fragments.Audience.SCREEN, membership, request=request)
     context = state.context() | {"oob": False, "slots": slots}
-    if state.meeting.state != Meeting.State.CLOSED:
+    if not state.meeting.is_over:
         context["join"] = _join(request, state.meeting)
     return render(request, "panels/meeting_screen.html", context)
 
@@ -133,9 +167,9 @@ def meeting_short(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 def meeting_calendar(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpResponse:
     meeting, _membership = meeting_for(request.user, panel_id, meeting_id)
-    url = request.build_absolute_uri(meeting.get_absolute_url())
-    body = calendar_for(meeting, url, urlsplit(settings.SITE_URL).hostname or request.get_host())
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        ics.meeting_calendar(meeting), content_type="text/calendar; charset=utf-8"
+    )
     return attachment(response, f"bijeenkomst-{meeting.pk}.ics")
 
 

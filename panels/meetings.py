@@ -6,7 +6,7 @@ per meeting), changes data, and schedules the push with
 `changes.changed` so that nobody sees state that could still roll back.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Max
@@ -56,6 +56,8 @@ def require_live(meeting: Meeting) -> None:
 def require_not_closed(meeting: Meeting) -> None:
     if meeting.state == State.CLOSED:
         raise MeetingError(_("This meeting has been closed."))
+    if meeting.state == State.CANCELLED:
+        raise MeetingError(_("This meeting has been cancelled."))
 
 
 def current_item(meeting: Meeting) -> AgendaItem | None:
@@ -92,7 +94,7 @@ def create_meeting(
         save_with_history(meeting, actor.user, "planned")
         if notify:
             meeting_id = meeting.pk
-            transaction.on_commit(lambda: emails.send_meeting_invitations(meeting_id))
+            transaction.on_commit(lambda: emails.send_meeting_notice(meeting_id, "planned"))
     return meeting
 
 
@@ -108,10 +110,17 @@ def _where(venue: str, location: str) -> tuple[str, str]:
     return venue, location
 
 
+# What a calendar shows of a meeting (a change raises its SEQUENCE, panels/ics.py), and
+# what of that tells members it moved (they get an email, with the calendar's update).
+IN_CALENDARS = {"title", "description", "starts_at", "duration_minutes", "venue", "location"}
+MOVES = {"starts_at", "duration_minutes", "venue", "location"}
+
+
 def update_meeting(actor: Membership, meeting: Meeting, **fields) -> Meeting:
-    allowed = {"title", "description", "starts_at", "duration_minutes", "venue", "location"}
-    if not set(fields) <= allowed:
-        raise ValueError(f"unknown fields: {set(fields) - allowed}")
+    """Change what was planned. A change to when or where tells the members (not yet
+    live: once it runs, they are in it), and the day-before reminder is sent again."""
+    if not set(fields) <= IN_CALENDARS:
+        raise ValueError(f"unknown fields: {set(fields) - IN_CALENDARS}")
     require(actor, Perm.MODERATE, error=MeetingError)
     with transaction.atomic():
         meeting = lock(meeting, actor)
@@ -120,11 +129,87 @@ def update_meeting(actor: Membership, meeting: Meeting, **fields) -> Meeting:
             fields["venue"], fields["location"] = _where(
                 fields.get("venue", meeting.venue), fields.get("location", meeting.location)
             )
-        for name, value in fields.items():
-            setattr(meeting, name, value)
-        save_with_history(meeting, actor.user, "edited", update_fields=list(fields))
+        changed = {name for name, value in fields.items() if getattr(meeting, name) != value}
+        for name in changed:
+            setattr(meeting, name, fields[name])
+        if not changed:
+            return meeting
+        meeting.sequence += 1
+        update = [*changed, "sequence"]
+        moved = bool(changed & MOVES) and meeting.state == State.SCHEDULED
+        if moved:
+            meeting.reminded_at = None
+            update.append("reminded_at")
+        save_with_history(meeting, actor.user, "edited", update_fields=update)
         changes.changed(meeting, "status", "screen-status")
+        if moved:
+            meeting_id = meeting.pk
+            transaction.on_commit(lambda: emails.send_meeting_notice(meeting_id, "moved"))
     return meeting
+
+
+CANCEL_REASON_MAX = 300
+
+
+def cancel_meeting(actor: Membership, meeting: Meeting, *, reason: str = "") -> Meeting:
+    """Call off a planned meeting: it stays on record, marked cancelled, and the members
+    get an email whose calendar file takes it out of their calendars."""
+    require(actor, Perm.MODERATE, error=MeetingError)
+    reason = " ".join(reason.split())
+    if len(reason) > CANCEL_REASON_MAX:
+        raise MeetingError(
+            _("Write the reason in at most %(max)d characters.") % {"max": CANCEL_REASON_MAX}
+        )
+    with transaction.atomic():
+        meeting = lock(meeting, actor)
+        if meeting.state == State.CANCELLED:
+            return meeting  # a double click: already done
+        if meeting.state != State.SCHEDULED:
+            raise MeetingError(_("Only a meeting that has not started can be cancelled."))
+        meeting.state = State.CANCELLED
+        meeting.cancelled_at = timezone.now()
+        meeting.cancel_reason = reason
+        meeting.sequence += 1
+        save_with_history(
+            meeting,
+            actor.user,
+            "cancelled",
+            update_fields=["state", "cancelled_at", "cancel_reason", "sequence"],
+        )
+        audit.record(
+            actor, AuditAction.MEETING_CANCELLED, f"meeting:{meeting.pk}", panel=meeting.panel_id
+        )
+        changes.changed(meeting, changes.ALL, ends=True)
+        meeting_id = meeting.pk
+        transaction.on_commit(lambda: emails.send_meeting_notice(meeting_id, "cancelled"))
+    return meeting
+
+
+REMIND_BEFORE = timedelta(days=1)
+
+
+def remind_meetings(now: datetime | None = None) -> int:
+    """The day-before reminder of each planned meeting, once (the scheduled work).
+    Returns how many meetings were reminded."""
+    now = now or timezone.now()
+    due = Meeting.objects.filter(
+        state=State.SCHEDULED,
+        reminded_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + REMIND_BEFORE,
+    )
+    reminded = 0
+    for meeting_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            claimed = Meeting.objects.filter(pk=meeting_id, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            if claimed:
+                transaction.on_commit(
+                    lambda m=meeting_id: emails.send_meeting_notice(m, "reminder")
+                )
+                reminded += claimed
+    return reminded
 
 
 def start_meeting(actor: Membership, meeting: Meeting) -> Meeting:

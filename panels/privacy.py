@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from post_office.models import Email as MailQueued
 
 from panels import audit
 from panels.live import changes
@@ -41,6 +42,7 @@ from panels.models import (
     LoginLockout,
     Membership,
     Message,
+    NoticeKind,
     Panel,
     Presence,
     PulseParticipation,
@@ -122,6 +124,10 @@ def when(value) -> str | None:
     return value.isoformat() if value else None
 
 
+def _addresses(email) -> set[str]:
+    return {address.strip().lower() for address in email.to}
+
+
 def export(user: User) -> dict:
     """Everything we hold about this person, as plain data (served as JSON)."""
     mine = list(Membership.objects.filter(user=user).select_related("panel"))
@@ -147,6 +153,11 @@ def _own_sections(user: User, mine: list[Membership]) -> dict[str, Any]:
             "staff": user.is_staff,
             "text_size": user.text_size,
             "language": user.language,
+            "notices": {
+                **{kind: getattr(user, f"notify_{kind}") for kind in NoticeKind.values},
+                "daily_email": user.notice_digest,
+                "calendar_feed": bool(user.calendar_token),
+            },
         },
         "memberships": [
             {
@@ -327,6 +338,12 @@ def erase(user: User, *, requested_by: str) -> User:
                 invitation.revoked_at = now
             invitation.save(update_fields=["email", "revoked_at"])
         Invitation.history.filter(email__iexact=old_email).update(email=user.email)
+        # The mail queue's copies of what was sent to them (and what waits to be).
+        user.pending_notices.all().delete()
+        user.calendar_token = None
+        user.save(update_fields=["calendar_token"])
+        mailed = MailQueued.objects.filter(to__icontains=old_email)
+        mailed.filter(pk__in=[m.pk for m in mailed if old_email.lower() in _addresses(m)]).delete()
         erasure = Erasure(user=user, membership_ids=ids, old_name=old_name, now=now)
         for eraser in _erasers:
             eraser(erasure)

@@ -4,6 +4,7 @@ from panels import agenda_views as av
 from panels import desk_views as dv
 from panels import floor_views as fv
 from panels import meeting_views as mv
+from panels import notice_views as nv
 from panels import views
 
 app_name = "panels"
@@ -37,10 +38,16 @@ urlpatterns = [
     path("account/text-size/", views.text_size, name="text_size"),
     path("account/data.json", views.account_data, name="account_data"),
     path("account/delete/", views.account_delete, name="account_delete"),
+    path("account/notices/", nv.notice_settings, name="notice_settings"),
+    path("account/calendar/", nv.calendar_address, name="calendar_address"),
+    # Reached from an email or a calendar app, without logging in: a secret in the address.
+    path("notices/off/<str:token>/", nv.unsubscribe, name="unsubscribe"),
+    path("calendar/<str:token>.ics", nv.calendar_feed, name="calendar_feed"),
     # Meetings
     path("panels/<int:panel_id>/meetings/new/", mv.meeting_new, name="meeting_new"),
     path(meeting, mv.meeting_live, name="meeting"),
     path(meeting + "edit/", mv.meeting_edit, name="meeting_edit"),
+    path(meeting + "cancel/", mv.meeting_cancel, name="meeting_cancel"),
     path(meeting + "screen/", mv.meeting_screen, name="meeting_screen"),
     # The short address the big screen shows (Meeting.get_short_url).
     path("m/<int:meeting_id>/", mv.meeting_short, name="meeting_short"),

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
@@ -24,6 +25,7 @@ from panels.forms import (
     InviteForm,
     MembershipForm,
     NewAccountForm,
+    NoticeSettingsForm,
     TextSizeForm,
     ThrottledPasswordResetForm,
 )
@@ -47,7 +49,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def panel_detail(request: HttpRequest, panel_id: int) -> HttpResponse:
     panel, membership = panel_for(request.user, panel_id)
     members = panel.memberships.active().select_related("user", "panel").in_display_order()
-    meetings = panel.meetings.exclude(state=Meeting.State.CLOSED).order_by("starts_at")
+    meetings = (
+        panel.meetings.exclude(state=Meeting.State.CLOSED)
+        .exclude(state=Meeting.State.CANCELLED, starts_at__lt=timezone.now())
+        .order_by("starts_at")
+    )
     past = panel.meetings.filter(state=Meeting.State.CLOSED).order_by("-starts_at")[:10]
     return render(
         request,
@@ -313,6 +319,13 @@ def account(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "retention_days": settings.RETENTION_DAYS,
             "text_size_form": TextSizeForm(initial={"text_size": request.user.text_size}),
+            "notice_form": NoticeSettingsForm(user=request.user),
+            "calendar_url": (
+                settings.SITE_URL
+                + reverse("panels:calendar_feed", args=[request.user.calendar_token])
+                if request.user.calendar_token
+                else ""
+            ),
         },
     )
 

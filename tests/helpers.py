@@ -58,7 +58,8 @@ def meetings_snapshot(panel, seq: bool = False) -> tuple:
     prove that a refused action did not count (or push) a change.
     """
     meeting_fields = ["pk", "state", "floor_open", "title", "description", "starts_at"]
-    meeting_fields += ["duration_minutes", "started_at", "closed_at"] + (["seq"] if seq else [])
+    meeting_fields += ["duration_minutes", "started_at", "closed_at", "cancelled_at", "sequence"]
+    meeting_fields += ["seq"] if seq else []
     return (
         sorted(Meeting.objects.filter(panel=panel).values_list(*meeting_fields)),
         sorted(

@@ -78,6 +78,7 @@ AUDITED: dict[str, list[tuple[type[models.Model], list[str]]]] = {
     AuditAction.MEMBER_REACTIVATED: [(Membership, ["is_active"])],
     AuditAction.MEETING_STARTED: [(Meeting, ["state", "started_at"])],
     AuditAction.MEETING_CLOSED: [(Meeting, ["state", "closed_at"])],
+    AuditAction.MEETING_CANCELLED: [(Meeting, ["state", "cancelled_at", "cancel_reason"])],
     AuditAction.MESSAGE_HIDDEN: [(Message, ["hidden_at", "hidden_by", "hidden_reason"])],
     AuditAction.PROPOSAL_HIDDEN: [(Proposal, ["hidden_at", "hidden_by", "hidden_reason"])],
     AuditAction.AMENDMENT_HIDDEN: [(Amendment, ["hidden_at", "hidden_by", "hidden_reason"])],

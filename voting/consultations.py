@@ -12,7 +12,8 @@ moderator writes a summary, and the corporation says what it did with the result
 terugkoppeling page shows both).
 """
 
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count
@@ -23,11 +24,12 @@ from panels import audit
 from panels.access import Perm, has_perm, require
 from panels.models import Membership, Organisation
 from panels.services import save_with_history
-from voting import lifecycle
+from voting import emails, lifecycle
 from voting.audit_actions import VotingAction
+from voting.eligibility import eligible_members
 from voting.errors import VotingError
 from voting.lifecycle import VoteSpec
-from voting.models import TEXT_MAX, TITLE_MAX, Consultation, Vote
+from voting.models import TEXT_MAX, TITLE_MAX, Consultation, Participation, Vote
 
 State = Consultation.State
 
@@ -116,6 +118,8 @@ def open_consultation(actor: Membership, consultation: Consultation) -> Consulta
         consultation.state = State.OPEN
         consultation.opened_at = timezone.now()
         save_with_history(consultation, actor.user, "opened")
+        consultation_id = consultation.pk
+        transaction.on_commit(lambda: emails.send_consultation_opened(consultation_id))
         audit.record(
             actor,
             VotingAction.CONSULTATION_OPENED,
@@ -143,6 +147,8 @@ def close_consultation(actor: Membership | None, consultation: Consultation) -> 
         consultation.state = State.CLOSED
         consultation.closed_at = timezone.now()
         save_with_history(consultation, actor.user if actor else None, "closed")
+        consultation_id = consultation.pk
+        transaction.on_commit(lambda: emails.send_consultation_closed(consultation_id))
         audit.record(
             actor,
             VotingAction.CONSULTATION_CLOSED,
@@ -165,6 +171,35 @@ def close_due(now: datetime | None = None) -> list[Consultation]:
     for consultation in Consultation.objects.filter(state=State.OPEN, closes_at__lte=now):
         closed.append(close_consultation(None, consultation))
     return closed
+
+
+def send_reminders(within: timedelta, now: datetime | None = None) -> int:
+    """Remind those who may answer and have not answered every question, once, when a
+    consultation closes within `within`. Returns how many were reminded."""
+    now = now or timezone.now()
+    sent = 0
+    due = Consultation.objects.filter(
+        state=State.OPEN, reminded_at__isnull=True, closes_at__lte=now + within
+    )
+    for consultation_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            consultation = Consultation.objects.select_for_update().get(pk=consultation_id)
+            if consultation.reminded_at is not None:
+                continue
+            questions = consultation.questions.count()
+            answered = Counter(
+                Participation.objects.filter(vote__consultation=consultation).values_list(
+                    "on_behalf_of_id", flat=True
+                )
+            )
+            people = [m for m in eligible_members(consultation.panel) if answered[m.pk] < questions]
+            consultation.reminded_at = now
+            consultation.save(update_fields=["reminded_at"])
+            transaction.on_commit(
+                lambda c=consultation, p=people: emails.send_consultation_reminders(c, p)
+            )
+            sent += len(people)
+    return sent
 
 
 def write_summary(actor: Membership, consultation: Consultation, summary: str) -> Consultation:

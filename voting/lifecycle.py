@@ -24,7 +24,7 @@ from panels.live import changes
 from panels.models import AuditAction, Meeting, Membership
 from panels.services import save_with_history
 from voting import amendments, emails, methods, proposals
-from voting.eligibility import eligible_members, open_roll, past_deadline, record_roll
+from voting.eligibility import open_roll, past_deadline, record_roll
 from voting.errors import VotingError
 from voting.methods import OPTIONS_MAX, BallotError
 from voting.models import TITLE_MAX, Amendment, BallotBox, Option, Proposal, RoomCount, Vote
@@ -206,6 +206,9 @@ def open_vote(actor: Membership, vote: Vote) -> Vote:
         save_with_history(vote, actor.user, "opened", update_fields=["state", "opened_at"])
         if vote.mode == Vote.Mode.LIVE:
             open_roll(vote)
+        elif vote.consultation_id is None:  # (a consultation tells of all its questions)
+            vote_id = vote.pk
+            transaction.on_commit(lambda: emails.send_vote_opened(vote_id))
         changes.changed(vote.meeting_id, "vote", "ballot")
         audit.record(
             actor,
@@ -262,6 +265,8 @@ def close_vote(
                 panel=vote.panel_id,
                 details={"until": written_round_until.isoformat()},
             )
+            vote_id = vote.pk
+            transaction.on_commit(lambda: emails.send_vote_opened(vote_id))
             return vote
         room = RoomCount.objects.filter(vote=vote).first() if vote.counted_in_room else None
         if actor is not None and room is not None:
@@ -289,6 +294,9 @@ def close_vote(
             panel=vote.panel_id,
             details=audit_result(vote.result),
         )
+        if vote.consultation_id is None:  # (a consultation tells of all its questions)
+            vote_id = vote.pk
+            transaction.on_commit(lambda: emails.send_vote_result(vote_id))
     return vote
 
 
@@ -360,7 +368,7 @@ def send_reminders(within, now: datetime | None = None) -> int:
     closes within `within` (a timedelta). Each vote is reminded once. Returns emails sent."""
     now = now or timezone.now()
     sent = 0
-    due = Vote.objects.filter(reminded_at__isnull=True).filter(
+    due = Vote.objects.filter(reminded_at__isnull=True, consultation__isnull=True).filter(
         Q(state=State.OPEN, mode=Vote.Mode.TIMED, closes_at__lte=now + within)
         | Q(state=State.WRITTEN_ROUND, written_round_until__lte=now + within)
     )
@@ -369,8 +377,7 @@ def send_reminders(within, now: datetime | None = None) -> int:
             vote = Vote.objects.select_for_update().get(pk=vote.pk)
             if vote.reminded_at is not None:
                 continue
-            done = set(vote.participations.values_list("on_behalf_of_id", flat=True))
-            people = [m for m in eligible_members(vote.panel) if m.pk not in done]
+            people = emails.not_voted(vote)
             vote.reminded_at = now
             vote.save(update_fields=["reminded_at"])
             transaction.on_commit(lambda v=vote, p=people: emails.send_vote_reminders(v, p))

@@ -255,6 +255,7 @@ class Consultation(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
     summary = models.TextField(_("summary of the results"), max_length=TEXT_MAX, blank=True)
     # What the corporation did with the results (shown on the terugkoppeling page).
     response = models.TextField(

@@ -18,7 +18,7 @@ from panels.access import Perm, require
 from panels.live import changes
 from panels.models import AgendaItem, Meeting, Membership
 from panels.services import save_with_history
-from voting import counting, emails
+from voting import counting
 from voting import text as texts
 from voting.errors import VotingError
 from voting.models import TEXT_MAX, TITLE_MAX, Amendment, Proposal
@@ -306,13 +306,10 @@ def open_vote_on_proposal(actor: Membership, proposal: Proposal) -> None:
 
 
 def decide_proposal_by_vote(proposal: Proposal, outcome: str, user) -> None:
-    """The proposal's vote closed with this outcome: adopted or rejected, and those
-    involved hear of it."""
+    """The proposal's vote closed with this outcome: adopted or rejected."""
     proposal = lock(proposal)
     if proposal.state != PState.IN_VOTE:
         return
     proposal.state = PState.ADOPTED if outcome == counting.ADOPTED else PState.REJECTED
     save_with_history(proposal, user, f"vote: {outcome}", update_fields=["state"])
-    announce(proposal)
-    decided = proposal.pk
-    changes.after_commit(lambda: emails.send_proposal_decided(decided))
+    announce(proposal)  # (every member hears of the result: voting/emails.py)

@@ -175,7 +175,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 join=(self.meeting_id, self.membership.pk, self.channel_name)
             )
         await self.send_snapshot()
-        if meeting.state == Meeting.State.CLOSED:
+        if meeting.is_over:
             await self.close(Close.MEETING_ENDED)  # nothing will change any more
 
     def identify(self) -> tuple[Meeting, Membership] | None:

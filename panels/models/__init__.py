@@ -10,6 +10,7 @@
 | discussion | members' messages on an agenda item |
 | attendance | who is in the room or on the phone, guests, and who keeps the desk |
 | live | server processes with live connections, and each person's presence |
+| notices | kinds of notice, and those waiting for a person's daily email |
 | pulse | sealed boxes of anonymous answers, and the pulse after a meeting |
 | representation | what members share about themselves, and the constituency's make-up |
 | audit | the append-only audit log |
@@ -25,6 +26,7 @@ from panels.models.hideable import Hideable
 from panels.models.invitations import Invitation, InvitationQuerySet
 from panels.models.live import LiveWorker, Presence
 from panels.models.meetings import AgendaItem, Meeting, SpeakerRequest
+from panels.models.notices import NoticeKind, PendingNotice
 from panels.models.people import (
     ROLE_DISPLAY_ORDER,
     ROLES_VOTING_BY_DEFAULT,
@@ -65,8 +67,10 @@ __all__ = [
     "Membership",
     "MembershipQuerySet",
     "Message",
+    "NoticeKind",
     "Organisation",
     "Panel",
+    "PendingNotice",
     "Presence",
     "PulseBox",
     "PulseParticipation",

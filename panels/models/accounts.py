@@ -62,6 +62,45 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
+    # Notices (panels/notices.py): which the person wants, and whether in one email a day.
+    notify_votes = models.BooleanField(
+        _("votes and consultations"),
+        default=True,
+        help_text=_(
+            "When a vote, a written round or a consultation opens, and a day before it "
+            "closes if you have not voted yet."
+        ),
+    )
+    notify_meetings = models.BooleanField(
+        _("meetings"),
+        default=True,
+        help_text=_("When a meeting is planned, moved or cancelled, and the day before it."),
+    )
+    notify_results = models.BooleanField(
+        _("results and agreements"),
+        default=True,
+        help_text=_("The result of a vote, and an agreement once both sides have signed it."),
+    )
+    notify_advice = models.BooleanField(
+        _("advice requests"),
+        default=True,
+        help_text=_("For representatives: an advice request's deadlines."),
+    )
+    notice_digest = models.BooleanField(
+        _("one email a day"),
+        default=False,
+        help_text=_(
+            "Gather news into one email each morning. Reminders and cancellations still "
+            "come at once."
+        ),
+    )
+    digest_sent_at = models.DateTimeField(_("last daily email"), null=True, blank=True)
+    # The secret in the address of the person's calendar feed (panels/ics.py); a new one
+    # makes the old address stop working.
+    calendar_token = models.CharField(
+        max_length=43, unique=True, null=True, blank=True, editable=False
+    )
+
     objects = UserManager()
 
     USERNAME_FIELD = "email"

@@ -24,6 +24,7 @@ class Meeting(models.Model):
         SCHEDULED = "scheduled", _("Scheduled")
         LIVE = "live", _("Live")
         CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Venue(models.TextChoices):
         ONLINE = "online", _("Online")
@@ -31,10 +32,13 @@ class Meeting(models.Model):
         HYBRID = "hybrid", _("In a room and online")
 
     TRANSITIONS = {
-        State.SCHEDULED: {State.LIVE},
+        State.SCHEDULED: {State.LIVE, State.CANCELLED},
         State.LIVE: {State.CLOSED},
         State.CLOSED: set(),
+        State.CANCELLED: set(),
     }
+    # A meeting in one of these states will not change any more.
+    ENDED = frozenset({State.CLOSED, State.CANCELLED})
 
     panel = models.ForeignKey(
         Panel, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("panel")
@@ -59,6 +63,13 @@ class Meeting(models.Model):
         help_text=_("Whether members may raise their hand and post in the discussion."),
     )
     seq = models.PositiveBigIntegerField(default=0, editable=False)
+    # The calendar entry's SEQUENCE (RFC 5545): raised on every change a calendar shows,
+    # so that a calendar replaces the entry it holds (panels/ics.py).
+    sequence = models.PositiveIntegerField(_("calendar version"), default=0, editable=False)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancel_reason = models.CharField(_("why it is cancelled"), max_length=300, blank=True)
+    # When the day-before reminder went out (cleared when the meeting moves).
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -90,6 +101,10 @@ class Meeting(models.Model):
     def has_room(self) -> bool:
         """Whether people meet in a room (so a desk registers who is there)."""
         return self.venue != self.Venue.ONLINE
+
+    @property
+    def is_over(self) -> bool:
+        return self.state in self.ENDED
 
     @property
     def is_live(self) -> bool:

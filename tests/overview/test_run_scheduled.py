@@ -4,6 +4,7 @@ same moment does nothing."""
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -13,7 +14,10 @@ from django.utils import timezone
 
 from agreements import advice
 from agreements.models import AdviceRequest
+from overview.management.commands.run_scheduled import JOBS
 from overview.scheduled import exclusive
+from panels import meetings
+from panels.models import Meeting
 from voting import lifecycle
 from voting.models import Vote
 
@@ -59,6 +63,9 @@ def test_one_run_closes_reminds_and_sends_the_mail_it_wrote(queued, alice, bob, 
             ),
         ),
     )
+    tomorrow = meetings.create_meeting(
+        alice, title="Avond morgen", starts_at=timezone.now() + timedelta(hours=20), notify=False
+    )
     filed = advice.file_request(carl, title="Huurverhoging 2027", intended_change="2,5 %.")
     AdviceRequest.objects.filter(pk=filed.pk).update(
         advice_due=timezone.localdate() + timedelta(days=7)
@@ -75,6 +82,10 @@ def test_one_run_closes_reminds_and_sends_the_mail_it_wrote(queued, alice, bob, 
         tina.user.email,
     }
     assert any("Huurverhoging 2027" in subject for _to, subject in subjects)
+    assert {to for to, subject in subjects if "Avond morgen" in subject} == {
+        m.user.email for m in (alice, bob, carl, tina)
+    }
+    assert Meeting.objects.get(pk=tomorrow.pk).reminded_at is not None
 
     sent = len(mail.outbox)
     call_command("run_scheduled")
@@ -119,3 +130,12 @@ def test_a_second_run_at_the_same_moment_does_nothing():
         thread.join(10)
     with exclusive() as mine:
         assert mine, "free again once the first run ended"
+
+
+def test_the_readme_names_every_job_in_its_scheduled_work_section():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Scheduled work", 1)[1].split("\n## ", 1)[0]
+
+    assert "manage.py run_scheduled" in section
+    for name, _options in JOBS:
+        assert f"`{name}" in section, name

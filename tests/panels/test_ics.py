@@ -1,72 +1,66 @@
-"""The calendar file of a meeting invitation (RFC 5545): escaping, folding, line ends, UTC."""
+"""A meeting in people's calendars (RFC 5545): read back with a calendar library, as a
+calendar app would. One UID per meeting, a higher SEQUENCE after each change, a
+cancellation a calendar understands, times in UTC, text that survives its escaping."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import override_settings
+from django.utils import timezone
+from icalendar import Calendar
 
-from panels.ics import _escape, _fold, meeting_calendar
-from panels.models import Meeting
+from panels import ics, meetings
+from panels.models import Meeting, Panel
 
-URL = "https://knoppen.example.nl/panels/1/meetings/7/"
+SITE = "https://knoppen.example.nl"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
-def calendar_for(**fields) -> str:
-    """The calendar of an unsaved meeting; nothing here needs the database."""
+def unsaved(**fields) -> Meeting:
+    """An unsaved meeting of an unsaved panel: nothing here needs the database."""
     values = {
         "pk": 7,
+        "panel": Panel(pk=3, name="Huurderspanel Noord"),
         "title": "Bewonersavond",
         "description": "",
         "starts_at": datetime(2030, 5, 1, 19, 30, tzinfo=AMSTERDAM),
         "duration_minutes": 90,
     } | fields
-    return meeting_calendar(Meeting(**values), URL, "knoppen.example.nl")
+    return Meeting(**values)
 
 
-def unfold(text: str) -> list[str]:
-    """Content lines as a calendar reader sees them: CRLF + one space continues a line."""
-    assert text.endswith("\r\n")
-    return text[: -len("\r\n")].replace("\r\n ", "").split("\r\n")
+def parse(data: bytes):
+    calendar = Calendar.from_ical(data)
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
 
 
-def unescape(value: str) -> str:
-    out, chars = [], iter(value)
-    for char in chars:
-        if char == "\\":
-            following = next(chars)
-            out.append("\n" if following in "nN" else following)
-        else:
-            out.append(char)
-    return "".join(out)
+@override_settings(SITE_URL=SITE)
+def test_a_meeting_is_one_published_event_with_a_stable_uid_an_alarm_and_its_link():
+    calendar, event = parse(ics.meeting_calendar(unsaved()))
+
+    assert calendar["METHOD"] == "PUBLISH"
+    assert str(event["UID"]) == "meeting-7@knoppen.example.nl"
+    assert str(event["SUMMARY"]) == "Bewonersavond"
+    assert str(event["URL"]) == f"{SITE}/panels/3/meetings/7/"
+    assert str(event["LOCATION"]) == f"{SITE}/panels/3/meetings/7/"  # online: the link
+    assert event["SEQUENCE"] == 0
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert event["ORGANIZER"].params["CN"] == "Huurderspanel Noord"
+    (alarm,) = event.walk("VALARM")
+    assert alarm["ACTION"] == "DISPLAY"
+    assert alarm["TRIGGER"].dt == -timedelta(hours=1)
 
 
-def properties(text: str) -> dict[str, str]:
-    return dict(line.split(":", 1) for line in unfold(text))
+@override_settings(SITE_URL=SITE)
+def test_a_meeting_in_a_room_has_the_room_s_address_as_its_location():
+    meeting = unsaved(venue=Meeting.Venue.HYBRID, location="Buurthuis De Linde, Lindelaan 12")
 
+    _, event = parse(ics.meeting_calendar(meeting))
 
-# --- the whole file ---------------------------------------------------------------
-
-
-def test_calendar_is_one_published_event():
-    lines = unfold(calendar_for())
-
-    assert lines[:2] == ["BEGIN:VCALENDAR", "VERSION:2.0"]
-    assert lines[-1] == "END:VCALENDAR"
-    assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == 1
-    props = properties(calendar_for())
-    assert props["METHOD"] == "PUBLISH"
-    assert props["UID"] == "meeting-7@knoppen.example.nl"
-    assert props["SUMMARY"] == "Bewonersavond"
-    assert props["URL"] == URL
-
-
-def test_every_line_ends_with_crlf():
-    text = calendar_for(title="Lang " * 40, description="Regel een\nRegel twee\r\nRegel drie")
-
-    assert text.endswith("\r\n")
-    assert "\n" not in text.replace("\r\n", "")
-    assert "\r" not in text.replace("\r\n", "")
+    assert str(event["LOCATION"]) == "Buurthuis De Linde, Lindelaan 12"
+    assert str(event["URL"]) == f"{SITE}/panels/3/meetings/7/"  # and the link to take part
 
 
 @pytest.mark.parametrize(
@@ -79,122 +73,94 @@ def test_every_line_ends_with_crlf():
         (datetime(2030, 3, 1, 0, 30, tzinfo=AMSTERDAM), "20300228T233000Z", "20300301T010000Z"),
     ],
 )
-def test_start_and_end_are_in_utc(starts_at, start, end):
-    props = properties(calendar_for(starts_at=starts_at))
+def test_start_and_end_are_written_in_utc(starts_at, start, end):
+    data = ics.meeting_calendar(unsaved(starts_at=starts_at)).decode()
 
-    assert (props["DTSTART"], props["DTEND"]) == (start, end)
-    stamp = datetime.strptime(props["DTSTAMP"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    assert abs(stamp - datetime.now(UTC)) < timedelta(minutes=1)
-
-
-def test_description_carries_the_text_and_the_link():
-    props = properties(calendar_for(description="Over de tuin.\nEn de lift."))
-
-    assert unescape(props["DESCRIPTION"]) == f"Over de tuin.\nEn de lift.\n\n{URL}"
+    assert f"DTSTART:{start}\r\n" in data
+    assert f"DTEND:{end}\r\n" in data
+    _, event = parse(data.encode())
+    assert event["DTSTART"].dt == starts_at.astimezone(UTC)
 
 
-def test_description_without_text_is_the_link():
-    props = properties(calendar_for(description=""))
+@override_settings(SITE_URL=SITE)
+def test_text_with_special_characters_and_long_lines_survives_a_round_trip():
+    title = 'Één avond over 🏠 huur, "onderhoud"; en C:\\tuin — ' * 4
+    description = "Regel een\nRegel twee, met; tekens\r\nRegel drie"
 
-    assert unescape(props["DESCRIPTION"]) == URL
+    data = ics.meeting_calendar(unsaved(title=title, description=description))
 
-
-# --- escaping --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "escaped"),
-    [
-        ("Huur, onderhoud; tuin", "Huur\\, onderhoud\\; tuin"),
-        ("C:\\pad\\naar", "C:\\\\pad\\\\naar"),
-        ("een\ntwee", "een\\ntwee"),
-        ("een\r\ntwee", "een\\ntwee"),
-        ("een\rtwee", "een\\ntwee"),
-        ("\\,", "\\\\\\,"),
-        ("geen bijzondere tekens: 'ok'", "geen bijzondere tekens: 'ok'"),
-    ],
-)
-def test_text_is_escaped(text, escaped):
-    assert _escape(text) == escaped
-    assert unescape(escaped) == text.replace("\r\n", "\n").replace("\r", "\n")
+    for line in data.split(b"\r\n"):
+        assert len(line) <= 75  # folded at 75 octets
+        line.decode()  # never inside a character
+    _, event = parse(data)
+    assert str(event["SUMMARY"]) == title
+    assert str(event["DESCRIPTION"]) == (
+        "Regel een\nRegel twee, met; tekens\nRegel drie\n\n" + f"{SITE}/panels/3/meetings/7/"
+    )
 
 
-def test_title_with_special_characters_survives_a_round_trip():
-    title = 'Huur, "onderhoud"; en C:\\tuin\nTweede regel'
-
-    props = properties(calendar_for(title=title))
-
-    assert "\n" not in props["SUMMARY"]
-    assert unescape(props["SUMMARY"]) == title
+# --- changes: the same event, a higher SEQUENCE ---------------------------------------------
 
 
-def test_no_property_value_contains_a_bare_line_break():
-    text = calendar_for(title="a\nb", description="c\r\nd\re")
+@pytest.mark.django_db
+def test_a_moved_meeting_keeps_its_uid_and_raises_its_sequence(meeting, alice):
+    _, before = parse(ics.meeting_calendar(meeting))
 
-    for line in unfold(text):
-        assert "\n" not in line and "\r" not in line
+    meetings.update_meeting(alice, meeting, starts_at=meeting.starts_at + timedelta(days=1))
+    meeting.refresh_from_db()
+    _, after = parse(ics.meeting_calendar(meeting))
 
-
-# --- folding ------------------------------------------------------------------------------
-
-TEXTS = [
-    "x" * 200,
-    "Bewonersavond over de huurverhoging en het groot onderhoud aan de Lindelaan " * 3,
-    "Één gesprek over de geïsoleerde gevels, de ruïne en het café " * 4,
-    "Huurders 🏠🔑 aan de knoppen 🗳️ " * 10,
-    "é" * 100,
-    "🏠" * 50,
-]
+    assert after["UID"] == before["UID"]
+    assert after["SEQUENCE"] > before["SEQUENCE"]
+    assert after["DTSTART"].dt == before["DTSTART"].dt + timedelta(days=1)
 
 
-@pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
-def test_folded_lines_are_at_most_75_octets(text):
-    folded = _fold(f"SUMMARY:{text}")
+@pytest.mark.django_db
+def test_a_save_without_a_change_keeps_the_sequence(meeting, alice):
+    meetings.update_meeting(alice, meeting, title=meeting.title, location="")
 
-    for number, line in enumerate(folded.split("\r\n")):
-        assert len(line.encode()) <= 75, (number, line)
-        if number:
-            assert line.startswith(" "), "a continuation line starts with one space"
+    assert Meeting.objects.get(pk=meeting.pk).sequence == 0
 
 
-@pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
-def test_folding_never_splits_a_character(text):
-    folded = _fold(f"SUMMARY:{text}")
+@pytest.mark.django_db
+def test_a_cancelled_meeting_is_a_cancellation_a_calendar_reads(meeting, alice):
+    meetings.update_meeting(alice, meeting, title="Nieuwe titel")
+    meetings.cancel_meeting(alice, meeting, reason="De zaal is niet beschikbaar.")
+    meeting.refresh_from_db()
 
-    for line in folded.split("\r\n"):
-        line.encode().decode()  # every piece is whole UTF-8
-    assert folded.replace("\r\n ", "") == f"SUMMARY:{text}"
+    calendar, event = parse(ics.meeting_calendar(meeting, ics.CANCEL))
 
-
-@pytest.mark.parametrize("text", TEXTS, ids=range(len(TEXTS)))
-def test_folding_uses_the_room_it_has(text):
-    """Each piece but the last is full: adding its next character would pass 75 octets."""
-    line = f"SUMMARY:{text}"
-    pieces = _fold(line).split("\r\n")
-    rest = line
-    for index, piece in enumerate(pieces[:-1]):
-        content = piece if index == 0 else piece[1:]
-        assert rest.startswith(content)
-        rest = rest[len(content) :]
-        assert len(piece.encode()) + len(rest[0].encode()) > 75
+    assert calendar["METHOD"] == "CANCEL"
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert event["SEQUENCE"] == 2
+    assert str(event["UID"]).startswith(f"meeting-{meeting.pk}@")
+    assert "De zaal is niet beschikbaar." in str(event["DESCRIPTION"])
+    assert event.walk("VALARM") == []  # nothing to be reminded of
 
 
-@pytest.mark.parametrize("length", [74, 75])
-def test_short_lines_are_not_folded(length):
-    line = "X" * length
-
-    assert _fold(line) == line
+# --- the personal feed ------------------------------------------------------------------------
 
 
-def test_line_of_76_octets_is_folded_once():
-    assert _fold("X" * 76) == "X" * 75 + "\r\n X"
+@pytest.mark.django_db
+def test_the_feed_holds_the_meetings_of_one_s_active_panels_only(
+    alice, bob, oscar, meeting, other_panel
+):
+    theirs = Meeting.objects.create(
+        panel=other_panel, title="Elders", starts_at=timezone.now() + timedelta(days=3)
+    )
+    old = Meeting.objects.create(
+        panel=alice.panel, title="Lang geleden", starts_at=timezone.now() - timedelta(days=200)
+    )
+    cancelled = Meeting.objects.create(
+        panel=alice.panel, title="Gaat niet door", starts_at=timezone.now() + timedelta(days=9)
+    )
+    meetings.cancel_meeting(alice, cancelled)
 
+    events = {str(e["SUMMARY"]): e for e in Calendar.from_ical(ics.feed(bob.user)).walk("VEVENT")}
 
-def test_whole_calendar_unfolds_to_the_original_title():
-    title = "Één avond over 🏠 huur, onderhoud; en de tuin — " * 5
-
-    text = calendar_for(title=title)
-
-    for line in text.split("\r\n"):
-        assert len(line.encode()) <= 75
-    assert unescape(properties(text)["SUMMARY"]) == title
+    assert set(events) == {meeting.title, "Gaat niet door"}
+    assert str(events["Gaat niet door"]["STATUS"]) == "CANCELLED"
+    assert theirs.title not in events and old.title not in events
+    bob.is_active = False
+    bob.save()
+    assert Calendar.from_ical(ics.feed(bob.user)).walk("VEVENT") == []

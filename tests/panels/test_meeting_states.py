@@ -207,6 +207,15 @@ def test_closed_meeting_cannot_be_started_again(refused, alice, live_meeting):
     meetings.close_meeting(alice, live_meeting)
 
     refused(lambda: meetings.start_meeting(alice, live_meeting))
+    refused(lambda: meetings.cancel_meeting(alice, live_meeting))
+
+
+def test_cancelled_meeting_cannot_be_started_edited_or_given_items(refused, alice, meeting):
+    meetings.cancel_meeting(alice, meeting)
+
+    refused(lambda: meetings.start_meeting(alice, meeting))
+    refused(lambda: meetings.update_meeting(alice, meeting, title="Toch"))
+    refused(lambda: meetings.add_item(alice, meeting, title="Nog een punt"))
 
 
 @pytest.mark.parametrize("persona", NON_MODERATORS)
@@ -219,7 +228,12 @@ def test_only_moderators_start_and_close(request, refused, alice, meeting, perso
 
 
 def test_meeting_moves_only_forward():
-    allowed = {"scheduled": {"live"}, "live": {"closed"}, "closed": set()}
+    allowed = {
+        "scheduled": {"live", "cancelled"},
+        "live": {"closed"},
+        "closed": set(),
+        "cancelled": set(),
+    }
 
     assert allowed == Meeting.TRANSITIONS
 

@@ -520,7 +520,7 @@ def test_calendar_attachment_names_its_charset_once(
 ):
     from panels import emails
 
-    emails.send_meeting_invitations(meeting.pk)
+    emails.send_meeting_notice(meeting.pk, "planned")
 
     part = next(
         p for p in mailoutbox[0].message().walk() if p.get_content_type() == "text/calendar"

@@ -387,16 +387,19 @@ def test_plain_text_emails_isolate_names_and_titles(world, alice, carl, mailoutb
     due_soon = advice.file_request(carl, title=written("tweede-advies"), intended_change="Meer.")
     invitation = Invitation.objects.filter(panel_id=world["panel_id"]).get()
     panel_emails.send_invitation(invitation, "token")
-    panel_emails.send_meeting_invitations(world["meeting_id"])
+    panel_emails.send_meeting_notice(world["meeting_id"], "planned")
     panel_emails.send_pulse_invitations(world["meeting_id"], [alice.pk])
-    voting_emails.send_proposal_decided(proposal.pk)
+    voting_emails.send_vote_result(proposal.votes.get().pk)
+    for news in ["moved", "cancelled", "reminder"]:
+        panel_emails.send_meeting_notice(world["meeting_id"], news)
+    agreement_emails.send_agreement_signed(world["agreement_id"])
     agreement_emails.send_input_answered(proposal.response.pk)
     agreements.follow(alice, Agreement.objects.get(pk=world["agreement_id"]), True)
     agreement_emails.send_signatures_lapsed(world["agreement_id"])
     advice.send_reminders(due_soon.advice_due - timedelta(days=3))
 
     subjects = {mail.subject for mail in mailoutbox}
-    assert len(subjects) == 7, subjects
+    assert len(subjects) == 11, subjects
     for mail in mailoutbox:
         assert RLO in mail.subject, mail.subject
         assert balanced(mail.subject), mail.subject

@@ -4,9 +4,11 @@
 
 In this order: close what is due (consultations, timed votes, written rounds) and look after
 the sealed boxes, remind members who have not voted a day before a deadline
-(`close_due_votes`); remind representatives of advice deadlines (`remind_advice`); erase
+(`close_due_votes`); remind representatives of advice deadlines (`remind_advice`); remind
+members of tomorrow's meetings and send the daily emails of notices (`send_notices`); erase
 the personal data of people long gone (`apply_retention`); deliver the mail queue
-(`send_queued_mail`), last, so what the jobs before wrote goes out in the same run. Each job
+(`send_queued_mail`), so what the jobs before wrote goes out in the same run; and forget
+mail sent more than 90 days ago (`cleanup_mail`). Each job
 is safe to repeat, and runs once in two runs at once (overview/scheduled.py). A job that
 fails is logged and the others still run; the command then exits with an error.
 """
@@ -23,8 +25,10 @@ log = logging.getLogger(__name__)
 JOBS: list[tuple[str, dict]] = [
     ("close_due_votes", {"remind_hours": 24}),
     ("remind_advice", {}),
+    ("send_notices", {}),
     ("apply_retention", {}),
     ("send_queued_mail", {}),
+    ("cleanup_mail", {"days": 90, "delete_attachments": True}),
 ]
 
 

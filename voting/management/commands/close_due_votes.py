@@ -51,5 +51,6 @@ class Command(BaseCommand):
         sealing.vacuum(BallotBox, PulseBox)
         reminded = 0
         if options["remind_hours"] > 0:
-            reminded = lifecycle.send_reminders(timedelta(hours=options["remind_hours"]))
+            within = timedelta(hours=options["remind_hours"])
+            reminded = lifecycle.send_reminders(within) + consultations.send_reminders(within)
         self.stdout.write(self.style.SUCCESS(f"{len(closed)} closed, {reminded} reminders sent"))
