@@ -322,12 +322,16 @@ class NoticeSettingsForm(forms.Form):
     advice = forms.BooleanField(required=False)
     digest = forms.BooleanField(required=False)
 
-    def __init__(self, *args, user: User, **kwargs):
+    def __init__(self, *args, user: User, represents: bool, **kwargs):
         initial = {kind: getattr(user, f"notify_{kind}") for kind in NoticeKind.values}
         super().__init__(*args, initial=initial | {"digest": user.notice_digest}, **kwargs)
+        if not represents:  # advice requests go to representatives only
+            del self.fields[NoticeKind.ADVICE]
         for name, model_field in [(k, f"notify_{k}") for k in NoticeKind.values] + [
             ("digest", "notice_digest")
         ]:
+            if name not in self.fields:
+                continue
             field = User._meta.get_field(model_field)
             self.fields[name].label = field.verbose_name.capitalize()
             self.fields[name].help_text = field.help_text

@@ -17,12 +17,12 @@ from panels.models import NoticeKind, User
 @require_POST
 @login_required
 def notice_settings(request: HttpRequest) -> HttpResponse:
-    form = NoticeSettingsForm(request.POST, user=request.user)
+    user = request.user
+    form = NoticeSettingsForm(request.POST, user=user, represents=notices.represents(user))
     if form.is_valid():  # (check boxes: any value is on, a missing one off)
         data = form.cleaned_data
-        notices.save_settings(
-            request.user, digest=data["digest"], **{k: data[k] for k in NoticeKind.values}
-        )
+        wanted = {k: data.get(k, getattr(user, notices.field(k))) for k in NoticeKind.values}
+        notices.save_settings(user, digest=data["digest"], **wanted)
         messages.success(request, _("Your notice settings are saved."))
     return redirect("panels:account")
 

@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from panels.mail import compose, send
-from panels.models import NoticeKind, PendingNotice, User
+from panels.models import NoticeKind, PendingNotice, Role, User
 
 Kind = NoticeKind
 ALL = "all"  # the daily email's own unsubscribe: every kind off
@@ -42,6 +42,13 @@ def field(kind: str) -> str:
 
 def wants(user: User, kind: str) -> bool:
     return user.is_active and user.erased_at is None and getattr(user, field(kind))
+
+
+def represents(user: User) -> bool:
+    """Whether the person represents an organisation in a panel (advice notices are theirs)."""
+    return user.memberships.filter(
+        is_active=True, role__in=[Role.CORPORATION_REP, Role.TENANT_ORG_REP]
+    ).exists()
 
 
 # --- one click off --------------------------------------------------------------------

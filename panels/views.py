@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from panels import limits, links, privacy, representation, services
+from panels import limits, links, notices, privacy, representation, services
 from panels.access import Perm, panel_for
 from panels.bidi import isolate
 from panels.downloads import attachment
@@ -319,7 +319,9 @@ def account(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "retention_days": settings.RETENTION_DAYS,
             "text_size_form": TextSizeForm(initial={"text_size": request.user.text_size}),
-            "notice_form": NoticeSettingsForm(user=request.user),
+            "notice_form": NoticeSettingsForm(
+                user=request.user, represents=notices.represents(request.user)
+            ),
             "calendar_url": (
                 settings.SITE_URL
                 + reverse("panels:calendar_feed", args=[request.user.calendar_token])

@@ -19,6 +19,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -26,9 +27,17 @@ from playwright.sync_api import expect
 from agreements import advice
 from agreements import services as agreement_services
 from agreements.models import Agreement
-from panels import attendance, floor
+from panels import attendance, floor, meetings, notices
 from panels.live import changes
-from panels.models import AgendaItem, Attendance, LiveWorker, Meeting, Membership, Role
+from panels.models import (
+    AgendaItem,
+    Attendance,
+    LiveWorker,
+    Meeting,
+    Membership,
+    NoticeKind,
+    Role,
+)
 from tests.agreements.test_services import FIELDS
 from tests.conftest import make_user
 from tests.e2e.conftest import DESKTOP, PHONE, live, screenshot
@@ -194,6 +203,15 @@ def main_pages(
     attendance.mark_present(alice, meeting, tina.pk, Attendance.How.PHONE)
     attendance.add_guest(alice, meeting, "Gerda Gast", Attendance.How.PHONE)
     _invitation, token = make_invitation()
+    # A meeting still planned, and one that was called off.
+    planned = meetings.create_meeting(
+        alice, title="Bewonersavond in mei", starts_at=timezone.now() + timedelta(days=20)
+    )
+    called_off = meetings.create_meeting(
+        alice, title="Extra avond", starts_at=timezone.now() + timedelta(days=9), notify=False
+    )
+    meetings.cancel_meeting(alice, called_off, reason="De zaal is die avond niet beschikbaar.")
+    off = notices.unsubscribe_url(bob.user, NoticeKind.RESULTS).removeprefix(settings.SITE_URL)
     p, m = panel.pk, meeting.pk
     return asked + [
         Main("login", reverse("login"), None),
@@ -208,6 +226,10 @@ def main_pages(
         Main("meeting-member", meeting.get_absolute_url(), bob, live=True),
         Main("meeting-screen", reverse("panels:meeting_screen", args=[p, m]), alice),
         Main("meeting-new", reverse("panels:meeting_new", args=[p]), alice),
+        Main("meeting-edit", reverse("panels:meeting_edit", args=[p, planned.pk]), alice),
+        Main("meeting-cancel", reverse("panels:meeting_cancel", args=[p, planned.pk]), alice),
+        Main("meeting-cancelled", called_off.get_absolute_url(), bob),
+        Main("unsubscribe", off, None),
         Main("desk", reverse("panels:meeting_desk", args=[p, m]), alice),
         Main("pulse", reverse("panels:meeting_pulse", args=[p, m]), bob),
         Main("agenda-item", reverse("panels:item_edit", args=[p, m, item.pk]), alice),

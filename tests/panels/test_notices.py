@@ -195,18 +195,27 @@ def test_a_link_made_for_one_person_cannot_be_turned_into_another_s(bob, tina):
     assert fresh(tina.user).notify_votes and fresh(bob.user).notify_votes
 
 
-def test_the_account_page_saves_the_notice_settings(client_for, bob):
+def test_the_account_page_saves_the_notice_settings(client_for, bob, tina):
     client = client_for(bob)
     page = client.get(reverse("panels:account")).content.decode()
     assert 'name="votes"' in page and 'name="digest"' in page
+    assert 'name="advice"' not in page  # advice requests are for representatives
 
-    response = client.post(reverse("panels:notice_settings"), {"votes": "on", "digest": "on"})
+    response = client.post(
+        reverse("panels:notice_settings"), {"votes": "on", "digest": "on", "advice": ""}
+    )
 
     assert response.status_code == 302
     user = fresh(bob.user)
     assert user.notify_votes and user.notice_digest
-    assert not (user.notify_meetings or user.notify_results or user.notify_advice)
+    assert not (user.notify_meetings or user.notify_results)
+    assert user.notify_advice  # not offered, so not changed
     assert client.get(reverse("panels:notice_settings")).status_code == 405
+
+    client = client_for(tina)
+    assert 'name="advice"' in client.get(reverse("panels:account")).content.decode()
+    client.post(reverse("panels:notice_settings"), {"meetings": "on"})
+    assert not fresh(tina.user).notify_advice
 
 
 def test_the_daily_email_gathers_news_once_a_day_from_seven(
