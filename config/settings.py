@@ -191,6 +191,18 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "panels:home"
 LOGOUT_REDIRECT_URL = "login"
+# A login link by email, instead of the password (panels/login_links.py): django-sesame signs
+# the person's id, the time and a hash of their password and last login, so a link expires,
+# dies when the password changes, and works once (logging in changes the last login).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "sesame.backends.ModelBackend",
+]
+SESAME_MAX_AGE = 15 * 60
+SESAME_ONE_TIME = True
+SESAME_INVALIDATE_ON_PASSWORD_CHANGE = True
+SESAME_INVALIDATE_ON_EMAIL_CHANGE = True  # a link sent to an old address dies with it
+SESAME_TOKENS = ["sesame.tokens_v2"]  # the only kind we issue; nothing else is parsed
 
 # Internationalisation: Dutch first, English second.
 LANGUAGE_CODE = "nl"

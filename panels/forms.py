@@ -104,6 +104,16 @@ class ThrottledPasswordResetForm(PasswordResetForm):
         return cleaned
 
 
+class LoginLinkForm(forms.Form):
+    """Ask for a login link by email (panels/login_links.py)."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+
 class VotingRights(forms.TypedChoiceField):
     """Voting rights as 'as the role says' / yes / no, so the default follows the role."""
 

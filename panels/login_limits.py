@@ -5,8 +5,9 @@ says how long to wait; a right password resets the account's count. The network 
 higher than the account's: a community centre's tenants may all log in from one address.
 The address is the client's as the trusted proxy saw it (panels.addresses), and an IPv6
 address counts as its /64 network (one household's line has millions of addresses).
-Requests for a password-reset link are counted the same way, per address typed and per
-network, and get the same answer whether or not the address has an account.
+Requests for a link by email, to reset the password or to log in (panels/login_links.py),
+are counted the same way, per address typed and per network, both kinds in one count, and
+get the same answer whether or not the address has an account.
 
 Where things live, and why:
 - Failures are counted in the cache (panels.limits: Redis in production, shared by every
@@ -113,8 +114,10 @@ def lift(lockouts: Iterable[LoginLockout], by: User, now: datetime | None = None
 
 
 def reset_allowed(email: str, address: str) -> bool:
-    """Count a request for a password-reset link; False past either limit. Counted the
-    same whether or not the address typed has an account, so the answer tells nothing."""
+    """Count a request for a link by email, a password reset or a login link; False past
+    either limit. One count for both kinds, so that together they send an address at most
+    RESETS_PER_ACCOUNT an hour. Counted the same whether or not the address typed has an
+    account, so the answer tells nothing."""
     allowed = [
         limits.allow(f"reset:{key}", RESETS[kind], RESET_WINDOW_SECONDS)
         for kind, key in _keys(email, address)

@@ -3,6 +3,7 @@ from django.urls import path
 from panels import agenda_views as av
 from panels import desk_views as dv
 from panels import floor_views as fv
+from panels import login_link_views as lv
 from panels import meeting_views as mv
 from panels import notice_views as nv
 from panels import views
@@ -31,6 +32,9 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    # Log in with a link by email, instead of the password (panels/login_links.py).
+    path("accounts/login/link/", lv.login_link, name="login_link"),
+    path("accounts/login/link/use/", lv.login_link_use, name="login_link_use"),
     path("panels/<int:panel_id>/about-me/", views.profile, name="profile"),
     path("panels/<int:panel_id>/composition/", views.composition, name="composition"),
     # One's own account and data

@@ -216,6 +216,8 @@ def main_pages(
     return asked + [
         Main("login", reverse("login"), None),
         Main("password-reset", reverse("password_reset"), None),
+        Main("login-link", reverse("panels:login_link"), None),
+        Main("login-link-dead", reverse("panels:login_link_use"), None),
         Main("invitation", reverse("panels:invitation", args=[token]), None),
         Main("home", reverse("panels:home"), bob),
         Main("account", reverse("panels:account"), bob),

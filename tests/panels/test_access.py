@@ -91,8 +91,9 @@ MATRIX = {
     "hand": (Perm.TAKE_PART, {"POST"}),
     "message_post": (Perm.TAKE_PART, {"POST"}),
 }
-# Token links work for anyone; tested below, in test_invitation_views.py and test_notices.py.
-PUBLIC = {"invitation", "unsubscribe", "calendar_feed"}
+# Pages for anyone, logged in or not: token links and asking for a login link; tested
+# below, in test_invitation_views.py, test_notices.py and tests/test_login_link.py.
+PUBLIC = {"invitation", "unsubscribe", "calendar_feed", "login_link", "login_link_use"}
 
 # persona → what they may do in `panel` (None: not logged in; empty: not a member of `panel`)
 ROLES = {
@@ -284,6 +285,26 @@ def test_invitation_link_answers_only_get_and_post(client, make_invitation):
     _, token = make_invitation()
 
     response = client.put(reverse("panels:invitation", args=[token]))
+
+    assert response.status_code == 405
+
+
+# --- logging in with a link by email -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["login_link", "login_link_use"])
+@pytest.mark.parametrize("role", ROLES)
+def test_login_link_pages_open_for_everyone(request, client, role, name):
+    log_in(request, client, role, ROLES)
+
+    response = client.get(reverse(f"panels:{name}"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["login_link", "login_link_use"])
+def test_login_link_pages_answer_only_get_and_post(client, name):
+    response = client.put(reverse(f"panels:{name}"))
 
     assert response.status_code == 405
 
