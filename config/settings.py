@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "panels",
     "voting",
     "agreements",
+    "minutes",
     "overview",
 ]
 

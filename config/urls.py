@@ -23,6 +23,7 @@ urlpatterns = [
     # voting namespace, where they were first published.
     path("", include((voting_urls.urlpatterns + overview_urls.urlpatterns, "voting"))),
     path("", include("agreements.urls")),
+    path("", include("minutes.urls")),
 ]
 
 handler403 = "panels.views.permission_denied"

@@ -37,3 +37,29 @@ def for_member(panel: Panel, membership: Membership) -> list[tuple[str | Promise
         for link in _links
         if link.perm is None or has_perm(membership, link.perm)
     ]
+
+
+@dataclass(frozen=True)
+class MeetingLink:
+    """A link on a meeting's page (the minutes of a closed meeting)."""
+
+    label: str | Promise
+    url_name: str  # a URL that takes the panel's and the meeting's id
+    states: frozenset[str]  # the meeting's states in which it is shown
+
+
+_meeting_links: list[MeetingLink] = []
+
+
+def register_for_meetings(link: MeetingLink) -> None:
+    if link not in _meeting_links:
+        _meeting_links.append(link)
+
+
+def for_meeting(meeting) -> list[tuple[str | Promise, str]]:
+    """(label, url) of each registered link for this meeting, in its state."""
+    return [
+        (link.label, reverse(link.url_name, args=[meeting.panel_id, meeting.pk]))
+        for link in _meeting_links
+        if meeting.state in link.states
+    ]

@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from panels import attendance, meetings, pulse
+from panels import attendance, links, meetings, pulse
 from panels.access import Perm, meeting_for
 from panels.forms import AgendaItemForm, MessageForm
 from panels.live import fragments
-from panels.models import Meeting, Membership
+from panels.models import AgendaItem, Meeting, Membership, Message
 
 
 def snapshot_for(meeting: Meeting, membership: Membership) -> str:
@@ -58,6 +58,20 @@ def act(
     return redirect(meeting)
 
 
+def past_items(meeting: Meeting) -> list[tuple[AgendaItem, list[Message]]]:
+    """A closed meeting's items, each with its discussion (hidden messages left out): the
+    live page shows only the item under discussion, and after the close nothing is."""
+    said = (
+        Message.objects.filter(item__meeting=meeting, hidden_at__isnull=True)
+        .select_related("author__user")
+        .order_by("created_at", "pk")
+    )
+    by_item: dict[int, list[Message]] = {}
+    for message in said:
+        by_item.setdefault(message.item_id, []).append(message)
+    return [(item, by_item.get(item.pk, [])) for item in meeting.items.order_by("position", "pk")]
+
+
 def live_page(
     request: HttpRequest,
     meeting: Meeting,
@@ -86,6 +100,8 @@ def live_page(
             "pulse_open": pulse.is_open(meeting) and not pulse.has_answered(membership, meeting),
             "keeps_desk": meeting.state != Meeting.State.CLOSED
             and attendance.may_keep_desk(membership, meeting),
+            "meeting_links": links.for_meeting(meeting),
+            "past_items": past_items(meeting) if meeting.state == Meeting.State.CLOSED else [],
         }
     )
     return render(request, "panels/meeting.html", context, status=status)

@@ -6,6 +6,7 @@ per meeting), changes data, and schedules the push with
 `changes.changed` so that nobody sees state that could still roll back.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -212,6 +213,16 @@ def remind_meetings(now: datetime | None = None) -> int:
     return reminded
 
 
+# What apps above do once a meeting has closed (the minutes' draft), each given the
+# meeting's id after commit; registered in their AppConfig.ready().
+_AFTER_CLOSE: list[Callable[[int], None]] = []
+
+
+def after_close(then: Callable[[int], None]) -> None:
+    if then not in _AFTER_CLOSE:
+        _AFTER_CLOSE.append(then)
+
+
 def start_meeting(actor: Membership, meeting: Meeting) -> Meeting:
     return _transition(actor, meeting, State.LIVE)
 
@@ -261,9 +272,11 @@ def _transition(actor: Membership, meeting: Meeting, to: str) -> Meeting:
         ends = to == State.CLOSED
         changes.changed(meeting, changes.ALL, personal_for=affected, ends=ends)
         if ends:
-            meeting_id, attended = meeting.pk, _attendees(meeting)
+            meeting_id, attended = meeting.pk, attendees(meeting)
             _end_stays(meeting, actor.user, now)
             changes.after_commit(lambda: emails.send_pulse_invitations(meeting_id, attended))
+            for then in _AFTER_CLOSE:
+                transaction.on_commit(lambda then=then: then(meeting_id), robust=True)
     return meeting
 
 
@@ -276,7 +289,7 @@ def _end_stays(meeting: Meeting, user, at: datetime) -> None:
     LiveWorker.objects.filter(pk=presence.desk_worker(meeting.pk)).delete()
 
 
-def _attendees(meeting: Meeting) -> list[int]:
+def attendees(meeting: Meeting) -> list[int]:
     """Who was there: connected when it closed, spoke up (a message, a raised hand), or was
     registered at the desk (in the room, on the phone).
     Everyone who voted live was connected to vote."""

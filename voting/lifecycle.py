@@ -7,6 +7,7 @@ state. A vote about a proposal or an amendment moves it along (voting/proposals.
 voting/amendments.py): in the vote when it opens, adopted or rejected when it closes.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -230,6 +231,17 @@ def _open_subject(actor: Membership, vote: Vote) -> None:
 # --- closing ------------------------------------------------------------------------------
 
 
+# What apps above do when a vote has closed and been counted (the minutes: approve them,
+# record the result), called in the close's transaction with the vote and who closed it
+# (None: the scheduler); registered in their AppConfig.ready().
+_AFTER_CLOSE: list[Callable[[Vote, Membership | None], None]] = []
+
+
+def after_close(then: Callable[[Vote, Membership | None], None]) -> None:
+    if then not in _AFTER_CLOSE:
+        _AFTER_CLOSE.append(then)
+
+
 def close_vote(
     actor: Membership | None, vote: Vote, *, written_round_until: datetime | None = None
 ) -> Vote:
@@ -294,6 +306,8 @@ def close_vote(
             panel=vote.panel_id,
             details=audit_result(vote.result),
         )
+        for then in _AFTER_CLOSE:
+            then(vote, actor)
         if vote.consultation_id is None:  # (a consultation tells of all its questions)
             vote_id = vote.pk
             transaction.on_commit(lambda: emails.send_vote_result(vote_id))

@@ -69,6 +69,11 @@ class Panel(models.Model):
             "only once another moderator has confirmed it."
         ),
     )
+    minutes_name_attendees = models.BooleanField(
+        _("minutes name who attended"),
+        default=True,
+        help_text=_("Whether the minutes list attendees by name, or give only how many."),
+    )
     neighbourhoods = models.TextField(
         _("neighbourhoods"),
         blank=True,

@@ -126,7 +126,7 @@ def test_closing_the_meeting_ends_every_stay_and_the_desk(hall, alice, bob, tina
     assert Attendance.objects.count() == 3  # the record stays
     assert not Presence.objects.filter(meeting=hall).exists()
     assert not LiveWorker.objects.filter(pk=presence.desk_worker(hall.pk)).exists()
-    assert set(meetings._attendees(hall)) >= {bob.pk, tina.pk}
+    assert set(meetings.attendees(hall)) >= {bob.pk, tina.pk}
 
 
 def test_an_appointed_member_keeps_the_desk_until_dismissed(hall, alice, bob, tina):
