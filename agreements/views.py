@@ -18,7 +18,7 @@ from agreements.models import (
     hash_content,
 )
 from agreements.pdf import render_pdf
-from panels import audit
+from panels import audit, links
 from panels.access import Perm, panel_for
 from panels.downloads import attachment, csv_response
 from panels.models import AuditAction
@@ -380,6 +380,8 @@ def feedback(request: HttpRequest, panel_id: int) -> HttpResponse:
                 "vote": closed[-1] if closed else None,
                 "agreements": [(a, services.in_force(a)) for a in proposal.agreements.all()],
                 "mine": proposal.submitter_id == membership.pk,
+                # The meeting's own record (its minutes, once it closed), where registered.
+                "meeting_links": links.for_meeting(proposal.item.meeting),
             }
         )
     known, brought_in = services.known_outcomes(

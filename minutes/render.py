@@ -30,6 +30,7 @@ class VoteLine:
     secret: bool
     written_round_until: datetime | None
     proposal: Proposal | None = None
+    agreements: list = field(default_factory=list)  # made from the proposal
 
 
 @dataclass
@@ -82,7 +83,8 @@ def vote_line(entry: dict, proposals: dict[int, Proposal]) -> VoteLine:
         entry=entry.get("entry"),
         secret=entry.get("secret", False),
         written_round_until=_at(entry.get("written_round_until")),
-        proposal=proposals.get(entry.get("proposal")),
+        proposal=(proposal := proposals.get(entry.get("proposal"))),
+        agreements=list(proposal.agreements.all()) if proposal is not None else [],
     )
 
 

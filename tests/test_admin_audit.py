@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import AdviceRequest, Agreement, InputResponse, Signature
+from minutes.audit_actions import MinutesAction
+from minutes.models import Minutes
 from panels.models import (
     AgendaItem,
     Attendance,
@@ -105,6 +107,22 @@ AUDITED: dict[str, list[tuple[type[models.Model], list[str]]]] = {
     # Not audited, but the meeting's live state: the moderator opens the floor in the
     # meeting, and everyone's page follows. Not for the admin either.
     "live state": [(Meeting, ["floor_open"])],
+    # Minutes (minutes/services.py): put to approval in a meeting, approved by its vote.
+    MinutesAction.PUT_TO_APPROVAL: [(Minutes, ["state", "approval_item"])],
+    MinutesAction.APPROVED: [
+        (
+            Minutes,
+            [
+                "state",
+                "approved_at",
+                "approved_version",
+                "approved_texts",
+                "approved_in",
+                "approved_check_code",
+            ],
+        )
+    ],
+    MinutesAction.NOT_APPROVED: [(Minutes, ["state"])],
 }
 
 
@@ -251,6 +269,9 @@ def world(
         InputResponse: answer,
         User: bob.user,
         Agreement: agreement,
+        Minutes: Minutes.objects.create(
+            meeting=meeting, record={"items": [], "votes": {}, "chairs": [], "present": {}}
+        ),
     }
 
 

@@ -121,7 +121,7 @@ def test_the_link_works_once_and_then_never_again(client, ask, dana):
     again = use(client, token)
     assert again.status_code == 400 and DEAD in again.content.decode()
     assert logged_in(client) is None
-    assert DEAD in client.get(USE, {"sesame": token}).content.decode()
+    assert DEAD in client.get(USE, {"sesame": token}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
 
 def test_a_link_goes_on_to_a_page_of_this_site_only(client, ask, dana):
@@ -148,7 +148,7 @@ def test_an_expired_link_is_refused(client, ask, dana):
     sixteen_minutes_later = SimpleNamespace(time=lambda: time.time() + 16 * 60)
 
     with mock.patch.object(sesame.tokens_v2, "time", sixteen_minutes_later):
-        opened = client.get(USE, {"sesame": token})
+        opened = client.get(USE, {"sesame": token}, HTTP_ACCEPT_LANGUAGE="en")
         pressed = use(client, token)
 
     assert DEAD in opened.content.decode() and pressed.status_code == 400
