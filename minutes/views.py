@@ -119,6 +119,8 @@ def minutes_edit(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
     shown = readable.readable(minutes, approved=False)
     values = dict(minutes.texts)
     error = ""
+    if minutes.state == Minutes.State.PUT_TO_APPROVAL and request.method == "GET":
+        error = _("The minutes are put to approval: they cannot change until the vote on them.")
     if request.method == "POST":
         values = {part: request.POST.get(f"part-{part}", "") for part in services.parts(minutes)}
         try:
@@ -144,7 +146,7 @@ def minutes_edit(request: HttpRequest, panel_id: int, meeting_id: int) -> HttpRe
             "error": error,
             "max_length": services.TEXT_MAX,
         },
-        status=400 if error else 200,
+        status=400 if error and request.method == "POST" else 200,
     )
 
 

@@ -27,6 +27,7 @@ from playwright.sync_api import expect
 from agreements import advice
 from agreements import services as agreement_services
 from agreements.models import Agreement
+from minutes import services as minutes_services
 from panels import attendance, floor, meetings, notices
 from panels.live import changes
 from panels.models import (
@@ -212,6 +213,21 @@ def main_pages(
     )
     meetings.cancel_meeting(alice, called_off, reason="De zaal is die avond niet beschikbaar.")
     off = notices.unsubscribe_url(bob.user, NoticeKind.RESULTS).removeprefix(settings.SITE_URL)
+    # A meeting held and closed, its minutes with a summary, put to approval.
+    held = meetings.create_meeting(
+        alice,
+        title="Bewonersavond maart",
+        starts_at=timezone.now() - timedelta(days=30),
+        notify=False,
+    )
+    meetings.add_item(alice, held, title="Groen in de wijk")
+    meetings.start_meeting(alice, held)
+    meetings.close_meeting(alice, held)
+    held_minutes = minutes_services.draw_up(held.pk)
+    minutes_services.edit(
+        alice, held_minutes, texts={"opening": "De voorzitter opent om 19.30 uur."}, base_version=1
+    )
+    minutes_services.put_to_approval(alice, held_minutes, planned)
     p, m = panel.pk, meeting.pk
     return asked + [
         Main("login", reverse("login"), None),
@@ -232,6 +248,12 @@ def main_pages(
         Main("meeting-cancel", reverse("panels:meeting_cancel", args=[p, planned.pk]), alice),
         Main("meeting-cancelled", called_off.get_absolute_url(), bob),
         Main("unsubscribe", off, None),
+        Main("minutes-list", reverse("minutes:list", args=[p]), bob),
+        Main("minutes", reverse("minutes:detail", args=[p, held.pk]), bob),
+        Main("minutes-draft", reverse("minutes:detail", args=[p, held.pk]) + "?draft", alice),
+        Main("minutes-edit", reverse("minutes:edit", args=[p, held.pk]), alice),
+        Main("minutes-versions", reverse("minutes:history", args=[p, held.pk]), alice),
+        Main("meeting-closed", held.get_absolute_url(), bob),
         Main("desk", reverse("panels:meeting_desk", args=[p, m]), alice),
         Main("pulse", reverse("panels:meeting_pulse", args=[p, m]), bob),
         Main("agenda-item", reverse("panels:item_edit", args=[p, m, item.pk]), alice),
