@@ -139,3 +139,32 @@ def test_the_readme_names_every_job_in_its_scheduled_work_section():
     assert "manage.py run_scheduled" in section
     for name, _options in JOBS:
         assert f"`{name}" in section, name
+
+
+def test_remind_advice_on_its_own_reminds_once(queued, carl, tina):
+    filed = advice.file_request(carl, title="Servicekosten 2027", intended_change="Hoger.")
+    AdviceRequest.objects.filter(pk=filed.pk).update(
+        advice_due=timezone.localdate() + timedelta(days=5)
+    )
+
+    call_command("remind_advice")
+    call_command("remind_advice")
+    call_command("send_queued_mail")
+
+    told = [m.to[0] for m in mail.outbox if "Servicekosten 2027" in m.subject]
+    assert told == [tina.user.email]
+
+
+def test_mail_sent_long_ago_is_forgotten_and_recent_mail_kept(queued, alice):
+    from post_office import mail as post_office_mail
+    from post_office.models import Email
+
+    for subject in ["Oud", "Nieuw"]:
+        post_office_mail.send(
+            "bob@example.org", "noreply@example.org", subject=subject, message="."
+        )
+    Email.objects.filter(subject="Oud").update(created=timezone.now() - timedelta(days=91))
+
+    call_command("run_scheduled")
+
+    assert list(Email.objects.values_list("subject", flat=True)) == ["Nieuw"]
