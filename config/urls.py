@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config import health
 from overview import urls as overview_urls
 from panels.forms import EmailAuthenticationForm
 from panels.views import PasswordResetView, set_language
 from voting import urls as voting_urls
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),

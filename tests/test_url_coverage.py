@@ -41,6 +41,9 @@ FRAMEWORK = {
     "password_reset_complete",
     "set_language",
 }
+# For a load balancer or a monitor, without a login and without personal data:
+# tests/test_operations.py.
+OPERATIONS = {"healthz"}
 # The admin is for staff only (tested below); its URLs are Django's.
 STAFF_ONLY = "admin"
 # Routes whose access tests are tests/panels/test_consumers.py: test_who_is_refused_at_connect
@@ -62,7 +65,7 @@ def test_every_url_is_in_a_permission_matrix_or_is_django_s_own():
         for namespace, name in every_url()
         if not (
             (namespace in MATRICES and name in MATRICES[namespace])
-            or (namespace is None and name in FRAMEWORK)
+            or (namespace is None and name in FRAMEWORK | OPERATIONS)
             or namespace == STAFF_ONLY
         )
     )
@@ -74,7 +77,14 @@ PERSONAS = {"anonymous", "mallory", "oscar", "olga", "bob", "nora", "carl", "tin
 
 @pytest.mark.parametrize(
     "matrix",
-    [panel_matrix, proposal_matrix, vote_matrix, participation_matrix, agreement_matrix],
+    [
+        panel_matrix,
+        proposal_matrix,
+        vote_matrix,
+        participation_matrix,
+        agreement_matrix,
+        minutes_matrix,
+    ],
     ids=lambda m: m.__name__,
 )
 def test_every_matrix_tries_every_persona(matrix):
