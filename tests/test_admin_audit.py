@@ -20,6 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import AdviceRequest, Agreement, InputResponse, Signature
+from minutes.audit_actions import MinutesAction
+from minutes.models import Minutes
 from panels.models import (
     AgendaItem,
     Attendance,
@@ -102,6 +104,22 @@ AUDITED: dict[str, list[tuple[type[models.Model], list[str]]]] = {
     ],
     AuditAction.ROOM_COUNT_CONFIRMED: [(RoomCount, ["confirmed_by", "confirmed_at"])],
     AuditAction.PAPER_PROXY: [(Proxy, ["principal", "holder", "paper_reference", "registered_by"])],
+    # Minutes (minutes/services.py): put to approval at a next meeting, approved by its vote.
+    MinutesAction.PUT_TO_APPROVAL: [(Minutes, ["state", "approval_item", "approval_vote"])],
+    MinutesAction.APPROVED: [
+        (
+            Minutes,
+            [
+                "state",
+                "approved_at",
+                "approved_version",
+                "approved_texts",
+                "approved_in",
+                "approved_check_code",
+            ],
+        )
+    ],
+    MinutesAction.NOT_APPROVED: [(Minutes, ["state"])],
     # Not audited, but the meeting's live state: the moderator opens the floor in the
     # meeting, and everyone's page follows. Not for the admin either.
     "live state": [(Meeting, ["floor_open"])],
@@ -227,7 +245,9 @@ def world(
     counted = RoomCount.objects.create(
         vote=vote, counts={"for": 1}, taking_part=1, how=RoomCount.How.HANDS, entered_by=alice
     )
+    minutes = Minutes.objects.create(meeting=meeting, record={"items": [], "votes": {}})
     return {
+        Minutes: minutes,
         Attendance: stay,
         DeskAppointment: appointed,
         Participation: at_desk,

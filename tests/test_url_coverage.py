@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from config.routing import websocket_urlpatterns
 from tests.agreements import test_views as agreement_matrix
+from tests.minutes import test_minutes as minutes_matrix
 from tests.panels import test_access as panel_matrix
 from tests.voting import test_consultations as consultation_matrix
 from tests.voting import test_participation as participation_matrix
@@ -26,6 +27,7 @@ MATRICES = {
     | set(participation_matrix.MATRIX)
     | set(consultation_matrix.MATRIX),
     "agreements": set(agreement_matrix.MATRIX),
+    "minutes": set(minutes_matrix.MATRIX),
 }
 # Django's own views, each with its own checks (login, password reset by token, language).
 FRAMEWORK = {
@@ -72,7 +74,14 @@ PERSONAS = {"anonymous", "mallory", "oscar", "olga", "bob", "nora", "carl", "tin
 
 @pytest.mark.parametrize(
     "matrix",
-    [panel_matrix, proposal_matrix, vote_matrix, participation_matrix, agreement_matrix],
+    [
+        panel_matrix,
+        proposal_matrix,
+        vote_matrix,
+        participation_matrix,
+        agreement_matrix,
+        minutes_matrix,
+    ],
     ids=lambda m: m.__name__,
 )
 def test_every_matrix_tries_every_persona(matrix):

@@ -25,6 +25,7 @@ def test_the_apps_links_show_in_the_order_they_were_registered(client_for, bob):
             "agreements:list",
             "agreements:feedback",
             "agreements:advice_list",
+            "minutes:list",
             "voting:participation",
         )
     ]
