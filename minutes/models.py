@@ -98,5 +98,18 @@ class Minutes(models.Model):
         return self.approved_texts is not None
 
     @property
+    def awaiting_approval(self) -> bool:
+        """Put to approval, and that can still happen: the vote on them is open, or the
+        meeting with them on its agenda has not ended. (Cancelled, closed before the vote, or
+        the item taken off its agenda: they are a draft again in effect, to be edited and put
+        to approval anew.)"""
+        if self.state != self.State.PUT_TO_APPROVAL:
+            return False
+        vote = self.approval_vote
+        if vote is not None and vote.state in (vote.State.OPEN, vote.State.WRITTEN_ROUND):
+            return True
+        return self.approval_item is not None and not self.approval_item.meeting.is_over
+
+    @property
     def changed_since_approval(self) -> bool:
         return self.is_approved and self.version != self.approved_version

@@ -88,7 +88,7 @@ def edit(
         minutes = _lock(minutes, actor)
         if not may_edit(actor, minutes):
             raise MinutesError(_("Only a moderator or the minute-taker can edit the minutes."))
-        if minutes.state == State.PUT_TO_APPROVAL:
+        if minutes.awaiting_approval:
             raise MinutesError(
                 _("The minutes are put to approval: they cannot change until the vote on them.")
             )
@@ -112,8 +112,9 @@ def edit(
             return minutes
         minutes.texts = cleaned
         minutes.version += 1
-        if minutes.state == State.APPROVED:
-            minutes.state = State.DRAFT  # a change needs a new approval
+        if minutes.state != State.DRAFT:
+            # A change needs a new approval (and one whose approval lapsed is a draft again).
+            minutes.state = State.DRAFT
         save_with_history(
             minutes, actor.user, "edited", update_fields=["texts", "version", "state"]
         )
@@ -149,7 +150,7 @@ def put_to_approval(actor: Membership, minutes: Minutes, meeting: Meeting) -> Mi
     require(actor, Perm.MODERATE, error=MinutesError)
     with transaction.atomic():
         minutes = _lock(minutes, actor)
-        if minutes.state == State.PUT_TO_APPROVAL:
+        if minutes.awaiting_approval:
             return minutes  # a double click
         if minutes.is_approved and not minutes.changed_since_approval:
             raise MinutesError(_("These minutes are approved already."))
@@ -190,7 +191,7 @@ def open_approval_vote(
         raise MinutesError(_("Approve minutes by a yes/no vote or by consent."))
     with transaction.atomic():
         minutes = _lock(minutes, actor)
-        if minutes.state != State.PUT_TO_APPROVAL or minutes.approval_item is None:
+        if not minutes.awaiting_approval:
             raise MinutesError(_("Put the minutes on the agenda of a meeting first."))
         if minutes.approval_vote is not None and minutes.approval_vote.state != Vote.State.DRAFT:
             return minutes.approval_vote  # open already (a double click)

@@ -61,7 +61,8 @@ def _readable(request: HttpRequest, minutes: Minutes, membership: Membership) ->
 def minutes_list(request: HttpRequest, panel_id: int) -> HttpResponse:
     panel, membership = panel_for(request.user, panel_id)
     closed = panel.meetings.filter(state=Meeting.State.CLOSED).order_by("-starts_at")
-    found = {m.meeting_id: m for m in Minutes.objects.filter(meeting__in=closed)}
+    with_approval = Minutes.objects.select_related("approval_vote", "approval_item__meeting")
+    found = {m.meeting_id: m for m in with_approval.filter(meeting__in=closed)}
     rows = [(meeting, found.get(meeting.pk)) for meeting in closed]
     return render(
         request,

@@ -108,7 +108,7 @@ AUDITED: dict[str, list[tuple[type[models.Model], list[str]]]] = {
     # meeting, and everyone's page follows. Not for the admin either.
     "live state": [(Meeting, ["floor_open"])],
     # Minutes (minutes/services.py): put to approval in a meeting, approved by its vote.
-    MinutesAction.PUT_TO_APPROVAL: [(Minutes, ["state", "approval_item"])],
+    MinutesAction.PUT_TO_APPROVAL: [(Minutes, ["state", "approval_item", "approval_vote"])],
     MinutesAction.APPROVED: [
         (
             Minutes,

@@ -245,6 +245,39 @@ def test_minutes_put_to_approval_do_not_change_until_the_vote(held, next_meeting
     assert next_meeting.items.count() == 1
 
 
+@pytest.mark.parametrize("how", ["cancelled", "closed without a vote", "item removed"])
+def test_minutes_whose_approval_meeting_lapsed_can_be_edited_and_put_to_approval_again(
+    held, next_meeting, alice, client_for, how
+):
+    """The meeting that had them on its agenda was cancelled, or closed before the vote on
+    them, or the item was taken off its agenda: they were stuck "put to approval" for good
+    (no edit, no new approval, no vote)."""
+    minutes = services.put_to_approval(alice, minutes_of(held), next_meeting)
+    if how == "cancelled":
+        meetings.cancel_meeting(alice, next_meeting)
+    elif how == "closed without a vote":
+        meetings.start_meeting(alice, next_meeting)
+        meetings.close_meeting(alice, next_meeting)
+    else:
+        meetings.remove_item(alice, minutes.approval_item)
+    later = meetings.create_meeting(
+        alice,
+        title="Bewonersavond juni",
+        starts_at=next_meeting.starts_at + timedelta(days=30),
+        notify=False,
+    )
+
+    assert not minutes_of(held).awaiting_approval
+    page = client_for(alice).get(minutes.get_absolute_url() + "?draft").content.decode()
+    assert reverse("minutes:put_to_approval", args=[held.panel_id, held.pk]) in page
+    assert reverse("minutes:edit", args=[held.panel_id, held.pk]) in page
+    services.edit(alice, minutes_of(held), texts={"opening": "Welkom."}, base_version=1)
+    minutes = services.put_to_approval(alice, minutes_of(held), later)
+    assert minutes.awaiting_approval and minutes.approval_item.meeting == later
+    meetings.start_meeting(alice, later)
+    assert services.open_approval_vote(alice, minutes).meeting == later
+
+
 def test_the_pdf_has_what_happened_in_a_unicode_font(held, alice, client_for):
     minutes = minutes_of(held)
     services.edit(alice, minutes, texts={"opening": "Één punt, €5 — Zoë"}, base_version=1)

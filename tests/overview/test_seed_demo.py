@@ -105,8 +105,8 @@ def test_demo_moderator_can_log_in(client):
 
 def test_the_demo_has_two_meetings_held_whose_figures_the_dashboard_shows(settings):
     """Counted by hand from seed_demo's story: 7 present at the first meeting (plus the
-    moderator), all but the last voted; 6 at the second, all but the last voted, of whom
-    lid01 and lid03 had come before."""
+    moderator), all but the last voted; 6 at the second, all but the last voted (on the first
+    meeting's minutes and on a question), of whom lid01 and lid03 had come before."""
     from overview import participation
 
     settings.DEBUG = True
@@ -118,7 +118,7 @@ def test_the_demo_has_two_meetings_held_whose_figures_the_dashboard_shows(settin
     first, second = by_title["Bewonersavond groen en buurt"], by_title["Bewonersavond veiligheid"]
     assert (len(first.participants), first.new, first.returning) == (6, 6, 0)
     assert (len(second.participants), second.new, second.returning) == (5, 3, 2)
-    assert [(t.cast, t.eligible) for t in figures.votes] == [(6, 8), (5, 7)]
+    assert [(t.cast, t.eligible) for t in figures.votes] == [(6, 8), (5, 7), (5, 7)]
     assert len(figures.participants) == 9
     assert figures.reach == 9 / 4200
     # Whoever voted answered the pulse: 5, 4, 4, 3, 5, 2 at the first; 5, 4, 4, 3, 5 after.
@@ -189,6 +189,49 @@ def test_the_demo_has_a_proposal_adopted_and_answered(settings):
     assert adopted.response.status == "partly"
     assert adopted.votes.get().result["counts"][:2] == [["for", 4], ["against", 2]]
     assert known_outcomes(proposals) == (1, 2)
+
+
+def test_the_demo_has_minutes_approved_and_minutes_awaiting_approval(settings, client):
+    """The moderator wrote a summary of every part of both meetings held; the second meeting
+    approved the first's minutes by a vote, and the upcoming meeting has the second's on its
+    agenda, just after the opening."""
+    from minutes.models import Minutes
+    from panels.models import AuditEntry, Meeting
+
+    settings.DEBUG = True
+    seed()
+    seed()
+
+    by_title = {m.meeting.title: m for m in Minutes.objects.select_related("meeting")}
+    assert set(by_title) == {"Bewonersavond groen en buurt", "Bewonersavond veiligheid"}
+    for minutes in by_title.values():
+        parts = ["opening", *[str(item["id"]) for item in minutes.record["items"]], "closing"]
+        assert sorted(minutes.texts) == sorted(parts)  # every part has its summary
+    first, second = by_title["Bewonersavond groen en buurt"], by_title["Bewonersavond veiligheid"]
+    assert first.state == Minutes.State.APPROVED
+    assert first.approved_texts == first.texts
+    assert "bankjes" in first.approved_texts[str(first.record["items"][0]["id"])]
+    assert first.approved_in == second.meeting
+    assert first.approval_vote.result["counts"][:2] == [["for", 5], ["against", 0]]
+    assert (
+        first.approved_check_code
+        == AuditEntry.objects.order_by("sequence")
+        .get(subject=f"minutes:{first.pk}", action="minutes.approved")
+        .hash
+    )
+    upcoming = Meeting.objects.get(state=Meeting.State.SCHEDULED)
+    assert second.state == Minutes.State.PUT_TO_APPROVAL
+    assert second.approval_item.meeting == upcoming
+    assert list(upcoming.items.order_by("position").values_list("pk", flat=True))[1] == (
+        second.approval_item_id
+    )
+    # A member reads the approved minutes, with the summary, and their PDF.
+    member = Membership.objects.filter(role=Role.MEMBER).first().user
+    client.force_login(member)
+    page = client.get(first.get_absolute_url())
+    assert page.context["shown"].approved
+    assert "meer bankjes" in page.content.decode()
+    assert client.get(first.get_absolute_url() + "notulen.pdf").status_code == 200
 
 
 def test_the_demo_has_an_open_consultation_half_answered(settings):

@@ -10,10 +10,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements import advice
 from agreements import services as agreements
+from minutes import services as minutes_services
+from minutes.models import Minutes
 from panels import floor, meetings, pulse
 from panels.models import (
     LiveWorker,
@@ -60,6 +62,28 @@ AGENDA = [
 # composition of all tenant households by age, from the corporation's figures.
 AGES = ["45_64", None, "45_64", "under_30", *["45_64"] * 4, *["65_74"] * 5, "under_30", "30_44"]
 AGE_COMPOSITION = {"under_30": "15", "30_44": "25", "45_64": "30", "65_74": "18", "75_plus": "12"}
+
+# What the moderator wrote in the minutes of the meetings held, per part ("item" is
+# "Ideeën van huurders", "approval" the approval of the previous meeting's minutes).
+SUMMARIES = {
+    "Bewonersavond groen en buurt": {
+        "opening": "De voorzitter opent de avond en heet iedereen welkom.",
+        "item": (
+            "Huurders willen meer plekken om te zitten in de binnentuin. Het voorstel voor "
+            "meer bankjes wordt aangenomen; de corporatie laat weten wat zij ermee doet."
+        ),
+        "closing": "De voorzitter dankt iedereen voor de komst en sluit de avond.",
+    },
+    "Bewonersavond veiligheid": {
+        "opening": "De voorzitter opent de avond; er zijn geen mededelingen.",
+        "approval": "De notulen van de bewonersavond over groen en buurt worden vastgesteld.",
+        "item": (
+            "Huurders bespreken de verlichting in de portieken. Een meerderheid wil dat die "
+            "de hele nacht brandt."
+        ),
+        "closing": "De voorzitter sluit de avond.",
+    },
+}
 
 # "Did you feel heard?" of those who voted in the meetings held, in turn.
 PULSE = [5, 4, 4, 3, 5, 2]
@@ -157,12 +181,21 @@ class Command(BaseCommand):
             location="Buurthuis De Linde, Lindelaan 12, Utrecht",
             notify=False,
         )
-        for item_title, description in AGENDA:
+        (opening, _none), *rest = AGENDA
+        meetings.add_item(moderator, meeting, title=opening)
+        # The minutes of the last meeting held are approved here, just after the opening.
+        last_held = Minutes.objects.filter(meeting__panel=panel, state=Minutes.State.DRAFT)
+        for minutes in last_held.order_by("-meeting__starts_at")[:1]:
+            with translation.override(settings.LANGUAGE_CODE):
+                minutes_services.put_to_approval(moderator, minutes, meeting)
+        for item_title, description in rest:
             meetings.add_item(moderator, meeting, title=item_title, description=description)
 
     def _seed_history(self, panel: Panel) -> None:
         """Two meetings held before, so the participation figures have something to show:
-        who posted, raised a hand, brought in a proposal and voted (some came to both)."""
+        who posted, raised a hand, brought in a proposal and voted (some came to both).
+        The moderator writes the minutes of each; the second meeting approves the first's
+        (the upcoming meeting has the second's on its agenda: `_seed_meeting`)."""
         if panel.meetings.filter(state="closed").exists():
             return
         moderator = panel.memberships.get(role=Role.MODERATOR)
@@ -190,22 +223,34 @@ class Command(BaseCommand):
                 - timedelta(days=days_ago),
                 notify=False,
             )
-            meetings.add_item(moderator, meeting, title="Ideeën van huurders")
+            earlier = Minutes.objects.filter(
+                meeting__panel=panel, state=Minutes.State.DRAFT
+            ).first()
+            if earlier is not None:  # approved first thing, by those present
+                with translation.override(settings.LANGUAGE_CODE):
+                    earlier = minutes_services.put_to_approval(moderator, earlier, meeting)
+            item = meetings.add_item(moderator, meeting, title="Ideeën van huurders")
             meetings.start_meeting(moderator, meeting)
-            floor.set_floor(moderator, meeting, True)
-            item = meeting.items.get()
             first, second, third, *rest = (people[key] for key in present)
+            for member in [moderator, first, second, third, *rest]:
+                Presence.objects.create(
+                    meeting=meeting, membership=member, worker=worker,
+                    connection=f"seed-demo/{meeting.pk}/{member.pk}",
+                )  # fmt: skip
+            if earlier is not None:
+                with translation.override(settings.LANGUAGE_CODE):
+                    approval = minutes_services.open_approval_vote(moderator, earlier)
+                for member in [first, second, third, *rest][:-1]:
+                    casting.cast_ballot(member, approval, choice="for", key=secrets.token_hex(16))
+                lifecycle.close_vote(moderator, approval)
+                meetings.set_current_item(moderator, item)
+            floor.set_floor(moderator, meeting, True)
             floor.post_message(first, meeting, "Goed dat we hier samen over praten.")
             floor.post_message(second, meeting, "Ik wil graag iets vertellen over mijn portiek.")
             floor.raise_hand(third, meeting)
             proposal = proposals.create_proposal(
                 second, item, title=question.rstrip("?"), text=f"Voorstel: {question}"
             )
-            for member in [moderator, first, second, third, *rest]:
-                Presence.objects.create(
-                    meeting=meeting, membership=member, worker=worker,
-                    connection=f"seed-demo/{meeting.pk}/{member.pk}",
-                )  # fmt: skip
             # The first meeting votes on the proposal itself, the second on a question.
             on_proposal = title == held[0][0]
             if on_proposal:
@@ -233,6 +278,7 @@ class Command(BaseCommand):
                 )
             Presence.objects.filter(meeting=meeting).delete()
             meetings.close_meeting(moderator, meeting)
+            self._write_minutes(moderator, meeting, item)
         worker.delete()
         # The corporation answers the proposal the panel adopted (terugkoppeling).
         adopted = Proposal.objects.get(item__meeting__panel=panel, state=Proposal.State.ADOPTED)
@@ -242,6 +288,16 @@ class Command(BaseCommand):
             status="partly",
             reasons="Er komen twee bankjes bij, geen vier: het budget voor 2027 is beperkt.",
         )
+
+    def _write_minutes(self, moderator: Membership, meeting: Meeting, item) -> None:
+        """The moderator writes a summary of each part of a closed meeting's minutes."""
+        minutes = minutes_services.of(meeting)  # (drawn up now: the close's is after commit)
+        summary = SUMMARIES[meeting.title]
+        texts = {"opening": summary["opening"], str(item.pk): summary["item"]}
+        texts["closing"] = summary["closing"]
+        for other in meeting.items.exclude(pk=item.pk):  # the approval of earlier minutes
+            texts[str(other.pk)] = summary["approval"]
+        minutes_services.edit(moderator, minutes, texts=texts, base_version=minutes.version)
 
     def _seed_consultation(self, panel: Panel) -> None:
         """An open consultation about maintenance, half answered (once per panel)."""
