@@ -7,17 +7,29 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup lint messages clean
+.PHONY: run test setup pip-check lint messages clean
+
+NO_VENV := "Could not make a virtualenv with pip: on Debian or Ubuntu, install python3-venv (sudo apt install python3-venv), then run make again."
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Knoppen needs Python 3.11 or newer (set PYTHON=...)."; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo $(NO_VENV); exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# A virtualenv left half-made (no pip: python3-venv was missing) is made again.
+pip-check: | $(BIN)/python
+	@$(BIN)/python -m pip --version > /dev/null 2>&1 || \
+		{ rm -rf $(VENV); echo $(NO_VENV); exit 1; }
+
+# What the app needs (make run), and the test tools besides (make test).
+$(VENV)/.app: pyproject.toml | pip-check
+	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
+
+$(VENV)/.installed: pyproject.toml | pip-check
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(VENV)/.app $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -25,7 +37,7 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed
 
-run: setup
+run: $(VENV)/.app node_modules/.installed
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 $(BIN)/python manage.py seed_demo
 	@echo "Knoppen runs on http://$(HOST):$(PORT)/ — stop it with Ctrl+C."
