@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup pip-check lint messages clean
+.PHONY: run test setup pip-check lock lint messages clean
 
 NO_VENV := "Could not make a virtualenv with pip: on Debian or Ubuntu, install python3-venv (sudo apt install python3-venv), then run make again."
 
@@ -22,14 +22,24 @@ pip-check: | $(BIN)/python
 	@$(BIN)/python -m pip --version > /dev/null 2>&1 || \
 		{ rm -rf $(VENV); echo $(NO_VENV); exit 1; }
 
-# What the app needs (make run), and the test tools besides (make test).
-$(VENV)/.app: pyproject.toml | pip-check
-	$(BIN)/python -m pip install --quiet -e .
+# What the app needs (make run), and the test tools besides (make test): the versions in
+# the lock files, each checked against its hash; then Knoppen itself. `make lock` renews them.
+$(VENV)/.app: pyproject.toml requirements/app.txt | pip-check
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/app.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed: pyproject.toml | pip-check
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed: pyproject.toml requirements/test.txt | pip-check
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e '.[test]'
 	@touch $(VENV)/.app $@
+
+# Renew the lock files from pyproject.toml (needs uv: pip install uv).
+lock:
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header \
+		--output-file requirements/app.txt
+	uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes \
+		--no-header --output-file requirements/test.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
