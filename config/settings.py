@@ -286,6 +286,13 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 # header is never believed (panels.addresses): login limits count by this address.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0, maximum=10)
 
+# Error reports, without personal data (config/error_reports.py): only when SENTRY_DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from config.error_reports import init as _report_errors
+
+    _report_errors(SENTRY_DSN, env_str("SENTRY_ENVIRONMENT", "production"))
+
 # One line per request (config/requestlog.py); LOG_FORMAT=json writes every line as JSON.
 LOG_FORMAT = env_str("LOG_FORMAT", "text")
 if LOG_FORMAT not in ("text", "json"):
