@@ -123,7 +123,7 @@ class Browser:
     def log_in(self, email: str, password: str) -> None:
         status, _headers, page = self.get("/accounts/login/")
         assert status == 200, status
-        status, headers, _body = self.submit(
+        status, _headers, _body = self.submit(
             "/accounts/login/", page, {"username": email, "password": password}
         )
         assert status == 302, f"the login form answered {status}"
