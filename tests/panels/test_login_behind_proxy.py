@@ -1,8 +1,10 @@
-"""Behind the README's proxy, login limits count the address the proxy saw.
+"""Behind a proxy, login limits count the address the proxy saw.
 
 Real daphne workers, started as the README says (no --proxy-headers, TRUSTED_PROXIES=1),
-receive what nginx sends them: X-Forwarded-For with whatever the client wrote, then the
-address nginx saw ($proxy_add_x_forwarded_for). An attacker who writes someone else's
+receive what an appending proxy sends them: X-Forwarded-For with whatever the client
+wrote, then the address the proxy saw ($proxy_add_x_forwarded_for). The shipped nginx
+(deploy/nginx) overwrites the header instead, which leaves the client nothing to write
+(tests/deploy/test_through_nginx.py); this is the harder case. An attacker who writes someone else's
 address cannot lock that address out, and writing a new address for every guess does not
 dodge the per-address limit. With Redis there are two workers sharing the counts, and the
 requests alternate between them.
