@@ -124,7 +124,17 @@ def test_a_closed_meeting_s_minutes_are_written_approved_and_published(
 
     # --- The next meeting: alice opens the vote on the minutes; bob and dirk vote for ----------
     act(meetings.start_meeting, alice, following)
-    moderator.reload()
+    # Bob and dirk are in the meeting before the vote opens (a live vote's roll is who is
+    # present): the moderator sees them on the meeting's page first.
+    for page in voters:
+        page.goto(following.get_absolute_url())
+        live(page)
+    minutes_page = moderator.url
+    moderator.goto(following.get_absolute_url())
+    live(moderator)
+    for name in ("Bob Member", "Dirk Member"):
+        seen(moderator.locator("#live-presence"), name)
+    moderator.goto(minutes_page)
     moderator.get_by_label("How").select_option("yes_no")
     moderator.get_by_role("button", name="Open the vote on the minutes").click()
     expect(main).to_contain_text("The vote on the minutes is open.")
@@ -132,9 +142,7 @@ def test_a_closed_meeting_s_minutes_are_written_approved_and_published(
     approval = minutes.approval_vote
     assert (approval.meeting, approval.state) == (following, Vote.State.OPEN)
 
-    for page in voters:
-        page.goto(following.get_absolute_url())
-        live(page)
+    for page in voters:  # the ballot arrives on their open pages
         seen(page.locator("#live-ballot"), approval.question)
         cast_for(page, approval)
     moderator.goto(following.get_absolute_url())
