@@ -98,7 +98,7 @@ def readable(minutes: Minutes, *, approved: bool) -> Readable:
     for item in record["items"]:
         ids |= set(item["speakers"])
     names = dict(Membership.objects.filter(pk__in=ids).values_list("pk", "user__name"))
-    proposals = Proposal.objects.in_bulk(
+    proposals = Proposal.objects.prefetch_related("agreements").in_bulk(
         [pk for item in record["items"] for pk in item["proposals"]]
         + [v["proposal"] for v in record["votes"].values() if v.get("proposal")]
     )

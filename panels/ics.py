@@ -108,5 +108,8 @@ def feed(user: User) -> bytes:
     return _calendar((event(m) for m in meetings), None, name=_("Knoppen meetings"))
 
 
-def new_feed_token() -> str:
-    return secrets.token_urlsafe(32)
+def renew_feed_address(user: User) -> str:
+    """A new secret for the person's feed address; the old address stops working."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    user.save(update_fields=["calendar_token"])
+    return user.calendar_token

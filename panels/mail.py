@@ -35,6 +35,14 @@ def _html_paragraph(text: str) -> str:
     return "".join(out)
 
 
+def render(template: str, context: dict, language: str) -> tuple[str, str]:
+    """The subject and the plain text of `template` in `language`: the same for everyone
+    who reads that language, so a notice to many renders it once per language."""
+    with translation.override(language):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        return subject, render_to_string(f"{template}.txt", context)
+
+
 def compose(
     to: User | str,
     template: str,
@@ -42,19 +50,20 @@ def compose(
     *,
     language: str | None = None,
     unsubscribe: str = "",
+    rendered: tuple[str, str] | None = None,
 ) -> EmailMultiAlternatives:
     """The email of `template` for one person (a user, or an address without an account).
 
     A notice passes `unsubscribe`, the address that turns its kind off in one click: it
     goes in the `List-Unsubscribe` headers (RFC 8058, which mail programs show as a
     button) and, with the address of the person's settings, at the end of the text.
+    `rendered` is `render`'s answer for this language, when the caller has it already.
     """
     if language is None:
         language = to.language if isinstance(to, User) else settings.LANGUAGE_CODE
     address = to.email if isinstance(to, User) else to
+    subject, text = rendered or render(template, context, language)
     with translation.override(language):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        text = render_to_string(f"{template}.txt", context)
         if unsubscribe:
             text = (
                 text.rstrip()

@@ -51,9 +51,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def calendar_address(request: HttpRequest) -> HttpResponse:
     """A new secret address for the person's calendar feed; the old one stops working."""
-    user = request.user
-    user.calendar_token = ics.new_feed_token()
-    user.save(update_fields=["calendar_token"])
+    ics.renew_feed_address(request.user)
     messages.success(request, _("Your calendar has a new address. Add it to your calendar app."))
     return redirect("panels:account")
 

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from panels.mail import compose, send
+from panels.mail import compose, render, send
 from panels.models import NoticeKind, PendingNotice, Role, User
 
 Kind = NoticeKind
@@ -114,15 +114,24 @@ def notify(
     none. Returns how many emails went to the queue now.
     """
     messages, waiting = [], []
+    by_language: dict[str, tuple[str, str]] = {}  # (subject, text): rendered once each
     for user in {u.pk: u for u in people}.values():
         if not wants(user, kind):
             continue
+        if user.language not in by_language:
+            by_language[user.language] = render(template, context, user.language)
+        subject, text = by_language[user.language]
         if user.notice_digest and not urgent:
-            message = compose(user, template, context)
-            text = _without_greeting(message.body, user.language)
-            waiting.append(PendingNotice(user=user, kind=kind, subject=message.subject, text=text))
+            text = _without_greeting(text, user.language)
+            waiting.append(PendingNotice(user=user, kind=kind, subject=subject, text=text))
             continue
-        message = compose(user, template, context, unsubscribe=unsubscribe_url(user, kind))
+        message = compose(
+            user,
+            template,
+            context,
+            unsubscribe=unsubscribe_url(user, kind),
+            rendered=(subject, text),
+        )
         if attach is not None:
             attach(message)
         messages.append(message)

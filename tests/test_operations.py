@@ -104,8 +104,7 @@ def test_an_implausible_request_id_is_replaced(client, caplog, offered):
 
 
 def test_the_line_names_the_pattern_never_the_secret_in_the_address(bob, caplog):
-    bob.user.calendar_token = ics.new_feed_token()
-    bob.user.save()
+    ics.renew_feed_address(bob.user)
     url = reverse("panels:calendar_feed", args=[bob.user.calendar_token])
     with caplog.at_level(logging.INFO, logger="knoppen.requests"):
         Client().get(url + "?email=bob@example.org")
