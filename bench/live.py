@@ -54,6 +54,7 @@ VOTE_RE = re.compile(r'data-open-vote="(\d*)"')
 TURNOUT_RE = re.compile(r"(\d+) of (\d+) have voted")
 TOOK_PART_RE = re.compile(r"(\d+) of (\d+) who could vote took part")
 STATUS_SEQ_RE = re.compile(r'id="live-status"[^>]*?data-seq="(\d+)"')
+CURRENT_ITEM_RE = re.compile(r'data-current-item="(\d+)"')
 
 
 # --- setting up ---------------------------------------------------------------------------------
@@ -66,7 +67,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=1000, help="WebSocket clients (members)")
     parser.add_argument("--rate", type=float, default=100, help="ballots per second")
     parser.add_argument("--pushes", type=int, default=25, help="pure fan-out pushes (5 a second)")
+    parser.add_argument(
+        "--actions",
+        type=int,
+        default=30,
+        help='moderator actions ("discuss now" over HTTP, one a second)',
+    )
     parser.add_argument("--no-kill", action="store_true", help="skip the worker-kill phase")
+    parser.add_argument("--no-votes", action="store_true", help="skip both votes (and so the kill)")
     parser.add_argument(
         "--secret",
         action="store_true",
@@ -123,9 +131,10 @@ class World:
     moderator_session: str
     sessions: list[str]  # one per member, in membership order
     member_ids: list[int]
+    items: list[int]  # agenda items still to come, for the moderator's actions
 
 
-def seed(clients: int) -> World:
+def seed(clients: int, actions: int = 30) -> World:
     """A panel with a moderator and `clients` members, all logged in, in a live meeting."""
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
@@ -173,6 +182,10 @@ def seed(clients: int) -> World:
     AgendaItem.objects.create(
         meeting=meeting, title="Huurverhoging 2027", position=0, state=AgendaItem.State.CURRENT
     )
+    items = AgendaItem.objects.bulk_create(
+        AgendaItem(meeting=meeting, title=f"Agendapunt {n}", position=n)
+        for n in range(1, actions + 1)
+    )
     store = SessionStore()
     expires = now + timezone.timedelta(days=1)
     keys, rows = [], []
@@ -192,6 +205,7 @@ def seed(clients: int) -> World:
         moderator_session=keys[0],
         sessions=keys[1:],
         member_ids=[m.pk for m in memberships[1:]],
+        items=[item.pk for item in items],
     )
 
 
@@ -403,11 +417,13 @@ class Client:
     def __init__(self, index: int, session: str | None) -> None:
         self.index = index
         self.session = session
+        self.started_at: float | None = None  # the first connection attempt began
         self.snapshot_at: float | None = None
         self.vote_id = ""
         self.turnout: list[tuple[int, float]] = []  # (turnout, first time seen)
         self.results: dict[str, tuple[float, int]] = {}  # vote id -> (time, took part)
         self.status_seq: dict[int, float] = {}
+        self.current_item: dict[int, float] = {}  # item shown as under discussion -> time
         self.pushes: dict[int, float] = {}  # baseline push number -> time
         self.disconnected_at: float | None = None
         self.resynced_at: float | None = None
@@ -425,6 +441,9 @@ class Client:
             match = STATUS_SEQ_RE.search(frame, at - 10, at + 400)
             if match:
                 self.status_seq.setdefault(int(match.group(1)), now)
+            match = CURRENT_ITEM_RE.search(frame, at, at + 400)
+            if match:
+                self.current_item.setdefault(int(match.group(1)), now)
         at = frame.find('id="live-vote"')
         if at < 0:
             return
@@ -525,6 +544,7 @@ async def run_client(
 ) -> None:
     """One tenant's browser: connects, keeps what the page shows, reconnects as live.js."""
     loop = asyncio.get_running_loop()
+    client.started_at = time.monotonic()
     stopping = asyncio.ensure_future(stop.wait())
     try:
         await _connect_until_stopped(client, urls, origin_of, stop, connected, loop, stopping)
@@ -741,7 +761,9 @@ async def connect_all(clients, urls, origin_of, stop, tasks) -> float:
     return time.monotonic() - started
 
 
-async def fan_out(clients: list[Client], meeting_id: int, pushes: int) -> tuple[list[float], int]:
+async def fan_out(
+    clients: list[Client], meeting_id: int, pushes: int
+) -> tuple[list[float], list[float], int]:
     """A change → every client: the status fragment, as a service announces it.
 
     Per push, the time from just before the change (the sequence number's bump and the
@@ -765,14 +787,72 @@ async def fan_out(clients: list[Client], meeting_id: int, pushes: int) -> tuple[
         return Meeting.objects.values_list("seq", flat=True).get(pk=meeting_id)
 
     size = await database_sync_to_async(frame_bytes)()
-    samples = []
+    samples, spreads = [], []
     for _ in range(pushes):
         sent = time.monotonic()
         seq = await database_sync_to_async(change)()
         await asyncio.sleep(0.2)
         await wait_until(lambda s=seq: all(s in c.status_seq for c in clients), timeout=10)
-        samples += [c.status_seq[seq] - sent for c in clients if seq in c.status_seq]
-    return samples, size
+        arrived = [c.status_seq[seq] - sent for c in clients if seq in c.status_seq]
+        samples += arrived
+        spreads += spread(arrived)
+    return samples, spreads, size
+
+
+def spread(arrived: list[float]) -> list[float]:
+    """From the first client to have a push to the last (none when nobody had it)."""
+    return [max(arrived) - min(arrived)] if arrived else []
+
+
+@dataclass
+class Actions:
+    """The moderator's clicks: per click, when it was sent, answered, and seen by whom."""
+
+    to_member: list[float] = field(default_factory=list)  # every member, every click
+    first: list[float] = field(default_factory=list)  # the first member to see each click
+    spreads: list[float] = field(default_factory=list)  # first member -> last, per click
+    response: list[float] = field(default_factory=list)  # the moderator's own answer
+    statuses: dict[int, int] = field(default_factory=dict)
+    answers_without_item: int = 0
+    members_missing: int = 0
+
+    def figures(self) -> dict:
+        return {
+            "to_every_member": percentiles(self.to_member),
+            "first_member": percentiles(self.first),
+            "spread": percentiles(self.spreads),
+            "moderator_response": percentiles(self.response),
+            "http_statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "answers_without_item": self.answers_without_item,
+            "members_missing": self.members_missing,
+        }
+
+
+async def moderator_actions(world: World, port: int, clients: list[Client], count: int) -> dict:
+    """A moderator's click that changes what every member sees: "discuss now" on the next
+    agenda item, sent as the browser sends it (an htmx POST with the session and CSRF
+    pair), one a second. Per member: from just before the POST until the member's status
+    fragment names the new item; and the moderator's own answer, which must show it too.
+    """
+    record = Actions()
+    meeting = f"/panels/{world.panel_id}/meetings/{world.meeting_id}"
+    for item_id in world.items[:count]:
+        sent = time.monotonic()
+        status, body = await post_reading(
+            port, f"{meeting}/items/{item_id}/current/", {}, world.moderator_session
+        )
+        record.response.append(time.monotonic() - sent)
+        record.statuses[status] = record.statuses.get(status, 0) + 1
+        if f'data-current-item="{item_id}"'.encode() not in body:
+            record.answers_without_item += 1
+        await wait_until(lambda i=item_id: all(i in c.current_item for c in clients), timeout=10)
+        arrived = [c.current_item[item_id] - sent for c in clients if item_id in c.current_item]
+        record.members_missing += len(clients) - len(arrived)
+        record.to_member += arrived
+        record.first += [min(arrived)] if arrived else []
+        record.spreads += spread(arrived)
+        await asyncio.sleep(max(0.0, sent + 1.0 - time.monotonic()))
+    return record.figures()
 
 
 async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dict:
@@ -806,7 +886,7 @@ async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dic
         # Listeners are registered when their handshake completes; give the last a moment.
         await asyncio.sleep(0.5)
         connect_phase = meter.stop("connect")
-        samples = []
+        samples, spreads = [], []
         meter.start()
         async with connect(f"ws://127.0.0.1:{port}/control") as control:
             for number in range(pushes):
@@ -814,11 +894,14 @@ async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dic
                 await control.send(f"push {number} {size}")
                 await asyncio.sleep(0.2)
                 await wait_until(lambda n=number: all(n in c.pushes for c in clients), 10)
-                samples += [c.pushes[number] - sent for c in clients if number in c.pushes]
+                arrived = [c.pushes[number] - sent for c in clients if number in c.pushes]
+                samples += arrived
+                spreads += spread(arrived)
         push_phase = meter.stop("fan_out")
         return {
             "connect_seconds": round(connect_seconds, 2),
             "fan_out": percentiles(samples),
+            "fan_out_spread": percentiles(spreads),
             "rss_mb": connect_phase["baseline"]["rss_mb"],
             "memory_per_connection_kb": round(
                 1024 * (connect_phase["baseline"]["rss_mb"] - rss_before) / clients_n, 1
@@ -950,7 +1033,7 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None, se
 async def main_async(args, env, log_dir: Path) -> dict:
     from panels.models import Meeting
 
-    world = await asyncio.to_thread(seed, args.clients)
+    world = await asyncio.to_thread(seed, args.clients, args.actions)
     say(f"starting {args.workers} daphne workers")
     workers = start_workers(env, log_dir, args.workers)
     dead: set[int] = set()
@@ -996,23 +1079,36 @@ async def main_async(args, env, log_dir: Path) -> dict:
         )
         result["present_in_database"] = present
         result["clients_connected"] = sum(1 for c in clients if c.snapshot_at)
+        result["snapshot_wait"] = percentiles(
+            [c.snapshot_at - c.started_at for c in clients if c.snapshot_at]
+        )
         result["failed_handshakes"] = sum(c.failures for c in clients)
 
         phase(f"pure fan-out, {args.pushes} pushes")
         meter.start()
-        samples, size = await fan_out(clients, world.meeting_id, args.pushes)
+        samples, spreads, size = await fan_out(clients, world.meeting_id, args.pushes)
         meter.stop("fan_out")
         result["fan_out"] = percentiles(samples)
+        result["fan_out_spread"] = percentiles(spreads)
         result["fan_out_frame_bytes"] = size
 
-        phase(f"vote 1 at {args.rate} ballots/s")
-        meter.start()
-        result["vote"] = await run_vote(
-            world, workers, clients, args.rate, "Bench vote 1", alive, secret=args.secret
-        )
-        meter.stop("vote")
+        if args.actions:
+            phase(f"moderator actions: {args.actions}, one a second")
+            meter.start()
+            result["action"] = await moderator_actions(
+                world, workers[0].port, clients, args.actions
+            )
+            meter.stop("action")
 
-        if not args.no_kill:
+        if not args.no_votes:
+            phase(f"vote 1 at {args.rate} ballots/s")
+            meter.start()
+            result["vote"] = await run_vote(
+                world, workers, clients, args.rate, "Bench vote 1", alive, secret=args.secret
+            )
+            meter.stop("vote")
+
+        if not (args.no_votes or args.no_kill):
             victim = workers[1]
 
             def kill() -> None:
@@ -1051,24 +1147,34 @@ async def main_async(args, env, log_dir: Path) -> dict:
     result["baseline"] = await baseline(
         args.clients, args.pushes, result["fan_out_frame_bytes"], log_dir
     )
-    ours, bare = result["fan_out"].get("p95_ms"), result["baseline"]["fan_out"].get("p95_ms")
-    result["ratios_to_baseline"] = {
-        "fan_out_p95": round(ours / bare, 2) if ours and bare else None,
-        "fan_out_p50": round(
-            result["fan_out"]["p50_ms"] / result["baseline"]["fan_out"]["p50_ms"], 2
-        )
-        if bare
-        else None,
-        "commit_to_client_p95": round(result["vote"]["commit_to_client"]["p95_ms"] / bare, 2)
-        if bare
-        else None,
+    result["ratios_to_baseline"] = ratios(result)
+    return result
+
+
+def ratios(result: dict) -> dict:
+    """Our figures over the bare broadcast's of the same run (None where one is missing)."""
+    bare = result["baseline"]
+
+    def over(ours: dict | None, theirs: dict, key: str) -> float | None:
+        a, b = (ours or {}).get(key), theirs.get(key)
+        return round(a / b, 2) if a and b else None
+
+    return {
+        "fan_out_p95": over(result["fan_out"], bare["fan_out"], "p95_ms"),
+        "fan_out_p50": over(result["fan_out"], bare["fan_out"], "p50_ms"),
+        "fan_out_spread_p95": over(result["fan_out_spread"], bare["fan_out_spread"], "p95_ms"),
+        # Only the fan-out may grow with the members: the action's spread, first member to
+        # last, against the bare broadcast's.
+        "action_spread_p95": over(
+            result.get("action", {}).get("spread"), bare["fan_out_spread"], "p95_ms"
+        ),
+        "commit_to_client_p95": over(
+            result.get("vote", {}).get("commit_to_client"), bare["fan_out"], "p95_ms"
+        ),
         "memory_per_connection": round(
-            result["memory_per_connection_kb"]
-            / max(result["baseline"]["memory_per_connection_kb"], 0.1),
-            2,
+            result["memory_per_connection_kb"] / max(bare["memory_per_connection_kb"], 0.1), 2
         ),
     }
-    return result
 
 
 # --- output -------------------------------------------------------------------------------------
@@ -1089,8 +1195,17 @@ def table(result: dict) -> str:
                 )
             )
 
+    lat("snapshot after connecting", result["snapshot_wait"])
     lat("fan-out, ours", result["fan_out"])
     lat("fan-out, bare websockets", result["baseline"]["fan_out"])
+    lat("fan-out spread first → last, ours", result["fan_out_spread"])
+    lat("fan-out spread first → last, bare", result["baseline"]["fan_out_spread"])
+    action = result.get("action")
+    if action:
+        lat("action → every member", action["to_every_member"])
+        lat("action → first member", action["first_member"])
+        lat("action spread first → last member", action["spread"])
+        lat("action: moderator's own answer", action["moderator_response"])
     for key in ("vote", "vote_with_worker_killed"):
         vote = result.get(key)
         if not vote:
@@ -1159,6 +1274,13 @@ def problems(result: dict) -> list[str]:
         kill = vote.get("kill")
         if kill and kill["clients_back_in_sync"] != kill["clients_dropped"]:
             found.append(f"{key}: not every dropped client came back")
+    action = result.get("action")
+    if action:
+        for name in ("answers_without_item", "members_missing"):
+            if action[name]:
+                found.append(f"action: {name} = {action[name]}")
+        if set(action["http_statuses"]) != {"200"}:
+            found.append(f"action: answered {action['http_statuses']}")
     if result["channel_over_capacity_in_logs"]:
         found.append("channel over capacity in the workers' logs")
     if result["errors_in_logs"]:
