@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from panels import floor, meetings
 from panels.access import Perm, meeting_for
 from panels.forms import HideMessageForm, MessageForm
-from panels.meeting_actions import act, live_page, notice, snapshot_for
+from panels.live import changes
+from panels.meeting_actions import act, changes_for, live_page, notice
 from panels.models import AgendaItem, Message
 from panels.pages import int_or_none
 
@@ -106,11 +107,13 @@ def message_post(request, panel_id: int, meeting_id: int) -> HttpResponse:
     meeting, membership = meeting_for(request.user, panel_id, meeting_id, Perm.TAKE_PART)
     form = MessageForm(request.POST)
     error = None
+    collected = changes.Collected()
     if form.is_valid():
         try:
-            floor.post_message(
-                membership, meeting, form.cleaned_data["text"], form.cleaned_data["item"]
-            )
+            with changes.collect() as collected:
+                floor.post_message(
+                    membership, meeting, form.cleaned_data["text"], form.cleaned_data["item"]
+                )
         except meetings.MeetingError as exc:
             error = str(exc)
     else:
@@ -135,7 +138,7 @@ def message_post(request, panel_id: int, meeting_id: int) -> HttpResponse:
         )
         if error:
             return HttpResponse(html + notice(error))
-        return HttpResponse(snapshot_for(meeting, membership) + html + notice("", "none"))
+        return HttpResponse(changes_for(meeting, membership, collected) + html + notice("", "none"))
     if error:
         # Without JavaScript: show the live page again with the text kept in the box.
         messages.error(request, error)

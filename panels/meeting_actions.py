@@ -17,13 +17,14 @@ from django.utils.translation import get_language
 from panels import attendance, links, meetings, pulse
 from panels.access import Perm, meeting_for
 from panels.forms import AgendaItemForm, MessageForm
-from panels.live import fragments
+from panels.live import changes, fragments
 from panels.models import AgendaItem, Meeting, Membership, Message
 
 
-def snapshot_for(meeting: Meeting, membership: Membership) -> str:
-    return fragments.snapshot(
-        meeting.pk, membership, fragments.audience_for(membership), get_language()
+def changes_for(meeting: Meeting, membership: Membership, collected: changes.Collected) -> str:
+    """The fragments the actor's changes touched, as their socket would get them."""
+    return fragments.render_changes(
+        meeting.pk, membership, fragments.audience_for(membership), get_language(), collected
     )
 
 
@@ -44,7 +45,8 @@ def act(
     """Run one service call for a POST and answer for htmx or for a plain form."""
     meeting, membership = meeting_for(request.user, panel_id, meeting_id, perm)
     try:
-        action(meeting, membership)
+        with changes.collect() as collected:
+            action(meeting, membership)
     except meetings.MeetingError as error:
         if request.htmx:
             return HttpResponse(notice(str(error)))
@@ -52,7 +54,7 @@ def act(
     else:
         if request.htmx:
             shown = notice(success, "success") if success else notice("", "none")
-            return HttpResponse(snapshot_for(meeting, membership) + shown)
+            return HttpResponse(changes_for(meeting, membership, collected) + shown)
         if success:
             messages.success(request, success)
     return redirect(meeting)

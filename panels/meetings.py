@@ -353,7 +353,7 @@ def update_item(actor: Membership, item: AgendaItem, *, title: str, description:
         save_with_history(item, actor.user, "edited", update_fields=["title", "description"])
         # The current item's title appears all over the page; another item's only in the agenda.
         if item.state == ItemState.CURRENT:
-            changes.changed(meeting, changes.ALL)
+            changes.changed(meeting, changes.ITEM)
         else:
             changes.changed(meeting, "agenda")
     return item
@@ -421,8 +421,9 @@ def set_current_item(actor: Membership, item: AgendaItem) -> AgendaItem:
         item.state = ItemState.CURRENT
         save_with_history(item, actor.user, "current", update_fields=["state"])
         affected = _end_open_requests(meeting, now)
-        # Everything on the page may follow the current item (other apps' fragments too).
-        changes.changed(meeting, changes.ALL, personal_for=affected)
+        # Whatever follows the current item (other apps' fragments too); the presence list,
+        # the votes and the agreements do not.
+        changes.changed(meeting, changes.ITEM, personal_for=affected)
     return item
 
 
@@ -438,4 +439,4 @@ def finish_current_item(actor: Membership, meeting: Meeting) -> None:
         item.state = ItemState.DONE
         save_with_history(item, actor.user, "done", update_fields=["state"])
         affected = _end_open_requests(meeting, timezone.now())
-        changes.changed(meeting, changes.ALL, personal_for=affected)
+        changes.changed(meeting, changes.ITEM, personal_for=affected)

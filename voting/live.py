@@ -182,7 +182,11 @@ def register() -> None:
     )
     fragments.register_fragment(
         fragments.LiveFragment(
-            "proposals", "voting/live.html#proposals", context=proposals_context, slot="main"
+            "proposals",
+            "voting/live.html#proposals",
+            context=proposals_context,
+            slot="main",
+            follows_item=True,
         )
     )
     fragments.register_personal_fragment(

@@ -14,8 +14,11 @@ ballot would otherwise wait for the meeting's row lock of every ballot before it
 each relay renders them at most once per interval.
 """
 
+import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -27,8 +30,43 @@ from panels.models import Meeting
 log = logging.getLogger(__name__)
 
 NOTICE = "live.changed"
-# Every fragment of the page (a meeting that starts or ends, a new item under discussion).
+# Every fragment of the page (a meeting that starts or ends).
 ALL = "*"
+# Every fragment that shows the item under discussion or follows it (a new item taken up,
+# the current one renamed): `LiveFragment.follows_item`.
+ITEM = "item"
+
+
+@dataclass
+class Collected:
+    """What the changes made while collecting named: the fragments, and whose own bits."""
+
+    names: set[str] = field(default_factory=set)
+    personal: dict[int, set[str] | None] = field(default_factory=dict)  # user -> names or all
+
+    def add(self, names: Iterable[str], personal_for: Iterable[int], personal_names) -> None:
+        self.names.update(names)
+        for user_id in personal_for:
+            before = self.personal.get(user_id, set())
+            if personal_names is None or before is None:
+                self.personal[user_id] = None  # all of them
+            else:
+                self.personal[user_id] = before | set(personal_names)
+
+
+_collecting: ContextVar[Collected | None] = ContextVar("live_changes_collecting", default=None)
+
+
+@contextlib.contextmanager
+def collect() -> Iterator[Collected]:
+    """Note what the changes made inside name, for an answer that shows the actor the same
+    as their socket would get (panels/meeting_actions.py: `act`)."""
+    collected = Collected()
+    token = _collecting.set(collected)
+    try:
+        yield collected
+    finally:
+        _collecting.reset(token)
 
 
 def meeting_group(meeting_id: int) -> str:
@@ -76,7 +114,11 @@ def changed(
     if not burst:
         # A plain UPDATE on purpose: the number is bookkeeping, not history.
         Meeting.objects.filter(pk=meeting_id).update(seq=F("seq") + 1)
+    personal_for = list(personal_for)
     message = notice(meeting_id, *names, personal_for=personal_for, burst=burst, ends=ends)
+    collected = _collecting.get()
+    if collected is not None:
+        collected.add(names, personal_for, personal_names)
     if personal_names is not None:
         message["personal_names"] = list(personal_names)
     after_commit(lambda: _send(meeting_group(meeting_id), message))

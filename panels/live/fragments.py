@@ -25,7 +25,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from panels.live import presence
+from panels.live import changes, presence
 from panels.models import AgendaItem, Meeting, Membership, Message, SpeakerRequest
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,9 @@ class LiveFragment:
 
     `slot` places a fragment that another app registered ("top" under the
     meeting's state, or the "main" or "aside" column); the core fragments sit in
-    the page template itself.
+    the page template itself. `follows_item`: it shows the item under discussion or
+    what belongs to it, and is rendered anew when another item is taken up
+    (`changes.ITEM`).
     """
 
     name: str
@@ -70,6 +72,7 @@ class LiveFragment:
     audiences: frozenset[Audience] = PAGE_AUDIENCES
     context: Callable[["LiveState"], dict] | None = None
     slot: str | None = None
+    follows_item: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,16 +97,29 @@ def register_personal_fragment(fragment: PersonalFragment) -> None:
     PERSONAL_FRAGMENTS[fragment.name] = fragment
 
 
-for _name in ("status", "agenda", "speakers", "presence", "discussion"):
-    register_fragment(LiveFragment(_name, f"{LIVE_TEMPLATE}#{_name}"))
+for _name in ("status", "agenda", "speakers", "discussion"):
+    register_fragment(LiveFragment(_name, f"{LIVE_TEMPLATE}#{_name}", follows_item=True))
+register_fragment(LiveFragment("presence", f"{LIVE_TEMPLATE}#presence"))
 for _name in ("status", "speakers"):
     register_fragment(
         LiveFragment(
             f"screen-{_name}",
             f"panels/meeting_screen.html#{_name}",
             audiences=frozenset({Audience.SCREEN}),
+            follows_item=True,
         )
     )
+
+
+def expand(names: Iterable[str]) -> set[str]:
+    """The fragments a change names: `changes.ALL`, `changes.ITEM` and plain names."""
+    names = set(names)
+    if changes.ALL in names:
+        return set(FRAGMENTS)
+    found = names & FRAGMENTS.keys()
+    if changes.ITEM in names:
+        found |= {name for name, fragment in FRAGMENTS.items() if fragment.follows_item}
+    return found
 
 
 @dataclass
@@ -338,6 +354,33 @@ def shared_snapshot(
         meeting_id, snapshot_names(audience), keys=[(audience, language)], state=state
     )
     return "".join(frames.get(frame_key(audience, language), {}).values())
+
+
+def render_changes(
+    meeting_id: int,
+    membership: Membership,
+    audience: Audience,
+    language: str,
+    collected: "changes.Collected",
+) -> str:
+    """What the actor's socket would get for the changes collected: the shared fragments
+    they named, for this person's audience and language, then the person's own named ones.
+
+    The answer to an htmx action, so the actor sees what they did even with their socket
+    down, rendered for what changed only, not the whole page.
+    """
+    state = LiveState(meeting_id)
+    names = sorted(expand(collected.names))
+    html = ""
+    if names:
+        _seq, frames = render_frames(meeting_id, names, keys=[(audience, language)], state=state)
+        html = "".join(frames.get(frame_key(audience, language), {}).values())
+    if audience == Audience.SCREEN or membership.user_id not in collected.personal:
+        return html
+    with translation.override(language):
+        return html + render_personal(
+            meeting_id, membership, state, names=collected.personal[membership.user_id]
+        )
 
 
 def snapshot(

@@ -196,10 +196,7 @@ class Relay:
             self.generation[meeting_id] += 1
         if message.get("type") != changes.NOTICE:
             return
-        names = set(message.get("names", ()))
-        names = (
-            set(fragments.FRAGMENTS) if changes.ALL in names else names & fragments.FRAGMENTS.keys()
-        )
+        names = fragments.expand(message.get("names", ()))
         if message.get("burst"):
             self.schedule_local(meeting_id, *names)
         elif names:

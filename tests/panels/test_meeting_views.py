@@ -14,7 +14,7 @@ from django.utils import translation
 from pytest_django.asserts import assertContains, assertNotContains
 
 from panels import floor, meetings
-from panels.models import Meeting, Message, SpeakerRequest
+from panels.models import AgendaItem, Meeting, Message, SpeakerRequest
 from tests.conftest import MEETING_STARTS_AT
 from tests.helpers import agenda, meetings_snapshot
 
@@ -258,12 +258,43 @@ def test_htmx_raise_answers_with_the_members_fragments(client_for, bob, live_mee
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert {"live-status", "live-speakers", "live-discussion", "live-my-hand"} <= oob_ids(html)
+    assert {"live-speakers", "live-my-hand"} <= oob_ids(html)
+    # What the change touched, as the socket gets it; not the whole page again.
+    assert not {"live-status", "live-discussion", "live-presence"} & oob_ids(html)
     assert "live-notice" in oob_ids(html)
     assert "<html" not in html
     assert "btn-floor" not in html, "a member gets the members' fragments"
     assert 'name="raise" value="0"' in html, "the member sees the hand is up"
     assert SpeakerRequest.objects.filter(meeting=live_meeting, membership=bob).exists()
+
+
+def test_htmx_next_item_answers_with_what_follows_the_item_and_nothing_else(
+    client_for, alice, live_meeting
+):
+    pending = live_meeting.items.filter(state=AgendaItem.State.PENDING).first()
+    response = client_for(alice).post(
+        url("item_current", live_meeting, pending.pk), {}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-current-item="{pending.pk}"' in html
+    assert {"live-status", "live-agenda", "live-speakers", "live-discussion"} <= oob_ids(html)
+    # Who is present and the votes did not change: the answer does not render them again.
+    assert not {"live-presence", "live-vote"} & oob_ids(html)
+    assert "live-notice" in oob_ids(html)
+
+
+def test_htmx_action_that_changes_nothing_answers_with_the_notice_only(
+    client_for, alice, live_meeting
+):
+    current = live_meeting.items.get(state=AgendaItem.State.CURRENT)
+    response = client_for(alice).post(
+        url("item_current", live_meeting, current.pk), {}, headers=HTMX
+    )
+
+    assert response.status_code == 200
+    assert oob_ids(response.content.decode()) == {"live-notice"}
 
 
 def test_htmx_moderator_action_answers_with_the_moderators_fragments(
