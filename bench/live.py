@@ -212,9 +212,29 @@ def seed(clients: int, actions: int = 30) -> World:
 # --- processes ----------------------------------------------------------------------------------
 
 
-# Production settings (README): pings find dead phones within a minute; a connect may wait
-# up to 30 s for its snapshot during a reconnect storm instead of daphne's default 5 s.
-DAPHNE_ARGS = ["--ping-interval", "20", "--ping-timeout", "30", "--websocket_connect_timeout", "30"]
+UNIT = ROOT / "deploy" / "systemd" / "knoppen@.service"
+
+
+def production_flags(unit: Path = UNIT) -> list[str]:
+    """The daphne flags of the production unit's ExecStart, read from it, so the benchmark
+    runs its workers as production does (README): without the program, its endpoint (the
+    workers here listen on free ports, with the same backlog: tests.servers.endpoint) and
+    the application."""
+    line = next(x for x in unit.read_text().splitlines() if x.startswith("ExecStart="))
+    words = line.split()[1:-1]
+    flags = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word in ("-e", "--endpoint"):
+            skip = True
+        else:
+            flags.append(word)
+    return flags
+
+
+DAPHNE_ARGS = production_flags()
 
 
 def start_workers(env: dict[str, str], log_dir: Path, count: int = 2):
@@ -900,6 +920,9 @@ async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dic
         push_phase = meter.stop("fan_out")
         return {
             "connect_seconds": round(connect_seconds, 2),
+            "snapshot_wait": percentiles(
+                [c.snapshot_at - c.started_at for c in clients if c.snapshot_at]
+            ),
             "fan_out": percentiles(samples),
             "fan_out_spread": percentiles(spreads),
             "rss_mb": connect_phase["baseline"]["rss_mb"],
@@ -916,6 +939,38 @@ async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dic
         server.terminate()
         server.wait(timeout=5)
         log.close()
+
+
+async def daphne_floor(clients_n: int, log_dir: Path) -> dict:
+    """The same N clients on a daphne worker whose consumer only accepts (bench/floor.py):
+    what a connection costs in the stack we build on, before any of our code."""
+    from tests.servers import Daphne
+
+    worker = Daphne("floor", log_dir, app="bench.floor:application", args=DAPHNE_ARGS)
+    clients = [Client(i, None) for i in range(clients_n)]
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task] = []
+    try:
+        worker.wait_until_serving(time.monotonic() + 30)
+        rss_before = rss_mb(worker.process.pid)
+        url = f"ws://127.0.0.1:{worker.port}/clients"
+        connect_seconds = await connect_all(clients, [url], lambda u: worker.origin, stop, tasks)
+        await asyncio.sleep(1)
+        return {
+            "connect_seconds": round(connect_seconds, 2),
+            "snapshot_wait": percentiles(
+                [c.snapshot_at - c.started_at for c in clients if c.snapshot_at]
+            ),
+            "memory_per_connection_kb": round(
+                1024 * (rss_mb(worker.process.pid) - rss_before) / clients_n, 1
+            ),
+        }
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        worker.stop()
 
 
 async def run_vote(world, workers, clients, rate, question, alive, kill=None, secret=False) -> dict:
@@ -1147,6 +1202,8 @@ async def main_async(args, env, log_dir: Path) -> dict:
     result["baseline"] = await baseline(
         args.clients, args.pushes, result["fan_out_frame_bytes"], log_dir
     )
+    phase("daphne and Channels alone (a consumer that only accepts)")
+    result["daphne_floor"] = await daphne_floor(args.clients, log_dir)
     result["ratios_to_baseline"] = ratios(result)
     return result
 
@@ -1195,7 +1252,16 @@ def table(result: dict) -> str:
                 )
             )
 
+    rows.append(
+        (
+            "memory per connection (KB), bare / daphne alone",
+            f"{result['baseline']['memory_per_connection_kb']} / "
+            f"{result['daphne_floor']['memory_per_connection_kb']}",
+        )
+    )
     lat("snapshot after connecting", result["snapshot_wait"])
+    lat("socket open after connecting, bare", result["baseline"]["snapshot_wait"])
+    lat("socket open after connecting, daphne alone", result["daphne_floor"]["snapshot_wait"])
     lat("fan-out, ours", result["fan_out"])
     lat("fan-out, bare websockets", result["baseline"]["fan_out"])
     lat("fan-out spread first → last, ours", result["fan_out_spread"])

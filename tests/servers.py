@@ -48,6 +48,18 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
+# Connections waiting to be accepted: Twisted's default is 50, and in a storm of a thousand
+# handshakes the kernel dropped the rest, which the phones sent again only after 1, 3 and 7
+# seconds (docs/performance.md). The production unit (deploy/systemd/knoppen@.service)
+# listens with the same backlog; the kernel caps it at net.core.somaxconn.
+BACKLOG = 4096
+
+
+def endpoint(port: int, interface: str = "127.0.0.1") -> str:
+    """daphne's listening socket, as Twisted describes it (daphne -e)."""
+    return f"tcp:port={port}:interface={interface}:backlog={BACKLOG}"
+
+
 class Daphne:
     """One daphne worker on a free port; its output goes to a log file."""
 
@@ -81,9 +93,7 @@ class Daphne:
         }
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-                + (args or [])
-                + [app],
+                [sys.executable, "-m", "daphne", "-e", endpoint(self.port)] + (args or []) + [app],
                 cwd=ROOT,
                 env=full_env,
                 stdout=log,

@@ -40,3 +40,17 @@ def test_a_client_reads_the_turnout_and_the_result_from_the_vote_fragment():
     result = '<div class="result"><p>1999 of 2000 who could vote took part</p></div>'
     client.read(vote_frame(result, vote_id=""), 3.0)
     assert client.results == {"7": (3.0, 1999)}
+
+
+def test_the_benchmark_runs_its_workers_with_the_production_units_flags_and_backlog():
+    from bench.live import UNIT, production_flags
+    from tests.servers import endpoint
+
+    flags = production_flags()
+    assert flags == ["--ping-interval", "20", "--ping-timeout", "30"] + [
+        "--websocket_connect_timeout",
+        "30",
+    ]
+    exec_start = next(x for x in UNIT.read_text().splitlines() if x.startswith("ExecStart="))
+    # The unit listens as the test and benchmark workers do: the same backlog, its own port.
+    assert f"-e {endpoint(8001).replace('8001', '%i')} " in exec_start
