@@ -309,11 +309,17 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         """This person's own fragments again (those named, or all), after a change to them."""
         if self.screen or self.gone or names == []:
             return
-        await self.send_frame(await in_pool(self._personal)(names))
+        # The meeting's state as the relay keeps it (loaded once per change, as for
+        # snapshots): a ballot's "you have voted" reads only what is about this person
+        # anew, not the meeting's votes again for each of a hundred ballots a second.
+        state = self.relay.live_state(self.meeting_id)
+        await self.send_frame(await in_pool(self._personal)(names, state))
 
-    def _personal(self, names: list[str] | None) -> str:
+    def _personal(self, names: list[str] | None, state: fragments.LiveState) -> str:
         with translation.override(self.language):
-            return fragments.render_personal(self.meeting_id, self.membership, names=names)
+            return fragments.render_personal(
+                self.meeting_id, self.membership, state=state, names=names
+            )
 
     async def close_for_meeting_end(self) -> None:
         await self.close(Close.MEETING_ENDED)
