@@ -445,8 +445,11 @@ class Client:
         self.status_seq: dict[int, float] = {}
         self.current_item: dict[int, float] = {}  # item shown as under discussion -> time
         self.pushes: dict[int, float] = {}  # baseline push number -> time
+        # The latest time an open socket of this client dropped, and the first snapshot
+        # after it (None until one arrives).
         self.disconnected_at: float | None = None
         self.resynced_at: float | None = None
+        self.drops = 0  # open sockets the server (or the network) closed
         self.connections = 0
         self.failures = 0
 
@@ -618,6 +621,8 @@ async def _connect_until_stopped(client, urls, origin_of, stop, connected, loop,
             await asyncio.wait([socket.closed, stopping], return_when=asyncio.FIRST_COMPLETED)
             if not stop.is_set():
                 client.failures += 1  # the server closed it: reconnect, as a browser
+                client.drops += 1
+                client.disconnected_at, client.resynced_at = time.monotonic(), None
         except Exception:  # noqa: BLE001 - any failure to connect: count it and retry
             client.failures += 1
         finally:
@@ -625,8 +630,6 @@ async def _connect_until_stopped(client, urls, origin_of, stop, connected, loop,
                 transport.abort()
         if stop.is_set():
             return
-        if client.disconnected_at is None:
-            client.disconnected_at = time.monotonic()
         # As live.js: 0.25-0.5 s, doubling, capped at 10 s.
         ceiling = min(10.0, 0.5 * 2**retry)
         retry += 1
@@ -1003,6 +1006,7 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None, se
     assert status in (200, 302), f"opening the vote answered {status}"
     await wait_until(lambda: all(c.vote_id == str(vote.pk) for c in clients), timeout=30)
 
+    drops_before = sum(c.drops for c in clients)
     record = Ballots()
     commits, watched = Commits(), asyncio.Event()
     watcher = asyncio.create_task(
@@ -1063,6 +1067,9 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None, se
             [c.results[key][0] - closing for c in clients if key in c.results]
         ),
         "clients_without_final_turnout": missing_vote_updates(clients, total),
+        # Open sockets closed during this vote (by the kill, or by a worker that gave up on
+        # a client too slow to answer its pings).
+        "sockets_dropped": sum(c.drops for c in clients) - drops_before,
         "clients_without_result": sum(1 for c in clients if key not in c.results),
         "clients_whose_result_differs_from_database": sum(
             1 for c in clients if key in c.results and c.results[key][1] != rows
@@ -1290,6 +1297,7 @@ def table(result: dict) -> str:
                 f"duplicated {vote['duplicated']})",
             )
         )
+        rows.append((f"{key}: sockets dropped", vote["sockets_dropped"]))
         if "kill" in vote:
             kill = vote["kill"]
             rows.append(
