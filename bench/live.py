@@ -227,7 +227,7 @@ def production_flags(unit: Path = UNIT) -> list[str]:
     for word in words:
         if skip:
             skip = False
-        elif word in ("-e", "--endpoint"):
+        elif word in ("-e", "--endpoint", "-b", "--bind", "-p", "--port"):
             skip = True
         else:
             flags.append(word)
