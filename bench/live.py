@@ -558,6 +558,19 @@ class Socket(asyncio.Protocol):
             self.closed.set_result(None)
 
 
+def next_worker(failed: int, index: int, retry: int, workers: int) -> int:
+    """The worker to try after a socket on `failed` dropped or could not connect: any but
+    that one, as a proxy routes around a dead worker, spread by client over the others.
+
+    Not "any but the client's own": a client that had moved (its own worker dropped it
+    once) would otherwise keep trying the worker it moved to after that one died.
+    """
+    if workers == 1:
+        return failed
+    others = [number for number in range(workers) if number != failed]
+    return others[(index + retry) % len(others)]
+
+
 async def run_client(
     client: Client,
     urls: list[str],
@@ -579,12 +592,9 @@ async def _connect_until_stopped(client, urls, origin_of, stop, connected, loop,
     from urllib.parse import urlsplit
 
     retry = 0
-    home = client.index % len(urls)
-    others = [url for number, url in enumerate(urls) if number != home]
+    at = client.index % len(urls)  # the worker tried last (first: the client's own)
     while not stop.is_set():
-        # After a failure, try another worker (as a proxy would route around a dead one,
-        # spreading the dropped clients over the others).
-        url = urls[home] if not retry else others[(client.index + retry) % len(others)]
+        url = urls[at]
         headers = [("Accept-Language", "en")]
         if client.session:
             headers.append(("Cookie", f"sessionid={client.session}"))
@@ -630,6 +640,7 @@ async def _connect_until_stopped(client, urls, origin_of, stop, connected, loop,
                 transport.abort()
         if stop.is_set():
             return
+        at = next_worker(at, client.index, retry, len(urls))
         # As live.js: 0.25-0.5 s, doubling, capped at 10 s.
         ceiling = min(10.0, 0.5 * 2**retry)
         retry += 1

@@ -54,3 +54,19 @@ def test_the_benchmark_runs_its_workers_with_the_production_units_flags_and_back
     exec_start = next(x for x in UNIT.read_text().splitlines() if x.startswith("ExecStart="))
     # The unit listens as the test and benchmark workers do: the same backlog, its own port.
     assert f"-e {endpoint(8001).replace('8001', '%i')} " in exec_start
+
+
+def test_a_client_never_retries_the_worker_it_just_lost():
+    from bench.live import next_worker
+
+    # Two workers: whichever dropped the client, the next try is the other, however often
+    # it already moved (a client of A that had moved to B goes back to A when B dies).
+    for index in range(4):
+        for retry in range(4):
+            assert next_worker(1, index, retry, 2) == 0
+            assert next_worker(0, index, retry, 2) == 1
+    # Three workers: never the one that failed, and the dropped clients spread over the rest.
+    chosen = {next_worker(1, index, 0, 3) for index in range(10)}
+    assert chosen == {0, 2}
+    # One worker: nothing else to try.
+    assert next_worker(0, 5, 3, 1) == 0
