@@ -786,6 +786,20 @@ async def wait_until(condition, timeout: float, step: float = 0.05) -> bool:
 # --- the phases ---------------------------------------------------------------------------------
 
 
+def snapshot_waits(clients: list[Client]) -> dict:
+    """Per client, from its first attempt to connect until its first frame (or, for a
+    server that sends none, until its socket is open)."""
+    return percentiles([c.snapshot_at - c.started_at for c in clients if c.snapshot_at])
+
+
+async def stop_clients(stop: asyncio.Event, tasks: list[asyncio.Task]) -> None:
+    """End every client: no reconnecting, each task cancelled and waited for."""
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def connect_all(clients, urls, origin_of, stop, tasks) -> float:
     started = time.monotonic()
     for client in clients:
@@ -934,9 +948,7 @@ async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dic
         push_phase = meter.stop("fan_out")
         return {
             "connect_seconds": round(connect_seconds, 2),
-            "snapshot_wait": percentiles(
-                [c.snapshot_at - c.started_at for c in clients if c.snapshot_at]
-            ),
+            "snapshot_wait": snapshot_waits(clients),
             "fan_out": percentiles(samples),
             "fan_out_spread": percentiles(spreads),
             "rss_mb": connect_phase["baseline"]["rss_mb"],
@@ -946,10 +958,7 @@ async def baseline(clients_n: int, pushes: int, size: int, log_dir: Path) -> dic
             "cpu_percent_during_fan_out": push_phase["baseline"]["cpu_percent"],
         }
     finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_clients(stop, tasks)
         server.terminate()
         server.wait(timeout=5)
         log.close()
@@ -972,18 +981,13 @@ async def daphne_floor(clients_n: int, log_dir: Path) -> dict:
         await asyncio.sleep(1)
         return {
             "connect_seconds": round(connect_seconds, 2),
-            "snapshot_wait": percentiles(
-                [c.snapshot_at - c.started_at for c in clients if c.snapshot_at]
-            ),
+            "snapshot_wait": snapshot_waits(clients),
             "memory_per_connection_kb": round(
                 1024 * (rss_mb(worker.process.pid) - rss_before) / clients_n, 1
             ),
         }
     finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_clients(stop, tasks)
         worker.stop()
 
 
@@ -1152,9 +1156,7 @@ async def main_async(args, env, log_dir: Path) -> dict:
         )
         result["present_in_database"] = present
         result["clients_connected"] = sum(1 for c in clients if c.snapshot_at)
-        result["snapshot_wait"] = percentiles(
-            [c.snapshot_at - c.started_at for c in clients if c.snapshot_at]
-        )
+        result["snapshot_wait"] = snapshot_waits(clients)
         result["failed_handshakes"] = sum(c.failures for c in clients)
 
         phase(f"pure fan-out, {args.pushes} pushes")
@@ -1202,10 +1204,7 @@ async def main_async(args, env, log_dir: Path) -> dict:
             )
             meter.stop("kill")
     finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await stop_clients(stop, tasks)
         for worker in workers:
             worker.stop()
 
