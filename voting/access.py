@@ -2,7 +2,7 @@
 
 from django.http import Http404
 
-from panels.access import Perm, panel_for
+from panels.access import Perm, one, panel_for
 from panels.models import AgendaItem, Membership
 from voting.models import Amendment, Proposal
 
@@ -55,9 +55,10 @@ def vote_for(user, panel_id: int, vote_id: int, perm: Perm = Perm.VIEW_PANEL):
     from voting.models import Vote
 
     panel, membership = panel_for(user, panel_id, perm)
-    vote = Vote.objects.select_related("panel", "meeting").filter(pk=vote_id, panel=panel).first()
+    vote = one(Vote.objects.filter(pk=vote_id, panel=panel))
     if vote is None:
         raise Http404
+    vote.panel = panel  # loaded with the membership
     return vote, membership
 
 
