@@ -43,6 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -450,6 +451,9 @@ class Client:
         self.disconnected_at: float | None = None
         self.resynced_at: float | None = None
         self.drops = 0  # open sockets the server (or the network) closed
+        # How each of them ended: the server's close code, or "no close" (the connection
+        # was cut: a killed worker, a reset) and "timeout" (the client gave up waiting).
+        self.drop_codes: list[str] = []
         self.connections = 0
         self.failures = 0
 
@@ -558,6 +562,13 @@ class Socket(asyncio.Protocol):
             self.closed.set_result(None)
 
 
+def close_reason(ws) -> str:
+    """Why a socket ended, as its protocol saw it: the close code the server sent, else
+    "no close" (the TCP connection ended without a close frame)."""
+    received = ws.close_rcvd
+    return str(int(received.code)) if received is not None else "no close"
+
+
 def next_worker(failed: int, index: int, retry: int, workers: int) -> int:
     """The worker to try after a socket on `failed` dropped or could not connect: any but
     that one, as a proxy routes around a dead worker, spread by client over the others.
@@ -632,6 +643,7 @@ async def _connect_until_stopped(client, urls, origin_of, stop, connected, loop,
             if not stop.is_set():
                 client.failures += 1  # the server closed it: reconnect, as a browser
                 client.drops += 1
+                client.drop_codes.append(close_reason(socket.ws))
                 client.disconnected_at, client.resynced_at = time.monotonic(), None
         except Exception:  # noqa: BLE001 - any failure to connect: count it and retry
             client.failures += 1
@@ -1022,6 +1034,7 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None, se
     await wait_until(lambda: all(c.vote_id == str(vote.pk) for c in clients), timeout=30)
 
     drops_before = sum(c.drops for c in clients)
+    drops_before_by = {c.index: len(c.drop_codes) for c in clients}
     record = Ballots()
     commits, watched = Commits(), asyncio.Event()
     watcher = asyncio.create_task(
@@ -1085,6 +1098,9 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None, se
         # Open sockets closed during this vote (by the kill, or by a worker that gave up on
         # a client too slow to answer its pings).
         "sockets_dropped": sum(c.drops for c in clients) - drops_before,
+        "sockets_dropped_by": dict(
+            Counter(code for c in clients for code in c.drop_codes[drops_before_by[c.index] :])
+        ),
         "clients_without_result": sum(1 for c in clients if key not in c.results),
         "clients_whose_result_differs_from_database": sum(
             1 for c in clients if key in c.results and c.results[key][1] != rows
@@ -1208,6 +1224,9 @@ async def main_async(args, env, log_dir: Path) -> dict:
         for worker in workers:
             worker.stop()
 
+    # Every open socket that ended while the run went on, by how it ended (between the
+    # votes too, where no vote's figure counts them).
+    result["sockets_dropped_by"] = dict(Counter(code for c in clients for code in c.drop_codes))
     logs = "".join(w.log.read_text(errors="replace") for w in workers)
     result["channel_over_capacity_in_logs"] = logs.count("ChannelFull") + logs.count(
         "over capacity"
@@ -1307,7 +1326,12 @@ def table(result: dict) -> str:
                 f"duplicated {vote['duplicated']})",
             )
         )
-        rows.append((f"{key}: sockets dropped", vote["sockets_dropped"]))
+        rows.append(
+            (
+                f"{key}: sockets dropped (by close code)",
+                f"{vote['sockets_dropped']} {vote.get('sockets_dropped_by') or ''}".strip(),
+            )
+        )
         if "kill" in vote:
             kill = vote["kill"]
             rows.append(
@@ -1319,6 +1343,9 @@ def table(result: dict) -> str:
             )
     for name, value in result["ratios_to_baseline"].items():
         rows.append((f"ratio to baseline: {name}", f"{value}×"))
+    rows.append(
+        ("sockets dropped in the run, by close code", result.get("sockets_dropped_by") or 0)
+    )
     rows.append(("channel over capacity in logs", result["channel_over_capacity_in_logs"]))
     rows.append(("busy (503, retried) in logs", result["busy_answers_in_logs"]))
     for phase, procs in result["processes"].items():

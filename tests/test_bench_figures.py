@@ -70,3 +70,20 @@ def test_a_client_never_retries_the_worker_it_just_lost():
     assert chosen == {0, 2}
     # One worker: nothing else to try.
     assert next_worker(0, 5, 3, 1) == 0
+
+
+def test_a_dropped_socket_is_told_by_the_servers_close_code_or_its_absence():
+    import struct
+
+    from websockets.client import ClientProtocol
+    from websockets.protocol import State
+    from websockets.uri import parse_uri
+
+    from bench.live import close_reason
+
+    closed = ClientProtocol(parse_uri("ws://127.0.0.1/ws/"), state=State.OPEN)
+    closed.receive_data(struct.pack("!BBH", 0x88, 2, 4012))  # the server's close frame
+    assert close_reason(closed) == "4012"
+    cut = ClientProtocol(parse_uri("ws://127.0.0.1/ws/"), state=State.OPEN)
+    cut.receive_eof()  # the connection ended without one
+    assert close_reason(cut) == "no close"
