@@ -20,9 +20,11 @@ from channels.auth import get_user
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
+from django.db.models import F
 from django.utils import translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from panels.access import one
 from panels.addresses import socket_address
 from panels.live import changes, fragments, wire
 from panels.live.relay import get_relay, in_pool
@@ -73,20 +75,26 @@ AFTER = {
 }
 
 
-def live_membership(user, meeting_id: int) -> tuple[Meeting, Membership] | None:
-    """The meeting and the user's active membership of its panel, or None."""
+def live_membership(user, meeting_id: int) -> tuple[Membership, bool] | None:
+    """The user's active membership of the meeting's panel, and whether the meeting is
+    over; or None.
+
+    One query, found through the meeting, with the meeting's state beside it: in a connect
+    storm of a thousand sockets each waits for the pool's threads, and the meeting and the
+    membership apart were two of a socket's four turns (docs/performance.md). The user is
+    the one the session named, loaded already (and `is_active` checked here).
+    """
     if not user.is_authenticated or not user.is_active:
         return None
-    meeting = Meeting.objects.filter(pk=meeting_id).first()
-    if meeting is None:
-        return None
-    membership = (
-        Membership.objects.active()
-        .select_related("user")
-        .filter(panel_id=meeting.panel_id, user=user)
-        .first()
+    membership = one(
+        Membership.objects.filter(user=user, is_active=True, panel__meetings=meeting_id)
+        # The same join as the filter's: the state of this meeting, not another of the panel's.
+        .annotate(meeting_state=F("panel__meetings__state"))
     )
-    return (meeting, membership) if membership else None
+    if membership is None:
+        return None
+    membership.user = user
+    return membership, membership.meeting_state in Meeting.ENDED
 
 
 def language_of(scope) -> str:
@@ -153,7 +161,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if found is None:
             await self.close()  # before accept: the handshake is refused with 403
             return
-        meeting, self.membership = found
+        self.membership, over = found
         self.audience = fragments.audience_for(self.membership, screen=self.screen)
         self.language = language_of(self.scope)
         self.frame_key = fragments.frame_key(self.audience, self.language)
@@ -175,7 +183,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
                 join=(self.meeting_id, self.membership.pk, self.channel_name)
             )
         await self.send_snapshot()
-        if meeting.is_over:
+        if over:
             await self.close(Close.MEETING_ENDED)  # nothing will change any more
 
     def identify(self) -> tuple[Meeting, Membership] | None:
@@ -332,7 +340,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if found is None:
             await self.close(Close.NO_ACCESS)
             return
-        _meeting, membership = found
+        membership, _over = found
         if fragments.audience_for(membership, screen=self.screen) != self.audience:
             await self.close(Close.AUDIENCE_CHANGED)
         else:
