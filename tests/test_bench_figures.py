@@ -87,3 +87,22 @@ def test_a_dropped_socket_is_told_by_the_servers_close_code_or_its_absence():
     cut = ClientProtocol(parse_uri("ws://127.0.0.1/ws/"), state=State.OPEN)
     cut.receive_eof()  # the connection ended without one
     assert close_reason(cut) == "no close"
+
+
+def test_percentiles_from_the_tally_are_those_of_the_sorted_samples():
+    import random
+
+    from bench.live import percentiles
+
+    rng = random.Random(25)
+    samples = [rng.choice([0.0123, 0.2]) if i % 7 == 0 else rng.random() for i in range(9999)]
+    ordered = sorted(samples)
+
+    def at(q):
+        return round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+    found = percentiles(samples)
+    assert found["n"] == len(samples)
+    assert (found["p50_ms"], found["p95_ms"], found["p99_ms"]) == (at(0.5), at(0.95), at(0.99))
+    assert found["max_ms"] == round(1000 * ordered[-1], 1)
+    assert percentiles([]) == {"n": 0}
