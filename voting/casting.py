@@ -293,32 +293,28 @@ def _insert_unless_there(
 ) -> Participation | None:
     """The member's participation, inserted unless they have one (then None).
 
-    One statement, INSERT … ON CONFLICT DO NOTHING, where an insert that may fail needs a
-    savepoint around it: three round trips, and the ORM's compiling of the insert, on
-    every ballot of a thousand (docs/performance.md). Both databases have it.
+    One statement, INSERT … ON CONFLICT DO NOTHING (both databases have it), where an
+    insert that may fail needs a savepoint around it: three round trips, and the ORM's
+    compiling of the insert, on each of a thousand ballots (docs/performance.md).
     """
-    values = {
-        "vote": vote.pk,
-        "voter": actor.pk,
-        "on_behalf_of": on_behalf_of.pk,
+    fields = {
+        "vote_id": vote.pk,
+        "voter_id": actor.pk,
+        "on_behalf_of_id": on_behalf_of.pk,
         "key_hash": _key_hash(key),
         "at_desk": False,
     }
-    meta, quote = Participation._meta, connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in values)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) "
-            f"VALUES ({', '.join(['%s'] * len(values))}) "
-            f"ON CONFLICT DO NOTHING RETURNING {quote(meta.pk.column)}",
-            list(values.values()),
+            'INSERT INTO "voting_participation" '
+            '("vote_id", "voter_id", "on_behalf_of_id", "key_hash", "at_desk") '
+            'VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING "id"',
+            list(fields.values()),
         )
         row = cursor.fetchone()
     if row is None:
         return None
-    participation = Participation(
-        pk=row[0], **{meta.get_field(name).attname: value for name, value in values.items()}
-    )
+    participation = Participation(pk=row[0], **fields)
     participation._state.adding, participation._state.db = False, connection.alias
     return participation
 

@@ -186,8 +186,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if over:
             await self.close(Close.MEETING_ENDED)  # nothing will change any more
 
-    def identify(self) -> tuple[Meeting, Membership] | None:
-        """Who this is (from the session, with Django's checks), and their membership."""
+    def identify(self) -> tuple[Membership, bool] | None:
+        """Who this is (from the session, with Django's checks): their membership, and
+        whether the meeting is over (`live_membership`)."""
         self.scope["user"] = get_user.func(self.scope)
         return live_membership(self.scope["user"], self.meeting_id)
 
