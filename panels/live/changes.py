@@ -74,11 +74,6 @@ def meeting_group(meeting_id: int) -> str:
     return f"meeting.{meeting_id}"
 
 
-def user_group(user_id: int) -> str:
-    """A person's open sockets listen here for changes to who they are."""
-    return f"user.{user_id}"
-
-
 def after_commit(send: Callable[[], None]) -> None:
     """Run after the transaction commits; a send that fails is logged, not raised.
 
@@ -121,7 +116,7 @@ def changed(
         collected.add(names, personal_for, personal_names)
     if personal_names is not None:
         message["personal_names"] = list(personal_names)
-    after_commit(lambda: _send(meeting_group(meeting_id), message))
+    after_commit(lambda: _send([meeting_group(meeting_id)], message))
 
 
 def notice(
@@ -154,11 +149,32 @@ async def announce_burst(meeting_id: int, *names: str) -> None:
         log.exception("a notice about meeting %s could not be sent", meeting_id)
 
 
+# Someone's role or access changed: the relays pass it to that person's sockets.
+MEMBERSHIP_CHANGED = "membership.changed"
+
+
 def membership_changed(user_id: int, panel_id: int) -> None:
-    """Tell the person's open sockets to re-check who they are (after commit)."""
-    message = {"type": "membership.changed", "panel": panel_id}
-    after_commit(lambda: _send(user_group(user_id), message))
+    """Tell the person's open sockets to re-check who they are (after commit).
+
+    Through the relays of the panel's meetings that are not over (a socket on an ended
+    meeting is closed), which hand it to this person's sockets: a socket needs no group of
+    its own. That was a Redis round trip for each socket to connect and another to leave,
+    and in a reconnect storm of 2,500 onto one worker they waited for Redis connections
+    until some gave up (docs/performance.md).
+    """
+    meetings = list(
+        Meeting.objects.filter(panel_id=panel_id)
+        .exclude(state__in=Meeting.ENDED)
+        .values_list("pk", flat=True)
+    )
+    message = {"type": MEMBERSHIP_CHANGED, "user": user_id, "panel": panel_id}
+    after_commit(lambda: _send([meeting_group(meeting_id) for meeting_id in meetings], message))
 
 
-def _send(group: str, message: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, message)
+def _send(groups: list[str], message: dict) -> None:
+    async def send_all() -> None:
+        layer = get_channel_layer()
+        for group in groups:
+            await layer.group_send(group, message)
+
+    async_to_sync(send_all)()

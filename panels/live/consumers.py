@@ -26,7 +26,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from panels.access import one
 from panels.addresses import socket_address
-from panels.live import changes, fragments, wire
+from panels.live import fragments, wire
 from panels.live.relay import get_relay, in_pool
 from panels.models import Meeting, Membership
 
@@ -51,8 +51,8 @@ class Close(IntEnum):
 
     # The meeting is over. The page has the final state (sent just before); it stops.
     MEETING_ENDED = 1000
-    # The person's role changed, and with it what they see (their audience): the page
-    # reconnects at once and gets the new view's snapshot.
+    # The person's role changed, and with it what they see (their audience), or it could
+    # not be checked: the page reconnects at once and gets the new view's snapshot.
     AUDIENCE_CHANGED = 4012
     # More than MAX_BAD_FRAMES frames our pages never send: not our page, or a broken one.
     # The page stops (trying again would send the same); reloading it starts afresh.
@@ -133,7 +133,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         super().__init__(*args, **kwargs)
         self.relay = None
         self.membership: Membership | None = None
-        self.grouped = False  # in the person's own group (membership changes, personal pushes)
         self.joined = False  # present: an arrival was queued for this socket
         self.gone = False  # out of the relay and the room (see `forget`)
         self.departure: asyncio.Future | None = None
@@ -168,10 +167,6 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.wire = wire.DirectWriter.find(self.base_send)
         self.relay = get_relay()
-        self.grouped = True
-        await self.channel_layer.group_add(
-            changes.user_group(self.membership.user_id), self.channel_name
-        )
         # Subscribe before the snapshot, so nothing falls between the two.
         await self.relay.add(self)
         if self.gone:
@@ -210,17 +205,9 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         return self.departure
 
     async def end(self) -> None:
-        """Forget the socket, leave the person's group, and wait until the departure is
-        written (the next page they open sees them gone). Idempotent."""
+        """Forget the socket and wait until the departure is written (the next page they
+        open sees them gone). Idempotent."""
         departure = self.forget()
-        if self.grouped:
-            self.grouped = False
-            try:
-                await self.channel_layer.group_discard(
-                    changes.user_group(self.membership.user_id), self.channel_name
-                )
-            except Exception:  # noqa: BLE001 - the group expires; the departure matters
-                log.warning("a closed socket could not leave its user group", exc_info=True)
         if departure is not None:
             await asyncio.shield(departure)
 
@@ -334,10 +321,18 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         await self.close(Close.MEETING_ENDED)
 
     async def membership_changed(self, event: dict) -> None:
-        """Someone changed this person's role or access: re-check, and reconnect if needed."""
+        """Someone changed this person's role or access: re-check, and reconnect if needed.
+        (The relay of this socket's meeting hands it on: panels/live/changes.py.)"""
         if self.gone:
             return
-        found = await in_pool(self.identify)()
+        try:
+            found = await in_pool(self.identify)()
+        except Exception:
+            # Not known who this is now: the page reconnects at once, and its connect
+            # checks again (or is refused). The relay that handed this on carries on.
+            log.exception("re-checking a live socket's membership failed")
+            await self.close(Close.AUDIENCE_CHANGED)
+            return
         if found is None:
             await self.close(Close.NO_ACCESS)
             return

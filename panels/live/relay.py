@@ -78,6 +78,8 @@ class LiveSocket(Protocol):
 
     async def close_for_meeting_end(self) -> None: ...
 
+    async def membership_changed(self, event: dict) -> None: ...
+
 
 @dataclass
 class CachedSnapshot:
@@ -183,7 +185,8 @@ class Relay:
                 await asyncio.sleep(delay)
 
     async def deliver(self, meeting_id: int, message: dict) -> None:
-        """A service's notice (panels/live/changes.py): render what changed, here, for here.
+        """A service's notice (panels/live/changes.py): render what changed, here, for here;
+        or a change to someone's membership, for their sockets here to re-check.
 
         A snapshot rendered before a change is stale: the change bumps the generation. A
         burst's change does so when its render goes out (`_flush_local`), not with every
@@ -192,6 +195,15 @@ class Relay:
         (Until the burst's render goes out, a new socket gets the snapshot from before it,
         and then the render, like every other socket.)
         """
+        if message.get("type") == changes.MEMBERSHIP_CHANGED:
+            await asyncio.gather(
+                *(
+                    live_socket.membership_changed(message)
+                    for live_socket in list(self.sockets.get(meeting_id, ()))
+                    if live_socket.user_id == message.get("user")
+                )
+            )
+            return
         if message.get("type") != changes.NOTICE or not message.get("burst"):
             self.generation[meeting_id] += 1
         if message.get("type") != changes.NOTICE:

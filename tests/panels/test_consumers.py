@@ -425,11 +425,12 @@ async def test_a_socket_the_server_closes_leaves_before_the_browser_answers(live
     await socket.nothing(0.3)
 
 
-async def test_a_handler_that_fails_still_takes_the_socket_out_of_the_room(
-    live, meeting, alice, bob, monkeypatch
+async def test_a_membership_that_cannot_be_checked_again_sends_the_page_to_reconnect(
+    live, meeting, alice, bob, nora, monkeypatch
 ):
     socket = await live(bob, meeting, language="en")
-    await settle([socket], 1)
+    other = await live(nora, meeting, language="en")
+    await settle([socket, other], 2)
 
     def database_away(consumer):
         raise OperationalError("the database went away")
@@ -437,14 +438,16 @@ async def test_a_handler_that_fails_still_takes_the_socket_out_of_the_room(
     monkeypatch.setattr(MeetingConsumer, "identify", database_away)
     await db(services.change_role)(alice, bob, Role.MODERATOR, True)
 
-    # The consumer ends with the error (daphne logs it and closes the socket with 1011,
-    # after which the page reconnects)...
-    with pytest.raises(OperationalError):
-        await socket.communicator.wait(timeout=5)
-    socket.disconnected = True
-    # ...but not before it left: no ghost in the room, nothing held by the relay.
+    # The page is told to reconnect at once, where its connect checks again...
+    assert await socket.closed() == Close.AUDIENCE_CHANGED
+    await socket.disconnect()
+    # ...and the socket left: no ghost in the room, nothing held by the relay.
     assert not await db(Presence.objects.filter(membership=bob).exists)()
-    assert meeting.pk not in get_relay().sockets
+    assert [s.user_id for s in get_relay().sockets[meeting.pk]] == [nora.user_id]
+    # The relay that handed the change on carries on for everyone else.
+    monkeypatch.undo()
+    await db(floor.raise_hand)(nora, meeting)
+    await other.until(has("live-speakers"))
 
 
 async def test_the_departure_is_recorded_even_when_leaving_the_channel_layer_fails(
