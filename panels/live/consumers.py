@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from enum import IntEnum
 
 from channels.auth import get_user
@@ -128,6 +129,10 @@ def session_stack(inner):
 
 class MeetingConsumer(AsyncWebsocketConsumer):
     screen = False
+    # No channel-layer channel of its own (no layer by this name): nothing is sent to one
+    # socket through the layer, its meeting's relay hands it what it gets. A channel would
+    # be an inbox and a receive waiting on it per socket, kept for nothing.
+    channel_layer_alias = "none: the relay delivers"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -136,6 +141,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.joined = False  # present: an arrival was queued for this socket
         self.gone = False  # out of the relay and the room (see `forget`)
         self.departure: asyncio.Future | None = None
+        # This socket in the presence table (`Presence.connection`).
+        self.connection = uuid.uuid4().hex
 
     async def __call__(self, scope, receive, send) -> None:
         """The socket's whole life; however it ends, the cleanup runs.
@@ -175,7 +182,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
             # Before the snapshot: whether this person may vote depends on it.
             self.joined = True
             await self.relay.record_presence(
-                join=(self.meeting_id, self.membership.pk, self.channel_name)
+                join=(self.meeting_id, self.membership.pk, self.connection)
             )
         await self.send_snapshot()
         if over:
@@ -199,7 +206,7 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         if not self.gone:
             self.gone = True
             if self.joined:
-                self.departure = self.relay.queue_presence(leave=self.channel_name)
+                self.departure = self.relay.queue_presence(leave=self.connection)
             if self.relay is not None:
                 self.relay.remove(self)
         return self.departure

@@ -322,6 +322,18 @@ async def test_pushed_frames_are_in_each_sockets_language(live, meeting, alice, 
 # --- presence ---------------------------------------------------------------------------------
 
 
+async def test_a_socket_has_no_channel_layer_inbox_only_its_row_in_the_room(live, meeting, bob):
+    # Nothing is sent to one socket through the channel layer (its meeting's relay hands
+    # it everything), so it keeps no inbox there: no receive waiting per socket.
+    socket = await live(bob, meeting, language="en")
+    await settle([socket], 1)
+    (consumer,) = get_relay().sockets[meeting.pk]
+    assert consumer.channel_layer is None
+    assert not hasattr(consumer, "channel_name")
+    rows = await db(lambda: list(Presence.objects.values_list("connection", flat=True)))()
+    assert rows == [consumer.connection]
+
+
 async def test_presence_counts_people_not_tabs(live, meeting, alice, bob, olga):
     alice_socket = await live(alice, meeting, language="en")
     assert present_count(await alice_socket.snapshot()) == 1
