@@ -450,9 +450,8 @@ class Client:
         # after it (None until one arrives).
         self.disconnected_at: float | None = None
         self.resynced_at: float | None = None
-        self.drops = 0  # open sockets the server (or the network) closed
-        # How each of them ended: the server's close code, or "no close" (the connection
-        # was cut: a killed worker, a reset) and "timeout" (the client gave up waiting).
+        # Each open socket the server (or the network) closed, by how it ended: the
+        # server's close code, or "no close" (the connection was cut: a killed worker).
         self.drop_codes: list[str] = []
         self.connections = 0
         self.failures = 0
@@ -642,7 +641,6 @@ async def _connect_until_stopped(client, urls, origin_of, stop, connected, loop,
             await asyncio.wait([socket.closed, stopping], return_when=asyncio.FIRST_COMPLETED)
             if not stop.is_set():
                 client.failures += 1  # the server closed it: reconnect, as a browser
-                client.drops += 1
                 client.drop_codes.append(close_reason(socket.ws))
                 client.disconnected_at, client.resynced_at = time.monotonic(), None
         except Exception:  # noqa: BLE001 - any failure to connect: count it and retry
@@ -1047,8 +1045,7 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None, se
     assert status in (200, 302), f"opening the vote answered {status}"
     await wait_until(lambda: all(c.vote_id == str(vote.pk) for c in clients), timeout=30)
 
-    drops_before = sum(c.drops for c in clients)
-    drops_before_by = {c.index: len(c.drop_codes) for c in clients}
+    drops_before = {c.index: len(c.drop_codes) for c in clients}
     record = Ballots()
     commits, watched = Commits(), asyncio.Event()
     watcher = asyncio.create_task(
@@ -1121,9 +1118,9 @@ async def run_vote(world, workers, clients, rate, question, alive, kill=None, se
         "clients_without_final_turnout": missing_vote_updates(clients, total),
         # Open sockets closed during this vote (by the kill, or by a worker that gave up on
         # a client too slow to answer its pings).
-        "sockets_dropped": sum(c.drops for c in clients) - drops_before,
+        "sockets_dropped": sum(len(c.drop_codes) - drops_before[c.index] for c in clients),
         "sockets_dropped_by": dict(
-            Counter(code for c in clients for code in c.drop_codes[drops_before_by[c.index] :])
+            Counter(code for c in clients for code in c.drop_codes[drops_before[c.index] :])
         ),
         "clients_without_result": sum(1 for c in clients if key not in c.results),
         "clients_whose_result_differs_from_database": sum(
