@@ -12,14 +12,18 @@ worker's heartbeat removes it and its rows.
 Silence is no proof of death, but a process that no longer runs is. A worker's
 id says where its process id means one process (its "process space": this boot
 of this machine's kernel, and its PID namespace) and what that id is. At its
-first heartbeat, and every one after, a worker removes at once the workers of
-its own process space whose process is gone: its predecessor after a restart,
-or a sibling killed beside it. A live sibling's process runs, so it is never
-touched, whatever its heartbeat; and a worker elsewhere (another machine,
-another container) cannot be checked from here, so for it only FORGET_AFTER
-holds. (In a container that is started anew, the worker before it ran in
-another PID namespace: it too is forgotten after FORGET_AFTER, and stops
-counting after WORKER_TIMEOUT.)
+first heartbeat, and every one after, a worker silences at once the workers of
+its own process space whose process is gone (its predecessor after a restart,
+or a sibling killed beside it): their sockets are gone, so their people leave
+the presence list and the roll without waiting WORKER_TIMEOUT. Their people did
+not leave the room for that, though (their phones are reconnecting to another
+worker), so for casting a live ballot their rows count as a silent worker's do,
+until FORGET_AFTER. A live sibling's process runs, so it is never touched,
+whatever its heartbeat; and a worker elsewhere (another machine, another
+container) cannot be checked from here, so for it only the silence holds. (In a
+container that is started anew, the worker before it ran in another PID
+namespace: it stops counting after WORKER_TIMEOUT, and is forgotten after
+FORGET_AFTER.)
 
 A live page shown without a socket (no JavaScript, or a network that blocks
 WebSockets) counts too: its viewer is present for PAGE_PRESENCE after each
@@ -253,9 +257,9 @@ def heartbeat(worker_id: str, since: datetime | None = None) -> set[int]:
     Changed: where this worker counts again after being silent too long, where another
     worker stopped counting since about the last heartbeat, where someone arrived by
     loading the page `since` this worker's last heartbeat (the relay says when that was;
-    else HEARTBEAT_SECONDS ago), and where a page's time ran out or a dead worker was
-    removed (forgotten, or its process gone: see the module docstring). Announced to every
-    page after commit.
+    else HEARTBEAT_SECONDS ago), where a worker's process is gone (silenced at once: see
+    the module docstring), and where a page's time ran out or a worker was forgotten.
+    Announced to every page after commit.
     `worker_id` must be this process's own (`worker_name`).
     """
     now = timezone.now()
@@ -287,11 +291,14 @@ def heartbeat(worker_id: str, since: datetime | None = None) -> set[int]:
             if mine
             else []
         )
+        # A worker whose process is gone is silent from now on: off the list at once, and
+        # counted for a live ballot until forgotten, as any silent worker (module docstring).
         ended = [pk for pk in neighbours if _ended(pk, worker_id)]
+        silenced = LiveWorker.objects.filter(pk__in=ended, seen_at__gte=stale)
+        changed |= set(meetings.filter(worker__in=silenced))
+        silenced.update(seen_at=stale - timedelta(microseconds=1))
         gone = LiveWorker.objects.filter(
-            Q(seen_at__lt=now - FORGET_AFTER)
-            | Q(pk__startswith=PAGE_PREFIX, seen_at__lt=stale)
-            | Q(pk__in=ended)
+            Q(seen_at__lt=now - FORGET_AFTER) | Q(pk__startswith=PAGE_PREFIX, seen_at__lt=stale)
         )
         changed |= set(meetings.filter(worker__in=gone))
         gone.delete()

@@ -20,6 +20,7 @@ from django.urls import reverse
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from panels.live import presence
 from panels.live.consumers import MAX_BAD_FRAMES, MAX_FRAMES_PER_WINDOW, Close
 from panels.models import Presence, Role
 from tests.live_helpers import fragment_ids, make_live_meeting, session_cookie
@@ -100,6 +101,11 @@ def close_code(ws) -> int:
 
 def present(membership) -> bool:
     return Presence.objects.filter(membership=membership).exists()
+
+
+def listed(membership) -> bool:
+    """On the presence list (and the roll): a connection on a live worker."""
+    return presence.connected().filter(membership=membership).exists()
 
 
 def until_gone(membership) -> None:
@@ -199,12 +205,14 @@ def test_a_browser_that_vanishes_without_a_word_leaves_no_presence(
 # --- the worker goes ----------------------------------------------------------------------------
 
 
-def test_a_worker_that_starts_removes_the_presence_its_killed_predecessor_left(
+def test_a_worker_that_starts_takes_its_killed_predecessors_people_off_the_list(
     tmp_path, meeting, alice, bob
 ):
     """A worker killed outright cleans up nothing; the one that replaces it on the same
-    machine sees its process is gone and removes its rows at its first heartbeat (not ten
-    minutes later, when a silent worker is forgotten)."""
+    machine sees its process is gone and takes its people off the presence list at its
+    first heartbeat (not 30 s later, when a silent worker stops counting). Their rows stay
+    until forgotten: a killed server is no evidence that they left, so they may still cast
+    a live ballot (tests/voting/test_presence_under_load.py)."""
     before = Daphne("before", tmp_path)
     after = None
     try:
@@ -216,8 +224,9 @@ def test_a_worker_that_starts_removes_the_presence_its_killed_predecessor_left(
         after = Daphne("after", tmp_path)
         after.wait_until_serving()
         with connected(after, meeting, alice):
-            until_gone(bob)
-            assert present(alice)
+            wait_until(lambda: not listed(bob), WITHIN, f"{bob} off the presence list")
+            assert present(bob), "his row counts for a live ballot until forgotten"
+            assert listed(alice)
         until_gone(alice)
     finally:
         for worker in (before, after):

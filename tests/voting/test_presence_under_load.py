@@ -4,7 +4,8 @@ A worker that misses heartbeats (a reconnect storm, a long pause, or killed) mus
 its members their vote: the presence list shows them gone while it is silent and back as
 soon as it beats, but only closing the page, or a worker silent for a long time (dead and
 forgotten), takes away the right to cast a live ballot. A worker whose process is known
-to be gone (one beside it on the same machine sees that) takes its people with it at once.
+to be gone (one beside it on the same machine sees that) takes its people off the list at
+once, but not their vote: a killed server is no evidence that anyone left the room.
 """
 
 import os
@@ -106,23 +107,51 @@ def worker(pid: int, space: str | None = None, token: str = "0000") -> str:
     return f"host:{space or presence.process_space()}:{pid}:{token}"
 
 
-def test_a_worker_removes_at_once_the_workers_beside_it_whose_process_is_gone(
+def test_a_worker_silences_at_once_the_workers_beside_it_whose_process_is_gone(
     make_vote, live_meeting, bob, nora, processes
 ):
     ended_pid, _running_pid = processes
     me = presence.worker_name()
     before_me = worker(os.getpid(), token="old")  # this process, before a restart
     killed = worker(ended_pid)  # a sibling killed a moment ago: its heartbeat is fresh
-    presence.record(before_me, joins=[(live_meeting.pk, bob.pk, "b1")])
-    presence.record(killed, joins=[(live_meeting.pk, nora.pk, "n1")])
+    presence.record(before_me, joins=[(live_meeting.pk, nora.pk, "n1")])
+    presence.record(killed, joins=[(live_meeting.pk, bob.pk, "b1")])
     vote = make_vote()
-    assert eligibility.capacities(vote, bob) == [bob]
+    assert presence.present_memberships(live_meeting.pk) == [bob, nora]
 
     assert presence.heartbeat(me) == {live_meeting.pk}, "the presence list is pushed"
 
+    assert presence.present_memberships(live_meeting.pk) == [], "their sockets are gone"
+    assert eligibility.present_ids(live_meeting.pk) == set(), "and off the roll"
+    assert eligibility.capacities(vote, bob) == [bob], "bob's phone is on its way back"
+    assert eligibility._is_present(live_meeting.pk, nora.pk), "nora too (she has no vote)"
+    assert LiveWorker.objects.filter(pk__in=[before_me, killed]).count() == 2, "not yet forgotten"
+
+    for dead in (before_me, killed):
+        silent_for(dead, presence.FORGET_AFTER.total_seconds() + 1)
+    presence.heartbeat(me)
     assert not LiveWorker.objects.filter(pk__in=[before_me, killed]).exists()
     assert not Presence.objects.exists()
-    assert eligibility.capacities(vote, bob) == [], "bob's socket died with its worker"
+    assert eligibility.capacities(vote, bob) == [], "forgotten: bob must come back to vote"
+
+
+def test_a_silenced_worker_stays_silent_and_its_people_count_once_they_are_back(
+    make_vote, live_meeting, bob, processes
+):
+    ended_pid, _running_pid = processes
+    me = presence.worker_name()
+    killed = worker(ended_pid)
+    presence.record(killed, joins=[(live_meeting.pk, bob.pk, "b1")])
+    presence.heartbeat(me)
+    silenced_at = LiveWorker.objects.get(pk=killed).seen_at
+
+    presence.heartbeat(me)
+    assert LiveWorker.objects.get(pk=killed).seen_at == silenced_at, (
+        "a later heartbeat does not move its silence (it would never be forgotten)"
+    )
+    presence.record(me, joins=[(live_meeting.pk, bob.pk, "b2")])  # bob's phone is back
+    assert presence.present_memberships(live_meeting.pk) == [bob]
+    assert presence.present_count(live_meeting.pk) == 1, "counted once, not for the dead row"
 
 
 def test_a_sibling_that_runs_keeps_its_people_however_long_it_was_silent(
