@@ -88,7 +88,10 @@ def live_membership(user, meeting_id: int) -> tuple[Membership, bool] | None:
     if not user.is_authenticated or not user.is_active:
         return None
     membership = one(
-        Membership.objects.filter(user=user, is_active=True, panel__meetings=meeting_id)
+        # By the meeting's `id` (an integer lookup): an id out of any integer's range (the
+        # path's <int:> takes any digits) then finds nothing, where a lookup on the
+        # relation handed it to SQLite, which cannot take it (OverflowError).
+        Membership.objects.filter(user=user, is_active=True, panel__meetings__id=meeting_id)
         # The same join as the filter's: the state of this meeting, not another of the panel's.
         .annotate(meeting_state=F("panel__meetings__state"))
     )
