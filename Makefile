@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# The suite runs in a process per core (pytest-xdist), a test file to a process: each has its
+# own test database and Redis prefix (tests/parallel.py). TEST_PROCESSES=0 runs it in one.
+TEST_PROCESSES ?= auto
 
 .PHONY: run test setup pip-check lock lint messages clean
 
@@ -54,7 +57,7 @@ run: $(VENV)/.app node_modules/.installed
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -65,14 +65,21 @@ def keep(page: Page, role: str) -> None:
     page.screenshot(path=folder / f"{role}-first-screen.png")
 
 
-def top(page: Page, selector: str) -> float:
-    return page.locator(selector).bounding_box()["y"]
+# Where each part's top is on the page, or null where it is not shown; read in one go, so a
+# push that swaps a part in meanwhile cannot catch one of them between old and new.
+TOPS = """selectors => selectors.map(selector => {
+    const part = document.querySelector(selector);
+    if (!part || part.getClientRects().length === 0) return null;
+    return part.getBoundingClientRect().top + window.scrollY;
+})"""
 
 
 def in_this_order(page: Page, *selectors: str) -> None:
     """The parts appear on the phone's one column in this order, top to bottom."""
-    tops = [top(page, selector) for selector in selectors]
-    assert tops == sorted(tops), dict(zip(selectors, tops, strict=True))
+    tops = page.evaluate(TOPS, list(selectors))
+    placed = dict(zip(selectors, tops, strict=True))
+    assert None not in tops, f"not shown: {placed}"
+    assert tops == sorted(tops), placed
 
 
 def first_screen_says_what_is_discussed(page: Page) -> None:
