@@ -136,7 +136,7 @@ def test_a_worker_silences_at_once_the_workers_beside_it_whose_process_is_gone(
 
 
 def test_a_silenced_worker_stays_silent_and_its_people_count_once_they_are_back(
-    make_vote, live_meeting, bob, processes
+    live_meeting, bob, processes
 ):
     ended_pid, _running_pid = processes
     me = presence.worker_name()
