@@ -11,6 +11,7 @@ lived. The server closes only with the codes of `Close`.
 """
 
 import asyncio
+import copy
 import json
 import logging
 import time
@@ -21,11 +22,12 @@ from channels.auth import get_user
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSession
 from django.db.models import F
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.functional import LazyObject
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from panels.access import one
 from panels.addresses import socket_address
 from panels.live import fragments, wire
 from panels.live.relay import get_relay, in_pool
@@ -76,29 +78,94 @@ AFTER = {
 }
 
 
-def live_membership(user, meeting_id: int) -> tuple[Membership, bool] | None:
-    """The user's active membership of the meeting's panel, and whether the meeting is
-    over; or None.
+# The largest id either database stores (a 64-bit integer); the path's <int:> takes any digits.
+MAX_ID = 2**63 - 1
 
-    One query, found through the meeting, with the meeting's state beside it: in a connect
-    storm of a thousand sockets each waits for the pool's threads, and the meeting and the
-    membership apart were two of a socket's four turns (docs/performance.md). The user is
-    the one the session named, loaded already (and `is_active` checked here).
+
+def live_memberships(asked: list[tuple[object, int]]) -> list[tuple[Membership, bool] | None]:
+    """For each (user, meeting id): the user's active membership of the meeting's panel,
+    and whether the meeting is over; or None. All in one query.
+
+    Found through the meeting, with the meeting's state beside it. The users are the ones
+    their sessions named, loaded already (and `is_active` checked here).
     """
-    if not user.is_authenticated or not user.is_active:
-        return None
-    membership = one(
-        # By the meeting's `id` (an integer lookup): an id out of any integer's range (the
-        # path's <int:> takes any digits) then finds nothing, where a lookup on the
-        # relation handed it to SQLite, which cannot take it (OverflowError).
-        Membership.objects.filter(user=user, is_active=True, panel__meetings__id=meeting_id)
-        # The same join as the filter's: the state of this meeting, not another of the panel's.
-        .annotate(meeting_state=F("panel__meetings__state"))
+    wanted = {
+        (user.pk, meeting_id)
+        for user, meeting_id in asked
+        if user.is_authenticated and user.is_active and 0 < meeting_id <= MAX_ID
+    }
+    found = {}
+    if wanted:
+        rows = (
+            Membership.objects.filter(
+                user__in={user_id for user_id, _ in wanted},
+                is_active=True,
+                panel__meetings__id__in={meeting_id for _, meeting_id in wanted},
+            )
+            # The same join as the filter's: the state of this meeting, not another of the
+            # panel's.
+            .annotate(
+                live_meeting_id=F("panel__meetings__id"), meeting_state=F("panel__meetings__state")
+            )
+        )
+        found = {(row.user_id, row.live_meeting_id): row for row in rows}
+    answers = []
+    for user, meeting_id in asked:
+        row = found.get((user.pk, meeting_id)) if (user.pk, meeting_id) in wanted else None
+        if row is not None:
+            # One row may answer several sockets of one person: each gets its own.
+            row = copy.copy(row)
+            row.user = user
+        answers.append(None if row is None else (row, row.meeting_state in Meeting.ENDED))
+    return answers
+
+
+def live_membership(user, meeting_id: int) -> tuple[Membership, bool] | None:
+    """`live_memberships` for one user and meeting."""
+    return live_memberships([(user, meeting_id)])[0]
+
+
+def load_sessions(sessions: list) -> None:
+    """Read these sockets' sessions from the database in one query, as each would read its
+    own on first use (`SessionStore.load`): unknown or expired, a session is empty.
+
+    For sessions in the database (Django's `db` engine, ours); any other engine, and a
+    session read already, is left to read itself.
+    """
+    waiting: dict[str, list] = {}
+    for session in sessions:
+        if isinstance(session, LazyObject):
+            session = session._wrapped  # channels' SessionMiddleware wraps the store
+        if isinstance(session, DatabaseSession) and not hasattr(session, "_session_cache"):
+            waiting.setdefault(session.session_key, []).append(session)
+    keys = [key for key in waiting if key]
+    stored = dict(
+        DatabaseSession.get_model_class()
+        .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+        .values_list("session_key", "session_data")
+        if keys
+        else ()
     )
-    if membership is None:
-        return None
-    membership.user = user
-    return membership, membership.meeting_state in Meeting.ENDED
+    for key, stores in waiting.items():
+        for store in stores:
+            if key in stored:
+                store._session_cache = store.decode(stored[key])
+            else:
+                store._session_key = None  # as `load` does for a key it does not find
+                store._session_cache = {}
+
+
+def identify_many(sockets: list[tuple[dict, int]]) -> list[tuple[Membership, bool] | None]:
+    """Who each socket is, from its scope, for its meeting: `live_memberships` of the users
+    their sessions name (Django's own check of each session: `get_user`).
+
+    For a batch of arrivals (`Relay.batched`): the sessions in one query, the memberships
+    in one; each user is one query, as Django reads it.
+    """
+    load_sessions([scope["session"] for scope, _ in sockets])
+    for scope, _ in sockets:
+        scope["user"] = get_user.func(scope)
+    return live_memberships([(scope["user"], meeting_id) for scope, meeting_id in sockets])
 
 
 def language_of(scope) -> str:
@@ -166,7 +233,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
         self.bad_frames = 0
         self.window = (time.monotonic(), 0)  # (began, frames in it)
         self.wire: wire.DirectWriter | None = None
-        found = await in_pool(self.identify)()
+        # With the others arriving meanwhile (a connect storm: one batch, not 500 turns).
+        found = await get_relay().batched(identify_many, (self.scope, self.meeting_id))
         if found is None:
             await self.close()  # before accept: the handshake is refused with 403
             return
@@ -193,9 +261,8 @@ class MeetingConsumer(AsyncWebsocketConsumer):
 
     def identify(self) -> tuple[Membership, bool] | None:
         """Who this is (from the session, with Django's checks): their membership, and
-        whether the meeting is over (`live_membership`)."""
-        self.scope["user"] = get_user.func(self.scope)
-        return live_membership(self.scope["user"], self.meeting_id)
+        whether the meeting is over (`identify_many`, for this socket alone)."""
+        return identify_many([(self.scope, self.meeting_id)])[0]
 
     # --- the end ------------------------------------------------------------------
 

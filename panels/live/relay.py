@@ -109,6 +109,8 @@ class Relay:
         self.presence_leaves: list[str] = []
         self.presence_waiters: list[asyncio.Future] = []
         self.presence_task: asyncio.Task | None = None
+        self.batches: dict[Callable, list] = {}
+        self.batch_tasks: dict[Callable, asyncio.Task] = {}
 
     # --- sockets come and go ---------------------------------------------
 
@@ -310,6 +312,43 @@ class Relay:
         state = fragments.LiveState(meeting_id)
         self.states[meeting_id] = (generation, time.monotonic(), state)
         return state
+
+    # --- work in batches ------------------------------------------------------------
+
+    async def batched(self, function: Callable, item):
+        """`function(items)[i]` for this item, in the thread pool, with every item asked of
+        the same function while the batch before was running (a connect storm's 500
+        identities in a few batches, each with one set of queries, where each took its
+        own turn in the pool). A batch that fails fails each of its items.
+        """
+        queue = self.batches.setdefault(function, [])
+        answer = asyncio.get_running_loop().create_future()
+        queue.append((item, answer))
+        if len(queue) == 1 and function not in self.batch_tasks:
+            self.batch_tasks[function] = asyncio.create_task(self._run_batches(function))
+        # Shielded: a socket that goes away must not cancel the batch others wait for.
+        return await asyncio.shield(answer)
+
+    async def _run_batches(self, function: Callable) -> None:
+        batch: list = []
+        try:
+            while self.batches.get(function):
+                batch, self.batches[function] = self.batches[function], []
+                try:
+                    answers = await in_pool(function)([item for item, _ in batch])
+                except Exception as error:  # noqa: BLE001 - each item's caller gets it
+                    for _, answer in batch:
+                        if not answer.done():
+                            answer.set_exception(error)
+                else:
+                    for (_, answer), result in zip(batch, answers, strict=True):
+                        if not answer.done():
+                            answer.set_result(result)
+                batch = []
+        finally:
+            del self.batch_tasks[function]
+            for _, answer in batch + self.batches.pop(function, []):
+                answer.cancel()  # only when the relay itself is stopped
 
     # --- presence, in batches ------------------------------------------------------
 

@@ -441,3 +441,61 @@ async def test_a_failed_render_is_logged_and_the_relay_goes_on(monkeypatch, rend
 
     assert "rendering ['agenda'] for meeting 7 failed" in caplog.text
     assert socket.personal == [None], "the personal part still goes"
+
+
+# --- work in batches (a connect storm's identities) ------------------------------------------
+
+
+class Batches:
+    """A batch function that records its batches; the first waits until released."""
+
+    def __init__(self, fail_first: bool = False) -> None:
+        self.batches: list[list] = []
+        self.release = threading.Event()
+        self.fail_first = fail_first
+
+    def __call__(self, items: list) -> list:
+        self.batches.append(list(items))
+        if len(self.batches) == 1:
+            self.release.wait(5)
+            if self.fail_first:
+                raise RuntimeError("database went away")
+        return [item * 10 for item in items]
+
+
+async def test_what_is_asked_during_a_batch_goes_into_the_next_and_each_gets_its_answer():
+    relay, batches = Relay(), Batches()
+    first = asyncio.ensure_future(relay.batched(batches, 1))
+    await until(lambda: len(batches.batches) == 1)
+    later = [asyncio.ensure_future(relay.batched(batches, n)) for n in (2, 3, 4)]
+    await asyncio.sleep(0)
+    assert not any(task.done() for task in [first, *later])
+    batches.release.set()
+
+    assert await asyncio.gather(first, *later) == [10, 20, 30, 40]
+    assert batches.batches == [[1], [2, 3, 4]]
+    assert await relay.batched(batches, 5) == 50, "a new batch once the last is done"
+
+
+async def test_a_failed_batch_fails_each_of_its_items_and_the_next_batch_runs():
+    relay, batches = Relay(), Batches(fail_first=True)
+    first = asyncio.ensure_future(relay.batched(batches, 1))
+    await until(lambda: len(batches.batches) == 1)
+    second = asyncio.ensure_future(relay.batched(batches, 2))
+    batches.release.set()
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        await first
+    assert await second == 20
+
+
+async def test_a_socket_that_goes_away_does_not_cancel_the_batch_of_the_others():
+    relay, batches = Relay(), Batches()
+    gone = asyncio.ensure_future(relay.batched(batches, 1))
+    staying = asyncio.ensure_future(relay.batched(batches, 2))
+    await until(lambda: len(batches.batches) == 1)
+    gone.cancel()
+    batches.release.set()
+
+    assert await staying == 20
+    assert batches.batches == [[1, 2]]
