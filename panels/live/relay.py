@@ -326,8 +326,13 @@ class Relay:
         queue.append((item, answer))
         if len(queue) == 1 and function not in self.batch_tasks:
             self.batch_tasks[function] = asyncio.create_task(self._run_batches(function))
-        # Shielded: a socket that goes away must not cancel the batch others wait for.
-        return await asyncio.shield(answer)
+        try:
+            # Shielded: a socket that goes away must not cancel the batch others wait for.
+            return await asyncio.shield(answer)
+        except asyncio.CancelledError:
+            # Nobody reads this answer now: if its batch fails, that is not news to log.
+            answer.add_done_callback(_read_and_drop)
+            raise
 
     async def _run_batches(self, function: Callable) -> None:
         batch: list = []
@@ -477,6 +482,11 @@ class Relay:
     async def _renew_groups(self) -> None:
         for meeting_id, channel in list(self.channels.items()):
             await self.layer.group_add(changes.meeting_group(meeting_id), channel)
+
+
+def _read_and_drop(future: asyncio.Future) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 _relays: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Relay]" = weakref.WeakKeyDictionary()

@@ -8,6 +8,7 @@ snapshot a thousand times; rendering it each time took a third of a busy worker'
 """
 
 import asyncio
+import gc
 import itertools
 import threading
 import time
@@ -499,3 +500,16 @@ async def test_a_socket_that_goes_away_does_not_cancel_the_batch_of_the_others()
 
     assert await staying == 20
     assert batches.batches == [[1, 2]]
+
+
+async def test_a_failed_batch_of_a_socket_that_went_away_is_not_logged_as_unread(caplog):
+    relay, batches = Relay(), Batches(fail_first=True)
+    gone = asyncio.ensure_future(relay.batched(batches, 1))
+    await until(lambda: len(batches.batches) == 1)
+    gone.cancel()
+    batches.release.set()
+    await until(lambda: not relay.batch_tasks)
+    del gone
+    gc.collect()
+    await asyncio.sleep(0)
+    assert "exception was never retrieved" not in caplog.text
