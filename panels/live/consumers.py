@@ -120,11 +120,6 @@ def live_memberships(asked: list[tuple[object, int]]) -> list[tuple[Membership, 
     return answers
 
 
-def live_membership(user, meeting_id: int) -> tuple[Membership, bool] | None:
-    """`live_memberships` for one user and meeting."""
-    return live_memberships([(user, meeting_id)])[0]
-
-
 def load_sessions(sessions: list) -> None:
     """Read these sockets' sessions from the database in one query, as each would read its
     own on first use (`SessionStore.load`): unknown or expired, a session is empty.

@@ -321,10 +321,9 @@ class Relay:
         identities in a few batches, each with one set of queries, where each took its
         own turn in the pool). A batch that fails fails each of its items.
         """
-        queue = self.batches.setdefault(function, [])
         answer = asyncio.get_running_loop().create_future()
-        queue.append((item, answer))
-        if len(queue) == 1 and function not in self.batch_tasks:
+        self.batches.setdefault(function, []).append((item, answer))
+        if function not in self.batch_tasks:
             self.batch_tasks[function] = asyncio.create_task(self._run_batches(function))
         try:
             # Shielded: a socket that goes away must not cancel the batch others wait for.

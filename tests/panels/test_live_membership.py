@@ -10,12 +10,17 @@ from django.utils import timezone
 from django.utils.functional import LazyObject
 
 from panels import meetings
-from panels.live.consumers import identify_many, live_membership, live_memberships, load_sessions
+from panels.live.consumers import identify_many, live_memberships, load_sessions
 from panels.models import Meeting
 from tests.conftest import MEETING_STARTS_AT
 from tests.live_helpers import session_cookie
 
 pytestmark = pytest.mark.django_db
+
+
+def live_membership(user, meeting_id: int):
+    """`live_memberships` for one socket."""
+    return live_memberships([(user, meeting_id)])[0]
 
 
 def test_a_socket_finds_its_membership_and_the_state_of_its_own_meeting(
